@@ -1,0 +1,2 @@
+import { DOMAIN } from '@ledger/domain';
+console.log('hello', DOMAIN);

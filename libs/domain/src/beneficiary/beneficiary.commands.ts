@@ -1,0 +1,212 @@
+import { LocalDate, Period, parseLocalDate, parsePeriod } from '../calendar';
+import { PAYEE_TYPES } from '../catalog';
+import { DomainError } from '../errors';
+import { SchoolCode, parseSchoolCode } from '../identifiers';
+import { Money } from '../money';
+import { STAGES, Stage, isStage } from '../stages';
+import { Payee } from './beneficiary.events';
+import { StudentIdentity, StudentIdentityInput, parseStudentIdentity } from './student';
+
+/**
+ * Commands to a beneficiary's record, imperative, with their values already checked; and the
+ * parsers that make them from plain input (HTTP body, CLI, a row of an imported file), so every
+ * entry point applies the same checks and reports the same field names.
+ */
+
+export interface AidLineCommand {
+  student: StudentIdentity;
+  schoolCode: SchoolCode;
+  stage: Stage;
+  programCode: string;
+  period: Period;
+  amount: Money;
+}
+
+export type ApproveAid = { type: 'ApproveAid'; data: AidLineCommand & { approvalId: string; approvedOn: LocalDate } };
+export type RecordDisbursement = {
+  type: 'RecordDisbursement';
+  data: AidLineCommand & {
+    disbursementId: string;
+    payee: Payee;
+    valueDate: LocalDate;
+    approvalId?: string;
+    fundingSource?: string;
+  };
+};
+export type ReverseDisbursement = {
+  type: 'ReverseDisbursement';
+  data: { student: StudentIdentity; disbursementId: string; reason: string; valueDate: LocalDate };
+};
+export type RecordLoanDisbursement = {
+  type: 'RecordLoanDisbursement';
+  data: AidLineCommand & { loanId: string; payee: Payee; valueDate: LocalDate };
+};
+export type RecordLoanRepayment = {
+  type: 'RecordLoanRepayment';
+  data: { student: StudentIdentity; repaymentId: string; loanId: string; amount: Money; valueDate: LocalDate };
+};
+
+export type BeneficiaryCommand =
+  | ApproveAid
+  | RecordDisbursement
+  | ReverseDisbursement
+  | RecordLoanDisbursement
+  | RecordLoanRepayment;
+
+// ---------------------------------------------------------------------------------------------
+
+class InvalidCommandField extends DomainError {
+  constructor(field: string, message: string) {
+    super('FIELD_INVALID', 'invalid', message, field);
+  }
+}
+
+export interface AidLineInput {
+  student?: StudentIdentityInput;
+  schoolCode?: unknown;
+  stage?: unknown;
+  programCode?: unknown;
+  period?: unknown;
+  amount?: unknown;
+}
+
+export interface PayeeInput {
+  type?: unknown;
+  name?: unknown;
+  account?: unknown;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+
+/** A client-chosen id (disbursement, loan …): 1–100 letters, digits, `.`, `_`, `:`, `-`. */
+export function parseRecordId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
+    throw new InvalidCommandField(field, `${field} must be 1–100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit`);
+  }
+  return value;
+}
+
+function parseText(value: unknown, field: string, maxLength: number): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new InvalidCommandField(field, `${field} is required`);
+  if (value.length > maxLength) throw new InvalidCommandField(field, `${field} is longer than ${maxLength} characters`);
+  return value.trim();
+}
+
+const optionalText = (value: unknown, field: string, maxLength: number) =>
+  value == null ? undefined : parseText(value, field, maxLength);
+
+function parseStage(value: unknown, field = 'stage'): Stage {
+  if (!isStage(value)) throw new InvalidCommandField(field, `${field} must be one of ${STAGES.join(', ')}`);
+  return value;
+}
+
+function parseProgramCode(value: unknown, field = 'programCode'): string {
+  if (typeof value !== 'string' || !/^[A-Z][A-Z0-9_]{0,63}$/.test(value)) {
+    throw new InvalidCommandField(field, `${field} must be a program code such as YULU_PLAN`);
+  }
+  return value;
+}
+
+export function parsePayee(input: PayeeInput | undefined, field = 'payee'): Payee {
+  const type = input?.type;
+  if (!PAYEE_TYPES.includes(type as Payee['type'])) {
+    throw new InvalidCommandField(`${field}.type`, `${field}.type must be one of ${PAYEE_TYPES.join(', ')}`);
+  }
+  const name = optionalText(input?.name, `${field}.name`, 200);
+  const account = optionalText(input?.account, `${field}.account`, 64);
+  return { type: type as Payee['type'], ...(name && { name }), ...(account && { account }) };
+}
+
+function parseAidLine(input: AidLineInput): AidLineCommand {
+  return {
+    student: parseStudentIdentity(input.student),
+    schoolCode: parseSchoolCode(input.schoolCode),
+    stage: parseStage(input.stage),
+    programCode: parseProgramCode(input.programCode),
+    period: parsePeriod(input.period),
+    amount: Money.parse(input.amount),
+  };
+}
+
+export function parseApproveAid(input: AidLineInput & { approvalId?: unknown; approvedOn?: unknown }): ApproveAid {
+  return {
+    type: 'ApproveAid',
+    data: {
+      approvalId: parseRecordId(input.approvalId, 'approvalId'),
+      ...parseAidLine(input),
+      approvedOn: parseLocalDate(input.approvedOn, 'approvedOn'),
+    },
+  };
+}
+
+export function parseRecordDisbursement(
+  input: AidLineInput & {
+    disbursementId?: unknown;
+    payee?: PayeeInput;
+    valueDate?: unknown;
+    approvalId?: unknown;
+    fundingSource?: unknown;
+  },
+): RecordDisbursement {
+  return {
+    type: 'RecordDisbursement',
+    data: {
+      disbursementId: parseRecordId(input.disbursementId, 'disbursementId'),
+      ...parseAidLine(input),
+      payee: parsePayee(input.payee),
+      valueDate: parseLocalDate(input.valueDate, 'valueDate'),
+      ...(input.approvalId != null && { approvalId: parseRecordId(input.approvalId, 'approvalId') }),
+      ...(input.fundingSource != null && { fundingSource: parseText(input.fundingSource, 'fundingSource', 64) }),
+    },
+  };
+}
+
+export function parseReverseDisbursement(input: {
+  student?: StudentIdentityInput;
+  disbursementId?: unknown;
+  reason?: unknown;
+  valueDate?: unknown;
+}): ReverseDisbursement {
+  return {
+    type: 'ReverseDisbursement',
+    data: {
+      student: parseStudentIdentity(input.student),
+      disbursementId: parseRecordId(input.disbursementId, 'disbursementId'),
+      reason: parseText(input.reason, 'reason', 1000),
+      valueDate: parseLocalDate(input.valueDate, 'valueDate'),
+    },
+  };
+}
+
+export function parseRecordLoanDisbursement(
+  input: AidLineInput & { loanId?: unknown; payee?: PayeeInput; valueDate?: unknown; schoolYear?: unknown },
+): RecordLoanDisbursement {
+  return {
+    type: 'RecordLoanDisbursement',
+    data: {
+      loanId: parseRecordId(input.loanId, 'loanId'),
+      ...parseAidLine({ ...input, period: input.period ?? input.schoolYear }),
+      payee: parsePayee(input.payee),
+      valueDate: parseLocalDate(input.valueDate, 'valueDate'),
+    },
+  };
+}
+
+export function parseRecordLoanRepayment(input: {
+  student?: StudentIdentityInput;
+  repaymentId?: unknown;
+  loanId?: unknown;
+  amount?: unknown;
+  valueDate?: unknown;
+}): RecordLoanRepayment {
+  return {
+    type: 'RecordLoanRepayment',
+    data: {
+      student: parseStudentIdentity(input.student),
+      repaymentId: parseRecordId(input.repaymentId, 'repaymentId'),
+      loanId: parseRecordId(input.loanId, 'loanId'),
+      amount: Money.parse(input.amount),
+      valueDate: parseLocalDate(input.valueDate, 'valueDate'),
+    },
+  };
+}

@@ -1,0 +1,325 @@
+import { Program, ProgramCatalog, areExclusive } from '../catalog';
+import { Decider } from '../decider';
+import {
+  DisbursementAlreadyReversed,
+  DisbursementNotFound,
+  ApprovalNotFound,
+  DuplicateApproval,
+  DuplicatePayment,
+  IdAlreadyUsed,
+  LoanNotFound,
+  LoanOverYearlyCap,
+  LoanProgramNeedsLoanCommand,
+  MutuallyExclusivePrograms,
+  NotALoanProgram,
+  RepaymentExceedsOutstanding,
+  UnknownFundingSource,
+} from '../errors';
+import { Money } from '../money';
+import {
+  requireOpen,
+  requirePayee,
+  requirePeriodBasis,
+  requireProgram,
+  requireStage,
+  requireWithinStandard,
+  yearlyLoanCap,
+} from './aid-rules';
+import {
+  AidLineCommand,
+  ApproveAid,
+  BeneficiaryCommand,
+  RecordDisbursement,
+  RecordLoanDisbursement,
+  RecordLoanRepayment,
+  ReverseDisbursement,
+} from './beneficiary.commands';
+import {
+  AidApproved,
+  AidLine,
+  BeneficiaryEvent,
+  BeneficiaryRef,
+  DisbursementRecorded,
+  LoanDisbursed,
+} from './beneficiary.events';
+
+/**
+ * One beneficiary's record (stream `beneficiary-<key>`): the rules of SPEC §4 that depend on what
+ * was already recorded for the student — no second payment of a program for a period, mutually
+ * exclusive programs, reversals, loan caps and repayments — plus the catalog rules of aid-rules.ts.
+ *
+ * Resubmitting a record with the same id and the same content decides nothing (idempotent by
+ * business key); the same id with other content is refused.
+ */
+
+interface Recorded<Data> {
+  readonly data: Data;
+  /** The event data as stored, to compare a resubmission with. */
+  readonly fingerprint: string;
+}
+
+export interface BeneficiaryState {
+  readonly approvals: ReadonlyMap<string, Recorded<AidApproved['data']>>;
+  readonly disbursements: ReadonlyMap<string, Recorded<DisbursementRecorded['data']> & { readonly reversed: boolean }>;
+  readonly loans: ReadonlyMap<string, Recorded<LoanDisbursed['data']> & { readonly repaid: Money }>;
+  readonly repayments: ReadonlyMap<string, string>;
+}
+
+export interface BeneficiaryContext {
+  readonly catalog: ProgramCatalog;
+}
+
+const fingerprint = (data: unknown) => JSON.stringify(data);
+
+const initialState = (): BeneficiaryState => ({
+  approvals: new Map(),
+  disbursements: new Map(),
+  loans: new Map(),
+  repayments: new Map(),
+});
+
+const withEntry = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> => new Map(map).set(key, value);
+
+function evolve(state: BeneficiaryState, event: BeneficiaryEvent): BeneficiaryState {
+  switch (event.type) {
+    case 'AidApproved':
+      return { ...state, approvals: withEntry(state.approvals, event.data.approvalId, { data: event.data, fingerprint: fingerprint(event.data) }) };
+    case 'DisbursementRecorded':
+      return {
+        ...state,
+        disbursements: withEntry(state.disbursements, event.data.disbursementId, {
+          data: event.data,
+          fingerprint: fingerprint(event.data),
+          reversed: false,
+        }),
+      };
+    case 'DisbursementReversed': {
+      const original = state.disbursements.get(event.data.disbursementId);
+      if (!original) return state;
+      return { ...state, disbursements: withEntry(state.disbursements, event.data.disbursementId, { ...original, reversed: true }) };
+    }
+    case 'LoanDisbursed':
+      return {
+        ...state,
+        loans: withEntry(state.loans, event.data.loanId, { data: event.data, fingerprint: fingerprint(event.data), repaid: Money.ZERO }),
+      };
+    case 'LoanRepaymentRecorded': {
+      const loan = state.loans.get(event.data.loanId);
+      const repayments = withEntry(state.repayments, event.data.repaymentId, fingerprint(event.data));
+      if (!loan) return { ...state, repayments };
+      const repaid = loan.repaid.plus(Money.parse(event.data.amount));
+      return { ...state, repayments, loans: withEntry(state.loans, event.data.loanId, { ...loan, repaid }) };
+    }
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+}
+
+function beneficiaryRef(command: AidLineCommand): BeneficiaryRef {
+  const { key, residentId, studentNumber, name } = command.student;
+  return { key, ...(residentId && { residentId }), ...(studentNumber && { studentNumber }), ...(name && { name }) };
+}
+
+function aidLine(command: AidLineCommand): AidLine {
+  return {
+    beneficiary: beneficiaryRef(command),
+    schoolCode: command.schoolCode,
+    stage: command.stage,
+    programCode: command.programCode,
+    period: command.period.id,
+    amount: command.amount.toString(),
+  };
+}
+
+/** Same id again: nothing to do when the content matches, refused when it does not. */
+function alreadyRecorded(existing: Recorded<unknown> | undefined, data: unknown, what: string, id: string): boolean {
+  if (!existing) return false;
+  if (existing.fingerprint === fingerprint(data)) return true;
+  throw new IdAlreadyUsed(`${what} ${id} is already recorded with different content`, `${what}Id`);
+}
+
+/** Catalog rules every aid line passes (aid-rules.ts). */
+function checkLine(program: Program, command: AidLineCommand): void {
+  requirePeriodBasis(program, command.period);
+  requireOpen(program, command.period);
+  requireStage(program, command.stage);
+}
+
+function activePayments(state: BeneficiaryState) {
+  return [...state.disbursements.values()].filter((payment) => !payment.reversed).map((payment) => payment.data);
+}
+
+function requireNotExclusive(
+  catalog: ProgramCatalog,
+  program: Program,
+  period: string,
+  lines: Iterable<{ programCode: string; period: string }>,
+  record: string,
+): void {
+  for (const line of lines) {
+    if (line.period !== period || line.programCode === program.code) continue;
+    const other = catalog.program(line.programCode);
+    if (other && areExclusive(program, other)) {
+      throw new MutuallyExclusivePrograms(
+        `${program.code} and ${other.code} exclude each other: the student already has ${record} for ${other.code} in ${period}`,
+        'programCode',
+      );
+    }
+  }
+}
+
+function approveAid({ data }: ApproveAid, state: BeneficiaryState, { catalog }: BeneficiaryContext): BeneficiaryEvent[] {
+  const program = requireProgram(catalog, data.programCode);
+  if (program.kind === 'loan') throw new LoanProgramNeedsLoanCommand(`${program.code} is a loan: record it as a loan disbursement`, 'programCode');
+  checkLine(program, data);
+  requireWithinStandard(program, data.period, data.stage, data.amount);
+  const event: AidApproved = { type: 'AidApproved', data: { approvalId: data.approvalId, ...aidLine(data), approvedOn: data.approvedOn } };
+  if (alreadyRecorded(state.approvals.get(data.approvalId), event.data, 'approval', data.approvalId)) return [];
+  const duplicate = [...state.approvals.values()].find(
+    (approval) => approval.data.programCode === program.code && approval.data.period === data.period.id,
+  );
+  if (duplicate) {
+    throw new DuplicateApproval(`the student already has approval ${duplicate.data.approvalId} for ${program.code} in ${data.period.id}`, 'period');
+  }
+  requireNotExclusive(catalog, program, data.period.id, [...state.approvals.values()].map((a) => a.data), 'an approval');
+  requireNotExclusive(catalog, program, data.period.id, activePayments(state), 'a payment');
+  return [event];
+}
+
+function recordDisbursement({ data }: RecordDisbursement, state: BeneficiaryState, { catalog }: BeneficiaryContext): BeneficiaryEvent[] {
+  const program = requireProgram(catalog, data.programCode);
+  if (program.kind === 'loan') throw new LoanProgramNeedsLoanCommand(`${program.code} is a loan: record it as a loan disbursement`, 'programCode');
+  checkLine(program, data);
+  requirePayee(program, data.payee.type);
+  requireWithinStandard(program, data.period, data.stage, data.amount);
+  if (data.fundingSource && !program.fundingSources.includes(data.fundingSource)) {
+    throw new UnknownFundingSource(`${program.code} is funded by ${program.fundingSources.join(', ')}, not ${data.fundingSource}`, 'fundingSource');
+  }
+  if (data.approvalId) {
+    const approval = state.approvals.get(data.approvalId);
+    if (!approval || approval.data.programCode !== program.code || approval.data.period !== data.period.id) {
+      throw new ApprovalNotFound(`the student has no approval ${data.approvalId} for ${program.code} in ${data.period.id}`, 'approvalId');
+    }
+  }
+  const event: DisbursementRecorded = {
+    type: 'DisbursementRecorded',
+    data: {
+      disbursementId: data.disbursementId,
+      ...aidLine(data),
+      payee: data.payee,
+      valueDate: data.valueDate,
+      ...(data.approvalId && { approvalId: data.approvalId }),
+      ...(data.fundingSource && { fundingSource: data.fundingSource }),
+    },
+  };
+  if (alreadyRecorded(state.disbursements.get(data.disbursementId), event.data, 'disbursement', data.disbursementId)) return [];
+  const payments = activePayments(state);
+  const duplicate = payments.find((payment) => payment.programCode === program.code && payment.period === data.period.id);
+  if (duplicate) {
+    throw new DuplicatePayment(
+      `the student was already paid ${program.code} for ${data.period.id} (disbursement ${duplicate.disbursementId}); reverse it first to pay again`,
+      'period',
+    );
+  }
+  requireNotExclusive(catalog, program, data.period.id, payments, 'a payment');
+  return [event];
+}
+
+function reverseDisbursement({ data }: ReverseDisbursement, state: BeneficiaryState): BeneficiaryEvent[] {
+  const payment = state.disbursements.get(data.disbursementId);
+  if (!payment) throw new DisbursementNotFound(`no disbursement ${data.disbursementId} for this student`, 'disbursementId');
+  if (payment.reversed) throw new DisbursementAlreadyReversed(`disbursement ${data.disbursementId} is already reversed`, 'disbursementId');
+  const { disbursementId, beneficiary, schoolCode, stage, programCode, period, amount, valueDate } = payment.data;
+  return [
+    {
+      type: 'DisbursementReversed',
+      data: {
+        disbursementId,
+        beneficiary,
+        schoolCode,
+        stage,
+        programCode,
+        period,
+        amount,
+        originalValueDate: valueDate,
+        reason: data.reason,
+        valueDate: data.valueDate,
+      },
+    },
+  ];
+}
+
+function recordLoanDisbursement({ data }: RecordLoanDisbursement, state: BeneficiaryState, { catalog }: BeneficiaryContext): BeneficiaryEvent[] {
+  const program = requireProgram(catalog, data.programCode);
+  if (program.kind !== 'loan') throw new NotALoanProgram(`${program.code} is not a loan program`, 'programCode');
+  checkLine(program, data);
+  requirePayee(program, data.payee.type);
+  data.amount.assertPositive();
+  const event: LoanDisbursed = { type: 'LoanDisbursed', data: { loanId: data.loanId, ...aidLine(data), payee: data.payee, valueDate: data.valueDate } };
+  if (alreadyRecorded(state.loans.get(data.loanId), event.data, 'loan', data.loanId)) return [];
+  const cap = yearlyLoanCap(program, data.period, data.stage);
+  const borrowed = Money.sum(
+    [...state.loans.values()]
+      .filter((loan) => loan.data.programCode === program.code && loan.data.period === data.period.id)
+      .map((loan) => Money.parse(loan.data.amount)),
+  );
+  if (borrowed.plus(data.amount).greaterThan(cap)) {
+    throw new LoanOverYearlyCap(
+      `${program.code} allows ¥${cap} a school year for ${data.stage}; ¥${borrowed} already borrowed in ${data.period.id}, ¥${data.amount} more exceeds it`,
+      'amount',
+    );
+  }
+  return [event];
+}
+
+function recordLoanRepayment({ data }: RecordLoanRepayment, state: BeneficiaryState): BeneficiaryEvent[] {
+  const loan = state.loans.get(data.loanId);
+  if (!loan) throw new LoanNotFound(`no loan ${data.loanId} for this student`, 'loanId');
+  data.amount.assertPositive();
+  const eventData = {
+    repaymentId: data.repaymentId,
+    loanId: data.loanId,
+    beneficiary: loan.data.beneficiary,
+    programCode: loan.data.programCode,
+    amount: data.amount.toString(),
+    valueDate: data.valueDate,
+  };
+  const existing = state.repayments.get(data.repaymentId);
+  if (existing !== undefined) {
+    if (existing === fingerprint(eventData)) return [];
+    throw new IdAlreadyUsed(`repayment ${data.repaymentId} is already recorded with different content`, 'repaymentId');
+  }
+  const outstanding = Money.parse(loan.data.amount).minus(loan.repaid);
+  if (data.amount.greaterThan(outstanding)) {
+    throw new RepaymentExceedsOutstanding(`loan ${data.loanId} has ¥${outstanding} outstanding; a repayment of ¥${data.amount} exceeds it`, 'amount');
+  }
+  return [{ type: 'LoanRepaymentRecorded', data: eventData }];
+}
+
+function decide(command: BeneficiaryCommand, state: BeneficiaryState, context: BeneficiaryContext): BeneficiaryEvent[] {
+  switch (command.type) {
+    case 'ApproveAid':
+      return approveAid(command, state, context);
+    case 'RecordDisbursement':
+      return recordDisbursement(command, state, context);
+    case 'ReverseDisbursement':
+      return reverseDisbursement(command, state);
+    case 'RecordLoanDisbursement':
+      return recordLoanDisbursement(command, state, context);
+    case 'RecordLoanRepayment':
+      return recordLoanRepayment(command, state);
+    default: {
+      const unreachable: never = command;
+      throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+export const beneficiaryDecider: Decider<BeneficiaryCommand, BeneficiaryEvent, BeneficiaryState, BeneficiaryContext> = {
+  initialState,
+  evolve,
+  decide,
+};
+

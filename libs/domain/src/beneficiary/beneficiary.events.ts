@@ -1,0 +1,88 @@
+import { PayeeType } from '../catalog';
+import { Stage } from '../stages';
+
+/**
+ * The facts recorded about a beneficiary, past tense, as stored (amounts are yuan strings with
+ * two decimals, dates `YYYY-MM-DD`). Who recorded them, when and why travels in event metadata.
+ * Changing a shape means a new schema version and an upcaster; stored events are never rewritten.
+ */
+export interface BeneficiaryRef {
+  key: string;
+  residentId?: string;
+  studentNumber?: string;
+  name?: string;
+}
+
+export interface Payee {
+  type: PayeeType;
+  /** Name of the canteen, school or university when it is not the student. */
+  name?: string;
+  /** Bank card or fee account, when known. Personal data. */
+  account?: string;
+}
+
+/** Where and for what a payment was made: the dimensions every total is cut by. */
+export interface AidLine {
+  beneficiary: BeneficiaryRef;
+  schoolCode: string;
+  stage: Stage;
+  programCode: string;
+  /** `2022-autumn`, `2023-spring` or `2022-2023`, by the program's period basis. */
+  period: string;
+  amount: string;
+}
+
+export type AidApproved = {
+  type: 'AidApproved';
+  data: AidLine & { approvalId: string; approvedOn: string };
+};
+
+export type DisbursementRecorded = {
+  type: 'DisbursementRecorded';
+  data: AidLine & {
+    disbursementId: string;
+    payee: Payee;
+    /** The day the money moved; fixes the fiscal year. */
+    valueDate: string;
+    approvalId?: string;
+    fundingSource?: string;
+  };
+};
+
+export type DisbursementReversed = {
+  type: 'DisbursementReversed';
+  /** Repeats the reversed payment's line so that readers need not look it up. */
+  data: AidLine & {
+    disbursementId: string;
+    /** Value date of the payment being reversed: the reversal nets against that fiscal year. */
+    originalValueDate: string;
+    reason: string;
+    valueDate: string;
+  };
+};
+
+export type LoanDisbursed = {
+  type: 'LoanDisbursed';
+  data: AidLine & { loanId: string; payee: Payee; valueDate: string };
+};
+
+export type LoanRepaymentRecorded = {
+  type: 'LoanRepaymentRecorded';
+  data: {
+    repaymentId: string;
+    loanId: string;
+    beneficiary: BeneficiaryRef;
+    programCode: string;
+    amount: string;
+    valueDate: string;
+  };
+};
+
+export type BeneficiaryEvent =
+  | AidApproved
+  | DisbursementRecorded
+  | DisbursementReversed
+  | LoanDisbursed
+  | LoanRepaymentRecorded;
+
+export type BeneficiaryEventType = BeneficiaryEvent['type'];

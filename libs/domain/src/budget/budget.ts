@@ -1,0 +1,115 @@
+import { LocalDate, parseLocalDate } from '../calendar';
+import { ProgramCatalog } from '../catalog';
+import { Decider } from '../decider';
+import { DomainError, IdAlreadyUsed, UnknownFundingSource } from '../errors';
+import { Money } from '../money';
+import { requireProgram } from '../beneficiary/aid-rules';
+import { parseRecordId } from '../beneficiary/beneficiary.commands';
+
+/**
+ * A program's budget for one fiscal year (stream `budget-<PROGRAM>-<year>`): allocations by
+ * funding source. Spending against it is compared by the read models and the auditor's anomaly
+ * report, not refused here: the money has often already moved when a payment is recorded.
+ */
+
+export type BudgetAllocated = {
+  type: 'BudgetAllocated';
+  data: {
+    allocationId: string;
+    programCode: string;
+    fiscalYear: number;
+    fundingSource: string;
+    amount: string;
+    valueDate: string;
+    note?: string;
+  };
+};
+
+export type BudgetEvent = BudgetAllocated;
+
+export type AllocateBudget = {
+  type: 'AllocateBudget';
+  data: {
+    allocationId: string;
+    programCode: string;
+    fiscalYear: number;
+    fundingSource: string;
+    amount: Money;
+    valueDate: LocalDate;
+    note?: string;
+  };
+};
+
+export interface BudgetState {
+  readonly allocations: ReadonlyMap<string, string>;
+  readonly allocated: Money;
+}
+
+export const budgetStreamId = (programCode: string, fiscalYear: number) => `budget-${programCode}-${fiscalYear}`;
+
+export function parseAllocateBudget(input: {
+  allocationId?: unknown;
+  programCode?: unknown;
+  fiscalYear?: unknown;
+  fundingSource?: unknown;
+  amount?: unknown;
+  valueDate?: unknown;
+  note?: unknown;
+}): AllocateBudget {
+  const fiscalYear = input.fiscalYear;
+  if (typeof fiscalYear !== 'number' || !Number.isInteger(fiscalYear) || fiscalYear < 1990 || fiscalYear > 2200) {
+    throw new DomainError('FIELD_INVALID', 'invalid', 'fiscalYear must be a whole year between 1990 and 2200', 'fiscalYear');
+  }
+  if (typeof input.programCode !== 'string' || input.programCode === '') {
+    throw new DomainError('FIELD_INVALID', 'invalid', 'programCode is required', 'programCode');
+  }
+  if (typeof input.fundingSource !== 'string' || input.fundingSource === '') {
+    throw new DomainError('FIELD_INVALID', 'invalid', 'fundingSource is required', 'fundingSource');
+  }
+  if (input.note != null && (typeof input.note !== 'string' || input.note.length > 1000)) {
+    throw new DomainError('FIELD_INVALID', 'invalid', 'note must be text of at most 1000 characters', 'note');
+  }
+  return {
+    type: 'AllocateBudget',
+    data: {
+      allocationId: parseRecordId(input.allocationId, 'allocationId'),
+      programCode: input.programCode,
+      fiscalYear,
+      fundingSource: input.fundingSource,
+      amount: Money.parse(input.amount),
+      valueDate: parseLocalDate(input.valueDate, 'valueDate'),
+      ...(typeof input.note === 'string' && input.note.trim() !== '' && { note: input.note.trim() }),
+    },
+  };
+}
+
+export const budgetDecider: Decider<AllocateBudget, BudgetEvent, BudgetState, { catalog: ProgramCatalog }> = {
+  initialState: () => ({ allocations: new Map(), allocated: Money.ZERO }),
+  evolve: (state, event) => ({
+    allocations: new Map(state.allocations).set(event.data.allocationId, JSON.stringify(event.data)),
+    allocated: state.allocated.plus(Money.parse(event.data.amount)),
+  }),
+  decide: ({ data }, state, { catalog }) => {
+    const program = requireProgram(catalog, data.programCode);
+    if (!program.fundingSources.includes(data.fundingSource)) {
+      throw new UnknownFundingSource(`${program.code} is funded by ${program.fundingSources.join(', ')}, not ${data.fundingSource}`, 'fundingSource');
+    }
+    data.amount.assertPositive();
+    const event: BudgetAllocated = {
+      type: 'BudgetAllocated',
+      data: {
+        allocationId: data.allocationId,
+        programCode: data.programCode,
+        fiscalYear: data.fiscalYear,
+        fundingSource: data.fundingSource,
+        amount: data.amount.toString(),
+        valueDate: data.valueDate,
+        ...(data.note && { note: data.note }),
+      },
+    };
+    const existing = state.allocations.get(data.allocationId);
+    if (existing === JSON.stringify(event.data)) return [];
+    if (existing) throw new IdAlreadyUsed(`allocation ${data.allocationId} is already recorded with different content`, 'allocationId');
+    return [event];
+  },
+};

@@ -1,0 +1,237 @@
+import { LocalDate, Period, PeriodBasis, parseLocalDate } from './calendar';
+import { DomainError } from './errors';
+import { Money } from './money';
+import { Stage, STAGES, isStage } from './stages';
+
+/**
+ * The program catalog: which aid programs exist, who they are for, how much they pay and when.
+ * It is configuration (`config/programs.yaml`), validated here so that a bad catalog stops the
+ * service at start with a message naming the bad entry.
+ */
+
+export const PROGRAM_KINDS = ['subsidy', 'grant', 'waiver', 'loan'] as const;
+export type ProgramKind = (typeof PROGRAM_KINDS)[number];
+
+/** Who receives the money (SPEC §4: the nutrition plan pays a canteen, loans a university). */
+export const PAYEE_TYPES = ['student', 'canteen', 'school', 'university_fee_account'] as const;
+export type PayeeType = (typeof PAYEE_TYPES)[number];
+
+/**
+ * How an amount is checked against a standard, per stage:
+ * - `fixed`: exactly this amount per period;
+ * - `tiers`: one of these amounts per period;
+ * - `cap`: any positive amount up to this, per period (for loans: the sum over the school year).
+ */
+export const STANDARD_RULES = ['fixed', 'tiers', 'cap'] as const;
+export type StandardRule = (typeof STANDARD_RULES)[number];
+
+export interface Standard {
+  /** First date of the periods this standard applies to (compared with the period's start). */
+  readonly from: LocalDate;
+  readonly rule: StandardRule;
+  /** Allowed amounts per stage: one for `fixed` and `cap`, several for `tiers`. */
+  readonly amounts: Readonly<Partial<Record<Stage, readonly Money[]>>>;
+}
+
+export interface Program {
+  readonly code: string;
+  readonly name: { readonly zh: string; readonly en: string };
+  readonly kind: ProgramKind;
+  readonly stages: readonly Stage[];
+  readonly period: PeriodBasis;
+  readonly payee: PayeeType;
+  /** Programs that must not pay the same student for the same period (symmetric). */
+  readonly excludes: readonly string[];
+  readonly fundingSources: readonly string[];
+  /** The program accepts periods starting on or after this date … */
+  readonly openFrom: LocalDate;
+  /** … and, when set, starting on or before this one. */
+  readonly openUntil?: LocalDate;
+  /** Sorted by `from`, oldest first. A new standard never rewrites the periods before it. */
+  readonly standards: readonly Standard[];
+  readonly notes?: string;
+}
+
+export interface FundingSource {
+  readonly code: string;
+  readonly name: { readonly zh: string; readonly en: string };
+}
+
+export interface ProgramCatalog {
+  readonly programs: readonly Program[];
+  readonly fundingSources: readonly FundingSource[];
+  program(code: string): Program | undefined;
+}
+
+export class CatalogError extends DomainError {
+  constructor(readonly entry: string, problem: string) {
+    super('CATALOG_INVALID', 'invalid', `program catalog: ${entry}: ${problem}`, entry);
+  }
+}
+
+/** The standard in force for a period of a program, or undefined before the first one. */
+export function standardFor(program: Program, period: Period): Standard | undefined {
+  let found: Standard | undefined;
+  for (const standard of program.standards) if (standard.from <= period.starts) found = standard;
+  return found;
+}
+
+export function isOpenFor(program: Program, period: Period): boolean {
+  return program.openFrom <= period.starts && (!program.openUntil || period.starts <= program.openUntil);
+}
+
+/** True when either program lists the other as excluded. */
+export function areExclusive(a: Program, b: Program): boolean {
+  return a.excludes.includes(b.code) || b.excludes.includes(a.code);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing the raw configuration (already read from YAML) into a checked catalog.
+
+type Raw = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function requireString(raw: Raw, key: string, entry: string): string {
+  const value = raw[key];
+  if (typeof value !== 'string' || value.trim() === '') throw new CatalogError(`${entry}.${key}`, 'must be a non-empty string');
+  return value.trim();
+}
+
+function requireOneOf<T extends string>(raw: Raw, key: string, allowed: readonly T[], entry: string): T {
+  const value = raw[key];
+  if (!allowed.includes(value as T)) {
+    throw new CatalogError(`${entry}.${key}`, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
+  }
+  return value as T;
+}
+
+function stringList(raw: Raw, key: string, entry: string, required: boolean): string[] {
+  const value = raw[key];
+  if (value === undefined && !required) return [];
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string') || (required && value.length === 0)) {
+    throw new CatalogError(`${entry}.${key}`, `must be a ${required ? 'non-empty ' : ''}list of strings`);
+  }
+  return value as string[];
+}
+
+function dateField(raw: Raw, key: string, entry: string): LocalDate {
+  // YAML turns unquoted 2022-09-01 into a Date; accept both forms.
+  const value = raw[key] instanceof Date ? (raw[key] as Date).toISOString().slice(0, 10) : raw[key];
+  try {
+    return parseLocalDate(value, `${entry}.${key}`);
+  } catch {
+    throw new CatalogError(`${entry}.${key}`, 'must be a date YYYY-MM-DD');
+  }
+}
+
+function parseAmount(value: unknown, entry: string): Money {
+  try {
+    return Money.parse(typeof value === 'number' ? String(value) : value, entry);
+  } catch (error) {
+    throw new CatalogError(entry, error instanceof Error ? error.message : String(error));
+  }
+}
+
+function parseStandard(raw: unknown, entry: string, stages: readonly Stage[]): Standard {
+  if (!isRecord(raw)) throw new CatalogError(entry, 'must be a mapping with "from" and one of fixed/tiers/cap');
+  const from = dateField(raw, 'from', entry);
+  const rules = STANDARD_RULES.filter((rule) => raw[rule] !== undefined);
+  if (rules.length !== 1) throw new CatalogError(entry, 'must give exactly one of fixed, tiers or cap');
+  const rule = rules[0];
+  const byStage = raw[rule];
+  if (!isRecord(byStage)) throw new CatalogError(`${entry}.${rule}`, 'must map each stage to its amount(s)');
+  const amounts: Partial<Record<Stage, Money[]>> = {};
+  for (const [stage, value] of Object.entries(byStage)) {
+    const at = `${entry}.${rule}.${stage}`;
+    if (!isStage(stage)) throw new CatalogError(at, `unknown stage; stages are ${STAGES.join(', ')}`);
+    if (!stages.includes(stage)) throw new CatalogError(at, 'stage is not one of the program\'s stages');
+    const list = rule === 'tiers' ? value : [value];
+    if (!Array.isArray(list) || list.length === 0) throw new CatalogError(at, 'tiers must be a non-empty list of amounts');
+    amounts[stage] = list.map((item, i) => parseAmount(item, rule === 'tiers' ? `${at}[${i}]` : at).assertPositive(at));
+  }
+  const missing = stages.filter((stage) => !amounts[stage]);
+  if (missing.length > 0) throw new CatalogError(`${entry}.${rule}`, `gives no amount for stage(s) ${missing.join(', ')}`);
+  return { from, rule, amounts };
+}
+
+function parseProgram(raw: unknown, index: number, fundingCodes: ReadonlySet<string>): Program {
+  let entry = `programs[${index}]`;
+  if (!isRecord(raw)) throw new CatalogError(entry, 'must be a mapping');
+  const code = requireString(raw, 'code', entry);
+  if (!/^[A-Z][A-Z0-9_]*$/.test(code)) throw new CatalogError(`${entry}.code`, 'must be UPPER_SNAKE_CASE');
+  entry = `programs[${index}] (${code})`;
+  const name = raw.name;
+  if (!isRecord(name)) throw new CatalogError(`${entry}.name`, 'must have zh and en');
+  const stages = stringList(raw, 'stages', entry, true);
+  const badStage = stages.find((stage) => !isStage(stage));
+  if (badStage) throw new CatalogError(`${entry}.stages`, `unknown stage "${badStage}"; stages are ${STAGES.join(', ')}`);
+  const fundingSources = stringList(raw, 'fundingSources', entry, true);
+  const badSource = fundingSources.find((source) => !fundingCodes.has(source));
+  if (badSource) throw new CatalogError(`${entry}.fundingSources`, `unknown funding source "${badSource}"`);
+  const rawStandards = raw.standards;
+  if (!Array.isArray(rawStandards) || rawStandards.length === 0) {
+    throw new CatalogError(`${entry}.standards`, 'must list at least one standard');
+  }
+  const standards = rawStandards.map((standard, i) => parseStandard(standard, `${entry}.standards[${i}]`, stages as Stage[]));
+  for (let i = 1; i < standards.length; i++) {
+    if (standards[i].from <= standards[i - 1].from) {
+      throw new CatalogError(`${entry}.standards[${i}].from`, 'standards must be in increasing order of "from"');
+    }
+  }
+  const kind = requireOneOf(raw, 'kind', PROGRAM_KINDS, entry);
+  const openFrom = dateField(raw, 'openFrom', entry);
+  const openUntil = raw.openUntil === undefined ? undefined : dateField(raw, 'openUntil', entry);
+  if (openUntil && openUntil < openFrom) throw new CatalogError(`${entry}.openUntil`, 'is before openFrom');
+  if (standards[0].from > openFrom) throw new CatalogError(`${entry}.standards[0].from`, 'leaves the program open without a standard');
+  const period = requireOneOf(raw, 'period', ['term', 'school_year'] as const, entry);
+  if (kind === 'loan' && (period !== 'school_year' || standards.some((s) => s.rule !== 'cap'))) {
+    throw new CatalogError(entry, 'a loan program is per school_year with a cap standard');
+  }
+  return {
+    code,
+    name: { zh: requireString(name, 'zh', `${entry}.name`), en: requireString(name, 'en', `${entry}.name`) },
+    kind,
+    stages: stages as Stage[],
+    period,
+    payee: requireOneOf(raw, 'payee', PAYEE_TYPES, entry),
+    excludes: stringList(raw, 'excludes', entry, false),
+    fundingSources,
+    openFrom,
+    openUntil,
+    standards,
+    notes: typeof raw.notes === 'string' ? raw.notes.trim() : undefined,
+  };
+}
+
+/** Checks a raw catalog (as read from YAML or JSON) and returns it typed, or throws CatalogError. */
+export function parseCatalog(raw: unknown): ProgramCatalog {
+  if (!isRecord(raw)) throw new CatalogError('catalog', 'must be a mapping with fundingSources and programs');
+  if (!Array.isArray(raw.fundingSources) || raw.fundingSources.length === 0) {
+    throw new CatalogError('fundingSources', 'must list at least one funding source');
+  }
+  const fundingSources: FundingSource[] = raw.fundingSources.map((source, i) => {
+    const entry = `fundingSources[${i}]`;
+    if (!isRecord(source) || !isRecord(source.name)) throw new CatalogError(entry, 'must have code and name {zh, en}');
+    return {
+      code: requireString(source, 'code', entry),
+      name: { zh: requireString(source.name, 'zh', `${entry}.name`), en: requireString(source.name, 'en', `${entry}.name`) },
+    };
+  });
+  const fundingCodes = new Set(fundingSources.map((source) => source.code));
+  if (fundingCodes.size !== fundingSources.length) throw new CatalogError('fundingSources', 'codes must be unique');
+  if (!Array.isArray(raw.programs) || raw.programs.length === 0) throw new CatalogError('programs', 'must list at least one program');
+  const programs = raw.programs.map((program, i) => parseProgram(program, i, fundingCodes));
+  const byCode = new Map<string, Program>();
+  programs.forEach((program, i) => {
+    if (byCode.has(program.code)) throw new CatalogError(`programs[${i}] (${program.code})`, 'duplicate program code');
+    byCode.set(program.code, program);
+  });
+  programs.forEach((program, i) => {
+    for (const excluded of program.excludes) {
+      if (!byCode.has(excluded)) throw new CatalogError(`programs[${i}] (${program.code}).excludes`, `unknown program "${excluded}"`);
+      if (excluded === program.code) throw new CatalogError(`programs[${i}] (${program.code}).excludes`, 'a program cannot exclude itself');
+    }
+  });
+  return { programs, fundingSources, program: (code) => byCode.get(code) };
+}

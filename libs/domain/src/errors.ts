@@ -1,0 +1,70 @@
+/**
+ * Every way a command can be refused, in one place. Each error has a stable `code` that clients
+ * and tests rely on, and a `kind` that the HTTP layer maps to a status once:
+ * invalid → 400, not_found → 404, conflict → 409, rule → 422.
+ */
+export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'rule';
+
+export interface FieldProblem {
+  /** Path of the offending field in the command, e.g. `amount` or `student.residentId`. */
+  field: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    readonly kind: DomainErrorKind,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  get problems(): FieldProblem[] {
+    return this.field ? [{ field: this.field, message: this.message }] : [];
+  }
+}
+
+const define = (code: string, kind: DomainErrorKind) =>
+  class extends DomainError {
+    static readonly code = code;
+    constructor(message: string, field?: string) {
+      super(code, kind, message, field);
+    }
+  };
+
+// Malformed values (400)
+export const InvalidAmount = define('AMOUNT_INVALID', 'invalid');
+export const InvalidResidentId = define('RESIDENT_ID_INVALID', 'invalid');
+export const InvalidStudentNumber = define('STUDENT_NUMBER_INVALID', 'invalid');
+export const InvalidSchoolCode = define('SCHOOL_CODE_INVALID', 'invalid');
+export const InvalidPeriod = define('PERIOD_INVALID', 'invalid');
+export const InvalidDate = define('DATE_INVALID', 'invalid');
+export const MissingStudentIdentity = define('STUDENT_IDENTITY_MISSING', 'invalid');
+
+// Rules of SPEC §4 (422 unless the rule is about another record: then 404/409)
+export const AmountNotPositive = define('AMOUNT_NOT_POSITIVE', 'rule');
+export const AmountOffStandard = define('AMOUNT_OFF_STANDARD', 'rule');
+export const AmountOverCap = define('AMOUNT_OVER_CAP', 'rule');
+export const UnknownProgram = define('PROGRAM_UNKNOWN', 'rule');
+export const ProgramNotOpen = define('PROGRAM_NOT_OPEN', 'rule');
+export const PeriodBasisMismatch = define('PERIOD_BASIS_MISMATCH', 'rule');
+export const StageNotEligible = define('STAGE_NOT_ELIGIBLE', 'rule');
+export const PayeeNotAllowed = define('PAYEE_NOT_ALLOWED', 'rule');
+export const NotALoanProgram = define('NOT_A_LOAN_PROGRAM', 'rule');
+export const LoanProgramNeedsLoanCommand = define('LOAN_PROGRAM_NEEDS_LOAN_COMMAND', 'rule');
+export const LoanOverYearlyCap = define('LOAN_OVER_YEARLY_CAP', 'rule');
+export const RepaymentExceedsOutstanding = define('REPAYMENT_EXCEEDS_OUTSTANDING', 'rule');
+export const UnknownFundingSource = define('FUNDING_SOURCE_UNKNOWN', 'rule');
+
+export const DuplicatePayment = define('DUPLICATE_PAYMENT', 'conflict');
+export const DuplicateApproval = define('DUPLICATE_APPROVAL', 'conflict');
+export const MutuallyExclusivePrograms = define('MUTUALLY_EXCLUSIVE_PROGRAMS', 'conflict');
+export const DisbursementAlreadyReversed = define('DISBURSEMENT_ALREADY_REVERSED', 'conflict');
+export const IdAlreadyUsed = define('ID_ALREADY_USED', 'conflict');
+
+export const DisbursementNotFound = define('DISBURSEMENT_NOT_FOUND', 'not_found');
+export const ApprovalNotFound = define('APPROVAL_NOT_FOUND', 'not_found');
+export const LoanNotFound = define('LOAN_NOT_FOUND', 'not_found');
