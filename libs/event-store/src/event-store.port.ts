@@ -1,0 +1,136 @@
+/**
+ * The one port every event store adapter implements (embedded SQLite, EventStoreDB). It knows
+ * streams of opaque events with metadata, nothing about aid. Contract tests in
+ * `test/event-store.contract.ts` hold every adapter to the same behaviour.
+ */
+
+/** Position of an event in the global log: increasing, not necessarily contiguous. */
+export type GlobalPosition = bigint;
+
+/** Revision of an event within its stream: 0 for the first event. */
+export type StreamRevision = number;
+
+/**
+ * What the caller believes about the stream before appending:
+ * `no_stream` (must not exist yet), a revision (its last event must be exactly that one),
+ * or `any` (no check; idempotency by event id is then best-effort on EventStoreDB).
+ */
+export type ExpectedVersion = 'no_stream' | 'any' | StreamRevision;
+
+/** Who did it, when, why: SPEC §4's metadata. Adapters store it as given. */
+export interface EventMetadata {
+  actor?: { id: string; role: string };
+  correlationId?: string;
+  causationId?: string;
+  idempotencyKey?: string;
+  /** Hash of the request that caused the event, to refuse a reused idempotency key. */
+  requestHash?: string;
+  importBatch?: string;
+  [key: string]: unknown;
+}
+
+export interface EventToAppend {
+  /** Chosen by the writer (a UUID); appending the same id again is a no-op, not a duplicate. */
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: EventMetadata;
+}
+
+export interface StoredEvent {
+  eventId: string;
+  streamId: string;
+  revision: StreamRevision;
+  position: GlobalPosition;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: EventMetadata;
+  /** When the store committed it (ISO 8601, UTC). */
+  recordedAt: string;
+}
+
+export interface AppendResult {
+  /** Revision of the stream's last event after the append. */
+  nextExpectedVersion: StreamRevision;
+  /** The appended (or, for a repeat, the previously appended) events, as stored. */
+  events: StoredEvent[];
+  /** True when every event id was already in the stream: nothing new was written. */
+  alreadyAppended: boolean;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: read events after this position; 0n or omitted for the beginning. */
+  after?: GlobalPosition;
+  maxCount: number;
+}
+
+export interface SubscriptionHandler {
+  /** Called with consecutive pages of the log, in order. A throw stops the subscription. */
+  (events: StoredEvent[]): Promise<void> | void;
+}
+
+export interface Subscription {
+  /** Resolves when the subscription has read everything written before it was called. */
+  caughtUp(): Promise<void>;
+  stop(): Promise<void>;
+  /** Resolves when the subscription stops; rejects with the handler's error if it failed. */
+  readonly done: Promise<void>;
+}
+
+export interface SubscribeOptions {
+  after?: GlobalPosition;
+  batchSize?: number;
+}
+
+export interface EventStore {
+  appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
+  /** All events of a stream in order; an empty array for a stream that does not exist. */
+  readStream(streamId: string): Promise<StoredEvent[]>;
+  /** One page of the global log, in order. */
+  readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  /** Position of the last event in the log, 0n when empty. */
+  headPosition(): Promise<GlobalPosition>;
+  /** Catch-up subscription to the global log that turns live once it reaches the head. */
+  subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedVersionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+    readonly actual: StreamRevision | 'no_stream',
+  ) {
+    super(`stream ${streamId}: expected version ${expected}, actual ${actual}`);
+    this.name = 'WrongExpectedVersionError';
+  }
+}
+
+/** An event id that is already in the log with other content or in another stream. */
+export class EventIdConflictError extends Error {
+  constructor(readonly eventId: string, detail: string) {
+    super(`event ${eventId} ${detail}`);
+    this.name = 'EventIdConflictError';
+  }
+}
+
+/** The store cannot take writes now (disk full, read-only, closed): retry later, nothing was written. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Every event of the log from `after` on, page by page, with flat memory. */
+export async function* readAllPages(store: EventStore, after: GlobalPosition = 0n, pageSize = 1000): AsyncGenerator<StoredEvent[]> {
+  let position = after;
+  for (;;) {
+    const page = await store.readAll({ after: position, maxCount: pageSize });
+    if (page.length === 0) return;
+    yield page;
+    position = page[page.length - 1].position;
+  }
+}

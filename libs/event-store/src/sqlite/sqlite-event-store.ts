@@ -1,0 +1,274 @@
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  AppendResult,
+  EventIdConflictError,
+  EventStore,
+  EventToAppend,
+  ExpectedVersion,
+  GlobalPosition,
+  ReadAllOptions,
+  StoreUnavailableError,
+  StoredEvent,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionHandler,
+  WrongExpectedVersionError,
+} from '../event-store.port';
+import { PollingSubscription } from '../polling-subscription';
+
+/**
+ * The embedded event store: one SQLite file, WAL, `synchronous=FULL`, so an acknowledged append
+ * survives `kill -9` and power loss. Appends that arrive together share one transaction and one
+ * fsync (group commit); each keeps its own savepoint, so one failing append fails alone.
+ *
+ * The `events` table is append-only: triggers in the database refuse UPDATE and DELETE, whoever
+ * connects.
+ */
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position       INTEGER PRIMARY KEY,
+  event_id       TEXT    NOT NULL UNIQUE,
+  stream_id      TEXT    NOT NULL,
+  revision       INTEGER NOT NULL,
+  type           TEXT    NOT NULL,
+  schema_version INTEGER NOT NULL,
+  data           TEXT    NOT NULL,
+  metadata       TEXT    NOT NULL,
+  recorded_at    TEXT    NOT NULL,
+  UNIQUE (stream_id, revision)
+) STRICT;
+CREATE TRIGGER IF NOT EXISTS events_refuse_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: UPDATE is refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_refuse_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only: DELETE is refused'); END;
+`;
+
+interface EventRow {
+  position: bigint;
+  event_id: string;
+  stream_id: string;
+  revision: bigint;
+  type: string;
+  schema_version: bigint;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+interface PendingAppend {
+  streamId: string;
+  events: EventToAppend[];
+  expectedVersion: ExpectedVersion;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file; its directory is created when missing. */
+  path: string;
+  /** Clock for `recordedAt`; injectable for tests. */
+  now?: () => Date;
+  /** How often a live subscription looks for events written by other processes (ms). */
+  pollIntervalMs?: number;
+}
+
+/** Applies the durability settings; better-sqlite3 12 reopens a WAL file at NORMAL, so always. */
+export function openDurableDatabase(path: string, options: { readonly?: boolean } = {}): Database.Database {
+  if (!options.readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  db.pragma('busy_timeout = 10000');
+  if (!options.readonly) db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  return db;
+}
+
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+  private readonly appended = new EventEmitter();
+  private readonly pollIntervalMs: number;
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly subscriptions = new Set<PollingSubscription>();
+
+  private readonly statements: {
+    streamHead: Database.Statement<[string], { revision: bigint | null }>;
+    byEventId: Database.Statement<[string], EventRow>;
+    insert: Database.Statement<unknown[]>;
+    readStream: Database.Statement<[string], EventRow>;
+    readAll: Database.Statement<[bigint, number], EventRow>;
+    head: Database.Statement<[], { position: bigint | null }>;
+  };
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.db = openDurableDatabase(options.path);
+    this.db.exec(SCHEMA);
+    this.now = options.now ?? (() => new Date());
+    this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.appended.setMaxListeners(0);
+    const prepare = <P extends unknown[], R>(sql: string) => this.db.prepare<P, R>(sql).safeIntegers(true);
+    this.statements = {
+      streamHead: prepare('SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?'),
+      byEventId: prepare('SELECT * FROM events WHERE event_id = ?'),
+      insert: this.db.prepare(
+        `INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      readStream: prepare('SELECT * FROM events WHERE stream_id = ? ORDER BY revision'),
+      readAll: prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      head: prepare('SELECT MAX(position) AS position FROM events'),
+    };
+  }
+
+  /** The underlying connection's durability setting (2 = FULL), for tests and health checks. */
+  synchronousLevel(): number {
+    return Number(this.db.pragma('synchronous', { simple: true }));
+  }
+
+  appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the event store is closed'));
+    if (events.length === 0) return Promise.reject(new Error('nothing to append'));
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pending.push({ streamId, events, expectedVersion, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits every append queued since the last flush in one transaction (one fsync). */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
+    const appendOne = this.db.transaction((item: PendingAppend) => this.appendInTransaction(item));
+    const appendAll = this.db.transaction(() => {
+      for (const item of batch) {
+        try {
+          outcomes.push({ ok: true, result: appendOne(item) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+    try {
+      appendAll.immediate();
+    } catch (error) {
+      const failure = new StoreUnavailableError(`the event log could not be written: ${(error as Error).message}`, error);
+      for (const item of batch) item.reject(failure);
+      return;
+    }
+    let last: GlobalPosition = 0n;
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome.ok) {
+        item.resolve(outcome.result);
+        const position = outcome.result.events[outcome.result.events.length - 1].position;
+        if (position > last) last = position;
+      } else item.reject(outcome.error);
+    });
+    if (last > 0n) this.appended.emit('appended', last);
+  }
+
+  private appendInTransaction({ streamId, events, expectedVersion }: PendingAppend): AppendResult {
+    const repeat = this.findRepeat(streamId, events);
+    if (repeat) return repeat;
+    const head = this.statements.streamHead.get(streamId)?.revision;
+    const current = head === null || head === undefined ? -1 : Number(head);
+    const matches =
+      expectedVersion === 'any' ||
+      (expectedVersion === 'no_stream' ? current === -1 : expectedVersion === current);
+    if (!matches) throw new WrongExpectedVersionError(streamId, expectedVersion, current === -1 ? 'no_stream' : current);
+    const recordedAt = this.now().toISOString();
+    const stored = events.map((event, i): StoredEvent => {
+      const revision = current + 1 + i;
+      const info = this.statements.insert.run(
+        event.eventId,
+        streamId,
+        revision,
+        event.type,
+        event.schemaVersion,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        recordedAt,
+      );
+      return { ...event, streamId, revision, position: BigInt(info.lastInsertRowid), recordedAt };
+    });
+    return { nextExpectedVersion: current + events.length, events: stored, alreadyAppended: false };
+  }
+
+  /**
+   * Idempotency by event id: when the events are already this stream's, answer as the first
+   * append did; an id already used elsewhere or with other content is a conflict.
+   */
+  private findRepeat(streamId: string, events: EventToAppend[]): AppendResult | undefined {
+    const found = events.map((event) => this.statements.byEventId.get(event.eventId));
+    if (found.every((row) => row === undefined)) return undefined;
+    const stored: StoredEvent[] = [];
+    found.forEach((row, i) => {
+      const event = events[i];
+      if (!row) throw new EventIdConflictError(event.eventId, 'is new but others of the same append are already stored');
+      if (row.stream_id !== streamId) throw new EventIdConflictError(event.eventId, `is already used in another stream`);
+      if (row.type !== event.type || row.data !== JSON.stringify(event.data)) {
+        throw new EventIdConflictError(event.eventId, 'is already stored with other content');
+      }
+      stored.push(toStoredEvent(row));
+    });
+    const head = this.statements.streamHead.get(streamId)?.revision;
+    return { nextExpectedVersion: Number(head), events: stored, alreadyAppended: true };
+  }
+
+  async readStream(streamId: string): Promise<StoredEvent[]> {
+    return this.statements.readStream.all(streamId).map(toStoredEvent);
+  }
+
+  async readAll({ after = 0n, maxCount }: ReadAllOptions): Promise<StoredEvent[]> {
+    return this.statements.readAll.all(after, maxCount).map(toStoredEvent);
+  }
+
+  async headPosition(): Promise<GlobalPosition> {
+    return this.statements.head.get()?.position ?? 0n;
+  }
+
+  subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions = {}): Subscription {
+    const subscription = new PollingSubscription(this, handler, {
+      after: options.after ?? 0n,
+      batchSize: options.batchSize ?? 1000,
+      pollIntervalMs: this.pollIntervalMs,
+      notifier: this.appended,
+    });
+    this.subscriptions.add(subscription);
+    subscription.done.finally(() => this.subscriptions.delete(subscription)).catch(() => undefined);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    // Appends already queued still commit before the connection closes.
+    if (this.pending.length > 0) this.flush();
+    this.db.close();
+  }
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    revision: Number(row.revision),
+    position: row.position,
+    type: row.type,
+    schemaVersion: Number(row.schema_version),
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    recordedAt: row.recorded_at,
+  };
+}

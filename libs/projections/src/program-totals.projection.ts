@@ -1,0 +1,143 @@
+import { Money, fiscalYearOf, LocalDate } from '@ledger/domain';
+import { Projection } from './projection';
+
+/**
+ * Program totals (SPEC §5). One row per program × fiscal year × period × school × stage ×
+ * beneficiary holds that line's counts and integer fen; totals, person-times (人次) and distinct
+ * students (人数) are sums and distinct counts over these rows, so any cut is exact.
+ *
+ * Fiscal year is the calendar year of the value date (approvals: the approval date). A reversal
+ * nets against the line and fiscal year of the payment it reverses.
+ */
+const fen = (amount: string) => Money.parse(amount).fen;
+const yearOf = (date: string) => fiscalYearOf(date as LocalDate);
+
+export const programTotalsProjection: Projection = {
+  name: 'program-totals',
+  version: 1,
+  tables: ['aid_lines', 'loan_balances', 'budget_allocations'],
+  schema: `
+    CREATE TABLE IF NOT EXISTS aid_lines (
+      program_code    TEXT    NOT NULL,
+      fiscal_year     INTEGER NOT NULL,
+      period          TEXT    NOT NULL,
+      school_code     TEXT    NOT NULL,
+      stage           TEXT    NOT NULL,
+      beneficiary_key TEXT    NOT NULL,
+      approved_count  INTEGER NOT NULL DEFAULT 0,
+      approved_fen    INTEGER NOT NULL DEFAULT 0,
+      paid_count      INTEGER NOT NULL DEFAULT 0,
+      paid_fen        INTEGER NOT NULL DEFAULT 0,
+      reversed_count  INTEGER NOT NULL DEFAULT 0,
+      reversed_fen    INTEGER NOT NULL DEFAULT 0,
+      repaid_fen      INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (program_code, fiscal_year, period, school_code, stage, beneficiary_key)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS aid_lines_by_year ON aid_lines (fiscal_year, program_code);
+    CREATE TABLE IF NOT EXISTS loan_balances (
+      loan_id         TEXT    NOT NULL,
+      beneficiary_key TEXT    NOT NULL,
+      program_code    TEXT    NOT NULL,
+      fiscal_year     INTEGER NOT NULL,
+      period          TEXT    NOT NULL,
+      school_code     TEXT    NOT NULL,
+      stage           TEXT    NOT NULL,
+      disbursed_fen   INTEGER NOT NULL,
+      repaid_fen      INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (beneficiary_key, loan_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS budget_allocations (
+      program_code   TEXT    NOT NULL,
+      fiscal_year    INTEGER NOT NULL,
+      funding_source TEXT    NOT NULL,
+      allocated_fen  INTEGER NOT NULL,
+      allocations    INTEGER NOT NULL,
+      PRIMARY KEY (program_code, fiscal_year, funding_source)
+    ) STRICT, WITHOUT ROWID;
+  `,
+  prepare(db) {
+    const addToLine = db.prepare(`
+      INSERT INTO aid_lines (program_code, fiscal_year, period, school_code, stage, beneficiary_key,
+                             approved_count, approved_fen, paid_count, paid_fen, reversed_count, reversed_fen, repaid_fen)
+      VALUES (@program, @year, @period, @school, @stage, @key, @approvedCount, @approvedFen, @paidCount, @paidFen,
+              @reversedCount, @reversedFen, @repaidFen)
+      ON CONFLICT DO UPDATE SET
+        approved_count = approved_count + excluded.approved_count,
+        approved_fen   = approved_fen   + excluded.approved_fen,
+        paid_count     = paid_count     + excluded.paid_count,
+        paid_fen       = paid_fen       + excluded.paid_fen,
+        reversed_count = reversed_count + excluded.reversed_count,
+        reversed_fen   = reversed_fen   + excluded.reversed_fen,
+        repaid_fen     = repaid_fen     + excluded.repaid_fen`);
+    const insertLoan = db.prepare(`
+      INSERT INTO loan_balances (loan_id, beneficiary_key, program_code, fiscal_year, period, school_code, stage, disbursed_fen)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    const findLoan = db.prepare<[string, string], { program_code: string; fiscal_year: number; period: string; school_code: string; stage: string }>(
+      'SELECT program_code, fiscal_year, period, school_code, stage FROM loan_balances WHERE beneficiary_key = ? AND loan_id = ?',
+    );
+    const repayLoan = db.prepare('UPDATE loan_balances SET repaid_fen = repaid_fen + ? WHERE beneficiary_key = ? AND loan_id = ?');
+    const allocate = db.prepare(`
+      INSERT INTO budget_allocations (program_code, fiscal_year, funding_source, allocated_fen, allocations)
+      VALUES (?, ?, ?, ?, 1)
+      ON CONFLICT DO UPDATE SET allocated_fen = allocated_fen + excluded.allocated_fen, allocations = allocations + 1`);
+
+    const zero = { approvedCount: 0, approvedFen: 0n, paidCount: 0, paidFen: 0n, reversedCount: 0, reversedFen: 0n, repaidFen: 0n };
+    const line = (
+      data: { programCode: string; period: string; schoolCode: string; stage: string; beneficiary: { key: string } },
+      year: number,
+    ) => ({ program: data.programCode, year, period: data.period, school: data.schoolCode, stage: data.stage, key: data.beneficiary.key });
+
+    return (event) => {
+      switch (event.type) {
+        case 'AidApproved': {
+          const { data } = event;
+          addToLine.run({ ...zero, ...line(data, yearOf(data.approvedOn)), approvedCount: 1, approvedFen: fen(data.amount) });
+          return;
+        }
+        case 'DisbursementRecorded': {
+          const { data } = event;
+          addToLine.run({ ...zero, ...line(data, yearOf(data.valueDate)), paidCount: 1, paidFen: fen(data.amount) });
+          return;
+        }
+        case 'DisbursementReversed': {
+          const { data } = event;
+          addToLine.run({ ...zero, ...line(data, yearOf(data.originalValueDate)), reversedCount: 1, reversedFen: fen(data.amount) });
+          return;
+        }
+        case 'LoanDisbursed': {
+          const { data } = event;
+          const year = yearOf(data.valueDate);
+          addToLine.run({ ...zero, ...line(data, year), paidCount: 1, paidFen: fen(data.amount) });
+          insertLoan.run(data.loanId, data.beneficiary.key, data.programCode, year, data.period, data.schoolCode, data.stage, fen(data.amount));
+          return;
+        }
+        case 'LoanRepaymentRecorded': {
+          const { data } = event;
+          const loan = findLoan.get(data.beneficiary.key, data.loanId);
+          if (!loan) return; // the decider never records one; an imported history might
+          repayLoan.run(fen(data.amount), data.beneficiary.key, data.loanId);
+          addToLine.run({
+            ...zero,
+            program: loan.program_code,
+            year: loan.fiscal_year,
+            period: loan.period,
+            school: loan.school_code,
+            stage: loan.stage,
+            key: data.beneficiary.key,
+            repaidFen: fen(data.amount),
+          });
+          return;
+        }
+        case 'BudgetAllocated': {
+          const { data } = event;
+          allocate.run(data.programCode, data.fiscalYear, data.fundingSource, fen(data.amount));
+          return;
+        }
+        default: {
+          const unreachable: never = event;
+          return unreachable;
+        }
+      }
+    };
+  },
+};

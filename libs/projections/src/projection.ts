@@ -1,0 +1,26 @@
+import type Database from 'better-sqlite3';
+import { LedgerEvent, isLedgerEventType } from '@ledger/domain';
+import { StoredEvent } from '@ledger/event-store';
+
+/**
+ * A read model kept in SQLite tables, updated one event at a time inside the runner's
+ * transaction (which also moves the projection's checkpoint, so no event is counted twice or
+ * skipped across a crash). `apply` must be deterministic: a rebuild from the log gives the same rows.
+ */
+export interface Projection {
+  readonly name: string;
+  /** Raise to make every store re-project this read model from the start of the log. */
+  readonly version: number;
+  /** DDL creating the projection's tables (idempotent). */
+  readonly schema: string;
+  /** Its tables, in the order they can be cleared. */
+  readonly tables: readonly string[];
+  /** Prepares statements once per connection and returns the per-event function. */
+  prepare(db: Database.Database): (event: LedgerEvent, stored: StoredEvent) => void;
+}
+
+/** The ledger event in a stored event, or undefined for types this code does not know. */
+export function ledgerEventOf(stored: StoredEvent): LedgerEvent | undefined {
+  if (!isLedgerEventType(stored.type)) return undefined;
+  return { type: stored.type, data: stored.data } as LedgerEvent;
+}

@@ -1,0 +1,151 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { EventStore, GlobalPosition, StoredEvent, Subscription, readAllPages } from '@ledger/event-store';
+import { Projection, ledgerEventOf } from './projection';
+
+/**
+ * The read-model database: a local SQLite file holding every projection's tables and its
+ * checkpoint. Each page of events is applied in one transaction together with the checkpoints,
+ * so after a crash the projections resume exactly where their rows stop.
+ *
+ * The file is derived data: deleting it rebuilds everything from the log at the next start.
+ * (It is opened with synchronous=NORMAL: a power cut may lose the last pages, never half of one.)
+ */
+export class ReadModels {
+  readonly db: Database.Database;
+  private readonly checkpoints = new Map<string, GlobalPosition>();
+  private readonly appliers: Array<{ projection: Projection; apply: ReturnType<Projection['prepare']> }>;
+  private readonly saveCheckpoint: Database.Statement;
+  private subscription: Subscription | undefined;
+  private position: GlobalPosition;
+  private waiters: Array<{ target: GlobalPosition; resolve: () => void; reject: (error: Error) => void }> = [];
+  private failure: Error | undefined;
+
+  constructor(path: string, readonly projections: readonly Projection[]) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
+      name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL) STRICT`);
+    const stored = new Map(
+      this.db
+        .prepare<[], { name: string; version: number; position: bigint }>('SELECT name, version, position FROM projection_checkpoints')
+        .safeIntegers(true)
+        .all()
+        .map((row) => [row.name, row] as const),
+    );
+    this.saveCheckpoint = this.db.prepare(
+      'INSERT INTO projection_checkpoints (name, version, position) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position',
+    );
+    for (const projection of projections) {
+      const row = stored.get(projection.name);
+      if (!row || Number(row.version) !== projection.version) this.reset(projection);
+      else this.checkpoints.set(projection.name, row.position);
+      this.db.exec(projection.schema);
+    }
+    this.appliers = projections.map((projection) => ({ projection, apply: projection.prepare(this.db) }));
+    this.position = this.lowestCheckpoint();
+  }
+
+  /** Drops a projection's rows and checkpoint so that it re-projects from the start of the log. */
+  private reset(projection: Projection): void {
+    this.db.transaction(() => {
+      for (const table of projection.tables) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
+      this.saveCheckpoint.run(projection.name, projection.version, 0n);
+    })();
+    this.checkpoints.set(projection.name, 0n);
+  }
+
+  private lowestCheckpoint(): GlobalPosition {
+    let lowest: GlobalPosition | undefined;
+    for (const position of this.checkpoints.values()) if (lowest === undefined || position < lowest) lowest = position;
+    return lowest ?? 0n;
+  }
+
+  /** Where the slowest projection stands in the log. */
+  get checkpoint(): GlobalPosition {
+    return this.position;
+  }
+
+  /** Applies one page of the log, in order, to every projection that has not seen it. */
+  readonly applyPage = (events: StoredEvent[]): void => {
+    if (events.length === 0) return;
+    this.db.transaction(() => {
+      for (const { projection, apply } of this.appliers) {
+        const checkpoint = this.checkpoints.get(projection.name) ?? 0n;
+        for (const stored of events) {
+          if (stored.position <= checkpoint) continue;
+          const event = ledgerEventOf(stored);
+          if (event) apply(event, stored);
+        }
+      }
+      const last = events[events.length - 1].position;
+      for (const { projection } of this.appliers) {
+        if ((this.checkpoints.get(projection.name) ?? 0n) < last) this.saveCheckpoint.run(projection.name, projection.version, last);
+      }
+    })();
+    const last = events[events.length - 1].position;
+    for (const { projection } of this.appliers) {
+      if ((this.checkpoints.get(projection.name) ?? 0n) < last) this.checkpoints.set(projection.name, last);
+    }
+    this.position = this.lowestCheckpoint();
+    this.waiters = this.waiters.filter((waiter) => {
+      if (this.position < waiter.target) return true;
+      waiter.resolve();
+      return false;
+    });
+  };
+
+  /** Catches up from the checkpoint and keeps following the log. */
+  start(store: EventStore): void {
+    if (this.subscription) return;
+    this.subscription = store.subscribeToAll(this.applyPage, { after: this.position, batchSize: 2000 });
+    this.subscription.done.catch((error: Error) => {
+      this.failure = error;
+      for (const waiter of this.waiters) waiter.reject(error);
+      this.waiters = [];
+    });
+  }
+
+  /** Resolves once every projection has applied the log up to `target` (or rejects after `timeoutMs`). */
+  waitFor(target: GlobalPosition, timeoutMs = 5000): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.position >= target) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter.resolve !== done);
+        reject(new Error(`read models did not reach position ${target} within ${timeoutMs} ms (at ${this.position})`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push({ target, resolve: done, reject: (error) => (clearTimeout(timer), reject(error)) });
+    });
+  }
+
+  /** Projects the whole log synchronously page by page (no subscription): for rebuilds and tools. */
+  async catchUpFrom(store: EventStore, pageSize = 5000): Promise<void> {
+    for await (const page of readAllPages(store, this.position, pageSize)) this.applyPage(page);
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.db.close();
+  }
+}
+
+/** Builds the read models from scratch into a new file, from the whole log. */
+export async function rebuildReadModels(store: EventStore, path: string, projections: readonly Projection[]): Promise<ReadModels> {
+  const models = new ReadModels(path, projections);
+  await models.catchUpFrom(store);
+  return models;
+}
