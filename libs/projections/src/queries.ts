@@ -225,3 +225,31 @@ export function dumpTables(db: Database.Database, tables: readonly string[]): Re
   }
   return dump;
 }
+
+export interface LoanView {
+  loanId: string;
+  beneficiaryKey: string;
+  programCode: string;
+  period: string;
+  disbursed: Money;
+  repaid: Money;
+  outstanding: Money;
+}
+
+export function queryLoans(db: Database.Database, loanId: string): LoanView[] {
+  return db
+    .prepare<[string], { loan_id: string; beneficiary_key: string; program_code: string; period: string; disbursed_fen: bigint; repaid_fen: bigint }>(
+      'SELECT * FROM loan_balances WHERE loan_id = ? ORDER BY beneficiary_key',
+    )
+    .safeIntegers(true)
+    .all(loanId)
+    .map((row) => ({
+      loanId: row.loan_id,
+      beneficiaryKey: row.beneficiary_key,
+      programCode: row.program_code,
+      period: row.period,
+      disbursed: Money.fromFen(row.disbursed_fen),
+      repaid: Money.fromFen(row.repaid_fen),
+      outstanding: Money.fromFen(row.disbursed_fen - row.repaid_fen),
+    }));
+}

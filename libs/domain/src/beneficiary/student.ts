@@ -38,3 +38,8 @@ export function parseStudentIdentity(input: StudentIdentityInput | undefined, fi
 }
 
 export const beneficiaryStreamId = (studentKey: string) => `beneficiary-${studentKey}`;
+
+/** The identity to address a student's record by, from the key it is filed under. */
+export function identityFromKey(key: string): StudentIdentity {
+  return /^[GJL]/i.test(key) ? parseStudentIdentity({ studentNumber: key }) : parseStudentIdentity({ residentId: key });
+}

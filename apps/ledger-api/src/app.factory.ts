@@ -1,0 +1,32 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Settings } from './config/settings';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { requestValidationPipe } from './http/validation';
+import { LedgerModule } from './ledger.module';
+
+/** Builds the HTTP application (used by main.ts and by the end-to-end tests alike). */
+export async function createLedgerApp(settings: Settings, options: { logger?: false } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(LedgerModule.forSettings(settings), {
+    bodyParser: false,
+    ...(options.logger === false && { logger: false }),
+  });
+  app.useBodyParser('json', { limit: settings.bodyLimit });
+  app.useGlobalPipes(requestValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Student-aid ledger')
+      .setDescription(
+        'Every subsidy, grant, fee waiver and loan disbursement recorded as an immutable event. Amounts are yuan as decimal strings; errors are application/problem+json.',
+      )
+      .setVersion('0.1.0')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  return app;
+}

@@ -1,0 +1,55 @@
+import { isAbsolute, join, resolve } from 'node:path';
+
+/**
+ * Every setting of the service, read once from the environment and checked; a bad value stops
+ * the service at start with a message naming the variable.
+ */
+export interface Settings {
+  /** HTTP port (`PORT`, default 3000). */
+  port: number;
+  /** Directory of the data files (`LEDGER_DATA_DIR`, default `./data`). */
+  dataDir: string;
+  /** The event log: `<dataDir>/ledger.sqlite`. Back this up; it is the ledger. */
+  eventStorePath: string;
+  /** Read models, derived from the log: `<dataDir>/read-models.sqlite`. Safe to delete. */
+  readModelsPath: string;
+  /** The program catalog (`LEDGER_CATALOG`, default `config/programs.yaml`). */
+  catalogPath: string;
+  /** Largest request body accepted (`LEDGER_BODY_LIMIT`, default `1mb`). */
+  bodyLimit: string;
+}
+
+export class SettingsError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`invalid setting ${variable}: ${problem}`);
+    this.name = 'SettingsError';
+  }
+}
+
+
+function projectRoot(): string {
+  // Compiled files live under dist/apps/..., sources under apps/...: both resolve to the checkout.
+  return resolve(__dirname, '..', '..', '..', '..').replace(/[\\/]dist$/, '');
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const portText = env.PORT ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) throw new SettingsError('PORT', `"${portText}" is not a port number (0–65535)`);
+  const root = projectRoot();
+  const fromRoot = (path: string) => (isAbsolute(path) ? path : resolve(process.cwd(), path));
+  const dataDirText = env.LEDGER_DATA_DIR ?? 'data';
+  if (dataDirText.trim() === '') throw new SettingsError('LEDGER_DATA_DIR', 'must not be empty');
+  const dataDir = fromRoot(dataDirText);
+  const catalogPath = env.LEDGER_CATALOG ? fromRoot(env.LEDGER_CATALOG) : join(root, 'config', 'programs.yaml');
+  const bodyLimit = env.LEDGER_BODY_LIMIT ?? '1mb';
+  if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new SettingsError('LEDGER_BODY_LIMIT', `"${bodyLimit}" is not a size like 512kb or 1mb`);
+  return {
+    port,
+    dataDir,
+    eventStorePath: join(dataDir, 'ledger.sqlite'),
+    readModelsPath: join(dataDir, 'read-models.sqlite'),
+    catalogPath,
+    bodyLimit,
+  };
+}

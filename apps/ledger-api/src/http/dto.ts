@@ -1,0 +1,210 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsNotEmptyObject, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { PAYEE_TYPES, STAGES } from '@ledger/domain';
+
+/**
+ * Request bodies. These check shape and types (and refuse unknown fields); the values themselves
+ * — check characters, amounts, periods, program rules — are checked by the domain's parsers and
+ * deciders, the one place every entry point shares.
+ */
+
+const AMOUNT_EXAMPLE = '312.50';
+const amountMessage = { message: 'amount must be a decimal string such as "312.50" (not a JSON number)' };
+
+export class StudentDto {
+  @ApiPropertyOptional({ description: '18-character resident ID (GB 11643)', example: '11010519491231002X' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  residentId?: string;
+
+  @ApiPropertyOptional({ description: 'National student number: G/J + 18 characters, or temporary L + 18 digits', example: 'G11010519491231002X' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  studentNumber?: string;
+
+  @ApiPropertyOptional({ description: 'Name (personal data)', example: '张三' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  name?: string;
+}
+
+export class PayeeDto {
+  @ApiProperty({ enum: PAYEE_TYPES, description: 'Who receives the money: must match the program' })
+  @IsIn(PAYEE_TYPES)
+  type!: string;
+
+  @ApiPropertyOptional({ description: 'Canteen, school or university name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'Bank card or fee account (personal data)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  account?: string;
+}
+
+class AidLineDto {
+  @ApiProperty({ type: StudentDto })
+  @IsObject()
+  @IsNotEmptyObject()
+  @ValidateNested()
+  @Type(() => StudentDto)
+  student!: StudentDto;
+
+  @ApiProperty({ description: '10-digit school code (学校标识码)', example: '2165000001' })
+  @IsString()
+  schoolCode!: string;
+
+  @ApiProperty({ enum: STAGES })
+  @IsIn(STAGES)
+  stage!: string;
+
+  @ApiProperty({ description: 'Program code from GET /programs', example: 'BOARDING_LIVING_SUBSIDY' })
+  @IsString()
+  @IsNotEmpty()
+  programCode!: string;
+
+  @ApiProperty({ description: 'Term ("2022-autumn", "2023-spring") or school year ("2022-2023"), by the program', example: '2022-autumn' })
+  @IsString()
+  period!: string;
+
+  @ApiProperty({ description: 'Yuan as a decimal string, at most 2 decimals', example: AMOUNT_EXAMPLE })
+  @IsString(amountMessage)
+  amount!: string;
+}
+
+export class ApproveAidDto extends AidLineDto {
+  @ApiPropertyOptional({ description: 'Your id for the approval; generated when absent' })
+  @IsOptional()
+  @IsString()
+  approvalId?: string;
+
+  @ApiProperty({ description: 'Date of approval (YYYY-MM-DD): fixes the fiscal year', example: '2022-09-15' })
+  @IsString()
+  approvedOn!: string;
+}
+
+export class RecordDisbursementDto extends AidLineDto {
+  @ApiPropertyOptional({ description: 'Your id for the payment; generated when absent' })
+  @IsOptional()
+  @IsString()
+  disbursementId?: string;
+
+  @ApiProperty({ type: PayeeDto })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PayeeDto)
+  payee!: PayeeDto;
+
+  @ApiProperty({ description: 'Day the money moved (YYYY-MM-DD): fixes the fiscal year', example: '2022-10-20' })
+  @IsString()
+  valueDate!: string;
+
+  @ApiPropertyOptional({ description: 'The approval (拟享受) this payment settles' })
+  @IsOptional()
+  @IsString()
+  approvalId?: string;
+
+  @ApiPropertyOptional({ description: 'Funding source code from the catalog', example: 'CENTRAL' })
+  @IsOptional()
+  @IsString()
+  fundingSource?: string;
+}
+
+export class ReverseDisbursementDto {
+  @ApiProperty({ description: 'Why the payment is reversed (kept forever)', example: 'paid to the wrong student' })
+  @IsString()
+  @IsNotEmpty({ message: 'reason is required' })
+  @MaxLength(1000)
+  reason!: string;
+
+  @ApiProperty({ description: 'Date of the reversal (YYYY-MM-DD)', example: '2022-11-02' })
+  @IsString()
+  valueDate!: string;
+
+  @ApiPropertyOptional({ type: StudentDto, description: 'The student paid; looked up from the payment when absent' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => StudentDto)
+  student?: StudentDto;
+}
+
+export class RecordLoanDisbursementDto extends AidLineDto {
+  @ApiPropertyOptional({ description: 'Your id for the loan; generated when absent' })
+  @IsOptional()
+  @IsString()
+  loanId?: string;
+
+  @ApiProperty({ type: PayeeDto, description: "The university's fee account" })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PayeeDto)
+  payee!: PayeeDto;
+
+  @ApiProperty({ example: '2022-09-20' })
+  @IsString()
+  valueDate!: string;
+}
+
+export class RecordLoanRepaymentDto {
+  @ApiPropertyOptional({ description: 'Your id for the repayment; generated when absent' })
+  @IsOptional()
+  @IsString()
+  repaymentId?: string;
+
+  @ApiProperty({ example: '1000.00' })
+  @IsString(amountMessage)
+  amount!: string;
+
+  @ApiProperty({ example: '2027-12-20' })
+  @IsString()
+  valueDate!: string;
+
+  @ApiPropertyOptional({ type: StudentDto, description: 'The borrower; looked up from the loan when absent' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => StudentDto)
+  student?: StudentDto;
+}
+
+export class AllocateBudgetDto {
+  @ApiPropertyOptional({ description: 'Your id for the allocation; generated when absent' })
+  @IsOptional()
+  @IsString()
+  allocationId?: string;
+
+  @ApiProperty({ example: 'YULU_PLAN' })
+  @IsString()
+  programCode!: string;
+
+  @ApiProperty({ example: 2022 })
+  @IsInt({ message: 'fiscalYear must be a whole year such as 2022' })
+  fiscalYear!: number;
+
+  @ApiProperty({ example: 'RURAL_REVITALISATION' })
+  @IsString()
+  fundingSource!: string;
+
+  @ApiProperty({ example: '1302000.00' })
+  @IsString(amountMessage)
+  amount!: string;
+
+  @ApiProperty({ example: '2022-03-01' })
+  @IsString()
+  valueDate!: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  note?: string;
+}

@@ -1,0 +1,22 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { EventStore } from '@ledger/event-store';
+import { ReadModels } from '@ledger/projections';
+import { EVENT_STORE, READ_MODELS } from '../tokens';
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) private readonly models: ReadModels,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Ready: the store answers; shows how far the read models are behind the log' })
+  async health() {
+    const head = await this.store.headPosition();
+    const checkpoint = this.models.checkpoint;
+    return { status: 'ok', logPosition: head.toString(), readModelsPosition: checkpoint.toString(), readModelsLag: (head - checkpoint).toString() };
+  }
+}

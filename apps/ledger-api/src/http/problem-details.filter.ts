@@ -1,0 +1,100 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DomainError, DomainErrorKind, FieldProblem } from '@ledger/domain';
+import { StoreUnavailableError } from '@ledger/event-store';
+
+/** A request the caller got wrong, found before the domain saw it (shape, types, header). */
+export class RequestInvalidError extends Error {
+  constructor(readonly problems: FieldProblem[]) {
+    super(problems.map((problem) => `${problem.field}: ${problem.message}`).join('; '));
+  }
+}
+
+const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
+  invalid: HttpStatus.BAD_REQUEST,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  rule: HttpStatus.UNPROCESSABLE_ENTITY,
+};
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  errors?: FieldProblem[];
+  instance?: string;
+}
+
+const problemType = (code: string) => `urn:student-aid-ledger:problem:${code}`;
+
+/**
+ * Every error leaves the service as RFC 9457 `application/problem+json` with a stable `code` and,
+ * where a field is at fault, `errors: [{field, message}]`. Only a fault of ours is a 5xx.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const problem = this.toProblem(exception);
+    problem.instance = request.originalUrl?.split('?')[0];
+    if (problem.status >= 500) this.logger.error(`${request.method} ${problem.instance}: ${String((exception as Error)?.stack ?? exception)}`);
+    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+
+  private toProblem(exception: unknown): Problem {
+    if (exception instanceof DomainError) {
+      return {
+        type: problemType(exception.code),
+        title: titleOf(exception.code),
+        status: STATUS_OF_KIND[exception.kind],
+        code: exception.code,
+        detail: exception.message,
+        ...(exception.problems.length > 0 && { errors: exception.problems }),
+      };
+    }
+    if (exception instanceof RequestInvalidError) {
+      return {
+        type: problemType('REQUEST_INVALID'),
+        title: 'Request invalid',
+        status: 400,
+        code: 'REQUEST_INVALID',
+        detail: exception.message,
+        errors: exception.problems,
+      };
+    }
+    if (exception instanceof StoreUnavailableError) {
+      return { type: problemType('STORE_UNAVAILABLE'), title: 'Store unavailable', status: 503, code: 'STORE_UNAVAILABLE', detail: exception.message };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const detail = typeof body === 'string' ? body : Array.isArray((body as { message?: unknown }).message) ? ((body as { message: string[] }).message.join('; ')) : String((body as { message?: unknown }).message ?? exception.message);
+      const code = CODE_OF_STATUS[status] ?? `HTTP_${status}`;
+      return { type: problemType(code), title: titleOf(code), status, code, detail };
+    }
+    // body-parser's errors (malformed JSON, body too large) carry their own 4xx status.
+    const status = (exception as { status?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const code = (exception as { type?: string }).type === 'entity.parse.failed' ? 'BODY_MALFORMED' : (CODE_OF_STATUS[status] ?? `HTTP_${status}`);
+      const detail = code === 'BODY_MALFORMED' ? 'the request body is not valid JSON' : String((exception as Error).message);
+      return { type: problemType(code), title: titleOf(code), status, code, detail };
+    }
+    return { type: problemType('INTERNAL'), title: 'Internal error', status: 500, code: 'INTERNAL', detail: 'an internal error occurred; it has been logged' };
+  }
+}
+
+const CODE_OF_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'BODY_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+const titleOf = (code: string) => code.charAt(0) + code.slice(1).toLowerCase().replace(/_/g, ' ');

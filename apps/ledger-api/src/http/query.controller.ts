@@ -1,0 +1,143 @@
+import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Money, Program, ProgramCatalog, STAGES, identityFromKey } from '@ledger/domain';
+import { ProgramTotals, TOTALS_GROUPINGS, TotalsFilter, queryBeneficiaryHistory, queryBudgets, queryProgramTotals } from '@ledger/projections';
+import { ReadSide } from '../queries/read-side.service';
+import { CATALOG } from '../tokens';
+import { RequestInvalidError } from './problem-details.filter';
+
+/** Amounts as exact yuan strings and as 万元, the unit the work report prints. */
+const money = (amount: Money) => ({ yuan: amount.toString(), wanYuan: amount.toWanYuan() });
+
+function programView(program: Program) {
+  return {
+    code: program.code,
+    name: program.name,
+    kind: program.kind,
+    stages: program.stages,
+    period: program.period,
+    payee: program.payee,
+    excludes: program.excludes,
+    fundingSources: program.fundingSources,
+    openFrom: program.openFrom,
+    ...(program.openUntil && { openUntil: program.openUntil }),
+    standards: program.standards.map((standard) => ({
+      from: standard.from,
+      rule: standard.rule,
+      amounts: Object.fromEntries(Object.entries(standard.amounts).map(([stage, amounts]) => [stage, amounts!.map(String)])),
+    })),
+    ...(program.notes && { notes: program.notes }),
+  };
+}
+
+function totalsView(row: ProgramTotals, catalog: ProgramCatalog) {
+  return {
+    programCode: row.programCode,
+    programName: catalog.program(row.programCode)?.name,
+    fiscalYear: row.fiscalYear,
+    ...(row.group && { group: row.group }),
+    approved: { personTimes: row.approved.personTimes, students: row.approved.students, amount: money(row.approved.amount) },
+    paid: { personTimes: row.paid.personTimes, amount: money(row.paid.amount) },
+    reversed: { personTimes: row.reversed.personTimes, amount: money(row.reversed.amount) },
+    net: { personTimes: row.net.personTimes, students: row.net.students, amount: money(row.net.amount) },
+    ...(catalog.program(row.programCode)?.kind === 'loan' && {
+      loans: { repaid: money(row.loans.repaid), outstanding: money(row.loans.outstanding) },
+    }),
+    ...(row.budgetAllocated && { budgetAllocated: money(row.budgetAllocated) }),
+  };
+}
+
+function parseTotalsFilter(query: Record<string, string | undefined>): TotalsFilter {
+  const problems: Array<{ field: string; message: string }> = [];
+  const allowed = ['fiscalYear', 'programCode', 'schoolCode', 'stage', 'period', 'groupBy'];
+  for (const key of Object.keys(query)) if (!allowed.includes(key)) problems.push({ field: key, message: `unknown filter; filters are ${allowed.join(', ')}` });
+  const filter: TotalsFilter = {};
+  if (query.fiscalYear !== undefined) {
+    if (!/^\d{4}$/.test(query.fiscalYear)) problems.push({ field: 'fiscalYear', message: 'fiscalYear must be a year such as 2022' });
+    else filter.fiscalYear = Number(query.fiscalYear);
+  }
+  if (query.stage !== undefined && !STAGES.includes(query.stage as never)) problems.push({ field: 'stage', message: `stage must be one of ${STAGES.join(', ')}` });
+  if (query.groupBy !== undefined && !TOTALS_GROUPINGS.includes(query.groupBy as never)) {
+    problems.push({ field: 'groupBy', message: `groupBy must be one of ${TOTALS_GROUPINGS.join(', ')}` });
+  }
+  if (problems.length) throw new RequestInvalidError(problems);
+  return {
+    ...filter,
+    ...(query.programCode && { programCode: query.programCode }),
+    ...(query.schoolCode && { schoolCode: query.schoolCode }),
+    ...(query.stage && { stage: query.stage }),
+    ...(query.period && { period: query.period.toLowerCase() }),
+    ...(query.groupBy && { groupBy: query.groupBy as TotalsFilter['groupBy'] }),
+  };
+}
+
+/** What bureau staff, officers and auditors read: the catalog, totals, budgets, a student's history. */
+@ApiTags('read')
+@Controller()
+export class QueryController {
+  constructor(
+    private readonly readSide: ReadSide,
+    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
+  ) {}
+
+  @Get('programs')
+  @ApiOperation({ summary: 'The program catalog: names, kinds, stages, standards, exclusions' })
+  programs() {
+    return { fundingSources: this.catalog.fundingSources, programs: this.catalog.programs.map(programView) };
+  }
+
+  @Get('programs/:code')
+  @ApiOperation({ summary: 'One program of the catalog' })
+  program(@Param('code') code: string) {
+    const program = this.catalog.program(code);
+    if (!program) throw new NotFoundException(`unknown program "${code}"`);
+    return programView(program);
+  }
+
+  @Get('totals')
+  @ApiOperation({
+    summary: 'Per-program totals by fiscal year: approved, paid, reversed, net; persons (人数) and person-times (人次)',
+  })
+  @ApiQuery({ name: 'fiscalYear', required: false, example: 2022 })
+  @ApiQuery({ name: 'programCode', required: false })
+  @ApiQuery({ name: 'schoolCode', required: false })
+  @ApiQuery({ name: 'stage', required: false, enum: STAGES })
+  @ApiQuery({ name: 'period', required: false, description: 'term or school year, e.g. 2022-autumn' })
+  @ApiQuery({ name: 'groupBy', required: false, enum: TOTALS_GROUPINGS })
+  async totals(@Query() query: Record<string, string | undefined>) {
+    const filter = parseTotalsFilter(query);
+    const db = await this.readSide.current();
+    const rows = queryProgramTotals(db, filter);
+    return {
+      basis: 'fiscal year = calendar year of the value date; reversals net against the payment they reverse; students = distinct students with a net payment',
+      asOfPosition: this.readSide.checkpoint.toString(),
+      filter,
+      totals: rows.map((row) => totalsView(row, this.catalog)),
+    };
+  }
+
+  @Get('budgets')
+  @ApiOperation({ summary: 'Budget allocations by program, fiscal year and funding source' })
+  async budgets(@Query('fiscalYear') fiscalYear?: string, @Query('programCode') programCode?: string) {
+    if (fiscalYear !== undefined && !/^\d{4}$/.test(fiscalYear)) {
+      throw new RequestInvalidError([{ field: 'fiscalYear', message: 'fiscalYear must be a year such as 2022' }]);
+    }
+    const rows = queryBudgets(await this.readSide.current(), {
+      ...(fiscalYear && { fiscalYear: Number(fiscalYear) }),
+      ...(programCode && { programCode }),
+    });
+    return { budgets: rows.map((row) => ({ ...row, allocated: money(row.allocated) })) };
+  }
+
+  @Get('beneficiaries/:studentKey/history')
+  @ApiOperation({ summary: "Every event of one student's record, with who recorded it and when" })
+  async history(@Param('studentKey') studentKey: string) {
+    const key = identityFromKey(studentKey.toUpperCase()).key;
+    const entries = queryBeneficiaryHistory(await this.readSide.current(), key);
+    if (entries.length === 0) throw new NotFoundException(`no record for student ${key}`);
+    return {
+      studentKey: key,
+      events: entries.map((entry) => ({ ...entry, position: entry.position.toString() })),
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import { EventStore, StoreUnavailableError } from '@ledger/event-store';
+import { ReadModels } from '@ledger/projections';
+import { EVENT_STORE, READ_MODELS } from '../tokens';
+
+export class ReadModelsBehind extends StoreUnavailableError {
+  constructor() {
+    super('the read models are still catching up with the log; retry shortly');
+  }
+}
+
+/**
+ * Reads are consistent with every write acknowledged before the read began: a query first waits
+ * (briefly) for the projections to reach the log head as it stood when the query arrived.
+ */
+@Injectable()
+export class ReadSide {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODELS) private readonly models: ReadModels,
+  ) {}
+
+  async current(): Promise<Database.Database> {
+    const head = await this.store.headPosition();
+    try {
+      await this.models.waitFor(head, 10_000);
+    } catch {
+      throw new ReadModelsBehind();
+    }
+    return this.models.db;
+  }
+
+  get checkpoint(): bigint {
+    return this.models.checkpoint;
+  }
+}

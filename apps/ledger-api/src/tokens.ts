@@ -1,0 +1,5 @@
+/** Injection tokens of the ledger's infrastructure. */
+export const SETTINGS = Symbol('SETTINGS');
+export const CATALOG = Symbol('CATALOG');
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const READ_MODELS = Symbol('READ_MODELS');
