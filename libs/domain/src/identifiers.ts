@@ -23,7 +23,7 @@ function isCalendarDate(yyyymmdd: string): boolean {
   const year = Number(yyyymmdd.slice(0, 4));
   const month = Number(yyyymmdd.slice(4, 6));
   const day = Number(yyyymmdd.slice(6, 8));
-  if (year < 1900 || month < 1 || month > 12 || day < 1) return false;
+  if (year < 1800 || month < 1 || month > 12 || day < 1) return false;
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
