@@ -1,0 +1,72 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventStoreContract } from '../../../../test/event-store.contract';
+import { SqliteEventStore } from './sqlite-event-store';
+
+const directories: string[] = [];
+const freshPath = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-store-'));
+  directories.push(dir);
+  return join(dir, 'ledger.sqlite');
+};
+afterAll(() => directories.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+eventStoreContract('SQLite on a real file', async () => new SqliteEventStore({ path: freshPath() }));
+
+describe('SQLite event store on its file', () => {
+  const event = (n: number) => ({ eventId: `e-${n}`, type: 'Happened', schemaVersion: 1, data: { n }, metadata: {} });
+
+  it('refuses UPDATE and DELETE of events, whoever connects to the file', async () => {
+    const path = freshPath();
+    const store = new SqliteEventStore({ path });
+    await store.appendToStream('s', [event(1), event(2)], 'no_stream');
+    await store.close();
+
+    const db = new Database(path);
+    expect(() => db.prepare("UPDATE events SET data = '{\"n\":99}' WHERE event_id = 'e-1'").run()).toThrow(/append-only: UPDATE is refused/);
+    expect(() => db.prepare("DELETE FROM events WHERE event_id = 'e-2'").run()).toThrow(/append-only: DELETE is refused/);
+    expect(() => db.prepare('DELETE FROM events').run()).toThrow(/append-only/);
+    expect(db.prepare('SELECT data FROM events ORDER BY position').pluck().all()).toEqual(['{"n":1}', '{"n":2}']);
+    db.close();
+  });
+
+  it('runs with WAL and synchronous=FULL, also when it reopens an existing file', async () => {
+    const path = freshPath();
+    const first = new SqliteEventStore({ path });
+    expect(first.synchronousLevel()).toBe(2);
+    await first.close();
+    const reopened = new SqliteEventStore({ path });
+    expect(reopened.synchronousLevel()).toBe(2);
+    await reopened.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('keeps every acknowledged append across a reopen, positions and all', async () => {
+    const path = freshPath();
+    const store = new SqliteEventStore({ path });
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.appendToStream(`s-${i % 5}`, [event(i)], 'any')));
+    await store.close();
+    const reopened = new SqliteEventStore({ path });
+    const log = await reopened.readAll({ maxCount: 100 });
+    expect(log.map((e) => e.eventId).sort()).toEqual(results.map((r) => r.events[0].eventId).sort());
+    expect(await reopened.headPosition()).toBe(50n);
+    await reopened.close();
+  });
+
+  it('commits concurrent appends together, and one failing append fails alone', async () => {
+    const store = new SqliteEventStore({ path: freshPath() });
+    await store.appendToStream('taken', [event(0)], 'no_stream');
+    const outcomes = await Promise.allSettled([
+      store.appendToStream('a', [event(1)], 'no_stream'),
+      store.appendToStream('taken', [event(2)], 'no_stream'),
+      store.appendToStream('b', [event(3)], 'no_stream'),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.readAll({ maxCount: 10 })).map((e) => e.eventId)).toEqual(['e-0', 'e-1', 'e-3']);
+    await store.close();
+  });
+});

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import {
+  EventIdConflictError,
+  EventStore,
+  EventToAppend,
+  StoredEvent,
+  WrongExpectedVersionError,
+  readAllPages,
+} from '@ledger/event-store';
+
+/**
+ * The behaviour every event-store adapter must show. Run it from an adapter's spec with a
+ * factory that gives a fresh, empty store (and disposes of it).
+ */
+export function eventStoreContract(name: string, createStore: () => Promise<EventStore>) {
+  describe(`event store contract: ${name}`, () => {
+    let store: EventStore;
+    beforeEach(async () => {
+      store = await createStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const event = (type = 'Happened', data: unknown = { n: 1 }): EventToAppend => ({
+      eventId: randomUUID(),
+      type,
+      schemaVersion: 1,
+      data,
+      metadata: { actor: { id: 'tester', role: 'finance_officer' }, correlationId: 'c-1' },
+    });
+    const stream = () => `test-${randomUUID()}`;
+
+    it('appends to a new stream and reads it back in order with data and metadata', async () => {
+      const id = stream();
+      const events = [event('A', { amount: '312.50' }), event('B'), event('C')];
+      const result = await store.appendToStream(id, events, 'no_stream');
+      expect(result.nextExpectedVersion).toBe(2);
+      expect(result.alreadyAppended).toBe(false);
+      const read = await store.readStream(id);
+      expect(read.map((e) => [e.type, e.revision, e.eventId])).toEqual(events.map((e, i) => [e.type, i, e.eventId]));
+      expect(read[0].data).toEqual({ amount: '312.50' });
+      expect(read[0].metadata).toEqual(events[0].metadata);
+      expect(read[0].schemaVersion).toBe(1);
+      expect(new Date(read[0].recordedAt).toISOString()).toBe(read[0].recordedAt);
+    });
+
+    it('reads a stream that does not exist as empty', async () => {
+      expect(await store.readStream(stream())).toEqual([]);
+    });
+
+    it('refuses no_stream when the stream exists', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event()], 'no_stream');
+      await expect(store.appendToStream(id, [event()], 'no_stream')).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    });
+
+    it('appends at the exact expected revision and refuses a stale one', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event(), event()], 'no_stream');
+      await store.appendToStream(id, [event()], 1);
+      const stale = store.appendToStream(id, [event()], 1);
+      await expect(stale).rejects.toMatchObject({ name: 'WrongExpectedVersionError', actual: 2 });
+      expect(await store.readStream(id)).toHaveLength(3);
+    });
+
+    it('refuses an expected revision on a missing stream', async () => {
+      await expect(store.appendToStream(stream(), [event()], 0)).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    });
+
+    it('appends with any, whatever the stream holds', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event()], 'any');
+      await store.appendToStream(id, [event()], 'any');
+      expect(await store.readStream(id)).toHaveLength(2);
+    });
+
+    it('is idempotent by event id: a repeated append writes nothing and answers as the first', async () => {
+      const id = stream();
+      const events = [event(), event()];
+      const first = await store.appendToStream(id, events, 'no_stream');
+      const again = await store.appendToStream(id, events, 'no_stream');
+      expect(again.alreadyAppended).toBe(true);
+      expect(again.events.map((e) => e.position)).toEqual(first.events.map((e) => e.position));
+      expect(await store.readStream(id)).toHaveLength(2);
+    });
+
+    it('refuses an event id already used in another stream', async () => {
+      const reused = event();
+      await store.appendToStream(stream(), [reused], 'no_stream');
+      await expect(store.appendToStream(stream(), [reused], 'no_stream')).rejects.toBeInstanceOf(EventIdConflictError);
+    });
+
+    it('lets exactly one of many concurrent appends at the same revision win', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event()], 'no_stream');
+      const attempts = await Promise.allSettled(Array.from({ length: 20 }, () => store.appendToStream(id, [event()], 0)));
+      expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
+      expect(attempts.filter((a) => a.status === 'rejected' && a.reason instanceof WrongExpectedVersionError)).toHaveLength(19);
+      expect(await store.readStream(id)).toHaveLength(2);
+    });
+
+    it('reads the global log in order, in pages, from an exclusive position', async () => {
+      const a = stream();
+      const b = stream();
+      await store.appendToStream(a, [event('A1'), event('A2')], 'no_stream');
+      await store.appendToStream(b, [event('B1')], 'no_stream');
+      await store.appendToStream(a, [event('A3')], 1);
+      const all: StoredEvent[] = [];
+      for await (const page of readAllPages(store, 0n, 2)) {
+        expect(page.length).toBeLessThanOrEqual(2);
+        all.push(...page);
+      }
+      const mine = all.filter((e) => e.streamId === a || e.streamId === b);
+      expect(mine.map((e) => e.type)).toEqual(['A1', 'A2', 'B1', 'A3']);
+      for (let i = 1; i < all.length; i++) expect(all[i].position > all[i - 1].position).toBe(true);
+      const after = await store.readAll({ after: mine[1].position, maxCount: 10 });
+      expect(after.filter((e) => e.streamId === a || e.streamId === b).map((e) => e.type)).toEqual(['B1', 'A3']);
+      expect(await store.headPosition()).toBe(all[all.length - 1].position);
+    });
+
+    it('delivers the log to a subscription: history first, then live events, in order', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event('Before')], 'no_stream');
+      const seen: string[] = [];
+      const subscription = store.subscribeToAll((events) => {
+        for (const e of events) if (e.streamId === id) seen.push(e.type);
+      });
+      await subscription.caughtUp();
+      expect(seen).toEqual(['Before']);
+      await store.appendToStream(id, [event('Live1')], 0);
+      await store.appendToStream(id, [event('Live2')], 1);
+      await subscription.caughtUp();
+      expect(seen).toEqual(['Before', 'Live1', 'Live2']);
+      await subscription.stop();
+    });
+
+    it('resumes a subscription after a stored position, skipping what was handled', async () => {
+      const id = stream();
+      const first = await store.appendToStream(id, [event('Old')], 'no_stream');
+      await store.appendToStream(id, [event('New')], 0);
+      const seen: string[] = [];
+      const subscription = store.subscribeToAll(
+        (events) => {
+          for (const e of events) if (e.streamId === id) seen.push(e.type);
+        },
+        { after: first.events[0].position },
+      );
+      await subscription.caughtUp();
+      expect(seen).toEqual(['New']);
+      await subscription.stop();
+    });
+
+    it('stops a subscription whose handler fails, reporting the error', async () => {
+      await store.appendToStream(stream(), [event()], 'no_stream');
+      const subscription = store.subscribeToAll(() => {
+        throw new Error('projection bug');
+      });
+      await expect(subscription.done).rejects.toThrow('projection bug');
+    });
+  });
+}
