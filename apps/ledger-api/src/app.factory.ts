@@ -11,6 +11,7 @@ import { LedgerModule } from './ledger.module';
 export async function createLedgerApp(settings: Settings, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(LedgerModule.forSettings(settings), {
     bodyParser: false,
+    abortOnError: false,
     ...(options.logger === false && { logger: false }),
   });
   app.useBodyParser('json', { limit: settings.bodyLimit });
