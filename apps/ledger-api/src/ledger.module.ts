@@ -1,4 +1,4 @@
-import { Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { EventStore, SqliteEventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
@@ -21,7 +21,9 @@ class StoresLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit() {
     await this.models.catchUpFrom(this.store);
-    this.models.start(this.store);
+    this.models.start(this.store, (error) =>
+      new Logger('ReadModels').error(`projections stopped at position ${this.models.checkpoint}: ${error.stack ?? error.message}`),
+    );
   }
 
   async onApplicationShutdown() {

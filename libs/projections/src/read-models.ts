@@ -20,7 +20,7 @@ export class ReadModels {
   private subscription: Subscription | undefined;
   private position: GlobalPosition;
   private waiters: Array<{ target: GlobalPosition; resolve: () => void; reject: (error: Error) => void }> = [];
-  private failure: Error | undefined;
+  private failed: Error | undefined;
 
   constructor(path: string, readonly projections: readonly Projection[]) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -65,6 +65,11 @@ export class ReadModels {
     return lowest ?? 0n;
   }
 
+  /** Why the projections stopped following the log, if they did (a projection threw). */
+  get failure(): Error | undefined {
+    return this.failed;
+  }
+
   /** Where the slowest projection stands in the log. */
   get checkpoint(): GlobalPosition {
     return this.position;
@@ -100,11 +105,12 @@ export class ReadModels {
   };
 
   /** Catches up from the checkpoint and keeps following the log. */
-  start(store: EventStore): void {
+  start(store: EventStore, onFailure?: (error: Error) => void): void {
     if (this.subscription) return;
     this.subscription = store.subscribeToAll(this.applyPage, { after: this.position, batchSize: 2000 });
     this.subscription.done.catch((error: Error) => {
-      this.failure = error;
+      this.failed = error;
+      onFailure?.(error);
       for (const waiter of this.waiters) waiter.reject(error);
       this.waiters = [];
     });
@@ -112,7 +118,7 @@ export class ReadModels {
 
   /** Resolves once every projection has applied the log up to `target` (or rejects after `timeoutMs`). */
   waitFor(target: GlobalPosition, timeoutMs = 5000): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failed) return Promise.reject(this.failed);
     if (this.position >= target) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventStore } from '@ledger/event-store';
 import { ReadModels } from '@ledger/projections';
@@ -13,10 +13,11 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Ready: the store answers; shows how far the read models are behind the log' })
+  @ApiOperation({ summary: 'Ready: the store answers and the read models follow the log (503 when they stopped); shows their lag' })
   async health() {
     const head = await this.store.headPosition();
     const checkpoint = this.models.checkpoint;
+    if (this.models.failure) throw new ServiceUnavailableException(`read models stopped at position ${checkpoint}: ${this.models.failure.message}`);
     return { status: 'ok', logPosition: head.toString(), readModelsPosition: checkpoint.toString(), readModelsLag: (head - checkpoint).toString() };
   }
 }

@@ -100,7 +100,7 @@ function parseStage(value: unknown, field = 'stage'): Stage {
   return value;
 }
 
-function parseProgramCode(value: unknown, field = 'programCode'): string {
+export function parseProgramCode(value: unknown, field = 'programCode'): string {
   if (typeof value !== 'string' || !/^[A-Z][A-Z0-9_]{0,63}$/.test(value)) {
     throw new InvalidCommandField(field, `${field} must be a program code such as YULU_PLAN`);
   }

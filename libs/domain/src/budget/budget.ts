@@ -4,7 +4,7 @@ import { Decider } from '../decider';
 import { DomainError, IdAlreadyUsed, UnknownFundingSource } from '../errors';
 import { Money } from '../money';
 import { requireProgram } from '../beneficiary/aid-rules';
-import { parseRecordId } from '../beneficiary/beneficiary.commands';
+import { parseProgramCode, parseRecordId } from '../beneficiary/beneficiary.commands';
 
 /**
  * A program's budget for one fiscal year (stream `budget-<PROGRAM>-<year>`): allocations by
@@ -60,9 +60,6 @@ export function parseAllocateBudget(input: {
   if (typeof fiscalYear !== 'number' || !Number.isInteger(fiscalYear) || fiscalYear < 1990 || fiscalYear > 2200) {
     throw new DomainError('FIELD_INVALID', 'invalid', 'fiscalYear must be a whole year between 1990 and 2200', 'fiscalYear');
   }
-  if (typeof input.programCode !== 'string' || input.programCode === '') {
-    throw new DomainError('FIELD_INVALID', 'invalid', 'programCode is required', 'programCode');
-  }
   if (typeof input.fundingSource !== 'string' || input.fundingSource === '') {
     throw new DomainError('FIELD_INVALID', 'invalid', 'fundingSource is required', 'fundingSource');
   }
@@ -73,7 +70,7 @@ export function parseAllocateBudget(input: {
     type: 'AllocateBudget',
     data: {
       allocationId: parseRecordId(input.allocationId, 'allocationId'),
-      programCode: input.programCode,
+      programCode: parseProgramCode(input.programCode),
       fiscalYear,
       fundingSource: input.fundingSource,
       amount: Money.parse(input.amount),
