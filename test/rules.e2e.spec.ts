@@ -111,6 +111,15 @@ describe('rules refused over HTTP, nothing appended', () => {
     expect(await ledger.logPosition()).toBe(before);
   });
 
+  it('refuses a body over the size limit with 413, and a body that is not JSON with 400', async () => {
+    const before = await ledger.logPosition();
+    const huge = await ledger.http.post('/disbursements').send({ ...boarding, disbursementId: 'x', note: 'x'.repeat(2 * 1024 * 1024) });
+    expect({ status: huge.status, code: huge.body.code }).toEqual({ status: 413, code: 'BODY_TOO_LARGE' });
+    const text = await ledger.http.post('/disbursements').set('content-type', 'text/plain').send('pay everyone');
+    expect({ status: text.status, code: text.body.code }).toEqual({ status: 400, code: 'REQUEST_INVALID' });
+    expect(await ledger.logPosition()).toBe(before);
+  });
+
   it('answers 404 for an unknown route and an unknown student, as problem+json', async () => {
     expect((await ledger.http.get('/no-such-route')).status).toBe(404);
     const unknown = await ledger.http.get(`/beneficiaries/${residentId(77)}/history`);
