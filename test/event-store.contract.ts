@@ -45,6 +45,13 @@ export function eventStoreContract(name: string, createStore: () => Promise<Even
       expect(new Date(read[0].recordedAt).toISOString()).toBe(read[0].recordedAt);
     });
 
+    it('reads a stream from a revision on', async () => {
+      const id = stream();
+      await store.appendToStream(id, [event('A'), event('B'), event('C')], 'no_stream');
+      expect((await store.readStream(id, { fromRevision: 1 })).map((e) => e.type)).toEqual(['B', 'C']);
+      expect(await store.readStream(id, { fromRevision: 3 })).toEqual([]);
+    });
+
     it('reads a stream that does not exist as empty', async () => {
       expect(await store.readStream(stream())).toEqual([]);
     });

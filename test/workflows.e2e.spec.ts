@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels, dumpTables, rebuildReadModels } from '@ledger/projections';
-import { EVENT_STORE, READ_MODELS } from '../apps/ledger-api/src/tokens';
+import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 import { LedgerUnderTest, inParallel } from './support/ledger-app';
 import { residentId, schoolCode } from './support/students';
 

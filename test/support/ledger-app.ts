@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createLedgerApp } from '../../apps/ledger-api/src/app.factory';
-import { Settings, loadSettings } from '../../apps/ledger-api/src/config/settings';
+import { Settings, loadSettings } from '@ledger/application';
 
 /**
  * The real Nest application on real SQLite files in a temporary directory, driven over HTTP by

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Settings } from './config/settings';
+import { Settings } from '@ledger/application';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { requestValidationPipe } from './http/validation';
 import { LedgerModule } from './ledger.module';

@@ -2,15 +2,11 @@ import { Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@ne
 import { CqrsModule } from '@nestjs/cqrs';
 import { EventStore, SqliteEventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
-import { CommandRunner } from './commands/command-runner.service';
-import { BeneficiaryCommandHandler, BudgetCommandHandler } from './commands/ledger.commands';
-import { loadCatalog } from './config/catalog.loader';
-import { Settings } from './config/settings';
+import { BeneficiaryCommandHandler, BudgetCommandHandler, CATALOG, CommandRunner, EVENT_STORE, loadCatalog, READ_MODELS, Settings, SETTINGS } from '@ledger/application';
 import { AidController } from './http/aid.controller';
 import { HealthController } from './http/health.controller';
 import { QueryController } from './http/query.controller';
 import { ReadSide } from './queries/read-side.service';
-import { CATALOG, EVENT_STORE, READ_MODELS, SETTINGS } from './tokens';
 
 /** Lifecycle of the stores: read models catch up before the service answers, close on shutdown. */
 class StoresLifecycle implements OnModuleInit, OnApplicationShutdown {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createLedgerApp } from './app.factory';
-import { loadSettings } from './config/settings';
+import { loadSettings } from '@ledger/application';
 
 async function main() {
   const settings = loadSettings();

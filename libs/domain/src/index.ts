@@ -12,3 +12,5 @@ export * from './beneficiary/beneficiary.commands';
 export * from './beneficiary/aid-rules';
 export * from './beneficiary/beneficiary.decider';
 export * from './budget/budget';
+export * from './privacy';
+export * from './access/access';

@@ -86,8 +86,8 @@ export interface SubscribeOptions {
 
 export interface EventStore {
   appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
-  /** All events of a stream in order; an empty array for a stream that does not exist. */
-  readStream(streamId: string): Promise<StoredEvent[]>;
+  /** Events of a stream in order (from a revision on); an empty array for a stream that does not exist. */
+  readStream(streamId: string, options?: { fromRevision?: StreamRevision }): Promise<StoredEvent[]>;
   /** One page of the global log, in order. */
   readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
   /** Position of the last event in the log, 0n when empty. */

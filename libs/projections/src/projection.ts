@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { LedgerEvent, isLedgerEventType } from '@ledger/domain';
+import { AidEvent, isAidEventType } from '@ledger/domain';
 import { StoredEvent } from '@ledger/event-store';
 
 /**
@@ -16,11 +16,11 @@ export interface Projection {
   /** Its tables, in the order they can be cleared. */
   readonly tables: readonly string[];
   /** Prepares statements once per connection and returns the per-event function. */
-  prepare(db: Database.Database): (event: LedgerEvent, stored: StoredEvent) => void;
+  prepare(db: Database.Database): (event: AidEvent, stored: StoredEvent) => void;
 }
 
-/** The ledger event in a stored event, or undefined for types this code does not know. */
-export function ledgerEventOf(stored: StoredEvent): LedgerEvent | undefined {
-  if (!isLedgerEventType(stored.type)) return undefined;
-  return { type: stored.type, data: stored.data } as LedgerEvent;
+/** The aid event in a stored event, or undefined for other types (access control, unknown). */
+export function aidEventOf(stored: StoredEvent): AidEvent | undefined {
+  if (!isAidEventType(stored.type)) return undefined;
+  return { type: stored.type, data: stored.data } as AidEvent;
 }

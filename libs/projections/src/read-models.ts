@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EventStore, GlobalPosition, StoredEvent, Subscription, readAllPages } from '@ledger/event-store';
-import { Projection, ledgerEventOf } from './projection';
+import { Projection, aidEventOf } from './projection';
 
 /**
  * The read-model database: a local SQLite file holding every projection's tables and its
@@ -83,7 +83,7 @@ export class ReadModels {
         const checkpoint = this.checkpoints.get(projection.name) ?? 0n;
         for (const stored of events) {
           if (stored.position <= checkpoint) continue;
-          const event = ledgerEventOf(stored);
+          const event = aidEventOf(stored);
           if (event) apply(event, stored);
         }
       }

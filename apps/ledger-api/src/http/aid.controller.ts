@@ -16,8 +16,7 @@ import {
   parseReverseDisbursement,
 } from '@ledger/domain';
 import { queryDisbursements, queryLoans } from '@ledger/projections';
-import { ExecuteBeneficiaryCommand, ExecuteBudgetCommand } from '../commands/ledger.commands';
-import { WriteContext } from '../commands/write-context';
+import { ExecuteBeneficiaryCommand, ExecuteBudgetCommand, WriteContext } from '@ledger/application';
 import { ReadSide } from '../queries/read-side.service';
 import {
   AllocateBudgetDto,

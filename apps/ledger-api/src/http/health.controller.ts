@@ -2,7 +2,7 @@ import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/co
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventStore } from '@ledger/event-store';
 import { ReadModels } from '@ledger/projections';
-import { EVENT_STORE, READ_MODELS } from '../tokens';
+import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 
 @ApiTags('operations')
 @Controller('health')

@@ -3,7 +3,7 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Money, Program, ProgramCatalog, STAGES, identityFromKey } from '@ledger/domain';
 import { ProgramTotals, TOTALS_GROUPINGS, TotalsFilter, queryBeneficiaryHistory, queryBudgets, queryProgramTotals } from '@ledger/projections';
 import { ReadSide } from '../queries/read-side.service';
-import { CATALOG } from '../tokens';
+import { CATALOG } from '@ledger/application';
 import { RequestInvalidError } from './problem-details.filter';
 
 /** Amounts as exact yuan strings and as 万元, the unit the work report prints. */

@@ -1,8 +1,7 @@
 import { ExecutionContext, createParamDecorator } from '@nestjs/common';
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
-import { hashRequest } from '../commands/command-runner.service';
-import { WriteContext } from '../commands/write-context';
+import { hashRequest, WriteContext } from '@ledger/application';
 import { RequestInvalidError } from './problem-details.filter';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;

@@ -1,7 +1,6 @@
 import type { Response } from 'express';
 import { v5 as uuidv5 } from 'uuid';
-import { CommandOutcome } from '../commands/command-runner.service';
-import { WriteContext } from '../commands/write-context';
+import { CommandOutcome, WriteContext } from '@ledger/application';
 
 const GENERATED_ID_NAMESPACE = '8f3a1c52-0d4b-4f7e-b1d6-5a9e2c7b3f40';
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { EventStore, StoreUnavailableError } from '@ledger/event-store';
 import { ReadModels } from '@ledger/projections';
-import { EVENT_STORE, READ_MODELS } from '../tokens';
+import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 
 export class ReadModelsBehind extends StoreUnavailableError {
   constructor() {

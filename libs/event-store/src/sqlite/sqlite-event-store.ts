@@ -100,7 +100,7 @@ export class SqliteEventStore implements EventStore {
     streamHead: Database.Statement<[string], { revision: bigint | null }>;
     byEventId: Database.Statement<[string], EventRow>;
     insert: Database.Statement<unknown[]>;
-    readStream: Database.Statement<[string], EventRow>;
+    readStream: Database.Statement<[string, number], EventRow>;
     readAll: Database.Statement<[bigint, number], EventRow>;
     head: Database.Statement<[], { position: bigint | null }>;
   };
@@ -119,7 +119,7 @@ export class SqliteEventStore implements EventStore {
         `INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      readStream: prepare('SELECT * FROM events WHERE stream_id = ? ORDER BY revision'),
+      readStream: prepare('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision'),
       readAll: prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       head: prepare('SELECT MAX(position) AS position FROM events'),
     };
@@ -225,8 +225,8 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedVersion: Number(head), events: stored, alreadyAppended: true };
   }
 
-  async readStream(streamId: string): Promise<StoredEvent[]> {
-    return this.statements.readStream.all(streamId).map(toStoredEvent);
+  async readStream(streamId: string, options: { fromRevision?: number } = {}): Promise<StoredEvent[]> {
+    return this.statements.readStream.all(streamId, options.fromRevision ?? 0).map(toStoredEvent);
   }
 
   async readAll({ after = 0n, maxCount }: ReadAllOptions): Promise<StoredEvent[]> {

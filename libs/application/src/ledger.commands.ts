@@ -9,7 +9,7 @@ import {
   budgetDecider,
   budgetStreamId,
 } from '@ledger/domain';
-import { CATALOG } from '../tokens';
+import { CATALOG } from './tokens';
 import { CommandOutcome, CommandRunner } from './command-runner.service';
 import { WriteContext } from './write-context';
 

@@ -28,8 +28,8 @@ export class SettingsError extends Error {
 
 
 function projectRoot(): string {
-  // Compiled files live under dist/apps/..., sources under apps/...: both resolve to the checkout.
-  return resolve(__dirname, '..', '..', '..', '..').replace(/[\\/]dist$/, '');
+  // Compiled files live under dist/libs/..., sources under libs/...: both resolve to the checkout.
+  return resolve(__dirname, '..', '..', '..').replace(/[\\/]dist$/, '');
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {

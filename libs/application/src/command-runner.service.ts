@@ -8,7 +8,7 @@ import {
   StoredEvent,
   WrongExpectedVersionError,
 } from '@ledger/event-store';
-import { EVENT_STORE } from '../tokens';
+import { EVENT_STORE } from './tokens';
 import { WriteContext } from './write-context';
 
 export class IdempotencyKeyReused extends DomainError {

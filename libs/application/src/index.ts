@@ -1,0 +1,6 @@
+export * from './tokens';
+export * from './settings';
+export * from './catalog.loader';
+export * from './write-context';
+export * from './command-runner.service';
+export * from './ledger.commands';

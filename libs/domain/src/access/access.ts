@@ -1,0 +1,171 @@
+import { Decider } from '../decider';
+import { DomainError } from '../errors';
+
+/**
+ * Who may use the ledger: users, their role, and their access tokens. All of it lives in one
+ * stream (`access-control`), so that every grant and revocation is an event with its actor and
+ * time, like any payment. Token secrets are never stored: only their SHA-256 hash.
+ */
+
+export const ROLES = ['finance_officer', 'auditor', 'bureau_staff', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const isRole = (value: unknown): value is Role => ROLES.includes(value as Role);
+
+export const ACCESS_CONTROL_STREAM = 'access-control';
+
+export type UserAdded = { type: 'UserAdded'; data: { userId: string; displayName: string; role: Role } };
+export type UserRoleChanged = { type: 'UserRoleChanged'; data: { userId: string; from: Role; to: Role } };
+export type UserDisabled = { type: 'UserDisabled'; data: { userId: string; reason: string } };
+export type TokenIssued = {
+  type: 'TokenIssued';
+  data: { tokenId: string; userId: string; secretHash: string; label?: string; expiresAt?: string };
+};
+export type TokenRevoked = { type: 'TokenRevoked'; data: { tokenId: string; userId: string; reason: string } };
+
+export type AccessEvent = UserAdded | UserRoleChanged | UserDisabled | TokenIssued | TokenRevoked;
+
+export type AddUser = { type: 'AddUser'; data: { userId: string; displayName: string; role: Role } };
+export type ChangeUserRole = { type: 'ChangeUserRole'; data: { userId: string; role: Role } };
+export type DisableUser = { type: 'DisableUser'; data: { userId: string; reason: string } };
+/** The secret is made by the caller (random) and only its hash enters the command. */
+export type IssueToken = {
+  type: 'IssueToken';
+  data: { tokenId: string; userId: string; secretHash: string; label?: string; expiresAt?: string };
+};
+export type RevokeToken = { type: 'RevokeToken'; data: { tokenId: string; reason: string } };
+
+export type AccessCommand = AddUser | ChangeUserRole | DisableUser | IssueToken | RevokeToken;
+
+export interface AccessToken {
+  readonly tokenId: string;
+  readonly userId: string;
+  readonly secretHash: string;
+  readonly label?: string;
+  readonly expiresAt?: string;
+  readonly revoked: boolean;
+}
+
+export interface AccessUser {
+  readonly userId: string;
+  readonly displayName: string;
+  readonly role: Role;
+  readonly disabled: boolean;
+}
+
+export interface AccessState {
+  readonly users: ReadonlyMap<string, AccessUser>;
+  readonly tokens: ReadonlyMap<string, AccessToken>;
+}
+
+const accessError = (code: string, kind: 'invalid' | 'not_found' | 'conflict' | 'rule', message: string, field?: string) =>
+  new DomainError(code, kind, message, field);
+
+export const USER_ID_PATTERN = /^[a-z][a-z0-9_-]{1,31}$/;
+export const TOKEN_ID_PATTERN = /^[a-z0-9]{8,32}$/;
+
+function requireUser(state: AccessState, userId: string): AccessUser {
+  const user = state.users.get(userId);
+  if (!user) throw accessError('USER_NOT_FOUND', 'not_found', `no user "${userId}"`, 'userId');
+  return user;
+}
+
+function decide(command: AccessCommand, state: AccessState): AccessEvent[] {
+  switch (command.type) {
+    case 'AddUser': {
+      const { userId, displayName, role } = command.data;
+      if (!USER_ID_PATTERN.test(userId)) {
+        throw accessError('USER_ID_INVALID', 'invalid', 'userId must be 2–32 lowercase letters, digits, "_" or "-", starting with a letter', 'userId');
+      }
+      if (!isRole(role)) throw accessError('ROLE_INVALID', 'invalid', `role must be one of ${ROLES.join(', ')}`, 'role');
+      if (displayName.trim() === '' || displayName.length > 100) throw accessError('FIELD_INVALID', 'invalid', 'displayName must be 1–100 characters', 'displayName');
+      if (state.users.has(userId)) throw accessError('USER_EXISTS', 'conflict', `user "${userId}" already exists`, 'userId');
+      return [{ type: 'UserAdded', data: { userId, displayName: displayName.trim(), role } }];
+    }
+    case 'ChangeUserRole': {
+      const user = requireUser(state, command.data.userId);
+      if (!isRole(command.data.role)) throw accessError('ROLE_INVALID', 'invalid', `role must be one of ${ROLES.join(', ')}`, 'role');
+      if (user.role === command.data.role) return [];
+      return [{ type: 'UserRoleChanged', data: { userId: user.userId, from: user.role, to: command.data.role } }];
+    }
+    case 'DisableUser': {
+      const user = requireUser(state, command.data.userId);
+      if (user.disabled) return [];
+      return [{ type: 'UserDisabled', data: { userId: user.userId, reason: command.data.reason } }];
+    }
+    case 'IssueToken': {
+      const user = requireUser(state, command.data.userId);
+      if (user.disabled) throw accessError('USER_DISABLED', 'rule', `user "${user.userId}" is disabled`, 'userId');
+      if (state.tokens.has(command.data.tokenId)) throw accessError('TOKEN_EXISTS', 'conflict', 'token id already used', 'tokenId');
+      return [{ type: 'TokenIssued', data: { ...command.data } }];
+    }
+    case 'RevokeToken': {
+      const token = state.tokens.get(command.data.tokenId);
+      if (!token) throw accessError('TOKEN_NOT_FOUND', 'not_found', `no token "${command.data.tokenId}"`, 'tokenId');
+      if (token.revoked) return [];
+      return [{ type: 'TokenRevoked', data: { tokenId: token.tokenId, userId: token.userId, reason: command.data.reason } }];
+    }
+    default: {
+      const unreachable: never = command;
+      throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+function evolve(state: AccessState, event: AccessEvent): AccessState {
+  const users = new Map(state.users);
+  const tokens = new Map(state.tokens);
+  switch (event.type) {
+    case 'UserAdded':
+      users.set(event.data.userId, { ...event.data, disabled: false });
+      break;
+    case 'UserRoleChanged': {
+      const user = users.get(event.data.userId);
+      if (user) users.set(user.userId, { ...user, role: event.data.to });
+      break;
+    }
+    case 'UserDisabled': {
+      const user = users.get(event.data.userId);
+      if (user) users.set(user.userId, { ...user, disabled: true });
+      break;
+    }
+    case 'TokenIssued':
+      tokens.set(event.data.tokenId, { ...event.data, revoked: false });
+      break;
+    case 'TokenRevoked': {
+      const token = tokens.get(event.data.tokenId);
+      if (token) tokens.set(token.tokenId, { ...token, revoked: true });
+      break;
+    }
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+  return { users, tokens };
+}
+
+export const accessDecider: Decider<AccessCommand, AccessEvent, AccessState, void> = {
+  initialState: () => ({ users: new Map(), tokens: new Map() }),
+  evolve,
+  decide: (command, state) => decide(command, state),
+};
+
+export type AuthenticationFailure = 'unknown_token' | 'revoked' | 'expired' | 'user_disabled';
+
+/**
+ * Whether a token (already matched by id and secret hash) may act now, and as whom. The secret
+ * comparison itself happens where the secret is (the caller), in constant time.
+ */
+export function authorizeToken(
+  state: AccessState,
+  tokenId: string,
+  now: Date,
+): { ok: true; user: AccessUser; token: AccessToken } | { ok: false; reason: AuthenticationFailure } {
+  const token = state.tokens.get(tokenId);
+  if (!token) return { ok: false, reason: 'unknown_token' };
+  if (token.revoked) return { ok: false, reason: 'revoked' };
+  if (token.expiresAt && new Date(token.expiresAt).getTime() <= now.getTime()) return { ok: false, reason: 'expired' };
+  const user = state.users.get(token.userId);
+  if (!user || user.disabled) return { ok: false, reason: 'user_disabled' };
+  return { ok: true, user, token };
+}
