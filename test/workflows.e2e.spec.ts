@@ -82,7 +82,7 @@ describe('ledger workflows over HTTP', () => {
     const history = await ledger.http.get(`/beneficiaries/${student}/history`).expect(200);
     expect(history.body.events.map((e: { type: string }) => e.type)).toEqual(['DisbursementRecorded', 'DisbursementReversed', 'DisbursementRecorded']);
     expect(history.body.events[1].data.reason).toBe('paid twice by the bank');
-    expect(history.body.events[0].actor).toEqual({ id: 'unauthenticated', role: 'none' });
+    expect(history.body.events[0].actor).toEqual({ id: 'officer', role: 'finance_officer' });
   });
 
   it('lends within the cap, takes repayments, and shows what is outstanding', async () => {

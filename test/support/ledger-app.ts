@@ -1,36 +1,61 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, LoggerService } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { AccessControl, Settings, loadSettings, writeContextFor } from '@ledger/application';
+import { ROLES, Role } from '@ledger/domain';
 import { createLedgerApp } from '../../apps/ledger-api/src/app.factory';
-import { Settings, loadSettings } from '@ledger/application';
+
+/** The user made for each role in every ledger under test: `officer`, `auditor`, `bureau`, `admin`. */
+export const USER_OF_ROLE: Record<Role, string> = { finance_officer: 'officer', auditor: 'auditor', bureau_staff: 'bureau', admin: 'admin' };
 
 /**
  * The real Nest application on real SQLite files in a temporary directory, driven over HTTP by
- * supertest. `restart()` closes it and starts a new one on the same files.
+ * supertest, with a user and token per role. `restart()` closes it and starts a new one on the
+ * same files. `http` calls as the finance officer; `as(role)` as another role.
  */
 export class LedgerUnderTest {
   app!: INestApplication;
   readonly settings: Settings;
+  readonly tokens = {} as Record<Role, string>;
 
-  private constructor(readonly dataDir: string, env: Record<string, string>) {
+  private constructor(
+    readonly dataDir: string,
+    env: Record<string, string>,
+    private readonly logger?: LoggerService,
+  ) {
     this.settings = loadSettings({ LEDGER_DATA_DIR: dataDir, PORT: '0', ...env });
   }
 
-  static async start(env: Record<string, string> = {}): Promise<LedgerUnderTest> {
-    const ledger = new LedgerUnderTest(mkdtempSync(join(tmpdir(), 'ledger-e2e-')), env);
+  static async start(env: Record<string, string> = {}, options: { logger?: LoggerService } = {}): Promise<LedgerUnderTest> {
+    const ledger = new LedgerUnderTest(mkdtempSync(join(tmpdir(), 'ledger-e2e-')), env, options.logger);
     await ledger.boot();
+    const access = ledger.app.get(AccessControl);
+    const write = writeContextFor({ id: 'test-setup', role: 'admin' }, 'test-setup');
+    for (const role of ROLES) {
+      const userId = USER_OF_ROLE[role];
+      if (role !== 'admin') await access.execute({ type: 'AddUser', data: { userId, displayName: `Test ${role}`, role } }, write);
+      ledger.tokens[role] = (await access.issueToken(userId, write, { label: 'test' })).token;
+    }
     return ledger;
   }
 
   private async boot() {
-    this.app = await createLedgerApp(this.settings, { logger: false });
+    this.app = await createLedgerApp(this.settings, { logger: this.logger ?? false });
     await this.app.init();
   }
 
+  /** Calls as the finance officer. */
   get http() {
-    return request(this.app.getHttpServer());
+    return this.as('finance_officer');
+  }
+
+  /** Calls with the token of a role, with a given bearer token, or with none (`anonymous`). */
+  as(who: Role | 'anonymous' | { token: string }) {
+    const agent = request.agent(this.app.getHttpServer());
+    if (who === 'anonymous') return agent;
+    return agent.set('Authorization', `Bearer ${typeof who === 'string' ? this.tokens[who] : who.token}`);
   }
 
   async restart(before?: () => void) {

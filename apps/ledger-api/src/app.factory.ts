@@ -1,19 +1,24 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Settings } from '@ledger/application';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { requestValidationPipe } from './http/validation';
 import { LedgerModule } from './ledger.module';
+import { RedactingLogger } from './logging/redacting-logger';
+import { requestLog } from './logging/request-log.middleware';
 
 /** Builds the HTTP application (used by main.ts and by the end-to-end tests alike). */
-export async function createLedgerApp(settings: Settings, options: { logger?: false } = {}): Promise<INestApplication> {
+export async function createLedgerApp(settings: Settings, options: { logger?: LoggerService | false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(LedgerModule.forSettings(settings), {
     bodyParser: false,
     abortOnError: false,
-    ...(options.logger === false && { logger: false }),
+    logger: options.logger ?? new RedactingLogger(),
   });
+  app.use(helmet());
+  if (settings.requestLog) app.use(requestLog);
   app.useBodyParser('json', { limit: settings.bodyLimit });
   app.useGlobalPipes(requestValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -26,6 +31,7 @@ export async function createLedgerApp(settings: Settings, options: { logger?: fa
         'Every subsidy, grant, fee waiver and loan disbursement recorded as an immutable event. Amounts are yuan as decimal strings; errors are application/problem+json.',
       )
       .setVersion('0.1.0')
+      .addBearerAuth()
       .build(),
   );
   SwaggerModule.setup('docs', app, document);

@@ -1,18 +1,38 @@
-import { Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import {
+  AccessControl,
+  BeneficiaryCommandHandler,
+  BudgetCommandHandler,
+  CATALOG,
+  CommandRunner,
+  EVENT_STORE,
+  READ_MODELS,
+  SETTINGS,
+  Settings,
+  loadCatalog,
+  parseToken,
+  writeContextFor,
+} from '@ledger/application';
 import { EventStore, SqliteEventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
-import { BeneficiaryCommandHandler, BudgetCommandHandler, CATALOG, CommandRunner, EVENT_STORE, loadCatalog, READ_MODELS, Settings, SETTINGS } from '@ledger/application';
+import { AccessGuard } from './access/access.guard';
+import { PersonalDataInterceptor } from './access/personal-data.interceptor';
+import { UsersController } from './access/users.controller';
 import { AidController } from './http/aid.controller';
 import { HealthController } from './http/health.controller';
 import { QueryController } from './http/query.controller';
 import { ReadSide } from './queries/read-side.service';
 
 /** Lifecycle of the stores: read models catch up before the service answers, close on shutdown. */
-class StoresLifecycle implements OnModuleInit, OnApplicationShutdown {
+class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly models: ReadModels,
+    @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly access: AccessControl,
   ) {}
 
   async onModuleInit() {
@@ -22,6 +42,19 @@ class StoresLifecycle implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
+  /** On an empty ledger, create the first admin and leave its token in a file (never in the logs). */
+  async onApplicationBootstrap() {
+    const path = await this.access.bootstrapFirstAdmin(
+      this.settings.dataDir,
+      writeContextFor({ id: 'system:first-run', role: 'admin' }, 'first-run'),
+    );
+    if (path) {
+      new Logger('FirstRun').warn(
+        `no users yet: created user "admin" (role admin). Its token, valid 7 days, is in ${path} — read it, create your users, then delete the file.`,
+      );
+    }
+  }
+
   async onApplicationShutdown() {
     await this.models.stop();
     await this.store.close();
@@ -29,19 +62,40 @@ class StoresLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/** Limits requests per client: per token when the request carries one, else per address. */
+@Injectable()
+class ClientThrottlerGuard extends ThrottlerGuard {
+  protected override async getTracker(request: Record<string, any>): Promise<string> {
+    const bearer = String(request.headers?.authorization ?? '').match(/^Bearer (\S+)$/i)?.[1];
+    const token = bearer ? parseToken(bearer) : undefined;
+    return token ? `token:${token.tokenId}` : `ip:${request.ip}`;
+  }
+}
+
 export class LedgerModule {
   static forSettings(settings: Settings) {
     return {
       module: LedgerModule,
-      imports: [CqrsModule.forRoot()],
-      controllers: [AidController, QueryController, HealthController],
+      imports: [
+        CqrsModule.forRoot(),
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: 60_000, limit: Math.max(settings.rateLimitPerMinute, 1) }],
+          skipIf: () => settings.rateLimitPerMinute === 0,
+        }),
+      ],
+      controllers: [AidController, QueryController, HealthController, UsersController],
       providers: [
         { provide: SETTINGS, useValue: settings },
         { provide: CATALOG, useFactory: () => loadCatalog(settings.catalogPath) },
         { provide: EVENT_STORE, useFactory: () => new SqliteEventStore({ path: settings.eventStorePath }) },
         { provide: READ_MODELS, useFactory: () => new ReadModels(settings.readModelsPath, ALL_PROJECTIONS) },
+        // Guards run in this order: throttle first, then authenticate and check the role.
+        { provide: APP_GUARD, useClass: ClientThrottlerGuard },
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_INTERCEPTOR, useClass: PersonalDataInterceptor },
         StoresLifecycle,
         CommandRunner,
+        AccessControl,
         ReadSide,
         BeneficiaryCommandHandler,
         BudgetCommandHandler,

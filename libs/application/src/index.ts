@@ -4,3 +4,5 @@ export * from './catalog.loader';
 export * from './write-context';
 export * from './command-runner.service';
 export * from './ledger.commands';
+export * from './access/access-tokens';
+export * from './access/access-control.service';

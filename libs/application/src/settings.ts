@@ -17,6 +17,10 @@ export interface Settings {
   catalogPath: string;
   /** Largest request body accepted (`LEDGER_BODY_LIMIT`, default `1mb`). */
   bodyLimit: string;
+  /** Requests per minute per client (token, else IP) (`LEDGER_RATE_LIMIT`, default 6000; 0 = no limit). */
+  rateLimitPerMinute: number;
+  /** Log every request (`LEDGER_REQUEST_LOG`, default `true`). */
+  requestLog: boolean;
 }
 
 export class SettingsError extends Error {
@@ -44,6 +48,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const catalogPath = env.LEDGER_CATALOG ? fromRoot(env.LEDGER_CATALOG) : join(root, 'config', 'programs.yaml');
   const bodyLimit = env.LEDGER_BODY_LIMIT ?? '1mb';
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new SettingsError('LEDGER_BODY_LIMIT', `"${bodyLimit}" is not a size like 512kb or 1mb`);
+  const rateText = env.LEDGER_RATE_LIMIT ?? '6000';
+  if (!/^\d+$/.test(rateText)) throw new SettingsError('LEDGER_RATE_LIMIT', `"${rateText}" is not a whole number of requests per minute`);
+  const requestLogText = (env.LEDGER_REQUEST_LOG ?? 'true').toLowerCase();
+  if (!['true', 'false'].includes(requestLogText)) throw new SettingsError('LEDGER_REQUEST_LOG', 'must be true or false');
   return {
     port,
     dataDir,
@@ -51,5 +59,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     readModelsPath: join(dataDir, 'read-models.sqlite'),
     catalogPath,
     bodyLimit,
+    rateLimitPerMinute: Number(rateText),
+    requestLog: requestLogText === 'true',
   };
 }

@@ -9,3 +9,9 @@ export interface WriteContext {
   /** Id of the request that caused the events. */
   causationId: string;
 }
+
+/** The context of a write that no HTTP request caused (first start, the CLI). */
+export function writeContextFor(actor: WriteContext['actor'], what: string): WriteContext {
+  const id = crypto.randomUUID();
+  return { actor, requestHash: `${what}:${id}`, correlationId: id, causationId: id };
+}

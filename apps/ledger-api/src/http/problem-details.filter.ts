@@ -91,6 +91,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
 const CODE_OF_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  429: 'RATE_LIMITED',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
   413: 'BODY_TOO_LARGE',
