@@ -1,0 +1,148 @@
+import { AccessControl, writeContextFor } from '@ledger/application';
+import { ROLES, Role } from '@ledger/domain';
+import { PUBLIC, ROUTE_ROLES, routeKey } from '../apps/ledger-api/src/access/route-permissions';
+import { LedgerUnderTest } from './support/ledger-app';
+import { residentId } from './support/students';
+
+/** Every route the application serves, read from the Express router (the API docs excluded). */
+function servedRoutes(ledger: LedgerUnderTest): Array<{ method: string; path: string }> {
+  const express = ledger.app.getHttpAdapter().getInstance();
+  const stack: any[] = (express.router ?? express._router).stack;
+  return stack
+    .filter((layer) => layer.route && !String(layer.route.path).startsWith('/docs'))
+    .flatMap((layer) => Object.keys(layer.route.methods).map((method) => ({ method: method.toUpperCase(), path: String(layer.route.path) })));
+}
+
+const SAMPLE_PARAMS: Record<string, string> = {
+  disbursementId: 'matrix-payment',
+  loanId: 'matrix-loan',
+  studentKey: residentId(42),
+  code: 'YULU_PLAN',
+  userId: 'officer',
+  tokenId: '0123456789abcdef',
+};
+
+type Caller = Role | 'no token' | 'revoked token' | 'malformed token' | 'forged secret';
+
+describe('who may call what: every route × every caller', () => {
+  let ledger: LedgerUnderTest;
+  let revokedToken: string;
+
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start();
+    const access = ledger.app.get(AccessControl);
+    const write = writeContextFor({ id: 'test-setup', role: 'admin' }, 'test');
+    await access.execute({ type: 'AddUser', data: { userId: 'leaver', displayName: 'Left the office', role: 'finance_officer' } }, write);
+    const issued = await access.issueToken('leaver', write);
+    revokedToken = issued.token;
+    await access.execute({ type: 'RevokeToken', data: { tokenId: issued.tokenId, reason: 'left' } }, write);
+  });
+  afterAll(async () => {
+    await ledger.stop();
+  });
+
+  it('has exactly the served routes in the role matrix', () => {
+    const served = servedRoutes(ledger).map(({ method, path }) => routeKey(method, path));
+    expect(served.sort()).toEqual(Object.keys(ROUTE_ROLES).sort());
+  });
+
+  it('keeps the separation of duties the roles promise', () => {
+    const rolesOf = (key: string) => ROUTE_ROLES[key] as readonly Role[];
+    const aidWrites = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !/users|tokens/.test(key));
+    const aidReads = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('GET') && !/users|me|health/.test(key));
+    for (const key of aidWrites) expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['finance_officer'] });
+    for (const key of aidReads) expect({ key, admin: rolesOf(key).includes('admin'), auditor: rolesOf(key).includes('auditor') }).toEqual({ key, admin: false, auditor: true });
+    for (const key of Object.keys(ROUTE_ROLES).filter((k) => /users|tokens/.test(k) && k.startsWith('POST'))) {
+      expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['admin'] });
+    }
+  });
+
+  const callers: Caller[] = [...ROLES, 'no token', 'revoked token', 'malformed token', 'forged secret'];
+
+  it.each(Object.keys(ROUTE_ROLES))('%s answers each caller as the matrix says, and refused writes append nothing', async (key) => {
+    const [method, pattern] = key.split(' ');
+    const path = pattern.replace(/:(\w+)/g, (_, name: string) => SAMPLE_PARAMS[name]);
+    const allowed = ROUTE_ROLES[key];
+    const outcomes: Record<string, number> = {};
+    const expected: Record<string, string> = {};
+    for (const caller of callers) {
+      const agent =
+        caller === 'no token'
+          ? ledger.as('anonymous')
+          : caller === 'revoked token'
+            ? ledger.as({ token: revokedToken })
+            : caller === 'malformed token'
+              ? ledger.as({ token: 'not-a-token' })
+              : caller === 'forged secret'
+                ? ledger.as({ token: ledger.tokens.auditor.replace(/\.[^.]+$/, `.${'A'.repeat(43)}`) })
+                : ledger.as(caller);
+      const before = await ledger.logPosition();
+      const response = method === 'GET' ? await agent.get(path) : await agent.post(path).send({});
+      const status = response.status;
+      const isRole = (ROLES as readonly string[]).includes(caller);
+      const permitted = allowed === PUBLIC || (isRole && allowed.includes(caller as Role));
+      outcomes[caller] = status;
+      if (allowed === PUBLIC) expected[caller] = status < 400 ? `${status}` : 'not 401/403';
+      else if (!isRole) expected[caller] = '401';
+      else expected[caller] = permitted ? 'not 401/403' : '403';
+      const got = expected[caller] === 'not 401/403' ? (status === 401 || status === 403 ? `${status}` : 'not 401/403') : `${status}`;
+      expect({ caller, status: got }).toEqual({ caller, status: expected[caller] });
+      if (!permitted && method === 'POST') expect({ caller, position: await ledger.logPosition() }).toEqual({ caller, position: before });
+      if (status === 401) expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+    }
+  });
+
+  it('records the authenticated caller as the actor, never one named in the body', async () => {
+    const response = await ledger.http.post('/budgets/allocations').send({
+      programCode: 'YULU_PLAN',
+      fiscalYear: 2022,
+      fundingSource: 'RURAL_REVITALISATION',
+      amount: '1000.00',
+      valueDate: '2022-03-01',
+      actor: { id: 'someone-else', role: 'admin' },
+    });
+    expect(response.status).toBe(400); // unknown field "actor" refused
+    await ledger.http
+      .post('/disbursements')
+      .send({
+        student: { residentId: residentId(43) },
+        schoolCode: '2165000001',
+        stage: 'primary',
+        programCode: 'BOARDING_LIVING_SUBSIDY',
+        period: '2022-autumn',
+        amount: '500.00',
+        payee: { type: 'student' },
+        valueDate: '2022-10-20',
+      })
+      .expect(201);
+    const history = await ledger.as('auditor').get(`/beneficiaries/${residentId(43)}/history`).expect(200);
+    expect(history.body.events[0].actor).toEqual({ id: 'officer', role: 'finance_officer' });
+  });
+
+  it('takes a revocation into effect on the very next request', async () => {
+    const access = ledger.app.get(AccessControl);
+    const write = writeContextFor({ id: 'test-setup', role: 'admin' }, 'test');
+    const issued = await access.issueToken('auditor', write);
+    await ledger.as({ token: issued.token }).get('/totals').expect(200);
+    const revoked = await ledger.as('admin').post(`/tokens/${issued.tokenId}/revocation`).send({ reason: 'rotated' }).expect(200);
+    expect(revoked.body).toEqual({ tokenId: issued.tokenId, revoked: true });
+    const after = await ledger.as({ token: issued.token }).get('/totals');
+    expect({ status: after.status, detail: after.body.detail }).toEqual({ status: 401, detail: 'the bearer token was revoked' });
+  });
+
+  it('lets an admin add a user and issue a token that works at once, shown only in that answer', async () => {
+    await ledger.as('admin').post('/users').send({ userId: 'clerk', displayName: 'New clerk', role: 'bureau_staff' }).expect(201);
+    const issued = await ledger.as('admin').post('/users/clerk/tokens').send({ label: 'desk', expiresInDays: 30 }).expect(201);
+    expect(issued.body.token).toMatch(/^sal\.clerk\.[a-z0-9]+\.[A-Za-z0-9_-]{43}$/);
+    const me = await ledger.as({ token: issued.body.token }).get('/me').expect(200);
+    expect(me.body).toMatchObject({ userId: 'clerk', role: 'bureau_staff' });
+    const users = await ledger.as('auditor').get('/users').expect(200);
+    const clerk = users.body.users.find((user: { userId: string }) => user.userId === 'clerk');
+    expect(clerk.changes.map((change: { type: string; by: { id: string } }) => [change.type, change.by.id])).toEqual([
+      ['UserAdded', 'admin'],
+      ['TokenIssued', 'admin'],
+    ]);
+    expect(JSON.stringify(users.body)).not.toContain(issued.body.token.split('.')[3]);
+    expect(JSON.stringify(users.body)).not.toMatch(/secretHash/);
+  });
+});
