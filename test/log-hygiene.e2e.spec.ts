@@ -1,0 +1,63 @@
+import { Logger } from '@nestjs/common';
+import { RedactingLogger } from '../apps/ledger-api/src/logging/redacting-logger';
+import { LedgerUnderTest } from './support/ledger-app';
+import { residentId, schoolCode } from './support/students';
+
+/**
+ * A full run with the service's own logger: requests that succeed and fail, paths with ID numbers,
+ * valid, revoked and forged tokens, and a careless log line. Every ID number, bank card and token
+ * used must be absent from everything printed.
+ */
+describe('the logs of a full run', () => {
+  it('hold no ID number, student number, bank card or token', async () => {
+    const printed: string[] = [];
+    const capture = (chunk: unknown) => {
+      printed.push(String(chunk));
+      return true;
+    };
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const secrets: string[] = [];
+    try {
+      const ledger = await LedgerUnderTest.start({}, { logger: new RedactingLogger() });
+      secrets.push(...Object.values(ledger.tokens));
+      for (let i = 0; i < 20; i++) {
+        const id = residentId(500 + i);
+        const card = `62220202001122${String(3000 + i)}`;
+        secrets.push(id, `G${id}`, card);
+        const body = {
+          disbursementId: `log-${i}`,
+          student: { residentId: id, studentNumber: `G${id}`, name: '张三' },
+          schoolCode: schoolCode('21', 3),
+          stage: 'primary',
+          programCode: 'BOARDING_LIVING_SUBSIDY',
+          period: '2022-autumn',
+          amount: i % 5 === 0 ? '499.00' : '500.00',
+          payee: { type: 'student', account: card },
+          valueDate: '2022-10-20',
+        };
+        await ledger.http.post('/disbursements').send(body);
+        await ledger.http.post('/disbursements').send({ ...body, student: { residentId: `${id.slice(0, 17)}${id[17] === '1' ? '2' : '1'}` } });
+        await ledger.as('auditor').get(`/beneficiaries/${id}/history`);
+        await ledger.as('bureau_staff').get(`/beneficiaries/G${id}/history`);
+      }
+      const issued = await ledger.as('admin').post('/users/auditor/tokens').send({});
+      secrets.push(issued.body.token);
+      await ledger.as({ token: issued.body.token }).get('/totals');
+      await ledger.as('admin').post(`/tokens/${issued.body.tokenId}/revocation`).send({ reason: 'test' });
+      await ledger.as({ token: issued.body.token }).get('/totals');
+      await ledger.as({ token: ledger.tokens.auditor.replace(/.$/, 'Q') }).get('/totals');
+      new Logger('Careless').error(`could not pay ${secrets[1]} on card ${secrets[3]} with ${secrets[0]}`);
+      await ledger.stop();
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    const log = printed.join('');
+    expect(log).toMatch(/POST \/disbursements 201/);
+    expect(log).toMatch(/GET \/beneficiaries\/654002\*+\d{3}[\dX]\/history 200/);
+    expect(log).toMatch(/could not pay/);
+    const leaked = secrets.filter((secret) => log.includes(secret) || log.includes(secret.split('.').pop()!));
+    expect(leaked).toEqual([]);
+  });
+});
