@@ -1,0 +1,47 @@
+import { deciderSpecification } from '../testing/decider-specification';
+import { AccessEvent, accessDecider, authorizeToken } from './access';
+
+const spec = deciderSpecification(accessDecider, undefined);
+const alice: AccessEvent = { type: 'UserAdded', data: { userId: 'alice', displayName: 'Alice', role: 'finance_officer' } };
+const token: AccessEvent = { type: 'TokenIssued', data: { tokenId: 'aaaaaaaa11111111', userId: 'alice', secretHash: 'ab'.repeat(32) } };
+
+describe('users and tokens', () => {
+  it('adds a user with a role, once', () => {
+    spec.given([]).when({ type: 'AddUser', data: { userId: 'alice', displayName: 'Alice', role: 'finance_officer' } }).then([alice]);
+    spec.given([alice]).when({ type: 'AddUser', data: { userId: 'alice', displayName: 'Alice 2', role: 'auditor' } }).thenFails('USER_EXISTS');
+  });
+
+  it('refuses a malformed user id and an unknown role', () => {
+    spec.given([]).when({ type: 'AddUser', data: { userId: 'Alice Wang', displayName: 'A', role: 'auditor' } }).thenFails('USER_ID_INVALID', 'userId');
+    spec.given([]).when({ type: 'AddUser', data: { userId: 'bob', displayName: 'B', role: 'root' as never } }).thenFails('ROLE_INVALID', 'role');
+  });
+
+  it('records a role change with the role before and after', () => {
+    spec.given([alice]).when({ type: 'ChangeUserRole', data: { userId: 'alice', role: 'auditor' } }).then([
+      { type: 'UserRoleChanged', data: { userId: 'alice', from: 'finance_officer', to: 'auditor' } },
+    ]);
+    spec.given([alice]).when({ type: 'ChangeUserRole', data: { userId: 'alice', role: 'finance_officer' } }).thenNothingHappens();
+    spec.given([]).when({ type: 'ChangeUserRole', data: { userId: 'nobody', role: 'auditor' } }).thenFails('USER_NOT_FOUND');
+  });
+
+  it('issues tokens only to active users, and revokes them once', () => {
+    spec.given([alice]).when({ type: 'IssueToken', data: token.data as never }).then([token]);
+    spec.given([alice, { type: 'UserDisabled', data: { userId: 'alice', reason: 'left' } }]).when({ type: 'IssueToken', data: token.data as never }).thenFails('USER_DISABLED');
+    spec.given([alice, token]).when({ type: 'RevokeToken', data: { tokenId: 'aaaaaaaa11111111', reason: 'lost' } }).then([
+      { type: 'TokenRevoked', data: { tokenId: 'aaaaaaaa11111111', userId: 'alice', reason: 'lost' } },
+    ]);
+    spec.given([]).when({ type: 'RevokeToken', data: { tokenId: 'nope0000', reason: 'x' } }).thenFails('TOKEN_NOT_FOUND');
+  });
+
+  it('authorizes a live token as its user with the current role, and refuses revoked, expired and disabled ones', () => {
+    const fold = (events: AccessEvent[]) => events.reduce(accessDecider.evolve, accessDecider.initialState());
+    const now = new Date('2026-01-01T00:00:00Z');
+    const live = authorizeToken(fold([alice, token, { type: 'UserRoleChanged', data: { userId: 'alice', from: 'finance_officer', to: 'auditor' } }]), 'aaaaaaaa11111111', now);
+    expect(live).toMatchObject({ ok: true, user: { userId: 'alice', role: 'auditor' } });
+    expect(authorizeToken(fold([alice, token, { type: 'TokenRevoked', data: { tokenId: 'aaaaaaaa11111111', userId: 'alice', reason: 'x' } }]), 'aaaaaaaa11111111', now)).toEqual({ ok: false, reason: 'revoked' });
+    const expiring: AccessEvent = { type: 'TokenIssued', data: { ...token.data, expiresAt: '2025-12-31T23:59:59Z' } as never };
+    expect(authorizeToken(fold([alice, expiring]), 'aaaaaaaa11111111', now)).toEqual({ ok: false, reason: 'expired' });
+    expect(authorizeToken(fold([alice, token, { type: 'UserDisabled', data: { userId: 'alice', reason: 'left' } }]), 'aaaaaaaa11111111', now)).toEqual({ ok: false, reason: 'user_disabled' });
+    expect(authorizeToken(fold([alice]), 'aaaaaaaa11111111', now)).toEqual({ ok: false, reason: 'unknown_token' });
+  });
+});
