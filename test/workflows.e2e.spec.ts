@@ -185,6 +185,20 @@ describe('starting the service', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('on first start creates an admin whose token is left in a private file, and only once', async () => {
+    const ledger = await LedgerUnderTest.start();
+    const { readFileSync, statSync, rmSync: remove } = await import('node:fs');
+    const path = join(ledger.dataDir, 'first-run-admin.token');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const token = readFileSync(path, 'utf8').trim();
+    const me = await ledger.as({ token }).get('/me').expect(200);
+    expect(me.body).toMatchObject({ userId: 'admin', role: 'admin' });
+    remove(path);
+    await ledger.restart();
+    expect(() => statSync(path)).toThrow();
+    await ledger.stop();
+  });
+
   it('creates the data files where the settings say', async () => {
     const ledger = await LedgerUnderTest.start();
     const db = new Database(ledger.settings.eventStorePath, { readonly: true });
