@@ -17,7 +17,8 @@ export async function createLedgerApp(settings: Settings, options: { logger?: Lo
     abortOnError: false,
     logger: options.logger ?? new RedactingLogger(),
   });
-  app.use(helmet());
+  // Security headers; no forced HTTPS upgrade: the service is often reached over plain HTTP on an intranet.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (settings.requestLog) app.use(requestLog);
   app.useBodyParser('json', { limit: settings.bodyLimit });
   app.useGlobalPipes(requestValidationPipe());
