@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
@@ -69,6 +69,11 @@ class ClientThrottlerGuard extends ThrottlerGuard {
     const bearer = String(request.headers?.authorization ?? '').match(/^Bearer (\S+)$/i)?.[1];
     const token = bearer ? parseToken(bearer) : undefined;
     return token ? `token:${token.tokenId}` : `ip:${request.ip}`;
+  }
+
+  /** One budget per client across all routes (the default counts each route apart). */
+  protected override generateKey(_context: ExecutionContext, tracker: string, throttler: string): string {
+    return `${throttler}:${tracker}`;
   }
 }
 
