@@ -2,7 +2,7 @@ import { AccessControl, writeContextFor } from '@ledger/application';
 import { ROLES, Role } from '@ledger/domain';
 import { PUBLIC, ROUTE_ROLES, routeKey } from '../apps/ledger-api/src/access/route-permissions';
 import { LedgerUnderTest } from './support/ledger-app';
-import { residentId } from './support/students';
+import { boardingPayment, residentId } from './support/students';
 
 /** Every route the application serves, read from the Express router (the API docs excluded). */
 function servedRoutes(ledger: LedgerUnderTest): Array<{ method: string; path: string }> {
@@ -104,16 +104,7 @@ describe('who may call what: every route × every caller', () => {
     expect(response.status).toBe(400); // unknown field "actor" refused
     await ledger.http
       .post('/disbursements')
-      .send({
-        student: { residentId: residentId(43) },
-        schoolCode: '2165000001',
-        stage: 'primary',
-        programCode: 'BOARDING_LIVING_SUBSIDY',
-        period: '2022-autumn',
-        amount: '500.00',
-        payee: { type: 'student' },
-        valueDate: '2022-10-20',
-      })
+      .send(boardingPayment(43))
       .expect(201);
     const history = await ledger.as('auditor').get(`/beneficiaries/${residentId(43)}/history`).expect(200);
     expect(history.body.events[0].actor).toEqual({ id: 'officer', role: 'finance_officer' });

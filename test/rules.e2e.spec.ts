@@ -1,5 +1,5 @@
 import { LedgerUnderTest } from './support/ledger-app';
-import { residentId, schoolCode } from './support/students';
+import { boardingPayment, residentId, schoolCode } from './support/students';
 
 /**
  * Every rule of SPEC §4 refused over HTTP with its status and stable code, as
@@ -7,18 +7,7 @@ import { residentId, schoolCode } from './support/students';
  */
 describe('rules refused over HTTP, nothing appended', () => {
   let ledger: LedgerUnderTest;
-  const student = { residentId: residentId(1) };
-  const boarding = {
-    disbursementId: 'paid-1',
-    student,
-    schoolCode: schoolCode('21', 1),
-    stage: 'primary',
-    programCode: 'BOARDING_LIVING_SUBSIDY',
-    period: '2022-autumn',
-    amount: '500.00',
-    payee: { type: 'student' },
-    valueDate: '2022-10-20',
-  };
+  const boarding = boardingPayment(1, { disbursementId: 'paid-1' });
   const loan = {
     loanId: 'loan-1',
     student: { residentId: residentId(2, 2003) },

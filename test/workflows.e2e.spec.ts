@@ -6,19 +6,7 @@ import { EventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels, dumpTables, rebuildReadModels } from '@ledger/projections';
 import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 import { LedgerUnderTest, inParallel } from './support/ledger-app';
-import { residentId, schoolCode } from './support/students';
-
-const boarding = (i: number, overrides: Record<string, unknown> = {}) => ({
-  student: { residentId: residentId(i) },
-  schoolCode: schoolCode('21', 1 + (i % 5)),
-  stage: 'primary',
-  programCode: 'BOARDING_LIVING_SUBSIDY',
-  period: '2022-autumn',
-  amount: '500.00',
-  payee: { type: 'student' },
-  valueDate: '2022-10-20',
-  ...overrides,
-});
+import { boardingPayment as boarding, residentId, schoolCode } from './support/students';
 
 describe('ledger workflows over HTTP', () => {
   let ledger: LedgerUnderTest;

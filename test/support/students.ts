@@ -14,3 +14,16 @@ export function residentId(index: number, birthYear = 2010): string {
 
 /** A 10-digit school code of the given type (21 primary, 31 junior, 36 vocational, 41 university) in Xinjiang. */
 export const schoolCode = (type: '21' | '31' | '34' | '36' | '41', n: number) => `${type}65${String(n).padStart(6, '0')}`;
+
+/** A boarding-subsidy payment of ¥500 to primary pupil number `i` for autumn 2022: the tests' plainest payment. */
+export const boardingPayment = (i: number, overrides: Record<string, unknown> = {}) => ({
+  student: { residentId: residentId(i) },
+  schoolCode: schoolCode('21', 1 + (i % 5)),
+  stage: 'primary',
+  programCode: 'BOARDING_LIVING_SUBSIDY',
+  period: '2022-autumn',
+  amount: '500.00',
+  payee: { type: 'student' },
+  valueDate: '2022-10-20',
+  ...overrides,
+});
