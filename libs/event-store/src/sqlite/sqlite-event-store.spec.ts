@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventStoreContract } from '../../../../test/event-store.contract';
+import { EventIdConflictError } from '../event-store.port';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const directories: string[] = [];
@@ -17,6 +18,13 @@ eventStoreContract('SQLite on a real file', async () => new SqliteEventStore({ p
 
 describe('SQLite event store on its file', () => {
   const event = (n: number) => ({ eventId: `e-${n}`, type: 'Happened', schemaVersion: 1, data: { n }, metadata: {} });
+
+  it('refuses an event id already used in another stream (ids are unique across the whole log)', async () => {
+    const store = new SqliteEventStore({ path: freshPath() });
+    await store.appendToStream('a', [event(1)], 'no_stream');
+    await expect(store.appendToStream('b', [event(1)], 'no_stream')).rejects.toBeInstanceOf(EventIdConflictError);
+    await store.close();
+  });
 
   it('refuses UPDATE and DELETE of events, whoever connects to the file', async () => {
     const path = freshPath();
