@@ -1,18 +1,33 @@
 import { rmSync } from 'node:fs';
+import { FakeEventStoreDb } from './support/fake-eventstoredb';
 import { LedgerUnderTest, inParallel } from './support/ledger-app';
 import { residentId, schoolCode } from './support/students';
 
 /**
- * The core scenario of the 2022 Yining report on the embedded store: record the Yulu-plan and
+ * The core scenario of the 2022 Yining report, on each store: record the Yulu-plan and
  * boarding-subsidy payments over HTTP, restart, and read exactly the report's totals.
+ * EventStoreDB runs as the in-process gRPC test double, or a real server when
+ * LEDGER_TEST_EVENTSTOREDB_URL is set (npm run test:eventstoredb).
  */
-describe('recording the report’s Yulu-plan and boarding payments', () => {
+describe.each(['sqlite', 'eventstoredb'] as const)('recording the report’s Yulu-plan and boarding payments (%s)', (store) => {
   let ledger: LedgerUnderTest;
+  let fake: FakeEventStoreDb | undefined;
   beforeAll(async () => {
-    ledger = await LedgerUnderTest.start();
+    let env: Record<string, string> = {};
+    if (store === 'eventstoredb') {
+      let url = process.env.LEDGER_TEST_EVENTSTOREDB_URL;
+      if (!url) {
+        fake = new FakeEventStoreDb();
+        await fake.start();
+        url = fake.connectionString;
+      }
+      env = { LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENTSTOREDB_URL: url };
+    }
+    ledger = await LedgerUnderTest.start(env);
   });
   afterAll(async () => {
     await ledger.stop();
+    await fake?.stop();
   });
 
   const yuluPayments = Array.from({ length: 434 }, (_, i) => ({

@@ -12,11 +12,12 @@ import {
   READ_MODELS,
   SETTINGS,
   Settings,
+  createEventStore,
   loadCatalog,
   parseToken,
   writeContextFor,
 } from '@ledger/application';
-import { EventStore, SqliteEventStore } from '@ledger/event-store';
+import { EventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
 import { AccessGuard } from './access/access.guard';
 import { PersonalDataInterceptor } from './access/personal-data.interceptor';
@@ -92,7 +93,7 @@ export class LedgerModule {
       providers: [
         { provide: SETTINGS, useValue: settings },
         { provide: CATALOG, useFactory: () => loadCatalog(settings.catalogPath) },
-        { provide: EVENT_STORE, useFactory: () => new SqliteEventStore({ path: settings.eventStorePath }) },
+        { provide: EVENT_STORE, useFactory: () => createEventStore(settings) },
         { provide: READ_MODELS, useFactory: () => new ReadModels(settings.readModelsPath, ALL_PROJECTIONS) },
         // Guards run in this order: throttle first, then authenticate and check the role.
         { provide: APP_GUARD, useClass: ClientThrottlerGuard },

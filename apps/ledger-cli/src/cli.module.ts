@@ -1,6 +1,6 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { AccessControl, CommandRunner, EVENT_STORE, SETTINGS, loadSettings } from '@ledger/application';
-import { EventStore, SqliteEventStore } from '@ledger/event-store';
+import { AccessControl, CommandRunner, EVENT_STORE, SETTINGS, createEventStore, loadSettings } from '@ledger/application';
+import { EventStore } from '@ledger/event-store';
 import { ACCESS_COMMANDS } from './access.commands';
 
 class CloseStore implements OnApplicationShutdown {
@@ -17,7 +17,7 @@ class CloseStore implements OnApplicationShutdown {
     {
       provide: EVENT_STORE,
       inject: [SETTINGS],
-      useFactory: (settings: ReturnType<typeof loadSettings>) => new SqliteEventStore({ path: settings.eventStorePath }),
+      useFactory: (settings: ReturnType<typeof loadSettings>) => createEventStore(settings),
     },
     CommandRunner,
     AccessControl,

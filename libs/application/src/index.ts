@@ -6,3 +6,4 @@ export * from './command-runner.service';
 export * from './ledger.commands';
 export * from './access/access-tokens';
 export * from './access/access-control.service';
+export * from './event-store.factory';

@@ -9,7 +9,11 @@ export interface Settings {
   port: number;
   /** Directory of the data files (`LEDGER_DATA_DIR`, default `./data`). */
   dataDir: string;
-  /** The event log: `<dataDir>/ledger.sqlite`. Back this up; it is the ledger. */
+  /** Which store holds the event log (`LEDGER_EVENT_STORE`: `sqlite`, the default, or `eventstoredb`). */
+  eventStore: 'sqlite' | 'eventstoredb';
+  /** EventStoreDB connection string, single node or cluster (`LEDGER_EVENTSTOREDB_URL`). */
+  eventStoreDbUrl?: string;
+  /** The embedded event log: `<dataDir>/ledger.sqlite`. Back this up; it is the ledger. */
   eventStorePath: string;
   /** Read models, derived from the log: `<dataDir>/read-models.sqlite`. Safe to delete. */
   readModelsPath: string;
@@ -48,6 +52,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const catalogPath = env.LEDGER_CATALOG ? fromRoot(env.LEDGER_CATALOG) : join(root, 'config', 'programs.yaml');
   const bodyLimit = env.LEDGER_BODY_LIMIT ?? '1mb';
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new SettingsError('LEDGER_BODY_LIMIT', `"${bodyLimit}" is not a size like 512kb or 1mb`);
+  const eventStore = env.LEDGER_EVENT_STORE ?? 'sqlite';
+  if (eventStore !== 'sqlite' && eventStore !== 'eventstoredb') throw new SettingsError('LEDGER_EVENT_STORE', `"${eventStore}" is neither sqlite nor eventstoredb`);
+  const eventStoreDbUrl = env.LEDGER_EVENTSTOREDB_URL;
+  if (eventStore === 'eventstoredb' && !eventStoreDbUrl) {
+    throw new SettingsError('LEDGER_EVENTSTOREDB_URL', 'is required with LEDGER_EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)');
+  }
+  if (eventStoreDbUrl && !/^esdb(\+discover)?:\/\/\S+$/.test(eventStoreDbUrl)) {
+    throw new SettingsError('LEDGER_EVENTSTOREDB_URL', 'must start with esdb:// or esdb+discover://');
+  }
   const rateText = env.LEDGER_RATE_LIMIT ?? '6000';
   if (!/^\d+$/.test(rateText)) throw new SettingsError('LEDGER_RATE_LIMIT', `"${rateText}" is not a whole number of requests per minute`);
   const requestLogText = (env.LEDGER_REQUEST_LOG ?? 'true').toLowerCase();
@@ -55,6 +68,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     port,
     dataDir,
+    eventStore,
+    ...(eventStoreDbUrl && { eventStoreDbUrl }),
     eventStorePath: join(dataDir, 'ledger.sqlite'),
     readModelsPath: join(dataDir, 'read-models.sqlite'),
     catalogPath,
