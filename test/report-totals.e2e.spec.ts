@@ -21,7 +21,7 @@ describe.each(['sqlite', 'eventstoredb'] as const)('recording the report’s Yul
         await fake.start();
         url = fake.connectionString;
       }
-      env = { LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENTSTOREDB_URL: url };
+      env = { LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENTSTOREDB_URL: url, LEDGER_EVENTSTOREDB_STREAM_PREFIX: `e2e-${Date.now()}-` };
     }
     ledger = await LedgerUnderTest.start(env);
   });

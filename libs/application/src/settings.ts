@@ -13,6 +13,8 @@ export interface Settings {
   eventStore: 'sqlite' | 'eventstoredb';
   /** EventStoreDB connection string, single node or cluster (`LEDGER_EVENTSTOREDB_URL`). */
   eventStoreDbUrl?: string;
+  /** Prefix of the ledger's streams on EventStoreDB (`LEDGER_EVENTSTOREDB_STREAM_PREFIX`, default none). */
+  eventStoreDbStreamPrefix: string;
   /** The embedded event log: `<dataDir>/ledger.sqlite`. Back this up; it is the ledger. */
   eventStorePath: string;
   /** Read models, derived from the log: `<dataDir>/read-models.sqlite`. Safe to delete. */
@@ -70,6 +72,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dataDir,
     eventStore,
     ...(eventStoreDbUrl && { eventStoreDbUrl }),
+    eventStoreDbStreamPrefix: env.LEDGER_EVENTSTOREDB_STREAM_PREFIX ?? '',
     eventStorePath: join(dataDir, 'ledger.sqlite'),
     readModelsPath: join(dataDir, 'read-models.sqlite'),
     catalogPath,

@@ -44,21 +44,29 @@ import {
 const SCHEMA_VERSION_KEY = '$schemaVersion';
 
 export interface EventStoreDbOptions {
+  /**
+   * Prefix of every stream this ledger writes and reads (default none). Events of other streams are
+   * not this ledger's: reads and subscriptions skip them. Lets tests share one real server.
+   */
+  streamPrefix?: string;
   /** First and longest pause before a dropped subscription resubscribes (ms). */
   resubscribe?: { initialDelayMs: number; maxDelayMs: number };
 }
 
-const isLedgerEvent = (resolved: ResolvedEvent) =>
-  resolved.event !== undefined && !resolved.event.type.startsWith('$') && !resolved.event.streamId.startsWith('$');
+const isLedgerEvent = (resolved: ResolvedEvent, prefix = '') =>
+  resolved.event !== undefined &&
+  !resolved.event.type.startsWith('$') &&
+  !resolved.event.streamId.startsWith('$') &&
+  resolved.event.streamId.startsWith(prefix);
 
-function toStoredEvent(resolved: ResolvedEvent): StoredEvent {
+function toStoredEvent(resolved: ResolvedEvent, prefix = ''): StoredEvent {
   const event = resolved.event!;
   const { [SCHEMA_VERSION_KEY]: schemaVersion, ...metadata } = (event.metadata ?? {}) as Record<string, unknown>;
   const position = event.position?.commit ?? resolved.commitPosition;
   if (position === undefined) throw new Error(`event ${event.id} came without an $all position: the server is too old for this adapter`);
   return {
     eventId: event.id,
-    streamId: event.streamId,
+    streamId: event.streamId.slice(prefix.length),
     revision: Number(event.revision),
     position,
     type: event.type,
@@ -81,20 +89,25 @@ function unavailable(error: unknown): never {
 export class EventStoreDbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
   private readonly subscriptions = new Set<EventStoreDbSubscription>();
+  private readonly prefix: string;
 
   constructor(
     connectionString: string,
     private readonly options: EventStoreDbOptions = {},
   ) {
     this.client = EventStoreDBClient.connectionString(connectionString);
+    this.prefix = options.streamPrefix ?? '';
   }
+
+  private readonly isOurs = (resolved: ResolvedEvent) => isLedgerEvent(resolved, this.prefix);
+  private readonly stored = (resolved: ResolvedEvent) => toStoredEvent(resolved, this.prefix);
 
   async appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('nothing to append');
     let result;
     try {
       result = await this.client.appendToStream(
-        streamId,
+        this.prefix + streamId,
         events.map((event) =>
           jsonEvent({
             id: event.eventId,
@@ -126,11 +139,11 @@ export class EventStoreDbEventStore implements EventStore {
   async readStream(streamId: string, options: { fromRevision?: number } = {}): Promise<StoredEvent[]> {
     const events: StoredEvent[] = [];
     try {
-      const read = this.client.readStream(streamId, {
+      const read = this.client.readStream(this.prefix + streamId, {
         direction: FORWARDS,
         fromRevision: options.fromRevision ? BigInt(options.fromRevision) : START,
       });
-      for await (const resolved of read) if (resolved.event) events.push(toStoredEvent(resolved));
+      for await (const resolved of read) if (resolved.event) events.push(this.stored(resolved));
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
       return unavailable(error);
@@ -154,7 +167,7 @@ export class EventStoreDbEventStore implements EventStore {
           seen++;
           const position = resolved.event?.position?.commit;
           if (position !== undefined) from = position;
-          if (isLedgerEvent(resolved) && events.length < maxCount) events.push(toStoredEvent(resolved));
+          if (this.isOurs(resolved) && events.length < maxCount) events.push(this.stored(resolved));
         }
         if (events.length > 0 || seen < maxCount) return events;
       }
@@ -171,7 +184,7 @@ export class EventStoreDbEventStore implements EventStore {
         const read = this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: 100 });
         for await (const resolved of read as AsyncIterable<ResolvedEvent>) {
           seen++;
-          if (isLedgerEvent(resolved)) return toStoredEvent(resolved).position;
+          if (this.isOurs(resolved)) return this.stored(resolved).position;
           const position: { commit: bigint; prepare: bigint } | undefined = resolved.event?.position;
           if (position) from = position;
         }
@@ -184,6 +197,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions = {}): Subscription {
     const subscription = new EventStoreDbSubscription(this.client, this, handler, {
+      prefix: this.prefix,
       after: options.after ?? 0n,
       batchSize: options.batchSize ?? 1000,
       ...(this.options.resubscribe ?? { initialDelayMs: 100, maxDelayMs: 5000 }),
@@ -216,7 +230,7 @@ class EventStoreDbSubscription implements Subscription {
     private readonly client: EventStoreDBClient,
     private readonly store: Pick<EventStore, 'headPosition'>,
     private readonly handler: SubscriptionHandler,
-    private readonly options: { after: GlobalPosition; batchSize: number; initialDelayMs: number; maxDelayMs: number },
+    private readonly options: { prefix: string; after: GlobalPosition; batchSize: number; initialDelayMs: number; maxDelayMs: number },
   ) {
     this.position = options.after;
     this.done = this.run();
@@ -257,7 +271,7 @@ class EventStoreDbSubscription implements Subscription {
     try {
       for await (const resolved of subscription) {
         if (this.stopped) break;
-        if (isLedgerEvent(resolved)) batch.push(toStoredEvent(resolved));
+        if (isLedgerEvent(resolved, this.options.prefix)) batch.push(toStoredEvent(resolved, this.options.prefix));
         if (batch.length > 0 && (batch.length >= this.options.batchSize || subscription.readableLength === 0)) {
           try {
             await this.handler(batch);
