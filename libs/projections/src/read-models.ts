@@ -28,17 +28,17 @@ export class ReadModels {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
-      name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL) STRICT`);
+    // Positions are kept as decimal strings: an EventStoreDB position is an unsigned 64-bit number.
+    this.db.exec(`CREATE TABLE IF NOT EXISTS checkpoints (
+      name TEXT PRIMARY KEY, version INTEGER NOT NULL, position TEXT NOT NULL) STRICT`);
     const stored = new Map(
       this.db
-        .prepare<[], { name: string; version: number; position: bigint }>('SELECT name, version, position FROM projection_checkpoints')
-        .safeIntegers(true)
+        .prepare<[], { name: string; version: number; position: string }>('SELECT name, version, position FROM checkpoints')
         .all()
-        .map((row) => [row.name, row] as const),
+        .map((row) => [row.name, { ...row, position: BigInt(row.position) }] as const),
     );
     this.saveCheckpoint = this.db.prepare(
-      'INSERT INTO projection_checkpoints (name, version, position) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position',
+      'INSERT INTO checkpoints (name, version, position) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position',
     );
     for (const projection of projections) {
       const row = stored.get(projection.name);
@@ -54,7 +54,7 @@ export class ReadModels {
   private reset(projection: Projection): void {
     this.db.transaction(() => {
       for (const table of projection.tables) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
-      this.saveCheckpoint.run(projection.name, projection.version, 0n);
+      this.saveCheckpoint.run(projection.name, projection.version, '0');
     })();
     this.checkpoints.set(projection.name, 0n);
   }
@@ -89,7 +89,7 @@ export class ReadModels {
       }
       const last = events[events.length - 1].position;
       for (const { projection } of this.appliers) {
-        if ((this.checkpoints.get(projection.name) ?? 0n) < last) this.saveCheckpoint.run(projection.name, projection.version, last);
+        if ((this.checkpoints.get(projection.name) ?? 0n) < last) this.saveCheckpoint.run(projection.name, projection.version, last.toString());
       }
     })();
     const last = events[events.length - 1].position;
