@@ -79,8 +79,9 @@ function toStoredEvent(resolved: ResolvedEvent, prefix = ''): StoredEvent {
 
 /** Connection failures become StoreUnavailableError (a 503): nothing was written, retry later. */
 function unavailable(error: unknown): never {
+  if (error instanceof StoreUnavailableError) throw error;
   const type = (error as { type?: string })?.type ?? '';
-  if (/unavailable|deadline|cancelled|not_leader|not_found_node|Connection/i.test(`${type} ${(error as Error)?.message}`)) {
+  if (/unavailable|deadline|cancelled|not[-_]leader|not[-_]found[-_]node|connection|ECONNREFUSED/i.test(`${type} ${(error as Error)?.message}`)) {
     throw new StoreUnavailableError(`EventStoreDB cannot be reached: ${(error as Error).message}`, error);
   }
   throw error;
@@ -90,6 +91,8 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
   private readonly subscriptions = new Set<EventStoreDbSubscription>();
   private readonly prefix: string;
+  /** The client gives reads no deadline; ours is the connection string's `defaultDeadline` (10 s). */
+  private readonly readTimeoutMs: number;
 
   constructor(
     connectionString: string,
@@ -97,6 +100,28 @@ export class EventStoreDbEventStore implements EventStore {
   ) {
     this.client = EventStoreDBClient.connectionString(connectionString);
     this.prefix = options.streamPrefix ?? '';
+    this.readTimeoutMs = Number(/[?&]defaultDeadline=(\d+)/i.exec(connectionString)?.[1] ?? 10_000);
+  }
+
+  /** Reads every event of a client read, or fails with StoreUnavailableError after the read timeout. */
+  private async drain(read: AsyncIterable<ResolvedEvent> & { cancel(): Promise<void>; destroy(): void }, onEvent: (resolved: ResolvedEvent) => boolean | void) {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void read.cancel().catch(() => undefined);
+        read.destroy();
+        reject(new StoreUnavailableError(`EventStoreDB did not answer a read within ${this.readTimeoutMs} ms`));
+      }, this.readTimeoutMs);
+    });
+    const drained = (async () => {
+      for await (const resolved of read) if (onEvent(resolved) === false) break;
+    })();
+    try {
+      await Promise.race([drained, timedOut]);
+    } finally {
+      clearTimeout(timer);
+      drained.catch(() => undefined);
+    }
   }
 
   private readonly isOurs = (resolved: ResolvedEvent) => isLedgerEvent(resolved, this.prefix);
@@ -143,9 +168,12 @@ export class EventStoreDbEventStore implements EventStore {
         direction: FORWARDS,
         fromRevision: options.fromRevision ? BigInt(options.fromRevision) : START,
       });
-      for await (const resolved of read) if (resolved.event) events.push(this.stored(resolved));
+      await this.drain(read, (resolved) => {
+        if (resolved.event) events.push(this.stored(resolved));
+      });
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
+      if (error instanceof StoreUnavailableError) throw error;
       return unavailable(error);
     }
     return events;
@@ -163,12 +191,12 @@ export class EventStoreDbEventStore implements EventStore {
           fromPosition: from > 0n ? { commit: from, prepare: from } : START,
           maxCount,
         });
-        for await (const resolved of read) {
+        await this.drain(read, (resolved) => {
           seen++;
           const position = resolved.event?.position?.commit;
           if (position !== undefined) from = position;
           if (this.isOurs(resolved) && events.length < maxCount) events.push(this.stored(resolved));
-        }
+        });
         if (events.length > 0 || seen < maxCount) return events;
       }
     } catch (error) {
@@ -181,13 +209,18 @@ export class EventStoreDbEventStore implements EventStore {
       let from: { commit: bigint; prepare: bigint } | typeof END = END;
       for (;;) {
         let seen = 0;
+        let head: GlobalPosition | undefined;
         const read = this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: 100 });
-        for await (const resolved of read as AsyncIterable<ResolvedEvent>) {
+        await this.drain(read, (resolved) => {
           seen++;
-          if (this.isOurs(resolved)) return this.stored(resolved).position;
+          if (this.isOurs(resolved)) {
+            head = this.stored(resolved).position;
+            return false;
+          }
           const position: { commit: bigint; prepare: bigint } | undefined = resolved.event?.position;
           if (position) from = position;
-        }
+        });
+        if (head !== undefined) return head;
         if (seen < 100) return 0n;
       }
     } catch (error) {
@@ -209,7 +242,11 @@ export class EventStoreDbEventStore implements EventStore {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
-    await this.client.dispose();
+    // dispose() waits for every call the client ever opened to finish; one that failed during an
+    // outage may never report it, so give up waiting after a second.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.client.dispose(), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+    clearTimeout(timer);
   }
 }
 
