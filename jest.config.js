@@ -18,7 +18,7 @@ module.exports = {
     ],
   },
   moduleNameMapper: {
-    '^@ledger/(domain|event-store|projections|application)$': '<rootDir>/libs/$1/src',
+    '^@ledger/(domain|event-store|projections|application|integrity)$': '<rootDir>/libs/$1/src',
   },
   testTimeout: 60000,
 };

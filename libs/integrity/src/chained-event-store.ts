@@ -1,0 +1,57 @@
+import {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedVersion,
+  GlobalPosition,
+  ReadAllOptions,
+  StoredEvent,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionHandler,
+} from '@ledger/event-store';
+import { eventHash, integrityOf } from './event-hash';
+
+/**
+ * Wraps any event store so that every appended event carries its link in the stream's hash
+ * chain. The predecessor is the event at the expected revision (the ledger always states one),
+ * so the chain holds on EventStoreDB as on SQLite; a retried append computes the same hashes.
+ */
+export class ChainedEventStore implements EventStore {
+  constructor(private readonly inner: EventStore) {}
+
+  async appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    let previousRevision: number;
+    let previous: string | null = null;
+    if (expectedVersion === 'no_stream') previousRevision = -1;
+    else {
+      const stored = await this.inner.readStream(streamId, { fromRevision: expectedVersion === 'any' ? 0 : expectedVersion });
+      const last = expectedVersion === 'any' ? stored[stored.length - 1] : stored[0];
+      previousRevision = last?.revision ?? -1;
+      previous = last ? (integrityOf(last)?.hash ?? null) : null;
+    }
+    const chained = events.map((event, i) => {
+      const hash = eventHash({ ...event, streamId, revision: previousRevision + 1 + i }, previous);
+      const link = { ...event, metadata: { ...event.metadata, integrity: { v: 1, previous, hash } } };
+      previous = hash;
+      return link;
+    });
+    return this.inner.appendToStream(streamId, chained, expectedVersion);
+  }
+
+  readStream(streamId: string, options?: { fromRevision?: number }): Promise<StoredEvent[]> {
+    return this.inner.readStream(streamId, options);
+  }
+  readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
+    return this.inner.readAll(options);
+  }
+  headPosition(): Promise<GlobalPosition> {
+    return this.inner.headPosition();
+  }
+  subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription {
+    return this.inner.subscribeToAll(handler, options);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

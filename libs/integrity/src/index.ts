@@ -1,0 +1,5 @@
+export * from './merkle';
+export * from './event-hash';
+export * from './chained-event-store';
+export * from './digest';
+export * from './verify-log';

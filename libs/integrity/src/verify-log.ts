@@ -1,0 +1,154 @@
+import { EventStore, StoredEvent, readAllPages } from '@ledger/event-store';
+import { DIGEST_EVENT_TYPE, DIGEST_STREAM, LogDigest, digestSignatureValid } from './digest';
+import { eventHash, integrityOf, leafDataOf } from './event-hash';
+import { IncrementalMerkleTree, leafHash } from './merkle';
+
+/**
+ * Recomputes everything from the log itself and says where it first goes wrong: each event's hash
+ * from its content, each stream's chain and revisions, the Merkle root at every signed digest (and
+ * each digest's signature). Where the service recorded the leaves it saw (its read models), the
+ * first leaf that differs names the position of a removal, insertion or swap between two digests.
+ */
+export type ProblemKind =
+  | 'missing_integrity'
+  | 'content_changed'
+  | 'chain_broken'
+  | 'revision_gap'
+  | 'out_of_order'
+  | 'leaf_mismatch'
+  | 'digest_mismatch'
+  | 'digest_signature_invalid';
+
+export interface VerificationProblem {
+  kind: ProblemKind;
+  /** Position in the log of the event where the problem shows. */
+  position: string;
+  leafIndex: number;
+  streamId?: string;
+  revision?: number;
+  detail: string;
+}
+
+export interface VerificationReport {
+  ok: boolean;
+  eventsChecked: number;
+  digestsChecked: number;
+  treeSize: number;
+  rootHash: string;
+  firstProblem?: VerificationProblem;
+  problems: VerificationProblem[];
+}
+
+export interface RecordedLeaf {
+  leafIndex: number;
+  position: string;
+  hash: string | null;
+}
+
+export interface VerifyOptions {
+  /** Check digest signatures against this key (base64 SPKI) instead of the key each digest names. */
+  trustedPublicKey?: string;
+  /** The leaves as the service recorded them when the events arrived, in order. */
+  recordedLeaves?: AsyncIterable<RecordedLeaf> | Iterable<RecordedLeaf>;
+  onProgress?: (eventsChecked: number) => void;
+  pageSize?: number;
+}
+
+const MAX_PROBLEMS = 100;
+
+export async function verifyLog(store: EventStore, options: VerifyOptions = {}): Promise<VerificationReport> {
+  const problems: VerificationProblem[] = [];
+  const report = (problem: VerificationProblem) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(problem);
+  };
+
+  const digestEvents = await store.readStream(DIGEST_STREAM);
+  const digests = new Map<number, Array<{ digest: LogDigest; event: StoredEvent }>>();
+  for (const event of digestEvents) {
+    if (event.type !== DIGEST_EVENT_TYPE) continue;
+    const digest = event.data as LogDigest;
+    if (!digestSignatureValid(digest, options.trustedPublicKey)) {
+      report({ kind: 'digest_signature_invalid', position: event.position.toString(), leafIndex: -1, streamId: DIGEST_STREAM, revision: event.revision, detail: `digest of tree size ${digest.treeSize} is not signed by the trusted key` });
+    }
+    digests.set(digest.treeSize, [...(digests.get(digest.treeSize) ?? []), { digest, event }]);
+  }
+
+  const recorded = options.recordedLeaves ? toIterator(options.recordedLeaves) : undefined;
+  let leavesDiverged = false;
+  const streams = new Map<string, { revision: number; hash: string }>();
+  const tree = new IncrementalMerkleTree();
+  let leafIndex = 0;
+
+  for await (const page of readAllPages(store, 0n, options.pageSize ?? 2000)) {
+    for (const event of page) {
+      const position = event.position.toString();
+      const at = { position, leafIndex, streamId: event.streamId, revision: event.revision };
+      const integrity = integrityOf(event);
+      const last = streams.get(event.streamId);
+      const expectedRevision = last ? last.revision + 1 : 0;
+      let hash: string;
+      if (!integrity) {
+        report({ kind: 'missing_integrity', ...at, detail: 'the event carries no integrity hash: it was not written by the ledger' });
+        hash = eventHash(event, last?.hash ?? null);
+      } else {
+        hash = eventHash(event, integrity.previous);
+        if (hash !== integrity.hash) report({ kind: 'content_changed', ...at, detail: 'the event’s content no longer matches its hash' });
+        else if (event.revision > expectedRevision) {
+          report({ kind: 'revision_gap', ...at, detail: `revision ${event.revision} follows ${expectedRevision - 1}: event(s) of this stream are missing` });
+        } else if (event.revision < expectedRevision) {
+          report({ kind: 'out_of_order', ...at, detail: `revision ${event.revision} comes after revision ${expectedRevision - 1}` });
+        } else if (integrity.previous !== (last?.hash ?? null)) {
+          report({ kind: 'chain_broken', ...at, detail: 'the event does not link to the stream’s previous event' });
+        }
+      }
+      streams.set(event.streamId, { revision: Math.max(event.revision, last?.revision ?? -1), hash });
+      tree.append(leafHash(leafDataOf(hash)));
+
+      if (recorded && !leavesDiverged) {
+        const leaf = await recorded.next();
+        if (!leaf.done && (leaf.value.position !== position || leaf.value.hash !== hash)) {
+          leavesDiverged = true;
+          report({
+            kind: 'leaf_mismatch',
+            ...at,
+            detail: `leaf ${leafIndex} was recorded as position ${leaf.value.position}; the log now has another event here (removed, inserted or moved)`,
+          });
+        }
+      }
+      leafIndex++;
+
+      for (const { digest } of digests.get(tree.size) ?? []) {
+        const root = tree.root().toString('hex');
+        if (root !== digest.rootHash || digest.lastPosition !== position) {
+          report({
+            kind: 'digest_mismatch',
+            ...at,
+            detail: `the first ${digest.treeSize} events (to position ${position}) do not match the digest signed at ${digest.signedAt} (its last position ${digest.lastPosition})`,
+          });
+        }
+      }
+      options.onProgress?.(leafIndex);
+    }
+  }
+  for (const [size, entries] of digests) {
+    if (size > tree.size) {
+      for (const { digest } of entries) {
+        report({ kind: 'digest_mismatch', position: digest.lastPosition, leafIndex: size - 1, detail: `a digest covers ${size} events but the log holds ${tree.size}: events were removed` });
+      }
+    }
+  }
+  problems.sort((a, b) => (a.leafIndex === -1 ? 1 : b.leafIndex === -1 ? -1 : a.leafIndex - b.leafIndex));
+  return {
+    ok: problems.length === 0,
+    eventsChecked: leafIndex,
+    digestsChecked: digestEvents.length,
+    treeSize: tree.size,
+    rootHash: tree.root().toString('hex'),
+    ...(problems[0] && { firstProblem: problems[0] }),
+    problems,
+  };
+}
+
+function toIterator<T>(source: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> & { next(): IteratorResult<T> | Promise<IteratorResult<T>> } {
+  return Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+}
