@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { Money } from '@ledger/domain';
 import { Projection } from './projection';
 
@@ -38,7 +39,7 @@ export const beneficiaryHistoryProjection: Projection = {
       PRIMARY KEY (disbursement_id, beneficiary_key)
     ) STRICT, WITHOUT ROWID;
   `,
-  prepare(db) {
+  prepare(db: Database.Database) {
     const addEvent = db.prepare(
       'INSERT INTO beneficiary_events (beneficiary_key, position, event_id, type, data, actor, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );

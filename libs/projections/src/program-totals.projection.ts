@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { Money, fiscalYearOf, LocalDate } from '@ledger/domain';
 import { Projection } from './projection';
 
@@ -55,7 +56,7 @@ export const programTotalsProjection: Projection = {
       PRIMARY KEY (program_code, fiscal_year, funding_source)
     ) STRICT, WITHOUT ROWID;
   `,
-  prepare(db) {
+  prepare(db: Database.Database) {
     const addToLine = db.prepare(`
       INSERT INTO aid_lines (program_code, fiscal_year, period, school_code, stage, beneficiary_key,
                              approved_count, approved_fen, paid_count, paid_fen, reversed_count, reversed_fen, repaid_fen)

@@ -15,8 +15,10 @@ export interface Projection {
   readonly schema: string;
   /** Its tables, in the order they can be cleared. */
   readonly tables: readonly string[];
-  /** Prepares statements once per connection and returns the per-event function. */
-  prepare(db: Database.Database): (event: AidEvent, stored: StoredEvent) => void;
+  /** Prepares statements once per connection and returns the function applied to each aid event. */
+  prepare?(db: Database.Database): (event: AidEvent, stored: StoredEvent) => void;
+  /** Or, for read models of the log itself: the function applied to every event, whatever its type. */
+  prepareForEveryEvent?(db: Database.Database): (stored: StoredEvent) => void;
 }
 
 /** The aid event in a stored event, or undefined for other types (access control, unknown). */

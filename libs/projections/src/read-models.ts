@@ -15,7 +15,8 @@ import { Projection, aidEventOf } from './projection';
 export class ReadModels {
   readonly db: Database.Database;
   private readonly checkpoints = new Map<string, GlobalPosition>();
-  private readonly appliers: Array<{ projection: Projection; apply: ReturnType<Projection['prepare']> }>;
+  private readonly appliers: Array<{ projection: Projection; apply: (stored: StoredEvent) => void }>;
+  private readonly pageListeners: Array<() => void> = [];
   private readonly saveCheckpoint: Database.Statement;
   private subscription: Subscription | undefined;
   private position: GlobalPosition;
@@ -46,7 +47,7 @@ export class ReadModels {
       else this.checkpoints.set(projection.name, row.position);
       this.db.exec(projection.schema);
     }
-    this.appliers = projections.map((projection) => ({ projection, apply: projection.prepare(this.db) }));
+    this.appliers = projections.map((projection) => ({ projection, apply: applierOf(projection, this.db) }));
     this.position = this.lowestCheckpoint();
   }
 
@@ -81,11 +82,7 @@ export class ReadModels {
     this.db.transaction(() => {
       for (const { projection, apply } of this.appliers) {
         const checkpoint = this.checkpoints.get(projection.name) ?? 0n;
-        for (const stored of events) {
-          if (stored.position <= checkpoint) continue;
-          const event = aidEventOf(stored);
-          if (event) apply(event, stored);
-        }
+        for (const stored of events) if (stored.position > checkpoint) apply(stored);
       }
       const last = events[events.length - 1].position;
       for (const { projection } of this.appliers) {
@@ -102,7 +99,13 @@ export class ReadModels {
       waiter.resolve();
       return false;
     });
+    for (const listener of this.pageListeners) listener();
   };
+
+  /** Calls `listener` after every page of events is applied (e.g. to sign a digest of the log). */
+  onPageApplied(listener: () => void): void {
+    this.pageListeners.push(listener);
+  }
 
   /** Catches up from the checkpoint and keeps following the log. */
   start(store: EventStore, onFailure?: (error: Error) => void): void {
@@ -147,6 +150,15 @@ export class ReadModels {
     await this.stop();
     this.db.close();
   }
+}
+
+function applierOf(projection: Projection, db: Database.Database): (stored: StoredEvent) => void {
+  if (projection.prepareForEveryEvent) return projection.prepareForEveryEvent(db);
+  const apply = projection.prepare!(db);
+  return (stored) => {
+    const event = aidEventOf(stored);
+    if (event) apply(event, stored);
+  };
 }
 
 /** Builds the read models from scratch into a new file, from the whole log. */
