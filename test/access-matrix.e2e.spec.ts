@@ -48,8 +48,11 @@ describe('who may call what: every route × every caller', () => {
 
   it('keeps the separation of duties the roles promise', () => {
     const rolesOf = (key: string) => ROUTE_ROLES[key] as readonly Role[];
-    const aidWrites = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !/users|tokens/.test(key));
-    const aidReads = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('GET') && !/users|me|health/.test(key));
+    const aidWrites = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !/users|tokens|audit/.test(key));
+    const aidReads = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('GET') && !/users|me|health|audit/.test(key));
+    for (const key of Object.keys(ROUTE_ROLES).filter((k) => /^GET \/audit\/(proofs|verify)/.test(k))) {
+      expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['auditor'] });
+    }
     for (const key of aidWrites) expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['finance_officer'] });
     for (const key of aidReads) expect({ key, admin: rolesOf(key).includes('admin'), auditor: rolesOf(key).includes('auditor') }).toEqual({ key, admin: false, auditor: true });
     for (const key of Object.keys(ROUTE_ROLES).filter((k) => /users|tokens/.test(k) && k.startsWith('POST'))) {

@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import {
   AccessControl,
+  AuditService,
   BeneficiaryCommandHandler,
   BudgetCommandHandler,
   CATALOG,
@@ -23,6 +24,7 @@ import { AccessGuard } from './access/access.guard';
 import { PersonalDataInterceptor } from './access/personal-data.interceptor';
 import { UsersController } from './access/users.controller';
 import { AidController } from './http/aid.controller';
+import { AuditController } from './http/audit.controller';
 import { HealthController } from './http/health.controller';
 import { QueryController } from './http/query.controller';
 import { ReadSide } from './queries/read-side.service';
@@ -34,13 +36,14 @@ class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplica
     @Inject(READ_MODELS) private readonly models: ReadModels,
     @Inject(SETTINGS) private readonly settings: Settings,
     private readonly access: AccessControl,
+    private readonly audit: AuditService,
   ) {}
 
   async onModuleInit() {
     await this.models.catchUpFrom(this.store);
-    this.models.start(this.store, (error) =>
-      new Logger('ReadModels').error(`projections stopped at position ${this.models.checkpoint}: ${error.stack ?? error.message}`),
-    );
+    const logger = new Logger('ReadModels');
+    this.models.onPageApplied(() => void this.audit.digestIfDue().catch((error: Error) => logger.error(`signing a log digest failed: ${error.message}`)));
+    this.models.start(this.store, (error) => logger.error(`projections stopped at position ${this.models.checkpoint}: ${error.stack ?? error.message}`));
   }
 
   /** On an empty ledger, create the first admin and leave its token in a file (never in the logs). */
@@ -89,7 +92,7 @@ export class LedgerModule {
           skipIf: () => settings.rateLimitPerMinute === 0,
         }),
       ],
-      controllers: [AidController, QueryController, HealthController, UsersController],
+      controllers: [AidController, QueryController, HealthController, UsersController, AuditController],
       providers: [
         { provide: SETTINGS, useValue: settings },
         { provide: CATALOG, useFactory: () => loadCatalog(settings.catalogPath) },
@@ -102,6 +105,7 @@ export class LedgerModule {
         StoresLifecycle,
         CommandRunner,
         AccessControl,
+        AuditService,
         ReadSide,
         BeneficiaryCommandHandler,
         BudgetCommandHandler,

@@ -7,3 +7,4 @@ export * from './ledger.commands';
 export * from './access/access-tokens';
 export * from './access/access-control.service';
 export * from './event-store.factory';
+export * from './audit.service';

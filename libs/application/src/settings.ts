@@ -23,6 +23,10 @@ export interface Settings {
   catalogPath: string;
   /** Largest request body accepted (`LEDGER_BODY_LIMIT`, default `1mb`). */
   bodyLimit: string;
+  /** The Ed25519 key that signs log digests (`LEDGER_SIGNING_KEY_FILE`, default `<dataDir>/signing-key.pem`, made on first start). */
+  signingKeyFile: string;
+  /** Sign a digest of the log every this many events (`LEDGER_DIGEST_EVERY`, default 1000; 0 = only on demand). */
+  digestEvery: number;
   /** Requests per minute per client (token, else IP) (`LEDGER_RATE_LIMIT`, default 6000; 0 = no limit). */
   rateLimitPerMinute: number;
   /** Log every request (`LEDGER_REQUEST_LOG`, default `true`). */
@@ -65,6 +69,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   const rateText = env.LEDGER_RATE_LIMIT ?? '6000';
   if (!/^\d+$/.test(rateText)) throw new SettingsError('LEDGER_RATE_LIMIT', `"${rateText}" is not a whole number of requests per minute`);
+  const digestEveryText = env.LEDGER_DIGEST_EVERY ?? '1000';
+  if (!/^\d+$/.test(digestEveryText)) throw new SettingsError('LEDGER_DIGEST_EVERY', `"${digestEveryText}" is not a whole number of events`);
   const requestLogText = (env.LEDGER_REQUEST_LOG ?? 'true').toLowerCase();
   if (!['true', 'false'].includes(requestLogText)) throw new SettingsError('LEDGER_REQUEST_LOG', 'must be true or false');
   return {
@@ -77,6 +83,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     readModelsPath: join(dataDir, 'read-models.sqlite'),
     catalogPath,
     bodyLimit,
+    signingKeyFile: env.LEDGER_SIGNING_KEY_FILE ? fromRoot(env.LEDGER_SIGNING_KEY_FILE) : join(dataDir, 'signing-key.pem'),
+    digestEvery: Number(digestEveryText),
     rateLimitPerMinute: Number(rateText),
     requestLog: requestLogText === 'true',
   };

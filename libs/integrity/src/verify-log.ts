@@ -42,7 +42,7 @@ export interface VerificationReport {
 export interface RecordedLeaf {
   leafIndex: number;
   position: string;
-  hash: string | null;
+  hash: string;
 }
 
 export interface VerifyOptions {
@@ -89,7 +89,7 @@ export async function verifyLog(store: EventStore, options: VerifyOptions = {}):
       let hash: string;
       if (!integrity) {
         report({ kind: 'missing_integrity', ...at, detail: 'the event carries no integrity hash: it was not written by the ledger' });
-        hash = eventHash(event, last?.hash ?? null);
+        hash = eventHash(event, null);
       } else {
         hash = eventHash(event, integrity.previous);
         if (hash !== integrity.hash) report({ kind: 'content_changed', ...at, detail: 'the event’s content no longer matches its hash' });

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { StoredEvent } from '@ledger/event-store';
-import { integrityOf } from '@ledger/integrity';
+import { eventHash, integrityOf } from '@ledger/integrity';
 import { Projection } from './projection';
 
 /**
@@ -17,7 +17,7 @@ export const logLeavesProjection: Projection = {
       leaf_index INTEGER PRIMARY KEY,
       position   TEXT    NOT NULL,
       event_id   TEXT    NOT NULL,
-      hash       TEXT
+      hash       TEXT    NOT NULL
     ) STRICT;
     CREATE INDEX IF NOT EXISTS log_leaves_by_event ON log_leaves (event_id);
   `,
@@ -26,7 +26,8 @@ export const logLeavesProjection: Projection = {
     const nextLeaf = db.prepare('SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM log_leaves').pluck();
     return (stored: StoredEvent) => {
       const next = nextLeaf.get() as number;
-      insert.run(next, stored.position.toString(), stored.eventId, integrityOf(stored)?.hash ?? null);
+      // An event without a chain link (not written by the ledger) is a leaf all the same.
+      insert.run(next, stored.position.toString(), stored.eventId, integrityOf(stored)?.hash ?? eventHash(stored, null));
     };
   },
 };

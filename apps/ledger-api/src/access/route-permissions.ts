@@ -28,6 +28,13 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
   'GET /programs': ['finance_officer', 'auditor', 'bureau_staff'],
   'GET /programs/:code': ['finance_officer', 'auditor', 'bureau_staff'],
 
+  'GET /audit/public-key': ['auditor', 'finance_officer', 'bureau_staff', 'admin'],
+  'GET /audit/digests': ['auditor', 'admin'],
+  'POST /audit/digests': ['admin'],
+  'GET /audit/proofs/inclusion': ['auditor'],
+  'GET /audit/proofs/consistency': ['auditor'],
+  'GET /audit/verify': ['auditor'],
+
   'GET /me': ['finance_officer', 'auditor', 'bureau_staff', 'admin'],
   'GET /users': ['admin', 'auditor'],
   'POST /users': ['admin'],

@@ -1,0 +1,64 @@
+import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { AuditService } from '@ledger/application';
+import { keyIdOf } from '@ledger/integrity';
+import { RequestInvalidError } from './problem-details.filter';
+
+const wholeNumber = (value: string | undefined, field: string): number | undefined => {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,12}$/.test(value)) throw new RequestInvalidError([{ field, message: `${field} must be a whole number` }]);
+  return Number(value);
+};
+
+/** The auditor's evidence: digests, proofs, verification. */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get('public-key')
+  @ApiOperation({ summary: 'The Ed25519 public key that signs the log digests (keep it with your digests)' })
+  publicKey() {
+    const publicKey = this.audit.publicKey();
+    return { algorithm: 'Ed25519', format: 'spki-der-base64', publicKey, keyId: keyIdOf(publicKey) };
+  }
+
+  @Get('digests')
+  @ApiOperation({ summary: 'Every signed digest of the log: tree size, Merkle root (RFC 6962), last position, signature' })
+  async digests() {
+    return { digests: await this.audit.digests() };
+  }
+
+  @Post('digests')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign a digest of the log now (the service also signs one every LEDGER_DIGEST_EVERY events)' })
+  async signDigest() {
+    return { digest: (await this.audit.signDigestNow()) ?? null };
+  }
+
+  @Get('proofs/inclusion')
+  @ApiOperation({ summary: 'Inclusion proof (RFC 6962 audit path): this event is leaf i of the tree of size N' })
+  @ApiQuery({ name: 'eventId' })
+  @ApiQuery({ name: 'treeSize', required: false, description: 'default: the latest digest' })
+  async inclusion(@Query('eventId') eventId?: string, @Query('treeSize') treeSize?: string) {
+    if (!eventId) throw new RequestInvalidError([{ field: 'eventId', message: 'eventId is required' }]);
+    return this.audit.inclusionProof(eventId, wholeNumber(treeSize, 'treeSize'));
+  }
+
+  @Get('proofs/consistency')
+  @ApiOperation({ summary: 'Consistency proof (RFC 6962): the tree of size M is a prefix of the tree of size N' })
+  @ApiQuery({ name: 'firstSize' })
+  @ApiQuery({ name: 'secondSize', required: false, description: 'default: the whole log' })
+  consistency(@Query('firstSize') firstSize?: string, @Query('secondSize') secondSize?: string) {
+    const first = wholeNumber(firstSize, 'firstSize');
+    if (first === undefined) throw new RequestInvalidError([{ field: 'firstSize', message: 'firstSize is required' }]);
+    return this.audit.consistencyProof(first, wholeNumber(secondSize, 'secondSize'));
+  }
+
+  @Get('verify')
+  @ApiOperation({ summary: 'Recompute the hash chains, the Merkle roots and the digest signatures; name the first bad position' })
+  verify() {
+    return this.audit.verify();
+  }
+}
