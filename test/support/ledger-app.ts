@@ -41,6 +41,19 @@ export class LedgerUnderTest {
     return ledger;
   }
 
+  /** Starts the service on the data files of another run (after they were copied or edited), with its tokens. */
+  static async reopen(dataDir: string, tokens: Record<Role, string>, env: Record<string, string> = {}): Promise<LedgerUnderTest> {
+    const ledger = new LedgerUnderTest(dataDir, env);
+    Object.assign(ledger.tokens, tokens);
+    await ledger.boot();
+    return ledger;
+  }
+
+  /** Closes the service and leaves its files. */
+  async close() {
+    await this.app.close();
+  }
+
   private async boot() {
     this.app = await createLedgerApp(this.settings, { logger: this.logger ?? false });
     await this.app.init();

@@ -56,6 +56,18 @@ export interface VerifyOptions {
 
 const MAX_PROBLEMS = 100;
 
+/** What the content says first, then what the chain and the record say about the same place. */
+const KIND_ORDER: ProblemKind[] = ['content_changed', 'missing_integrity', 'revision_gap', 'out_of_order', 'chain_broken', 'leaf_mismatch', 'digest_mismatch', 'digest_signature_invalid'];
+
+function byPlaceInTheLog(a: VerificationProblem, b: VerificationProblem): number {
+  const leaf = (problem: VerificationProblem) => (problem.leafIndex < 0 ? Number.MAX_SAFE_INTEGER : problem.leafIndex);
+  if (leaf(a) !== leaf(b)) return leaf(a) - leaf(b);
+  const positionA = BigInt(a.position);
+  const positionB = BigInt(b.position);
+  if (positionA !== positionB) return positionA < positionB ? -1 : 1;
+  return KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind);
+}
+
 export async function verifyLog(store: EventStore, options: VerifyOptions = {}): Promise<VerificationReport> {
   const problems: VerificationProblem[] = [];
   const report = (problem: VerificationProblem) => {
@@ -84,6 +96,19 @@ export async function verifyLog(store: EventStore, options: VerifyOptions = {}):
       const position = event.position.toString();
       const at = { position, leafIndex, streamId: event.streamId, revision: event.revision };
       const integrity = integrityOf(event);
+      if (recorded && !leavesDiverged) {
+        const leaf = await recorded.next();
+        const recomputed = integrity ? eventHash(event, integrity.previous) : eventHash(event, null);
+        if (!leaf.done && (leaf.value.position !== position || leaf.value.hash !== recomputed)) {
+          leavesDiverged = true;
+          report({
+            kind: 'leaf_mismatch',
+            ...at,
+            position: leaf.value.position,
+            detail: `leaf ${leafIndex} was recorded as the event at position ${leaf.value.position}; the log now has ${leaf.value.position === position ? 'other content' : `position ${position}`} there (changed, removed, inserted or moved)`,
+          });
+        }
+      }
       const last = streams.get(event.streamId);
       const expectedRevision = last ? last.revision + 1 : 0;
       let hash: string;
@@ -104,17 +129,6 @@ export async function verifyLog(store: EventStore, options: VerifyOptions = {}):
       streams.set(event.streamId, { revision: Math.max(event.revision, last?.revision ?? -1), hash });
       tree.append(leafHash(leafDataOf(hash)));
 
-      if (recorded && !leavesDiverged) {
-        const leaf = await recorded.next();
-        if (!leaf.done && (leaf.value.position !== position || leaf.value.hash !== hash)) {
-          leavesDiverged = true;
-          report({
-            kind: 'leaf_mismatch',
-            ...at,
-            detail: `leaf ${leafIndex} was recorded as position ${leaf.value.position}; the log now has another event here (removed, inserted or moved)`,
-          });
-        }
-      }
       leafIndex++;
 
       for (const { digest } of digests.get(tree.size) ?? []) {
@@ -137,7 +151,7 @@ export async function verifyLog(store: EventStore, options: VerifyOptions = {}):
       }
     }
   }
-  problems.sort((a, b) => (a.leafIndex === -1 ? 1 : b.leafIndex === -1 ? -1 : a.leafIndex - b.leafIndex));
+  problems.sort(byPlaceInTheLog);
   return {
     ok: problems.length === 0,
     eventsChecked: leafIndex,
