@@ -1,7 +1,10 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { AccessControl, CommandRunner, EVENT_STORE, SETTINGS, createEventStore, loadSettings } from '@ledger/application';
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { AccessControl, AuditService, CommandRunner, EVENT_STORE, READ_MODELS, SETTINGS, Settings, createEventStore, loadSettings } from '@ledger/application';
 import { EventStore } from '@ledger/event-store';
 import { ACCESS_COMMANDS } from './access.commands';
+import { AUDIT_COMMANDS } from './audit.commands';
 
 class CloseStore implements OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
@@ -19,10 +22,19 @@ class CloseStore implements OnApplicationShutdown {
       inject: [SETTINGS],
       useFactory: (settings: ReturnType<typeof loadSettings>) => createEventStore(settings),
     },
+    {
+      // The service's read models, read-only (the service alone writes them): the leaves it recorded.
+      provide: READ_MODELS,
+      inject: [SETTINGS],
+      useFactory: (settings: Settings) =>
+        existsSync(settings.readModelsPath) ? { db: new Database(settings.readModelsPath, { readonly: true, fileMustExist: true }) } : undefined,
+    },
     CommandRunner,
     AccessControl,
+    AuditService,
     CloseStore,
     ...ACCESS_COMMANDS,
+    ...AUDIT_COMMANDS,
   ],
 })
 export class CliModule {}

@@ -43,7 +43,7 @@ export class AuditService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SETTINGS) private readonly settings: Settings,
-    @Optional() @Inject(READ_MODELS) private readonly models?: ReadModels,
+    @Optional() @Inject(READ_MODELS) private readonly models?: Pick<ReadModels, 'db'>,
   ) {}
 
   /** The Ed25519 signing key from LEDGER_SIGNING_KEY_FILE; made (mode 0600) on first use when missing. */
@@ -57,6 +57,11 @@ export class AuditService {
       this.key = loadSigningKey(readFileSync(path, 'utf8'));
     }
     return this.key;
+  }
+
+  /** The public key of an existing key file, without making one (for tools on another machine). */
+  existingPublicKey(): string | undefined {
+    return existsSync(this.settings.signingKeyFile) ? this.publicKey() : undefined;
   }
 
   publicKey(): string {
@@ -176,9 +181,13 @@ export class AuditService {
   }
 
   /** Recomputes the whole log against its chains, the signed digests and the recorded leaves. */
-  verify(onProgress?: (events: number) => void): Promise<VerificationReport> {
+  verify(onProgress?: (events: number) => void, trustedPublicKey: string | undefined = this.publicKey()): Promise<VerificationReport> {
     const recordedLeaves = this.models ? recordedLeavesOf(this.models.db) : undefined;
-    return verifyLog(this.store, { trustedPublicKey: this.publicKey(), ...(recordedLeaves && { recordedLeaves }), ...(onProgress && { onProgress }) });
+    return verifyLog(this.store, {
+      ...(trustedPublicKey && { trustedPublicKey }),
+      ...(recordedLeaves && { recordedLeaves }),
+      ...(onProgress && { onProgress }),
+    });
   }
 }
 
