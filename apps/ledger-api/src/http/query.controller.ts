@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Money, Program, ProgramCatalog, STAGES, identityFromKey } from '@ledger/domain';
-import { ProgramTotals, TOTALS_GROUPINGS, TotalsFilter, queryBeneficiaryHistory, queryBudgets, queryProgramTotals } from '@ledger/projections';
+import { Money, Program, ProgramCatalog, STAGES, identityFromKey, parseLocalDate } from '@ledger/domain';
+import { ProgramTotals, ReplayLimit, TOTALS_GROUPINGS, TotalsFilter, queryBeneficiaryHistory, queryBudgets, queryProgramTotals } from '@ledger/projections';
 import { ReadSide } from '../queries/read-side.service';
 import { CATALOG } from '@ledger/application';
 import { RequestInvalidError } from './problem-details.filter';
@@ -47,9 +47,27 @@ function totalsView(row: ProgramTotals, catalog: ProgramCatalog) {
   };
 }
 
+function parseAsOf(query: Record<string, string | undefined>): ReplayLimit | undefined {
+  const problems: Array<{ field: string; message: string }> = [];
+  const limit: ReplayLimit = {};
+  if (query.asOf !== undefined) {
+    try {
+      limit.untilDate = parseLocalDate(query.asOf, 'asOf');
+    } catch {
+      problems.push({ field: 'asOf', message: 'asOf must be a date YYYY-MM-DD' });
+    }
+  }
+  if (query.asOfPosition !== undefined) {
+    if (!/^\d{1,20}$/.test(query.asOfPosition)) problems.push({ field: 'asOfPosition', message: 'asOfPosition must be a log position (a whole number)' });
+    else limit.untilPosition = BigInt(query.asOfPosition);
+  }
+  if (problems.length) throw new RequestInvalidError(problems);
+  return query.asOf !== undefined || query.asOfPosition !== undefined ? limit : undefined;
+}
+
 function parseTotalsFilter(query: Record<string, string | undefined>): TotalsFilter {
   const problems: Array<{ field: string; message: string }> = [];
-  const allowed = ['fiscalYear', 'programCode', 'schoolCode', 'stage', 'period', 'groupBy'];
+  const allowed = ['fiscalYear', 'programCode', 'schoolCode', 'stage', 'period', 'groupBy', 'asOf', 'asOfPosition'];
   for (const key of Object.keys(query)) if (!allowed.includes(key)) problems.push({ field: key, message: `unknown filter; filters are ${allowed.join(', ')}` });
   const filter: TotalsFilter = {};
   if (query.fiscalYear !== undefined) {
@@ -104,16 +122,26 @@ export class QueryController {
   @ApiQuery({ name: 'stage', required: false, enum: STAGES })
   @ApiQuery({ name: 'period', required: false, description: 'term or school year, e.g. 2022-autumn' })
   @ApiQuery({ name: 'groupBy', required: false, enum: TOTALS_GROUPINGS })
+  @ApiQuery({ name: 'asOf', required: false, description: 'totals as the ledger stood at the end of this day (China time), by replay' })
+  @ApiQuery({ name: 'asOfPosition', required: false, description: 'totals as the ledger stood at this log position, by replay' })
   async totals(@Query() query: Record<string, string | undefined>) {
-    const filter = parseTotalsFilter(query);
+    const { asOf, asOfPosition, ...rest } = query;
+    const filter = parseTotalsFilter(rest);
+    const limit = parseAsOf({ asOf, asOfPosition });
+    const basis = 'fiscal year = calendar year of the value date; reversals net against the payment they reverse; students = distinct students with a net payment';
+    if (limit) {
+      const replayed = await this.readSide.asOf(limit, (db) => queryProgramTotals(db, filter));
+      return {
+        basis: `${basis}; replayed up to ${limit.untilDate ? `the end of ${limit.untilDate} (UTC+8)` : ''}${limit.untilDate && limit.untilPosition !== undefined ? ' and ' : ''}${limit.untilPosition !== undefined ? `position ${limit.untilPosition}` : ''}`,
+        asOfPosition: replayed.lastPosition.toString(),
+        eventsReplayed: replayed.events,
+        filter,
+        totals: replayed.answer.map((row) => totalsView(row, this.catalog)),
+      };
+    }
     const db = await this.readSide.current();
     const rows = queryProgramTotals(db, filter);
-    return {
-      basis: 'fiscal year = calendar year of the value date; reversals net against the payment they reverse; students = distinct students with a net payment',
-      asOfPosition: this.readSide.checkpoint.toString(),
-      filter,
-      totals: rows.map((row) => totalsView(row, this.catalog)),
-    };
+    return { basis, asOfPosition: this.readSide.checkpoint.toString(), filter, totals: rows.map((row) => totalsView(row, this.catalog)) };
   }
 
   @Get('budgets')

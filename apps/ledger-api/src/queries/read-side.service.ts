@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { EventStore, StoreUnavailableError } from '@ledger/event-store';
-import { ReadModels } from '@ledger/projections';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ALL_PROJECTIONS, ReadModels, ReplayLimit, replayReadModels } from '@ledger/projections';
 import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 
 export class ReadModelsBehind extends StoreUnavailableError {
@@ -29,6 +32,21 @@ export class ReadSide {
       throw new ReadModelsBehind();
     }
     return this.models.db;
+  }
+
+  /** Answers a question on the read models as they stood at a date or position, rebuilt by replay. */
+  async asOf<T>(limit: ReplayLimit, question: (db: Database.Database) => T): Promise<{ answer: T; events: number; lastPosition: bigint }> {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-as-of-'));
+    try {
+      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), ALL_PROJECTIONS, limit);
+      try {
+        return { answer: question(replay.models.db), events: replay.events, lastPosition: replay.lastPosition };
+      } finally {
+        await replay.models.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   get checkpoint(): bigint {
