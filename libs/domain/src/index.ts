@@ -14,3 +14,4 @@ export * from './beneficiary/beneficiary.decider';
 export * from './budget/budget';
 export * from './privacy';
 export * from './access/access';
+export * from './audit/anomalies';

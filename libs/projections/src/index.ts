@@ -12,3 +12,4 @@ import { programTotalsProjection } from './program-totals.projection';
 /** Every read model the service keeps. */
 export const ALL_PROJECTIONS = [programTotalsProjection, beneficiaryHistoryProjection, logLeavesProjection] as const;
 export * from './replay';
+export * from './anomalies.projection';
