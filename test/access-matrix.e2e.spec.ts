@@ -50,7 +50,7 @@ describe('who may call what: every route × every caller', () => {
     const rolesOf = (key: string) => ROUTE_ROLES[key] as readonly Role[];
     const aidWrites = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !/users|tokens|audit/.test(key));
     const aidReads = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('GET') && !/users|me|health|audit/.test(key));
-    for (const key of Object.keys(ROUTE_ROLES).filter((k) => /^GET \/audit\/(proofs|verify)/.test(k))) {
+    for (const key of Object.keys(ROUTE_ROLES).filter((k) => /^GET \/audit\/(proofs|verify|anomalies|export)/.test(k))) {
       expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['auditor'] });
     }
     for (const key of aidWrites) expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['finance_officer'] });

@@ -25,6 +25,7 @@ import { PersonalDataInterceptor } from './access/personal-data.interceptor';
 import { UsersController } from './access/users.controller';
 import { AidController } from './http/aid.controller';
 import { AuditController } from './http/audit.controller';
+import { AuditReportsController } from './http/audit-reports.controller';
 import { HealthController } from './http/health.controller';
 import { QueryController } from './http/query.controller';
 import { ReadSide } from './queries/read-side.service';
@@ -92,7 +93,7 @@ export class LedgerModule {
           skipIf: () => settings.rateLimitPerMinute === 0,
         }),
       ],
-      controllers: [AidController, QueryController, HealthController, UsersController, AuditController],
+      controllers: [AidController, QueryController, HealthController, UsersController, AuditController, AuditReportsController],
       providers: [
         { provide: SETTINGS, useValue: settings },
         { provide: CATALOG, useFactory: () => loadCatalog(settings.catalogPath) },

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AidEvent, AnomalyKind } from '@ledger/domain';
+import { AidEvent, AnomalyKind, Stage } from '@ledger/domain';
 import { StoredEvent } from '@ledger/event-store';
 import { shippedCatalog } from '../../domain/src/testing/catalog.fixture';
 import { anomaliesProjection, queryAnomalies } from './anomalies.projection';
@@ -32,7 +32,7 @@ function anomaliesOf(events: AidEvent[]) {
 }
 
 const student = { key: '654002201001010015', residentId: '654002201001010015' };
-const line = { beneficiary: student, schoolCode: '2165000001', stage: 'primary' as const, programCode: 'BOARDING_LIVING_SUBSIDY', period: '2022-autumn', amount: '500.00' };
+const line: { beneficiary: typeof student; schoolCode: string; stage: Stage; programCode: string; period: string; amount: string } = { beneficiary: student, schoolCode: '2165000001', stage: 'primary', programCode: 'BOARDING_LIVING_SUBSIDY', period: '2022-autumn', amount: '500.00' };
 const paid = (id: string, overrides: Partial<typeof line> & { valueDate?: string } = {}): AidEvent => ({
   type: 'DisbursementRecorded',
   data: { ...line, disbursementId: id, payee: { type: 'student' }, valueDate: '2022-10-20', ...overrides },

@@ -34,6 +34,8 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
   'GET /audit/proofs/inclusion': ['auditor'],
   'GET /audit/proofs/consistency': ['auditor'],
   'GET /audit/verify': ['auditor'],
+  'GET /audit/anomalies': ['auditor'],
+  'GET /audit/export': ['auditor'],
 
   'GET /me': ['finance_officer', 'auditor', 'bureau_staff', 'admin'],
   'GET /users': ['admin', 'auditor'],

@@ -4,7 +4,7 @@ import { EventStore, StoreUnavailableError } from '@ledger/event-store';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALL_PROJECTIONS, ReadModels, ReplayLimit, replayReadModels } from '@ledger/projections';
+import { ALL_PROJECTIONS, Projection, ReadModels, ReplayLimit, replayReadModels } from '@ledger/projections';
 import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 
 export class ReadModelsBehind extends StoreUnavailableError {
@@ -35,10 +35,14 @@ export class ReadSide {
   }
 
   /** Answers a question on the read models as they stood at a date or position, rebuilt by replay. */
-  async asOf<T>(limit: ReplayLimit, question: (db: Database.Database) => T): Promise<{ answer: T; events: number; lastPosition: bigint }> {
+  async asOf<T>(
+    limit: ReplayLimit,
+    question: (db: Database.Database) => T,
+    projections: readonly Projection[] = ALL_PROJECTIONS,
+  ): Promise<{ answer: T; events: number; lastPosition: bigint }> {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-as-of-'));
     try {
-      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), ALL_PROJECTIONS, limit);
+      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), projections, limit);
       try {
         return { answer: question(replay.models.db), events: replay.events, lastPosition: replay.lastPosition };
       } finally {
