@@ -1,9 +1,16 @@
 import { Inject } from '@nestjs/common';
 import { SingleBar } from 'cli-progress';
-import { readFileSync } from 'node:fs';
+import { stringify } from 'csv-stringify/sync';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
-import { AuditService } from '@ledger/application';
-import { ConsistencyProof, InclusionProof, LogDigest, checkConsistencyProof, checkInclusionProof } from '@ledger/integrity';
+import { AuditService, CATALOG, EVENT_STORE } from '@ledger/application';
+import { ANOMALY_KINDS, ProgramCatalog, parseLocalDate } from '@ledger/domain';
+import { EventStore, readAllPages } from '@ledger/event-store';
+import { ConsistencyProof, InclusionProof, LogDigest, checkConsistencyProof, checkInclusionProof, eventHash, integrityOf } from '@ledger/integrity';
+import { ALL_PROJECTIONS, anomaliesProjection, queryAnomalies, queryProgramTotals, replayReadModels } from '@ledger/projections';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const trustedKey = (path?: string) => (path ? readFileSync(path, 'utf8').trim() : undefined);
@@ -98,4 +105,140 @@ export class CheckConsistencyCommand extends CliCommand {
   }
 }
 
-export const AUDIT_COMMANDS = [VerifyCommand, CheckInclusionCommand, CheckConsistencyCommand];
+export const AUDIT_COMMANDS: Array<new (...args: never[]) => CliCommand> = [VerifyCommand, CheckInclusionCommand, CheckConsistencyCommand];
+
+@Command({ name: 'replay', description: 'replay the log (to a date or position) into scratch read models and print the program totals' })
+export class ReplayCommand extends CliCommand {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
+  ) {
+    super();
+  }
+
+  async run(_: string[], options: { untilDate?: string; untilPosition?: bigint; fiscalYear?: number }): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-replay-'));
+    const bar = progressBar('replaying');
+    bar.start(0, 0);
+    const started = process.hrtime.bigint();
+    try {
+      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), ALL_PROJECTIONS, options, (events) => {
+        bar.setTotal(events);
+        bar.update(events);
+      });
+      bar.stop();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      console.error(`${replay.events} events to position ${replay.lastPosition} in ${seconds.toFixed(1)} s (${Math.round(replay.events / seconds)} events/s)`);
+      const rows = queryProgramTotals(replay.models.db, options.fiscalYear ? { fiscalYear: options.fiscalYear } : {});
+      console.table(
+        rows.map((row) => ({
+          year: row.fiscalYear,
+          program: row.programCode,
+          name: this.catalog.program(row.programCode)?.name.zh ?? '',
+          students: row.net.students,
+          personTimes: row.net.personTimes,
+          yuan: row.net.amount.toString(),
+          wanYuan: row.net.amount.toWanYuan(),
+        })),
+      );
+      await replay.models.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  @Option({ flags: '--until-date <date>', description: 'last day (YYYY-MM-DD, China time) to include' })
+  untilDate(value: string): string {
+    return parseLocalDate(value, '--until-date');
+  }
+  @Option({ flags: '--until-position <position>', description: 'last log position to include' })
+  untilPosition(value: string): bigint {
+    if (!/^\d+$/.test(value)) throw new Error('--until-position must be a whole number');
+    return BigInt(value);
+  }
+  @Option({ flags: '--fiscal-year <year>' })
+  fiscalYear(value: string): number {
+    return Number(value);
+  }
+}
+
+@Command({ name: 'anomalies', description: 'list the anomalies auditors look for, each with the positions of its events' })
+export class AnomaliesCommand extends CliCommand {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
+  ) {
+    super();
+  }
+
+  async run(_: string[], options: { csv?: string; untilDate?: string }): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-anomalies-'));
+    const bar = progressBar('checking');
+    bar.start(0, 0);
+    try {
+      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), [anomaliesProjection(this.catalog)], options, (events) => {
+        bar.setTotal(events);
+        bar.update(events);
+      });
+      bar.stop();
+      const anomalies = queryAnomalies(replay.models.db);
+      await replay.models.close();
+      if (options.csv) {
+        writeFileSync(
+          options.csv,
+          stringify(anomalies.map((a) => ({ ...a, description: ANOMALY_KINDS[a.kind], positions: a.positions.join(' ') })), {
+            header: true,
+            columns: ['kind', 'description', 'programCode', 'fiscalYear', 'period', 'beneficiaryKey', 'detail', 'positions'],
+          }),
+        );
+        console.error(`${anomalies.length} anomalies written to ${options.csv}`);
+      } else for (const a of anomalies) console.log(`${a.kind}\t${a.programCode}\tpositions ${a.positions.join(',')}\t${a.detail}`);
+      if (anomalies.length === 0) console.error('no anomalies');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  @Option({ flags: '--csv <file>', description: 'write them as CSV' })
+  csv(value: string) {
+    return value;
+  }
+  @Option({ flags: '--until-date <date>' })
+  untilDate(value: string): string {
+    return parseLocalDate(value, '--until-date');
+  }
+}
+
+@Command({ name: 'export', description: 'write the whole log with its hashes as NDJSON' })
+export class ExportCommand extends CliCommand {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {
+    super();
+  }
+
+  async run(_: string[], options: { out: string }): Promise<void> {
+    const out = createWriteStream(options.out);
+    const bar = progressBar('exporting');
+    bar.start(0, 0);
+    let leafIndex = 0;
+    for await (const page of readAllPages(this.store, 0n, 2000)) {
+      for (const event of page) {
+        const integrity = integrityOf(event);
+        const line = JSON.stringify({ leafIndex: leafIndex++, ...event, position: event.position.toString(), hash: eventHash(event, integrity ? integrity.previous : null) });
+        if (!out.write(`${line}\n`)) await once(out, 'drain');
+      }
+      bar.setTotal(leafIndex);
+      bar.update(leafIndex);
+    }
+    bar.stop();
+    out.end();
+    await once(out, 'finish');
+    console.error(`${leafIndex} events written to ${options.out}`);
+  }
+
+  @Option({ flags: '--out <file>', required: true })
+  out(value: string) {
+    return value;
+  }
+}
+
+AUDIT_COMMANDS.push(ReplayCommand, AnomaliesCommand, ExportCommand);

@@ -1,7 +1,7 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { AccessControl, AuditService, CommandRunner, EVENT_STORE, READ_MODELS, SETTINGS, Settings, createEventStore, loadSettings } from '@ledger/application';
+import { AccessControl, AuditService, CATALOG, CommandRunner, EVENT_STORE, READ_MODELS, SETTINGS, Settings, createEventStore, loadCatalog, loadSettings } from '@ledger/application';
 import { EventStore } from '@ledger/event-store';
 import { ACCESS_COMMANDS } from './access.commands';
 import { AUDIT_COMMANDS } from './audit.commands';
@@ -29,6 +29,7 @@ class CloseStore implements OnApplicationShutdown {
       useFactory: (settings: Settings) =>
         existsSync(settings.readModelsPath) ? { db: new Database(settings.readModelsPath, { readonly: true, fileMustExist: true }) } : undefined,
     },
+    { provide: CATALOG, inject: [SETTINGS], useFactory: (settings: Settings) => loadCatalog(settings.catalogPath) },
     CommandRunner,
     AccessControl,
     AuditService,
