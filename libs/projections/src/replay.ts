@@ -29,7 +29,7 @@ export async function replayReadModels(
   limit: ReplayLimit = {},
   onProgress?: (events: number, position: GlobalPosition) => void,
 ): Promise<ReplayResult> {
-  const models = new ReadModels(path, projections);
+  const models = new ReadModels(path, projections, { scratch: true });
   const cutoff = limit.untilDate ? endOfDayInChina(limit.untilDate).getTime() : undefined;
   const within = (event: StoredEvent) =>
     (limit.untilPosition === undefined || event.position <= limit.untilPosition) && (cutoff === undefined || Date.parse(event.recordedAt) <= cutoff);

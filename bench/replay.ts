@@ -1,0 +1,100 @@
+// Replay of the log into the program totals (and every other read model): events per second and
+// peak memory (SPEC §9 bar: ≥ 150,000 events/s, memory flat). Run: npm run bench:replay [-- EVENTS]
+// The log is generated once per size (realistic disbursements and reversals, one stream per student)
+// and kept in the temp directory for later runs.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resourceUsage } from 'node:process';
+import { SqliteEventStore } from '@ledger/event-store';
+import { ALL_PROJECTIONS, Projection, programTotalsProjection, queryProgramTotals, replayReadModels } from '@ledger/projections';
+import { gb11643CheckCharacter } from '@ledger/domain';
+
+const EVENTS = Number(process.argv[2] ?? 1_000_000);
+const RUNS = 3;
+
+function residentId(i: number): string {
+  const day = new Date(Date.UTC(2008, 0, 1) + (i % 3650) * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+  const first17 = `654002${day}${String(Math.floor(i / 3650) % 1000).padStart(3, '0')}`;
+  return first17 + gb11643CheckCharacter(first17);
+}
+
+async function generate(path: string) {
+  const store = new SqliteEventStore({ path });
+  const started = performance.now();
+  let written = 0;
+  let student = 0;
+  const lanes = Array.from({ length: 256 }, async () => {
+    while (written < EVENTS) {
+      const i = student++;
+      const key = residentId(i);
+      const primary = i % 3 !== 0;
+      const line = {
+        beneficiary: { key, residentId: key },
+        schoolCode: `${primary ? '21' : '31'}65${String(1 + (i % 200)).padStart(6, '0')}`,
+        stage: primary ? 'primary' : 'junior',
+        programCode: i % 7 === 0 ? 'NON_BOARDING_LIVING_SUBSIDY' : 'BOARDING_LIVING_SUBSIDY',
+        amount: i % 7 === 0 ? (primary ? '250.00' : '312.50') : primary ? '500.00' : '625.00',
+      };
+      const events = [
+        { type: 'DisbursementRecorded', data: { disbursementId: `${i}-s`, ...line, period: '2022-spring', payee: { type: 'student' }, valueDate: '2022-04-20' } },
+        { type: 'DisbursementRecorded', data: { disbursementId: `${i}-a`, ...line, period: '2022-autumn', payee: { type: 'student' }, valueDate: '2022-10-20' } },
+        ...(i % 10 === 0
+          ? [{ type: 'DisbursementReversed', data: { disbursementId: `${i}-a`, ...line, period: '2022-autumn', originalValueDate: '2022-10-20', reason: 'wrong card', valueDate: '2022-11-02' } }]
+          : []),
+      ].slice(0, Math.max(0, EVENTS - written));
+      written += events.length;
+      if (events.length === 0) break;
+      await store.appendToStream(
+        `beneficiary-${key}`,
+        events.map((event, n) => ({ eventId: `${i}-${n}`, schemaVersion: 1, metadata: { actor: { id: 'bench', role: 'finance_officer' }, correlationId: `c-${i}` }, ...event })),
+        'no_stream',
+      );
+    }
+  });
+  await Promise.all(lanes);
+  await store.close();
+  console.log(`generated ${EVENTS} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function main() {
+  const cache = join(tmpdir(), `ledger-bench-replay-${EVENTS}`);
+  const path = join(cache, 'ledger.sqlite');
+  if (!existsSync(path)) {
+    mkdirSync(cache, { recursive: true });
+    await generate(path);
+  }
+  const store = new SqliteEventStore({ path });
+  for (const [name, projections] of [
+    ['the program totals', [programTotalsProjection]],
+    ['all read models', ALL_PROJECTIONS],
+  ] as Array<[string, readonly Projection[]]>) {
+    await measure(store, name, projections);
+  }
+  await store.close();
+}
+
+async function measure(store: SqliteEventStore, name: string, projections: readonly Projection[]) {
+  const rates: number[] = [];
+  let peak = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-models-'));
+    const started = performance.now();
+    const replay = await replayReadModels(store, join(dir, 'read-models.sqlite'), projections, {}, () => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    });
+    const seconds = (performance.now() - started) / 1000;
+    rates.push(replay.events / seconds);
+    if (run === 0) console.log(`totals: ${queryProgramTotals(replay.models.db, { fiscalYear: 2022 }).map((row) => `${row.programCode} ${row.net.students} students ¥${row.net.amount}`).join('; ')}`);
+    await replay.models.close();
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`run ${run + 1}: ${replay.events} events in ${seconds.toFixed(1)} s = ${Math.round(replay.events / seconds)} events/s`);
+  }
+  rates.sort((a, b) => a - b);
+  console.log(
+    `replay of ${EVENTS} events into ${name}: median ${Math.round(rates[1])} events/s over ${RUNS} runs; ` +
+      `peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB sampled, max RSS ${(resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+  );
+}
+
+void main();
