@@ -1,15 +1,14 @@
 import { Inject } from '@nestjs/common';
 import { SingleBar } from 'cli-progress';
-import { stringify } from 'csv-stringify/sync';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
-import { AuditService, CATALOG, EVENT_STORE } from '@ledger/application';
-import { ANOMALY_KINDS, ProgramCatalog, parseLocalDate } from '@ledger/domain';
-import { EventStore, readAllPages } from '@ledger/event-store';
-import { ConsistencyProof, InclusionProof, LogDigest, checkConsistencyProof, checkInclusionProof, eventHash, integrityOf } from '@ledger/integrity';
+import { AuditService, CATALOG, EVENT_STORE, anomaliesCsv, exportLogLines } from '@ledger/application';
+import { ProgramCatalog, parseLocalDate } from '@ledger/domain';
+import { EventStore } from '@ledger/event-store';
+import { ConsistencyProof, InclusionProof, LogDigest, checkConsistencyProof, checkInclusionProof } from '@ledger/integrity';
 import { ALL_PROJECTIONS, anomaliesProjection, queryAnomalies, queryProgramTotals, replayReadModels } from '@ledger/projections';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -184,13 +183,7 @@ export class AnomaliesCommand extends CliCommand {
       const anomalies = queryAnomalies(replay.models.db);
       await replay.models.close();
       if (options.csv) {
-        writeFileSync(
-          options.csv,
-          stringify(anomalies.map((a) => ({ ...a, description: ANOMALY_KINDS[a.kind], positions: a.positions.join(' ') })), {
-            header: true,
-            columns: ['kind', 'description', 'programCode', 'fiscalYear', 'period', 'beneficiaryKey', 'detail', 'positions'],
-          }),
-        );
+        writeFileSync(options.csv, anomaliesCsv(anomalies));
         console.error(`${anomalies.length} anomalies written to ${options.csv}`);
       } else for (const a of anomalies) console.log(`${a.kind}\t${a.programCode}\tpositions ${a.positions.join(',')}\t${a.detail}`);
       if (anomalies.length === 0) console.error('no anomalies');
@@ -219,20 +212,15 @@ export class ExportCommand extends CliCommand {
     const out = createWriteStream(options.out);
     const bar = progressBar('exporting');
     bar.start(0, 0);
-    let leafIndex = 0;
-    for await (const page of readAllPages(this.store, 0n, 2000)) {
-      for (const event of page) {
-        const integrity = integrityOf(event);
-        const line = JSON.stringify({ leafIndex: leafIndex++, ...event, position: event.position.toString(), hash: eventHash(event, integrity ? integrity.previous : null) });
-        if (!out.write(`${line}\n`)) await once(out, 'drain');
-      }
-      bar.setTotal(leafIndex);
-      bar.update(leafIndex);
+    let events = 0;
+    for await (const line of exportLogLines(this.store)) {
+      if (!out.write(line)) await once(out, 'drain');
+      if (++events % 2000 === 0) bar.setTotal(events), bar.update(events);
     }
     bar.stop();
     out.end();
     await once(out, 'finish');
-    console.error(`${leafIndex} events written to ${options.out}`);
+    console.error(`${events} events written to ${options.out}`);
   }
 
   @Option({ flags: '--out <file>', required: true })

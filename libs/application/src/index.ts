@@ -8,3 +8,4 @@ export * from './access/access-tokens';
 export * from './access/access-control.service';
 export * from './event-store.factory';
 export * from './audit.service';
+export * from './audit-reports';

@@ -1,13 +1,11 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { stringify } from 'csv-stringify/sync';
 import type { Response } from 'express';
 import { once } from 'node:events';
-import { CATALOG, EVENT_STORE } from '@ledger/application';
+import { CATALOG, EVENT_STORE, anomaliesCsv, exportLogLines } from '@ledger/application';
 import { ANOMALY_KINDS, ProgramCatalog, parseLocalDate } from '@ledger/domain';
-import { EventStore, readAllPages } from '@ledger/event-store';
+import { EventStore } from '@ledger/event-store';
 import { anomaliesProjection, queryAnomalies } from '@ledger/projections';
-import { eventHash, integrityOf } from '@ledger/integrity';
 import { ReadSide } from '../queries/read-side.service';
 import { RequestInvalidError } from './problem-details.filter';
 
@@ -38,10 +36,7 @@ export class AuditReportsController {
     const { answer, events, lastPosition } = await this.readSide.asOf({ ...(untilDate && { untilDate }) }, queryAnomalies, [anomaliesProjection(this.catalog)]);
     if (format === 'csv') {
       response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="anomalies.csv"');
-      return stringify(
-        answer.map((anomaly) => ({ ...anomaly, description: ANOMALY_KINDS[anomaly.kind], positions: anomaly.positions.join(' ') })),
-        { header: true, columns: ['kind', 'description', 'programCode', 'fiscalYear', 'period', 'beneficiaryKey', 'detail', 'positions'] },
-      );
+      return anomaliesCsv(answer);
     }
     return { eventsChecked: events, lastPosition: lastPosition.toString(), kinds: ANOMALY_KINDS, anomalies: answer };
   }
@@ -51,26 +46,7 @@ export class AuditReportsController {
   @ApiProduces('application/x-ndjson')
   async export(@Res() response: Response) {
     response.status(200).type('application/x-ndjson; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="ledger.ndjson"');
-    let leafIndex = 0;
-    for await (const page of readAllPages(this.store, 0n, 2000)) {
-      for (const event of page) {
-        const integrity = integrityOf(event);
-        const line = JSON.stringify({
-          leafIndex: leafIndex++,
-          position: event.position.toString(),
-          eventId: event.eventId,
-          streamId: event.streamId,
-          revision: event.revision,
-          type: event.type,
-          schemaVersion: event.schemaVersion,
-          recordedAt: event.recordedAt,
-          data: event.data,
-          metadata: event.metadata,
-          hash: eventHash(event, integrity ? integrity.previous : null),
-        });
-        if (!response.write(`${line}\n`)) await once(response, 'drain');
-      }
-    }
+    for await (const line of exportLogLines(this.store)) if (!response.write(line)) await once(response, 'drain');
     response.end();
   }
 }
