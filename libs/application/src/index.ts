@@ -9,3 +9,5 @@ export * from './access/access-control.service';
 export * from './event-store.factory';
 export * from './audit.service';
 export * from './audit-reports';
+export * from './reconcile';
+export * from './demo-ledger';

@@ -15,3 +15,4 @@ export * from './budget/budget';
 export * from './privacy';
 export * from './access/access';
 export * from './audit/anomalies';
+export * from './reports/declared-report';

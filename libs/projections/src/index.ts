@@ -13,3 +13,4 @@ import { programTotalsProjection } from './program-totals.projection';
 export const ALL_PROJECTIONS = [programTotalsProjection, beneficiaryHistoryProjection, logLeavesProjection] as const;
 export * from './replay';
 export * from './anomalies.projection';
+export * from './report-figures';
