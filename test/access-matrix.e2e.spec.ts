@@ -18,6 +18,7 @@ const SAMPLE_PARAMS: Record<string, string> = {
   loanId: 'matrix-loan',
   studentKey: residentId(42),
   code: 'YULU_PLAN',
+  id: 'yining-2022',
   userId: 'officer',
   tokenId: '0123456789abcdef',
 };

@@ -47,3 +47,36 @@ describe('the auditor’s reports over HTTP', () => {
     expect(lines.filter((line) => line.type === 'DisbursementRecorded')).toHaveLength(3);
   });
 });
+
+describe('reconciliation over HTTP', () => {
+  let ledger: LedgerUnderTest;
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start();
+    await ledger.http.post('/disbursements').send({ ...boardingPayment(1), programCode: 'YULU_PLAN', stage: 'secondary_vocational', schoolCode: '3665000001', period: '2022-2023', amount: '3000.00' }).expect(201);
+  });
+  afterAll(async () => {
+    await ledger.stop();
+  });
+
+  it('lists the declared reports and reconciles one as JSON, CSV and XLSX', async () => {
+    const reports = await ledger.as('bureau_staff').get('/reports').expect(200);
+    expect(reports.body.reports).toEqual([expect.objectContaining({ id: 'yining-2022', published: '2023-04-02' })]);
+    const json = await ledger.as('bureau_staff').get('/reports/yining-2022/reconciliation').expect(200);
+    expect(json.body.lines.find((line: { lineId: string }) => line.lineId === 'yulu')).toMatchObject({
+      status: 'differs',
+      ledger: { persons: 1, amountYuan: '3000.00' },
+      difference: { count: -433, amountYuan: '-1299000.00' },
+    });
+    const csv = await ledger.as('bureau_staff').get('/reports/yining-2022/reconciliation').query({ format: 'csv' }).expect(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.text).toMatch(/^line,text,programs/);
+    const xlsx = await ledger.as('bureau_staff').get('/reports/yining-2022/reconciliation').query({ format: 'xlsx' }).buffer(true).parse((res, callback) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => callback(null, Buffer.concat(chunks)));
+    });
+    expect(xlsx.headers['content-type']).toMatch(/spreadsheetml/);
+    expect((xlsx.body as Buffer).subarray(0, 2).toString()).toBe('PK');
+    expect((await ledger.as('bureau_staff').get('/reports/no-such-report/reconciliation')).status).toBe(404);
+  });
+});

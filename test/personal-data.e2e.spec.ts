@@ -44,7 +44,8 @@ describe('personal data on the read routes', () => {
           .slice(4)
           .replace(':disbursementId', 'personal-1')
           .replace(':studentKey', id)
-          .replace(':code', 'BOARDING_LIVING_SUBSIDY'),
+          .replace(':code', 'BOARDING_LIVING_SUBSIDY')
+          .replace(':id', 'yining-2022'),
       );
 
   it('covers the read routes that carry personal data', () => {

@@ -85,7 +85,7 @@ describe('reconciling the demo ledger with the 2022 report', () => {
     expect(rows.find((row) => row.line === 'boarding')).toMatchObject({ 'declared yuan': '1128875.00', 'ledger persons': '1455' });
 
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(await reconciliationXlsx(result));
+    await workbook.xlsx.load((await reconciliationXlsx(result)) as never);
     const sheet = workbook.getWorksheet('reconciliation')!;
     const header = (sheet.getRow(1).values as string[]).slice(1);
     const values = (id: string) => {

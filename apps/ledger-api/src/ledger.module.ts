@@ -9,21 +9,25 @@ import {
   BudgetCommandHandler,
   CATALOG,
   CommandRunner,
+  DECLARED_REPORTS,
   EVENT_STORE,
   READ_MODELS,
   SETTINGS,
   Settings,
   createEventStore,
   loadCatalog,
+  loadDeclaredReports,
   parseToken,
   writeContextFor,
 } from '@ledger/application';
+import { ProgramCatalog } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
 import { AccessGuard } from './access/access.guard';
 import { PersonalDataInterceptor } from './access/personal-data.interceptor';
 import { UsersController } from './access/users.controller';
 import { AidController } from './http/aid.controller';
+import { ReportsController } from './http/reports.controller';
 import { AuditController } from './http/audit.controller';
 import { AuditReportsController } from './http/audit-reports.controller';
 import { HealthController } from './http/health.controller';
@@ -93,10 +97,11 @@ export class LedgerModule {
           skipIf: () => settings.rateLimitPerMinute === 0,
         }),
       ],
-      controllers: [AidController, QueryController, HealthController, UsersController, AuditController, AuditReportsController],
+      controllers: [AidController, QueryController, HealthController, UsersController, AuditController, AuditReportsController, ReportsController],
       providers: [
         { provide: SETTINGS, useValue: settings },
         { provide: CATALOG, useFactory: () => loadCatalog(settings.catalogPath) },
+        { provide: DECLARED_REPORTS, inject: [CATALOG], useFactory: (catalog: ProgramCatalog) => loadDeclaredReports(settings.reportsDir, catalog) },
         { provide: EVENT_STORE, useFactory: () => createEventStore(settings) },
         { provide: READ_MODELS, useFactory: () => new ReadModels(settings.readModelsPath, ALL_PROJECTIONS) },
         // Guards run in this order: throttle first, then authenticate and check the role.

@@ -21,6 +21,8 @@ export interface Settings {
   readModelsPath: string;
   /** The program catalog (`LEDGER_CATALOG`, default `config/programs.yaml`). */
   catalogPath: string;
+  /** Declared reports to reconcile with (`LEDGER_REPORTS_DIR`, default `config/reports`). */
+  reportsDir: string;
   /** Largest request body accepted (`LEDGER_BODY_LIMIT`, default `1mb`). */
   bodyLimit: string;
   /** The Ed25519 key that signs log digests (`LEDGER_SIGNING_KEY_FILE`, default `<dataDir>/signing-key.pem`, made on first start). */
@@ -82,6 +84,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     eventStorePath: join(dataDir, 'ledger.sqlite'),
     readModelsPath: join(dataDir, 'read-models.sqlite'),
     catalogPath,
+    reportsDir: env.LEDGER_REPORTS_DIR ? fromRoot(env.LEDGER_REPORTS_DIR) : join(root, 'config', 'reports'),
     bodyLimit,
     signingKeyFile: env.LEDGER_SIGNING_KEY_FILE ? fromRoot(env.LEDGER_SIGNING_KEY_FILE) : join(dataDir, 'signing-key.pem'),
     digestEvery: Number(digestEveryText),

@@ -3,3 +3,4 @@ export const SETTINGS = Symbol('SETTINGS');
 export const CATALOG = Symbol('CATALOG');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const READ_MODELS = Symbol('READ_MODELS');
+export const DECLARED_REPORTS = Symbol('DECLARED_REPORTS');

@@ -19,7 +19,8 @@ const PERSON_OBJECTS = new Set(['beneficiary', 'student']);
 /** A copy of `value` with every personal field masked, wherever it sits in the response. */
 export function maskPersonalData(value: unknown, parentKey = ''): unknown {
   if (Array.isArray(value)) return value.map((item) => maskPersonalData(item, parentKey));
-  if (value === null || typeof value !== 'object') return value;
+  // Only plain data is walked: files and buffers (XLSX downloads) pass through as they are.
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
   const masked: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
     if (typeof field === 'string') {

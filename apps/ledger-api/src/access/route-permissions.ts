@@ -37,6 +37,9 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
   'GET /audit/anomalies': ['auditor'],
   'GET /audit/export': ['auditor'],
 
+  'GET /reports': ['finance_officer', 'auditor', 'bureau_staff'],
+  'GET /reports/:id/reconciliation': ['finance_officer', 'auditor', 'bureau_staff'],
+
   'GET /me': ['finance_officer', 'auditor', 'bureau_staff', 'admin'],
   'GET /users': ['admin', 'auditor'],
   'POST /users': ['admin'],

@@ -1,0 +1,45 @@
+import { Controller, Get, Inject, NotFoundException, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CATALOG, DECLARED_REPORTS, reconcile, reconciliationCsv, reconciliationXlsx } from '@ledger/application';
+import { DeclaredReport, ProgramCatalog } from '@ledger/domain';
+import { ReadSide } from '../queries/read-side.service';
+import { RequestInvalidError } from './problem-details.filter';
+
+/** Published reports and their reconciliation with the ledger. */
+@ApiTags('reports')
+@ApiBearerAuth()
+@Controller('reports')
+export class ReportsController {
+  constructor(
+    private readonly readSide: ReadSide,
+    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
+    @Inject(DECLARED_REPORTS) private readonly reports: DeclaredReport[],
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The declared (published) reports the ledger can be reconciled with' })
+  list() {
+    return { reports: this.reports.map((report) => ({ id: report.id, title: report.title, published: report.published, lines: report.lines.length })) };
+  }
+
+  @Get(':id/reconciliation')
+  @ApiOperation({ summary: 'Every line of the report against the ledger (count, amount, difference, status, reasons) and the report against itself' })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] })
+  @ApiProduces('application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+  async reconciliation(@Param('id') id: string, @Res({ passthrough: true }) response: Response, @Query('format') format = 'json') {
+    const report = this.reports.find((candidate) => candidate.id === id);
+    if (!report) throw new NotFoundException(`no declared report "${id}"`);
+    if (!['json', 'csv', 'xlsx'].includes(format)) throw new RequestInvalidError([{ field: 'format', message: 'format must be json, csv or xlsx' }]);
+    const result = reconcile(report, this.catalog, await this.readSide.current());
+    if (format === 'csv') {
+      response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${id}-reconciliation.csv"`);
+      return reconciliationCsv(result);
+    }
+    if (format === 'xlsx') {
+      response.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').setHeader('Content-Disposition', `attachment; filename="${id}-reconciliation.xlsx"`);
+      return new StreamableFile(await reconciliationXlsx(result));
+    }
+    return result;
+  }
+}
