@@ -5,6 +5,7 @@ import { AccessControl, AuditService, CATALOG, CommandRunner, EVENT_STORE, READ_
 import { EventStore } from '@ledger/event-store';
 import { ACCESS_COMMANDS } from './access.commands';
 import { AUDIT_COMMANDS } from './audit.commands';
+import { REPORT_COMMANDS } from './report.commands';
 
 class CloseStore implements OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
@@ -36,6 +37,7 @@ class CloseStore implements OnApplicationShutdown {
     CloseStore,
     ...ACCESS_COMMANDS,
     ...AUDIT_COMMANDS,
+    ...REPORT_COMMANDS,
   ],
 })
 export class CliModule {}
