@@ -11,6 +11,7 @@ import {
   CommandRunner,
   DECLARED_REPORTS,
   EVENT_STORE,
+  ImportService,
   READ_MODELS,
   SETTINGS,
   Settings,
@@ -28,6 +29,7 @@ import { PersonalDataInterceptor } from './access/personal-data.interceptor';
 import { UsersController } from './access/users.controller';
 import { AidController } from './http/aid.controller';
 import { ReportsController } from './http/reports.controller';
+import { ImportsController } from './http/imports.controller';
 import { AuditController } from './http/audit.controller';
 import { AuditReportsController } from './http/audit-reports.controller';
 import { HealthController } from './http/health.controller';
@@ -97,7 +99,7 @@ export class LedgerModule {
           skipIf: () => settings.rateLimitPerMinute === 0,
         }),
       ],
-      controllers: [AidController, QueryController, HealthController, UsersController, AuditController, AuditReportsController, ReportsController],
+      controllers: [AidController, QueryController, HealthController, UsersController, AuditController, AuditReportsController, ReportsController, ImportsController],
       providers: [
         { provide: SETTINGS, useValue: settings },
         { provide: CATALOG, useFactory: () => loadCatalog(settings.catalogPath) },
@@ -112,6 +114,7 @@ export class LedgerModule {
         CommandRunner,
         AccessControl,
         AuditService,
+        ImportService,
         ReadSide,
         BeneficiaryCommandHandler,
         BudgetCommandHandler,

@@ -11,3 +11,4 @@ export * from './audit.service';
 export * from './audit-reports';
 export * from './reconcile';
 export * from './demo-ledger';
+export * from './import.service';

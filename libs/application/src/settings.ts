@@ -21,6 +21,8 @@ export interface Settings {
   readModelsPath: string;
   /** The program catalog (`LEDGER_CATALOG`, default `config/programs.yaml`). */
   catalogPath: string;
+  /** Which payment-list columns feed which fields (`LEDGER_IMPORT_COLUMNS`, default `config/import-columns.yaml`). */
+  importColumnsPath: string;
   /** Declared reports to reconcile with (`LEDGER_REPORTS_DIR`, default `config/reports`). */
   reportsDir: string;
   /** Largest request body accepted (`LEDGER_BODY_LIMIT`, default `1mb`). */
@@ -84,6 +86,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     eventStorePath: join(dataDir, 'ledger.sqlite'),
     readModelsPath: join(dataDir, 'read-models.sqlite'),
     catalogPath,
+    importColumnsPath: env.LEDGER_IMPORT_COLUMNS ? fromRoot(env.LEDGER_IMPORT_COLUMNS) : join(root, 'config', 'import-columns.yaml'),
     reportsDir: env.LEDGER_REPORTS_DIR ? fromRoot(env.LEDGER_REPORTS_DIR) : join(root, 'config', 'reports'),
     bodyLimit,
     signingKeyFile: env.LEDGER_SIGNING_KEY_FILE ? fromRoot(env.LEDGER_SIGNING_KEY_FILE) : join(dataDir, 'signing-key.pem'),

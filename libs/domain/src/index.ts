@@ -16,3 +16,4 @@ export * from './privacy';
 export * from './access/access';
 export * from './audit/anomalies';
 export * from './reports/declared-report';
+export * from './import/payment-list';

@@ -94,7 +94,18 @@ export interface EventStore {
   headPosition(): Promise<GlobalPosition>;
   /** Catch-up subscription to the global log that turns live once it reaches the head. */
   subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription;
+  /**
+   * Appends to several streams at once, all or nothing (each with its expected version). Only
+   * stores that can do it atomically offer it: the embedded SQLite store does; EventStoreDB cannot.
+   */
+  appendAtomically?(appends: StreamAppend[]): Promise<AppendResult[]>;
   close(): Promise<void>;
+}
+
+export interface StreamAppend {
+  streamId: string;
+  events: EventToAppend[];
+  expectedVersion: ExpectedVersion;
 }
 
 export class WrongExpectedVersionError extends Error {

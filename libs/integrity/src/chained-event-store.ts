@@ -6,6 +6,7 @@ import {
   GlobalPosition,
   ReadAllOptions,
   StoredEvent,
+  StreamAppend,
   SubscribeOptions,
   Subscription,
   SubscriptionHandler,
@@ -21,6 +22,20 @@ export class ChainedEventStore implements EventStore {
   constructor(private readonly inner: EventStore) {}
 
   async appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    return this.inner.appendToStream(streamId, await this.chain(streamId, events, expectedVersion), expectedVersion);
+  }
+
+  get appendAtomically(): EventStore['appendAtomically'] {
+    const inner = this.inner;
+    if (!inner.appendAtomically) return undefined;
+    return async (appends: StreamAppend[]) =>
+      inner.appendAtomically!(
+        await Promise.all(appends.map(async (append) => ({ ...append, events: await this.chain(append.streamId, append.events, append.expectedVersion) }))),
+      );
+  }
+
+  /** The events with their links in the stream's chain. */
+  private async chain(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<EventToAppend[]> {
     let previousRevision: number;
     let previous: string | null = null;
     if (expectedVersion === 'no_stream') previousRevision = -1;
@@ -30,13 +45,12 @@ export class ChainedEventStore implements EventStore {
       previousRevision = last?.revision ?? -1;
       previous = last ? (integrityOf(last)?.hash ?? null) : null;
     }
-    const chained = events.map((event, i) => {
+    return events.map((event, i) => {
       const hash = eventHash({ ...event, streamId, revision: previousRevision + 1 + i }, previous);
       const link = { ...event, metadata: { ...event.metadata, integrity: { v: 1, previous, hash } } };
       previous = hash;
       return link;
     });
-    return this.inner.appendToStream(streamId, chained, expectedVersion);
   }
 
   readStream(streamId: string, options?: { fromRevision?: number }): Promise<StoredEvent[]> {

@@ -20,6 +20,7 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
   'POST /loans': ['finance_officer'],
   'POST /loans/:loanId/repayments': ['finance_officer'],
   'POST /budgets/allocations': ['finance_officer'],
+  'POST /imports': ['finance_officer'],
 
   'GET /disbursements/:disbursementId': ['finance_officer', 'auditor', 'bureau_staff'],
   'GET /beneficiaries/:studentKey/history': ['finance_officer', 'auditor', 'bureau_staff'],

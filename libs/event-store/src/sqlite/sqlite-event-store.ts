@@ -12,6 +12,7 @@ import {
   ReadAllOptions,
   StoreUnavailableError,
   StoredEvent,
+  StreamAppend,
   SubscribeOptions,
   Subscription,
   SubscriptionHandler,
@@ -140,6 +141,24 @@ export class SqliteEventStore implements EventStore {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /** All the appends in one transaction: every one of them is written, or none (the first failure is thrown). */
+  async appendAtomically(appends: StreamAppend[]): Promise<AppendResult[]> {
+    if (this.closed) throw new StoreUnavailableError('the event store is closed');
+    const appendAll = this.db.transaction((items: StreamAppend[]) =>
+      items.map((item) => this.appendInTransaction({ ...item, resolve: () => undefined, reject: () => undefined })),
+    );
+    let results: AppendResult[];
+    try {
+      results = appendAll.immediate(appends);
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError) throw error;
+      throw new StoreUnavailableError(`the event log could not be written: ${(error as Error).message}`, error);
+    }
+    const last = results.flatMap((result) => result.events).reduce<GlobalPosition>((max, event) => (event.position > max ? event.position : max), 0n);
+    if (last > 0n) this.appended.emit('appended', last);
+    return results;
   }
 
   /** Commits every append queued since the last flush in one transaction (one fsync). */

@@ -1,0 +1,58 @@
+import { Controller, HttpCode, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { stringify } from 'csv-stringify/sync';
+import type { Response } from 'express';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { diskStorage } from 'multer';
+import { ImportService, WriteContext } from '@ledger/application';
+import { RequestInvalidError } from './problem-details.filter';
+import { Write } from './write-context.decorator';
+
+interface UploadedList {
+  path: string;
+  originalname: string;
+  size: number;
+}
+
+/** Payment lists (CSV or XLSX) uploaded whole: a dry run first, then all rows or none. */
+@ApiTags('record aid')
+@ApiBearerAuth()
+@Controller('imports')
+export class ImportsController {
+  constructor(private readonly imports: ImportService) {}
+
+  @Post()
+  @HttpCode(200)
+  @UseInterceptors(FileInterceptor('file', { storage: diskStorage({ destination: tmpdir() }), limits: { fileSize: 512 * 1024 * 1024 } }))
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } })
+  @ApiOperation({ summary: 'Import a payment list (CSV or XLSX, Chinese or English headers): dry run by default; commit=true records all rows or none' })
+  @ApiQuery({ name: 'commit', required: false, description: 'true to record the rows (only when no row has a problem)' })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'the problem report as CSV' })
+  async upload(
+    @UploadedFile() file: UploadedList | undefined,
+    @Write() write: WriteContext,
+    @Res({ passthrough: true }) response: Response,
+    @Query('commit') commit?: string,
+    @Query('format') format = 'json',
+  ) {
+    if (!file) throw new RequestInvalidError([{ field: 'file', message: 'send the payment list as multipart field "file"' }]);
+    try {
+      const extension = file.originalname.toLowerCase().split('.').pop();
+      if (extension !== 'csv' && extension !== 'xlsx') throw new RequestInvalidError([{ field: 'file', message: 'the file must be .csv or .xlsx' }]);
+      if (commit !== undefined && commit !== 'true' && commit !== 'false') throw new RequestInvalidError([{ field: 'commit', message: 'commit must be true or false' }]);
+      const report = await this.imports.run(file.path, { format: extension, fileName: file.originalname, commit: commit === 'true', write });
+      if (report.problems.length > 0) response.status(422);
+      else if (report.committed) response.status(201);
+      if (format === 'csv') {
+        response.type('text/csv; charset=utf-8');
+        return stringify(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] });
+      }
+      return report;
+    } finally {
+      rmSync(file.path, { force: true });
+    }
+  }
+}

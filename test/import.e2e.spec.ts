@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LedgerUnderTest } from './support/ledger-app';
+import { paymentRow, writeCsv, writeXlsx } from './support/payment-lists';
+import { residentId } from './support/students';
+
+/** Payment lists uploaded over HTTP: checked row by row, committed whole or not at all, once. */
+describe('importing payment lists', () => {
+  let ledger: LedgerUnderTest;
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-import-'));
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start();
+  });
+  afterAll(async () => {
+    await ledger.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const upload = (path: string, query: Record<string, string> = {}) => ledger.http.post('/imports').query(query).attach('file', path);
+
+  it('commits a valid list of several programs, and the totals equal the file’s sums', async () => {
+    const path = join(dir, 'valid.csv');
+    writeCsv(path, Array.from({ length: 30 }, (_, i) => paymentRow(i)));
+    const dry = await upload(path).expect(200);
+    expect(dry.body).toMatchObject({ rows: 30, problems: [], dryRun: true, committed: false });
+    const before = await ledger.logPosition();
+    expect(await ledger.logPosition()).toBe(before);
+
+    const committed = await upload(path, { commit: 'true' }).expect(201);
+    expect(committed.body).toMatchObject({ committed: true, rows: 30, total: { amount: '39805.00' } });
+    const totals = await ledger.http.get('/totals').query({ fiscalYear: 2022 }).expect(200);
+    const net = Object.fromEntries(totals.body.totals.map((row: { programCode: string; net: unknown }) => [row.programCode, row.net]));
+    expect(net.BOARDING_LIVING_SUBSIDY).toMatchObject({ students: 10, amount: { yuan: '5000.00' } });
+    expect(net.YULU_PLAN).toMatchObject({ students: 10, amount: { yuan: '30000.00' } });
+    expect(net.NUTRITION_IMPROVEMENT).toMatchObject({ students: 10, amount: { yuan: '4805.00' } });
+    const history = await ledger.as('auditor').get(`/beneficiaries/${residentId(0, 2011)}/history`).expect(200);
+    expect(history.body.events[0]).toMatchObject({ type: 'DisbursementRecorded', actor: { id: 'officer' } });
+  });
+
+  it('records the same file once: a second import records nothing and says so', async () => {
+    const path = join(dir, 'twice.csv');
+    writeCsv(path, Array.from({ length: 6 }, (_, i) => paymentRow(i, 1000)));
+    await upload(path, { commit: 'true' }).expect(201);
+    const position = await ledger.logPosition();
+    const again = await upload(path, { commit: 'true' }).expect(200);
+    expect(again.body).toMatchObject({ alreadyImported: true, committed: false });
+    expect(await ledger.logPosition()).toBe(position);
+  });
+
+  it('commits nothing when three rows are bad, and reports exactly those rows and columns', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => paymentRow(i, 2000));
+    // File line = index + 2 (the header is line 1).
+    rows[2][1] = `${rows[2][1].slice(0, 17)}${rows[2][1][17] === '0' ? '1' : '0'}`; // line 4: a wrong check character
+    rows[6][6] = '520.00'; // line 8: a boarding payment off the ¥500 standard
+    rows[9] = [...rows[0]]; // line 11: the first boarding row again: a duplicate within the file
+    const path = join(dir, 'bad.csv');
+    writeCsv(path, rows);
+    const before = await ledger.logPosition();
+    const response = await upload(path, { commit: 'true' }).expect(422);
+    expect(response.body.committed).toBe(false);
+    expect(response.body.problems.map((p: { row: number; column: string; code: string }) => [p.row, p.column, p.code])).toEqual([
+      [4, '身份证号', 'RESIDENT_ID_INVALID'],
+      [8, '金额', 'AMOUNT_OFF_STANDARD'],
+      [11, '学期/学年', 'DUPLICATE_PAYMENT'],
+    ]);
+    expect(await ledger.logPosition()).toBe(before);
+    const csv = await upload(path, { format: 'csv' }).expect(422);
+    expect(csv.text.trim().split('\n')).toHaveLength(4);
+  });
+
+  it('reads XLSX lists the same way', async () => {
+    const path = join(dir, 'list.xlsx');
+    await writeXlsx(path, Array.from({ length: 9 }, (_, i) => paymentRow(i, 3000)));
+    const committed = await upload(path, { commit: 'true' }).expect(201);
+    expect(committed.body).toMatchObject({ rows: 9, committed: true, total: { amount: '11941.50' } });
+  });
+
+  it('refuses a file without the needed columns, naming them', async () => {
+    const path = join(dir, 'columns.csv');
+    writeCsv(path, [['x', 'y']], ['名字', '其他']);
+    const response = await upload(path).expect(422);
+    expect(response.body.problems[0]).toMatchObject({ row: 1, code: 'IMPORT_COLUMNS_MISSING' });
+  });
+});
