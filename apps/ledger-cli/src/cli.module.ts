@@ -1,11 +1,12 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { AccessControl, AuditService, CATALOG, CommandRunner, EVENT_STORE, READ_MODELS, SETTINGS, Settings, createEventStore, loadCatalog, loadSettings } from '@ledger/application';
+import { AccessControl, AuditService, CATALOG, CommandRunner, ImportService, EVENT_STORE, READ_MODELS, SETTINGS, Settings, createEventStore, loadCatalog, loadSettings } from '@ledger/application';
 import { EventStore } from '@ledger/event-store';
 import { ACCESS_COMMANDS } from './access.commands';
 import { AUDIT_COMMANDS } from './audit.commands';
 import { REPORT_COMMANDS } from './report.commands';
+import { ImportCommand } from './import.commands';
 
 class CloseStore implements OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
@@ -38,6 +39,8 @@ class CloseStore implements OnApplicationShutdown {
     ...ACCESS_COMMANDS,
     ...AUDIT_COMMANDS,
     ...REPORT_COMMANDS,
+    ImportService,
+    ImportCommand,
   ],
 })
 export class CliModule {}

@@ -1,0 +1,59 @@
+import { Inject } from '@nestjs/common';
+import { stringify } from 'csv-stringify/sync';
+import { basename } from 'node:path';
+import { userInfo } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
+import { ImportService, writeContextFor } from '@ledger/application';
+import { progressBar } from './audit.commands';
+
+@Command({ name: 'import', arguments: '<file>', description: 'import a payment list (.csv or .xlsx): a dry run unless --commit; all rows or none' })
+export class ImportCommand extends CliCommand {
+  constructor(@Inject(ImportService) private readonly imports: ImportService) {
+    super();
+  }
+
+  async run([file]: string[], options: { commit?: boolean; problems?: string; as?: string }): Promise<void> {
+    const extension = file.toLowerCase().split('.').pop();
+    if (extension !== 'csv' && extension !== 'xlsx') throw new Error('the file must be .csv or .xlsx');
+    const bar = progressBar(options.commit ? 'importing' : 'checking');
+    bar.start(0, 0);
+    const started = Date.now();
+    const report = await this.imports.run(file, {
+      format: extension,
+      fileName: basename(file),
+      commit: options.commit === true,
+      // The officer at the machine: recorded as the actor of every payment of the batch.
+      write: writeContextFor({ id: options.as ?? `local:${userInfo().username}`, role: 'finance_officer' }, 'import'),
+      onProgress: (rows) => {
+        bar.setTotal(rows);
+        bar.update(rows);
+      },
+    });
+    bar.stop();
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (options.problems) writeFileSync(options.problems, stringify(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }));
+    for (const problem of report.problems.slice(0, 20)) console.error(`row ${problem.row} ${problem.column}: ${problem.code} ${problem.message}`);
+    const { problems, ...summary } = report;
+    console.log(JSON.stringify({ ...summary, problems: problems.length, seconds: Number(seconds) }, null, 2));
+    if (problems.length > 0) {
+      console.error(`${problems.length} row(s) have problems: nothing was recorded`);
+      process.exitCode = 1;
+    } else if (report.alreadyImported) console.error('this file was imported before: nothing recorded');
+    else if (report.committed) console.error(`${report.rows} rows recorded in ${seconds} s (batch ${report.batchId.slice(0, 12)})`);
+    else console.error(`${report.rows} rows checked in ${seconds} s, no problems: run again with --commit to record them`);
+  }
+
+  @Option({ flags: '--commit', description: 'record the rows (only when no row has a problem)' })
+  commit() {
+    return true;
+  }
+  @Option({ flags: '--problems <file>', description: 'write the problem report as CSV' })
+  problems(value: string) {
+    return value;
+  }
+  @Option({ flags: '--as <userId>', description: 'the officer to record as the actor (default: local:<os user>)' })
+  as(value: string) {
+    return value;
+  }
+}
