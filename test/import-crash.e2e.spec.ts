@@ -1,0 +1,58 @@
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { paymentRow, writeCsv } from './support/payment-lists';
+
+/**
+ * A large import killed with SIGKILL at several moments: after each restart the batch is either
+ * wholly in the ledger or not at all; the last import then completes it.
+ */
+describe('an import killed in the middle', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-import-crash-'));
+  const file = join(dir, 'list.csv');
+  const ROWS = 30_000;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const importOnce = (killAfterMs?: number) =>
+    new Promise<string>((resolve) => {
+      const child = spawn(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), 'import', file, '--commit'], {
+        env: { ...process.env, LEDGER_DATA_DIR: join(dir, 'data') },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve(signal ?? `exit ${code}: ${stderr.slice(-300)}`);
+      });
+    });
+
+  const paymentsInLedger = () => {
+    const path = join(dir, 'data', 'ledger.sqlite');
+    if (!existsSync(path)) return 0;
+    const db = new Database(path, { readonly: true });
+    const count = db.prepare("SELECT COUNT(*) FROM events WHERE type = 'DisbursementRecorded'").pluck().get() as number;
+    db.close();
+    return count;
+  };
+
+  it('leaves the batch wholly present or wholly absent, whenever it is killed', async () => {
+    writeCsv(file, Array.from({ length: ROWS }, (_, i) => paymentRow(i)));
+    const outcomes: string[] = [];
+    // Kill points every 250 ms from start-up through checking and committing, until one run completes.
+    for (let delay = 1000; delay < 8000; delay += 250) {
+      const outcome = await importOnce(delay);
+      const payments = paymentsInLedger();
+      outcomes.push(`${delay} ms: ${outcome}, ${payments} payments`);
+      expect([0, ROWS]).toContain(payments);
+      if (payments === ROWS) break;
+    }
+    const last = await importOnce();
+    expect(last).toMatch(/^exit 0/);
+    expect(paymentsInLedger()).toBe(ROWS);
+    expect(outcomes.some((outcome) => outcome.includes("SIGKILL"))).toBe(true);
+  });
+});
