@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Settings } from '@ledger/application';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { requestValidationPipe } from './http/validation';
@@ -20,6 +22,8 @@ export async function createLedgerApp(settings: Settings, options: { logger?: Lo
   // Security headers; no forced HTTPS upgrade: the service is often reached over plain HTTP on an intranet.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (settings.requestLog) app.use(requestLog);
+  // The bureau dashboard, when it has been built (npm start builds it).
+  if (existsSync(join(settings.dashboardDir, 'index.html'))) app.useStaticAssets(settings.dashboardDir, { index: 'index.html' });
   app.useBodyParser('json', { limit: settings.bodyLimit });
   app.useGlobalPipes(requestValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());

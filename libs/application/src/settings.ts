@@ -25,6 +25,8 @@ export interface Settings {
   importColumnsPath: string;
   /** Declared reports to reconcile with (`LEDGER_REPORTS_DIR`, default `config/reports`). */
   reportsDir: string;
+  /** The built dashboard served at / (`LEDGER_DASHBOARD_DIR`, default `dist/dashboard`, built by `npm start`). */
+  dashboardDir: string;
   /** Largest request body accepted (`LEDGER_BODY_LIMIT`, default `1mb`). */
   bodyLimit: string;
   /** The Ed25519 key that signs log digests (`LEDGER_SIGNING_KEY_FILE`, default `<dataDir>/signing-key.pem`, made on first start). */
@@ -86,6 +88,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     eventStorePath: join(dataDir, 'ledger.sqlite'),
     readModelsPath: join(dataDir, 'read-models.sqlite'),
     catalogPath,
+    dashboardDir: env.LEDGER_DASHBOARD_DIR ? fromRoot(env.LEDGER_DASHBOARD_DIR) : join(root, 'dist', 'dashboard'),
     importColumnsPath: env.LEDGER_IMPORT_COLUMNS ? fromRoot(env.LEDGER_IMPORT_COLUMNS) : join(root, 'config', 'import-columns.yaml'),
     reportsDir: env.LEDGER_REPORTS_DIR ? fromRoot(env.LEDGER_REPORTS_DIR) : join(root, 'config', 'reports'),
     bodyLimit,

@@ -1,4 +1,7 @@
-import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { stringify } from 'csv-stringify/sync';
+import ExcelJS from 'exceljs';
+import type { Response } from 'express';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Money, Program, ProgramCatalog, STAGES, identityFromKey, parseLocalDate } from '@ledger/domain';
 import { ProgramTotals, ReplayLimit, TOTALS_GROUPINGS, TotalsFilter, queryBeneficiaryHistory, queryBudgets, queryProgramTotals } from '@ledger/projections';
@@ -67,7 +70,7 @@ function parseAsOf(query: Record<string, string | undefined>): ReplayLimit | und
 
 function parseTotalsFilter(query: Record<string, string | undefined>): TotalsFilter {
   const problems: Array<{ field: string; message: string }> = [];
-  const allowed = ['fiscalYear', 'programCode', 'schoolCode', 'stage', 'period', 'groupBy', 'asOf', 'asOfPosition'];
+  const allowed = ['fiscalYear', 'programCode', 'schoolCode', 'stage', 'period', 'groupBy', 'asOf', 'asOfPosition', 'format'];
   for (const key of Object.keys(query)) if (!allowed.includes(key)) problems.push({ field: key, message: `unknown filter; filters are ${allowed.join(', ')}` });
   const filter: TotalsFilter = {};
   if (query.fiscalYear !== undefined) {
@@ -87,6 +90,33 @@ function parseTotalsFilter(query: Record<string, string | undefined>): TotalsFil
     ...(query.period && { period: query.period.toLowerCase() }),
     ...(query.groupBy && { groupBy: query.groupBy as TotalsFilter['groupBy'] }),
   };
+}
+
+/** The totals table as the work report prints it: persons, person-times, yuan and 万元, by program. */
+function totalsTable(rows: ProgramTotals[], catalog: ProgramCatalog) {
+  return rows.map((row) => ({
+    fiscalYear: row.fiscalYear,
+    programCode: row.programCode,
+    '项目': catalog.program(row.programCode)?.name.zh ?? '',
+    program: catalog.program(row.programCode)?.name.en ?? '',
+    group: row.group ? Object.values(row.group)[0] : '',
+    '人数 persons': row.net.students,
+    '人次 person-times': row.net.personTimes,
+    '金额 yuan': row.net.amount.toString(),
+    '金额 万元': row.net.amount.toWanYuan(),
+    'approved persons': row.approved.students,
+    'approved yuan': row.approved.amount.toString(),
+  }));
+}
+
+async function totalsXlsx(table: ReturnType<typeof totalsTable>): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('totals');
+  const headers = Object.keys(table[0] ?? { fiscalYear: '', programCode: '' });
+  sheet.columns = headers.map((header) => ({ header, key: header, width: header === 'program' ? 40 : 16 }));
+  for (const row of table) sheet.addRow(row);
+  sheet.getRow(1).font = { bold: true };
+  return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 
 /** What bureau staff, officers and auditors read: the catalog, totals, budgets, a student's history. */
@@ -124,8 +154,20 @@ export class QueryController {
   @ApiQuery({ name: 'groupBy', required: false, enum: TOTALS_GROUPINGS })
   @ApiQuery({ name: 'asOf', required: false, description: 'totals as the ledger stood at the end of this day (China time), by replay' })
   @ApiQuery({ name: 'asOfPosition', required: false, description: 'totals as the ledger stood at this log position, by replay' })
-  async totals(@Query() query: Record<string, string | undefined>) {
-    const { asOf, asOfPosition, ...rest } = query;
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: 'the table as the report prints it, for download' })
+  async totals(@Query() query: Record<string, string | undefined>, @Res({ passthrough: true }) response: Response) {
+    const { asOf, asOfPosition, format = 'json', ...rest } = query;
+    if (!['json', 'csv', 'xlsx'].includes(format)) throw new RequestInvalidError([{ field: 'format', message: 'format must be json, csv or xlsx' }]);
+    if (format !== 'json') {
+      const rows = queryProgramTotals(await this.readSide.current(), parseTotalsFilter(rest));
+      const table = totalsTable(rows, this.catalog);
+      if (format === 'csv') {
+        response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="totals.csv"');
+        return `\ufeff${stringify(table, { header: true })}`;
+      }
+      response.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').setHeader('Content-Disposition', 'attachment; filename="totals.xlsx"');
+      return new StreamableFile(await totalsXlsx(table));
+    }
     const filter = parseTotalsFilter(rest);
     const limit = parseAsOf({ asOf, asOfPosition });
     const basis = 'fiscal year = calendar year of the value date; reversals net against the payment they reverse; students = distinct students with a net payment';
