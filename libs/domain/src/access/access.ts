@@ -77,7 +77,9 @@ function decide(command: AccessCommand, state: AccessState): AccessEvent[] {
         throw accessError('USER_ID_INVALID', 'invalid', 'userId must be 2–32 lowercase letters, digits, "_" or "-", starting with a letter', 'userId');
       }
       if (!isRole(role)) throw accessError('ROLE_INVALID', 'invalid', `role must be one of ${ROLES.join(', ')}`, 'role');
-      if (displayName.trim() === '' || displayName.length > 100) throw accessError('FIELD_INVALID', 'invalid', 'displayName must be 1–100 characters', 'displayName');
+      if (displayName.trim() === '' || displayName.length > 100 || /[\u0000-\u001f\u007f]/.test(displayName)) {
+        throw accessError('FIELD_INVALID', 'invalid', 'displayName must be 1–100 characters, without control characters', 'displayName');
+      }
       if (state.users.has(userId)) throw accessError('USER_EXISTS', 'conflict', `user "${userId}" already exists`, 'userId');
       return [{ type: 'UserAdded', data: { userId, displayName: displayName.trim(), role } }];
     }

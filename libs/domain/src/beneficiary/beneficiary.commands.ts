@@ -86,8 +86,12 @@ export function parseRecordId(value: unknown, field: string): string {
   return value;
 }
 
+// Control characters (NUL, escapes …) have no place in a name, a reason or an account.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 function parseText(value: unknown, field: string, maxLength: number): string {
   if (typeof value !== 'string' || value.trim() === '') throw new InvalidCommandField(field, `${field} is required`);
+  if (CONTROL_CHARACTERS.test(value)) throw new InvalidCommandField(field, `${field} contains control characters`);
   if (value.length > maxLength) throw new InvalidCommandField(field, `${field} is longer than ${maxLength} characters`);
   return value.trim();
 }

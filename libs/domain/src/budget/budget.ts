@@ -63,8 +63,8 @@ export function parseAllocateBudget(input: {
   if (typeof input.fundingSource !== 'string' || input.fundingSource === '') {
     throw new DomainError('FIELD_INVALID', 'invalid', 'fundingSource is required', 'fundingSource');
   }
-  if (input.note != null && (typeof input.note !== 'string' || input.note.length > 1000)) {
-    throw new DomainError('FIELD_INVALID', 'invalid', 'note must be text of at most 1000 characters', 'note');
+  if (input.note != null && (typeof input.note !== 'string' || input.note.length > 1000 || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(input.note))) {
+    throw new DomainError('FIELD_INVALID', 'invalid', 'note must be text of at most 1000 characters, without control characters', 'note');
   }
   return {
     type: 'AllocateBudget',
