@@ -1,0 +1,47 @@
+// Over HTTP, durable: single disbursements with 64 connections (SPEC §9: ≥ 3,000/s, p99 ≤ 20 ms) and
+// the program totals query with 100 connections (p99 ≤ 5 ms). Run: npm run bench:http
+// The service runs in this process on a fresh data directory; autocannon drives it over loopback.
+import autocannon from 'autocannon';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccessControl, loadSettings, writeContextFor } from '@ledger/application';
+import { createLedgerApp } from '../apps/ledger-api/src/app.factory';
+import { boardingPayment } from '../test/support/students';
+
+const SECONDS = Number(process.env.SECONDS ?? 10);
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
+  const settings = loadSettings({ LEDGER_DATA_DIR: dir, PORT: '0', LEDGER_RATE_LIMIT: '0', LEDGER_REQUEST_LOG: 'false', LEDGER_DIGEST_EVERY: '0' });
+  const app = await createLedgerApp(settings, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  const access = app.get(AccessControl);
+  const write = writeContextFor({ id: 'bench', role: 'admin' }, 'bench');
+  await access.execute({ type: 'AddUser', data: { userId: 'bench', displayName: 'Bench', role: 'finance_officer' } }, write);
+  const token = (await access.issueToken('bench', write)).token;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+
+  let n = 0;
+  const writes = await autocannon({
+    url: `${url}/disbursements`,
+    connections: 64,
+    duration: SECONDS,
+    headers,
+    requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: JSON.stringify(boardingPayment(100_000 + n++)) }) }],
+  });
+  const ok = writes['2xx'];
+  console.log(
+    `writes: ${ok} disbursements in ${SECONDS} s = ${Math.round(ok / SECONDS)}/s with 64 connections; latency p50 ${writes.latency.p50} ms, p99 ${writes.latency.p99} ms; non-2xx ${writes.non2xx}, errors ${writes.errors}`,
+  );
+
+  const reads = await autocannon({ url: `${url}/totals?fiscalYear=2022`, connections: 100, duration: SECONDS, headers });
+  console.log(
+    `totals query: ${Math.round(reads.requests.average)}/s with 100 connections; latency p50 ${reads.latency.p50} ms, p99 ${reads.latency.p99} ms; non-2xx ${reads.non2xx}`,
+  );
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+void main();
