@@ -181,9 +181,8 @@ export class QueryController {
         totals: replayed.answer.map((row) => totalsView(row, this.catalog)),
       };
     }
-    const db = await this.readSide.current();
-    const rows = queryProgramTotals(db, filter);
-    return { basis, asOfPosition: this.readSide.checkpoint.toString(), filter, totals: rows.map((row) => totalsView(row, this.catalog)) };
+    const totals = await this.readSide.remembered(`totals:${JSON.stringify(filter)}`, (db) => queryProgramTotals(db, filter).map((row) => totalsView(row, this.catalog)));
+    return { basis, asOfPosition: this.readSide.checkpoint.toString(), filter, totals };
   }
 
   @Get('budgets')

@@ -53,6 +53,23 @@ export class ReadSide {
     }
   }
 
+  private readonly memo = new Map<string, { position: bigint; answer: unknown }>();
+
+  /**
+   * Answers a question on the current read models, remembering the answer until the read models
+   * move: the same totals asked a hundred times between two writes are computed once.
+   */
+  async remembered<T>(key: string, question: (db: Database.Database) => T): Promise<T> {
+    const db = await this.current();
+    const position = this.models.checkpoint;
+    const known = this.memo.get(key);
+    if (known && known.position === position) return known.answer as T;
+    const answer = question(db);
+    if (this.memo.size >= 200) this.memo.delete(this.memo.keys().next().value!);
+    this.memo.set(key, { position, answer });
+    return answer;
+  }
+
   get checkpoint(): bigint {
     return this.models.checkpoint;
   }
