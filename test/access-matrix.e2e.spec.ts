@@ -4,12 +4,12 @@ import { PUBLIC, ROUTE_ROLES, routeKey } from '../apps/ledger-api/src/access/rou
 import { LedgerUnderTest } from './support/ledger-app';
 import { boardingPayment, residentId } from './support/students';
 
-/** Every route the application serves, read from the Express router (the API docs excluded). */
+/** Every API route the application serves, read from the Express router (the docs and the dashboard page excluded). */
 function servedRoutes(ledger: LedgerUnderTest): Array<{ method: string; path: string }> {
   const express = ledger.app.getHttpAdapter().getInstance();
   const stack: any[] = (express.router ?? express._router).stack;
   return stack
-    .filter((layer) => layer.route && !String(layer.route.path).startsWith('/docs'))
+    .filter((layer) => layer.route && !String(layer.route.path).startsWith('/docs') && layer.route.path !== '/') // API docs and the dashboard page are public files
     .flatMap((layer) => Object.keys(layer.route.methods).map((method) => ({ method: method.toUpperCase(), path: String(layer.route.path) })));
 }
 

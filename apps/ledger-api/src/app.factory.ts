@@ -2,6 +2,7 @@ import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Express } from 'express';
 import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,8 +23,13 @@ export async function createLedgerApp(settings: Settings, options: { logger?: Lo
   // Security headers; no forced HTTPS upgrade: the service is often reached over plain HTTP on an intranet.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   if (settings.requestLog) app.use(requestLog);
-  // The bureau dashboard, when it has been built (npm start builds it).
-  if (existsSync(join(settings.dashboardDir, 'index.html'))) app.useStaticAssets(settings.dashboardDir, { index: 'index.html' });
+  // The bureau dashboard, when it has been built (npm start builds it): its page at / and its bundles
+  // under /assets — mounted there only, so that API requests never look for files on disk.
+  const dashboardIndex = join(settings.dashboardDir, 'index.html');
+  if (existsSync(dashboardIndex)) {
+    app.useStaticAssets(join(settings.dashboardDir, 'assets'), { prefix: '/assets/', immutable: true, maxAge: '1y' });
+    (app.getHttpAdapter().getInstance() as Express).get('/', (_request, response) => response.sendFile(dashboardIndex));
+  }
   app.useBodyParser('json', { limit: settings.bodyLimit });
   app.useGlobalPipes(requestValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
