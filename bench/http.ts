@@ -1,26 +1,33 @@
 // Over HTTP, durable: single disbursements with 64 connections (SPEC §9: ≥ 3,000/s, p99 ≤ 20 ms) and
 // the program totals query with 100 connections (p99 ≤ 5 ms). Run: npm run bench:http
-// The service runs in this process on a fresh data directory; autocannon drives it over loopback.
+// The service runs as its own process on a fresh data directory; autocannon drives it from this one.
 import autocannon from 'autocannon';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccessControl, loadSettings, writeContextFor } from '@ledger/application';
-import { createLedgerApp } from '../apps/ledger-api/src/app.factory';
 import { boardingPayment } from '../test/support/students';
 
 const SECONDS = Number(process.env.SECONDS ?? 10);
+const PORT = 43900;
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
-  const settings = loadSettings({ LEDGER_DATA_DIR: dir, PORT: '0', LEDGER_RATE_LIMIT: '0', LEDGER_REQUEST_LOG: 'false', LEDGER_DIGEST_EVERY: '0' });
-  const app = await createLedgerApp(settings, { logger: false });
-  await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  const access = app.get(AccessControl);
-  const write = writeContextFor({ id: 'bench', role: 'admin' }, 'bench');
-  await access.execute({ type: 'AddUser', data: { userId: 'bench', displayName: 'Bench', role: 'finance_officer' } }, write);
-  const token = (await access.issueToken('bench', write)).token;
+  const server = spawn(process.execPath, ['-r', join(__dirname, '../test/support/register-ts.js'), join(__dirname, '../apps/ledger-api/src/main.ts')], {
+    env: { ...process.env, PORT: String(PORT), LEDGER_DATA_DIR: dir, LEDGER_RATE_LIMIT: '0', LEDGER_REQUEST_LOG: 'false', LEDGER_DIGEST_EVERY: '0' },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${PORT}`;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  const admin = { authorization: `Bearer ${readFileSync(join(dir, 'first-run-admin.token'), 'utf8').trim()}`, 'content-type': 'application/json' };
+  await fetch(`${url}/users`, { method: 'POST', headers: admin, body: JSON.stringify({ userId: 'bench', displayName: 'Bench', role: 'finance_officer' }) });
+  const { token } = (await (await fetch(`${url}/users/bench/tokens`, { method: 'POST', headers: admin, body: '{}' })).json()) as { token: string };
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
 
   let n = 0;
@@ -46,7 +53,8 @@ async function main() {
   console.log(
     `totals query: ${Math.round(reads.requests.average)}/s with 100 connections; latency p50 ${reads.latency.p50} ms, p99 ${reads.latency.p99} ms; non-2xx ${reads.non2xx}`,
   );
-  await app.close();
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
   rmSync(dir, { recursive: true, force: true });
 }
 
