@@ -19,10 +19,27 @@ import { eventHash, integrityOf } from './event-hash';
  * so the chain holds on EventStoreDB as on SQLite; a retried append computes the same hashes.
  */
 export class ChainedEventStore implements EventStore {
+  /**
+   * The last event (revision, hash) of recently read or written streams: a command reads its stream,
+   * decides and appends at that revision, so the link is usually known without reading again.
+   */
+  private readonly heads = new Map<string, { revision: number; hash: string | null }>();
+  private static readonly MAX_HEADS = 10_000;
+
   constructor(private readonly inner: EventStore) {}
 
+  private remember(streamId: string, revision: number, hash: string | null) {
+    this.heads.delete(streamId);
+    if (this.heads.size >= ChainedEventStore.MAX_HEADS) this.heads.delete(this.heads.keys().next().value!);
+    this.heads.set(streamId, { revision, hash });
+  }
+
   async appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
-    return this.inner.appendToStream(streamId, await this.chain(streamId, events, expectedVersion), expectedVersion);
+    const chained = await this.chain(streamId, events, expectedVersion);
+    const result = await this.inner.appendToStream(streamId, chained, expectedVersion);
+    const last = result.events[result.events.length - 1];
+    if (last) this.remember(streamId, last.revision, integrityOf(last)?.hash ?? null);
+    return result;
   }
 
   get appendAtomically(): EventStore['appendAtomically'] {
@@ -38,8 +55,12 @@ export class ChainedEventStore implements EventStore {
   private async chain(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<EventToAppend[]> {
     let previousRevision: number;
     let previous: string | null = null;
+    const known = this.heads.get(streamId);
     if (expectedVersion === 'no_stream') previousRevision = -1;
-    else {
+    else if (typeof expectedVersion === 'number' && known?.revision === expectedVersion) {
+      previousRevision = known.revision;
+      previous = known.hash;
+    } else {
       const stored = await this.inner.readStream(streamId, { fromRevision: expectedVersion === 'any' ? 0 : expectedVersion });
       const last = expectedVersion === 'any' ? stored[stored.length - 1] : stored[0];
       previousRevision = last?.revision ?? -1;
@@ -53,8 +74,11 @@ export class ChainedEventStore implements EventStore {
     });
   }
 
-  readStream(streamId: string, options?: { fromRevision?: number }): Promise<StoredEvent[]> {
-    return this.inner.readStream(streamId, options);
+  async readStream(streamId: string, options?: { fromRevision?: number }): Promise<StoredEvent[]> {
+    const events = await this.inner.readStream(streamId, options);
+    const last = events[events.length - 1];
+    if (last) this.remember(streamId, last.revision, integrityOf(last)?.hash ?? null);
+    return events;
   }
   readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     return this.inner.readAll(options);
