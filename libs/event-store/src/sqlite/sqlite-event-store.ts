@@ -173,14 +173,18 @@ export class SqliteEventStore implements EventStore {
         try {
           outcomes.push({ ok: true, result: appendOne(item) });
         } catch (error) {
-          outcomes.push({ ok: false, error });
+          // A version or id conflict fails its own append; anything else is the store failing (disk full, I/O).
+          const own = error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError;
+          outcomes.push({ ok: false, error: own ? error : new StoreUnavailableError(`the event log could not be written: ${(error as Error).message}`, error) });
         }
       }
     });
     try {
       appendAll.immediate();
     } catch (error) {
-      const failure = new StoreUnavailableError(`the event log could not be written: ${(error as Error).message}`, error);
+      // The whole batch rolled back (SQLite aborts the transaction on a full disk): nothing is acknowledged.
+      const cause = outcomes.find((outcome) => !outcome.ok && outcome.error instanceof StoreUnavailableError);
+      const failure = cause && !cause.ok ? cause.error : new StoreUnavailableError(`the event log could not be written: ${(error as Error).message}`, error);
       for (const item of batch) item.reject(failure);
       return;
     }
