@@ -7,6 +7,7 @@ import { ACCESS_COMMANDS } from './access.commands';
 import { AUDIT_COMMANDS } from './audit.commands';
 import { REPORT_COMMANDS } from './report.commands';
 import { ImportCommand } from './import.commands';
+import { BACKUP_COMMANDS } from './backup.commands';
 
 class CloseStore implements OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
@@ -41,6 +42,7 @@ class CloseStore implements OnApplicationShutdown {
     ...REPORT_COMMANDS,
     ImportService,
     ImportCommand,
+    ...BACKUP_COMMANDS,
   ],
 })
 export class CliModule {}

@@ -126,6 +126,15 @@ export class SqliteEventStore implements EventStore {
     };
   }
 
+  /**
+   * A consistent copy of the whole log into `path`, taken online (SQLite's backup API) while appends
+   * go on: it holds every append committed before the copy began.
+   */
+  async backup(path: string): Promise<void> {
+    mkdirSync(dirname(path), { recursive: true });
+    await this.db.backup(path);
+  }
+
   /** The underlying connection's durability setting (2 = FULL), for tests and health checks. */
   synchronousLevel(): number {
     return Number(this.db.pragma('synchronous', { simple: true }));
