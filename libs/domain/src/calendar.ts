@@ -21,11 +21,6 @@ export function parseLocalDate(input: unknown, field = 'date'): LocalDate {
   throw new InvalidDate(`${field} must be a calendar date YYYY-MM-DD between 1990 and 2200`, field);
 }
 
-/** The date part of an instant, in China Standard Time (UTC+8, no daylight saving). */
-export function localDateOf(instant: Date): LocalDate {
-  return new Date(instant.getTime() + 8 * 3600_000).toISOString().slice(0, 10) as LocalDate;
-}
-
 export const fiscalYearOf = (date: LocalDate): number => Number(date.slice(0, 4));
 
 export type Season = 'spring' | 'autumn';
@@ -86,7 +81,3 @@ export function parsePeriod(input: unknown, field = 'period'): Period {
   );
 }
 
-/** The school year a term belongs to: autumn 2022 and spring 2023 are both in 2022-2023. */
-export function schoolYearOfTerm(t: Term): SchoolYear {
-  return schoolYear(t.season === 'autumn' ? t.year : t.year - 1);
-}

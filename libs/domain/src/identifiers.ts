@@ -45,8 +45,6 @@ export function parseResidentId(input: unknown, field = 'residentId'): ResidentI
   return value as ResidentId;
 }
 
-export type StudentNumberForm = 'G' | 'J' | 'L';
-
 /**
  * A national student number (全国学籍号): `G` + resident ID, `J` + an ID-style number with a
  * valid check character, or a temporary `L` + region (6) + birth date (8) + 4 random digits.
@@ -68,25 +66,10 @@ export function parseStudentNumber(input: unknown, field = 'studentNumber'): Stu
   return value as StudentNumber;
 }
 
-export function studentNumberForm(number: StudentNumber): StudentNumberForm {
-  return number[0] as StudentNumberForm;
-}
-
 /** The resident ID inside a `G` student number; J and L numbers carry none. */
 export function residentIdInStudentNumber(number: StudentNumber): ResidentId | undefined {
   return number[0] === 'G' ? (number.slice(1) as ResidentId) : undefined;
 }
-
-/** School type prefixes of the 10-digit 学校标识码 (DOMAIN.md §2). */
-export const SCHOOL_TYPES: Readonly<Record<string, string>> = {
-  '11': 'kindergarten',
-  '21': 'primary school',
-  '31': 'junior secondary school',
-  '32': 'nine-year school',
-  '34': 'senior high school',
-  '36': 'secondary vocational school',
-  '41': 'higher education institution',
-};
 
 /** A 10-digit school code: 2-digit type, 2-digit province, 6-digit sequence. */
 export function parseSchoolCode(input: unknown, field = 'schoolCode'): SchoolCode {

@@ -13,6 +13,3 @@ export const STAGES = [
 export type Stage = (typeof STAGES)[number];
 
 export const isStage = (value: unknown): value is Stage => STAGES.includes(value as Stage);
-
-/** Compulsory education (义务教育) is primary plus junior secondary. */
-export const COMPULSORY_STAGES: readonly Stage[] = ['primary', 'junior'];
