@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { SqliteEventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels, dumpTables, rebuildReadModels } from '@ledger/projections';
+import { spawnService, untilHealthy } from '../support/service-process';
 import { boardingPayment } from '../support/students';
 
 /**
@@ -26,19 +27,9 @@ describe('the service killed under load', () => {
   });
 
   async function startServer() {
-    server = spawn(process.execPath, ['-r', join(__dirname, '../support/register-ts.js'), join(__dirname, '../../apps/ledger-api/src/main.ts')], {
-      env: { ...process.env, PORT: String(port), LEDGER_DATA_DIR: dir, LEDGER_REQUEST_LOG: 'false', LEDGER_RATE_LIMIT: '0', LEDGER_DIGEST_EVERY: '0' },
-      stdio: 'ignore',
-    });
-    for (let i = 0; i < 200; i++) {
-      try {
-        if ((await request(base).get('/health')).status === 200) return;
-      } catch {
-        // not up yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error('the service did not start');
+    const service = spawnService({ LEDGER_DATA_DIR: dir }, { port });
+    server = service.child;
+    await untilHealthy(service);
   }
 
   const storedDisbursementIds = () => {

@@ -6,7 +6,7 @@ import type { Express } from 'express';
 import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Settings } from '@ledger/application';
+import { Settings, assertDataDirWritable } from '@ledger/application';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { requestValidationPipe } from './http/validation';
 import { LedgerModule } from './ledger.module';
@@ -15,6 +15,7 @@ import { requestLog } from './logging/request-log.middleware';
 
 /** Builds the HTTP application (used by main.ts and by the end-to-end tests alike). */
 export async function createLedgerApp(settings: Settings, options: { logger?: LoggerService | false } = {}): Promise<INestApplication> {
+  assertDataDirWritable(settings);
   const app = await NestFactory.create<NestExpressApplication>(LedgerModule.forSettings(settings), {
     bodyParser: false,
     abortOnError: false,

@@ -1,3 +1,4 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 
 /**
@@ -97,4 +98,21 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     rateLimitPerMinute: Number(rateText),
     requestLog: requestLogText === 'true',
   };
+}
+
+/**
+ * Refuses to start on a data directory that cannot be written (a read-only mount, wrong owner):
+ * found by writing a probe file, which is what counts — `access()` says yes to root on a
+ * read-only directory. Better one clear line at start than a raw SQLite error on the first write.
+ */
+export function assertDataDirWritable(settings: Pick<Settings, 'dataDir'>): void {
+  const probe = join(settings.dataDir, `.write-probe-${process.pid}`);
+  try {
+    mkdirSync(settings.dataDir, { recursive: true });
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new SettingsError('LEDGER_DATA_DIR', `${settings.dataDir} is not writable (${code ?? message})`);
+  }
 }

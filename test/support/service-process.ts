@@ -1,0 +1,47 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import request from 'supertest';
+
+/**
+ * The ledger service as its own process (apps/ledger-api/src/main.ts, compiled on the fly), for
+ * the tests that kill it, stop it with a signal or start it with bad settings.
+ */
+export interface ServiceProcess {
+  child: ChildProcess;
+  base: string;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with its exit code (or the signal's name) once it has exited. */
+  exited: Promise<number | string>;
+}
+
+export function spawnService(env: Record<string, string>, options: { port?: number; uid?: number } = {}): ServiceProcess {
+  const port = options.port ?? 43000 + Math.floor(Math.random() * 2000);
+  const child = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(__dirname, '../../apps/ledger-api/src/main.ts')], {
+    env: { ...process.env, PORT: String(port), LEDGER_REQUEST_LOG: 'false', LEDGER_RATE_LIMIT: '0', LEDGER_DIGEST_EVERY: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid !== undefined && { uid: options.uid, gid: options.uid }),
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return { child, base: `http://127.0.0.1:${port}`, output: () => output, exited };
+}
+
+/** Waits until the service answers /health (or fails, with what it printed, if it exits first). */
+export async function untilHealthy(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
+  let exited = false;
+  void service.exited.then(() => (exited = true));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`the service exited while starting:\n${service.output()}`);
+    try {
+      if ((await request(service.base).get('/health')).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the service did not start within ${timeoutMs} ms:\n${service.output()}`);
+}
