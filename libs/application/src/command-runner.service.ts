@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
-import { Decider, DomainError, EVENT_SCHEMA_VERSIONS, LedgerEvent, foldEvents } from '@ledger/domain';
+import { Decider, DomainError, EVENT_SCHEMA_VERSIONS, LedgerEvent, currentEventOf, foldEvents } from '@ledger/domain';
 import {
   EventIdConflictError,
   EventStore,
@@ -57,7 +57,7 @@ export class CommandRunner {
       const stored = await this.store.readStream(streamId);
       const replay = this.replayOf(stored, write);
       if (replay) return { streamId, events: replay, result: 'replayed' };
-      const state = foldEvents(decider, stored.map((event) => ({ type: event.type, data: event.data }) as Event));
+      const state = foldEvents(decider, stored.map((event) => currentEventOf(event) as Event));
       const events = decider.decide(command, state, context);
       if (events.length === 0) return { streamId, events: [], result: 'unchanged' };
       try {

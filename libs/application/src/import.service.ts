@@ -15,6 +15,7 @@ import {
   beneficiaryDecider,
   beneficiaryStreamId,
   cellText,
+  currentEventOf,
   foldEvents,
   parseColumnMapping,
   parseRecordDisbursement,
@@ -166,7 +167,7 @@ export class ImportService {
       if (!student) {
         const stored = await this.store.readStream(beneficiaryStreamId(key));
         student = {
-          state: foldEvents(beneficiaryDecider, stored.map((event) => ({ type: event.type, data: event.data }) as never)),
+          state: foldEvents(beneficiaryDecider, stored.map((event) => currentEventOf(event) as never)),
           revision: stored.length - 1,
           events: [],
         };

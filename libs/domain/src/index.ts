@@ -6,6 +6,7 @@ export * from './stages';
 export * from './catalog';
 export * from './decider';
 export * from './ledger-events';
+export * from './event-versions';
 export * from './beneficiary/student';
 export * from './beneficiary/beneficiary.events';
 export * from './beneficiary/beneficiary.commands';

@@ -39,7 +39,7 @@ const paid = (id: string, overrides: Partial<typeof line> & { valueDate?: string
 });
 const reversed = (id: string, overrides: Partial<typeof line> = {}): AidEvent => ({
   type: 'DisbursementReversed',
-  data: { ...line, ...overrides, disbursementId: id, originalValueDate: '2022-10-20', reason: 'test', valueDate: '2022-11-01' },
+  data: { ...line, ...overrides, disbursementId: id, originalValueDate: '2022-10-20', reason: 'test', reasonCode: 'OTHER', valueDate: '2022-11-01' },
 });
 const lent = (id: string, amount: string): AidEvent => ({
   type: 'LoanDisbursed',

@@ -8,7 +8,7 @@ import { Projection } from './projection';
  */
 export const beneficiaryHistoryProjection: Projection = {
   name: 'beneficiary-history',
-  version: 1,
+  version: 2,
   tables: ['beneficiary_events', 'disbursements'],
   schema: `
     CREATE TABLE IF NOT EXISTS beneficiary_events (
@@ -35,6 +35,7 @@ export const beneficiaryHistoryProjection: Projection = {
       recorded_at       TEXT    NOT NULL,
       status            TEXT    NOT NULL CHECK (status IN ('paid', 'reversed')),
       reversal_reason   TEXT,
+      reversal_reason_code TEXT,
       reversal_position INTEGER,
       PRIMARY KEY (disbursement_id, beneficiary_key)
     ) STRICT, WITHOUT ROWID;
@@ -48,7 +49,7 @@ export const beneficiaryHistoryProjection: Projection = {
                                  payee_type, value_date, position, recorded_at, status)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'paid')`);
     const reverse = db.prepare(`
-      UPDATE disbursements SET status = 'reversed', reversal_reason = ?, reversal_position = ?
+      UPDATE disbursements SET status = 'reversed', reversal_reason = ?, reversal_reason_code = ?, reversal_position = ?
       WHERE disbursement_id = ? AND beneficiary_key = ?`);
 
     return (event, stored) => {
@@ -79,7 +80,7 @@ export const beneficiaryHistoryProjection: Projection = {
           stored.recordedAt,
         );
       } else if (event.type === 'DisbursementReversed') {
-        reverse.run(event.data.reason, stored.position, event.data.disbursementId, event.data.beneficiary.key);
+        reverse.run(event.data.reason, event.data.reasonCode, stored.position, event.data.disbursementId, event.data.beneficiary.key);
       }
     };
   },

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { AidEvent, isAidEventType } from '@ledger/domain';
+import { AidEvent, currentEventOf, isAidEventType } from '@ledger/domain';
 import { StoredEvent } from '@ledger/event-store';
 
 /**
@@ -21,8 +21,8 @@ export interface Projection {
   prepareForEveryEvent?(db: Database.Database): (stored: StoredEvent) => void;
 }
 
-/** The aid event in a stored event, or undefined for other types (access control, unknown). */
+/** The aid event in a stored event, in its current schema version; undefined for other types (access control, digests). */
 export function aidEventOf(stored: StoredEvent): AidEvent | undefined {
   if (!isAidEventType(stored.type)) return undefined;
-  return { type: stored.type, data: stored.data } as AidEvent;
+  return currentEventOf(stored) as AidEvent;
 }

@@ -187,7 +187,7 @@ export interface DisbursementView {
   position: bigint;
   recordedAt: string;
   status: 'paid' | 'reversed';
-  reversal?: { reason: string; position: bigint };
+  reversal?: { reason: string; reasonCode: string; position: bigint };
 }
 
 /** Every payment with this id (ids are chosen per student, so more than one student may use one). */
@@ -210,7 +210,7 @@ export function queryDisbursements(db: Database.Database, disbursementId: string
       recordedAt: row.recorded_at as string,
       status: row.status as 'paid' | 'reversed',
       ...(row.status === 'reversed' && {
-        reversal: { reason: row.reversal_reason as string, position: row.reversal_position as bigint },
+        reversal: { reason: row.reversal_reason as string, reasonCode: row.reversal_reason_code as string, position: row.reversal_position as bigint },
       }),
     }));
 }

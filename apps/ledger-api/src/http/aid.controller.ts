@@ -94,7 +94,7 @@ export class AidController {
       ...rest,
       amount: amount.toString(),
       position: position.toString(),
-      ...(reversal && { reversal: { reason: reversal.reason, position: reversal.position.toString() } }),
+      ...(reversal && { reversal: { reason: reversal.reason, reasonCode: reversal.reasonCode, position: reversal.position.toString() } }),
     };
   }
 

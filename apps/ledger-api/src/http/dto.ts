@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsNotEmptyObject, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { PAYEE_TYPES, STAGES } from '@ledger/domain';
+import { PAYEE_TYPES, REVERSAL_REASON_CODES, STAGES } from '@ledger/domain';
 
 /**
  * Request bodies. These check shape and types (and refuse unknown fields); the values themselves
@@ -124,6 +124,11 @@ export class ReverseDisbursementDto {
   @IsNotEmpty({ message: 'reason is required' })
   @MaxLength(1000)
   reason!: string;
+
+  @ApiPropertyOptional({ description: 'The reason as a category (UNSPECIFIED when absent)', enum: REVERSAL_REASON_CODES, example: 'WRONG_ACCOUNT' })
+  @IsOptional()
+  @IsIn(REVERSAL_REASON_CODES, { message: `reasonCode must be one of ${REVERSAL_REASON_CODES.join(', ')}` })
+  reasonCode?: string;
 
   @ApiProperty({ description: 'Date of the reversal (YYYY-MM-DD)', example: '2022-11-02' })
   @IsString()

@@ -5,6 +5,7 @@ import {
   ACCESS_CONTROL_STREAM,
   AccessCommand,
   AccessEvent,
+  currentEventOf,
   AccessState,
   AccessUser,
   AuthenticationFailure,
@@ -55,7 +56,7 @@ export class AccessControl {
     const fresh = await this.store.readStream(ACCESS_CONTROL_STREAM, { fromRevision: this.nextRevision });
     for (const event of fresh) {
       if (event.revision !== this.nextRevision) continue; // a concurrent refresh got there first
-      this.state = accessDecider.evolve(this.state, { type: event.type, data: event.data } as AccessEvent);
+      this.state = accessDecider.evolve(this.state, currentEventOf(event) as AccessEvent);
       this.history.push(event);
       this.nextRevision = event.revision + 1;
     }

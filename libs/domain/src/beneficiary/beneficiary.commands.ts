@@ -4,7 +4,7 @@ import { DomainError } from '../errors';
 import { SchoolCode, parseSchoolCode } from '../identifiers';
 import { Money } from '../money';
 import { STAGES, Stage, isStage } from '../stages';
-import { Payee } from './beneficiary.events';
+import { Payee, REVERSAL_REASON_CODES, ReversalReasonCode } from './beneficiary.events';
 import { StudentIdentity, StudentIdentityInput, parseStudentIdentity } from './student';
 
 /**
@@ -35,7 +35,7 @@ export type RecordDisbursement = {
 };
 export type ReverseDisbursement = {
   type: 'ReverseDisbursement';
-  data: { student: StudentIdentity; disbursementId: string; reason: string; valueDate: LocalDate };
+  data: { student: StudentIdentity; disbursementId: string; reason: string; reasonCode: ReversalReasonCode; valueDate: LocalDate };
 };
 export type RecordLoanDisbursement = {
   type: 'RecordLoanDisbursement';
@@ -169,6 +169,7 @@ export function parseReverseDisbursement(input: {
   student?: StudentIdentityInput;
   disbursementId?: unknown;
   reason?: unknown;
+  reasonCode?: unknown;
   valueDate?: unknown;
 }): ReverseDisbursement {
   return {
@@ -177,6 +178,7 @@ export function parseReverseDisbursement(input: {
       student: parseStudentIdentity(input.student),
       disbursementId: parseRecordId(input.disbursementId, 'disbursementId'),
       reason: parseText(input.reason, 'reason', 1000),
+      reasonCode: parseReversalReasonCode(input.reasonCode),
       valueDate: parseLocalDate(input.valueDate, 'valueDate'),
     },
   };
@@ -213,4 +215,10 @@ export function parseRecordLoanRepayment(input: {
       valueDate: parseLocalDate(input.valueDate, 'valueDate'),
     },
   };
+}
+
+function parseReversalReasonCode(value: unknown): ReversalReasonCode {
+  if (value == null) return 'UNSPECIFIED';
+  if (typeof value === 'string' && (REVERSAL_REASON_CODES as readonly string[]).includes(value)) return value as ReversalReasonCode;
+  throw new InvalidCommandField('reasonCode', `reasonCode must be one of ${REVERSAL_REASON_CODES.join(', ')}`);
 }

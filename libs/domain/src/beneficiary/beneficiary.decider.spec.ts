@@ -245,10 +245,17 @@ describe('reversing a disbursement', () => {
           amount: '500.00',
           originalValueDate: '2022-10-20',
           reason: 'paid to the wrong card',
+          reasonCode: 'UNSPECIFIED',
           valueDate: '2022-11-01',
         },
       },
     ]);
+  });
+
+  it('records the reason code given, and refuses one outside the list', () => {
+    const [reversal] = beneficiaryDecider.decide(reverse({ reasonCode: 'WRONG_ACCOUNT' }), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()), { catalog: shippedCatalog() });
+    expect(reversal.data).toMatchObject({ reason: 'paid to the wrong card', reasonCode: 'WRONG_ACCOUNT' });
+    expect(() => reverse({ reasonCode: 'BECAUSE' })).toThrow(expect.objectContaining({ code: 'FIELD_INVALID', field: 'reasonCode' }));
   });
 
   it('refuses to reverse a payment that does not exist', () => {

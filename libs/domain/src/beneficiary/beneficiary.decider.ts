@@ -245,6 +245,7 @@ function reverseDisbursement({ data }: ReverseDisbursement, state: BeneficiarySt
         amount,
         originalValueDate: valueDate,
         reason: data.reason,
+        reasonCode: data.reasonCode,
         valueDate: data.valueDate,
       },
     },

@@ -49,6 +49,11 @@ export type DisbursementRecorded = {
   };
 };
 
+/** Why a payment was reversed, as a category auditors can count (the free text says the rest). */
+export const REVERSAL_REASON_CODES = ['WRONG_ACCOUNT', 'NOT_ELIGIBLE', 'DUPLICATE_PAYMENT', 'WRONG_AMOUNT', 'RETURNED_BY_BANK', 'OTHER'] as const;
+/** `UNSPECIFIED`: the reversal did not say (every reversal recorded before codes existed, schema version 1). */
+export type ReversalReasonCode = (typeof REVERSAL_REASON_CODES)[number] | 'UNSPECIFIED';
+
 export type DisbursementReversed = {
   type: 'DisbursementReversed';
   /** Repeats the reversed payment's line so that readers need not look it up. */
@@ -57,6 +62,7 @@ export type DisbursementReversed = {
     /** Value date of the payment being reversed: the reversal nets against that fiscal year. */
     originalValueDate: string;
     reason: string;
+    reasonCode: ReversalReasonCode;
     valueDate: string;
   };
 };
