@@ -4,7 +4,7 @@ module.exports = {
   rootDir: '.',
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   // The failure tests (kills, fuzzing) run apart: npm run test:faults.
-  testPathIgnorePatterns: process.env.LEDGER_FAULT_TESTS ? [] : ['\\.faults\\.spec\\.ts$'],
+  testPathIgnorePatterns: process.env.LEDGER_TEST_FAULTS ? [] : ['\\.faults\\.spec\\.ts$'],
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',

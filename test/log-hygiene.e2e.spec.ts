@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { RedactingLogger } from '../apps/ledger-api/src/logging/redacting-logger';
 import { LedgerUnderTest } from './support/ledger-app';
 import { residentId, schoolCode } from './support/students';
 
@@ -19,7 +18,7 @@ describe('the logs of a full run', () => {
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
     const secrets: string[] = [];
     try {
-      const ledger = await LedgerUnderTest.start({}, { logger: new RedactingLogger() });
+      const ledger = await LedgerUnderTest.start({}, { logDestination: { write: capture } });
       secrets.push(...Object.values(ledger.tokens));
       for (let i = 0; i < 20; i++) {
         const id = residentId(500 + i);

@@ -1,4 +1,5 @@
-import { INestApplication, LoggerService } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,13 +24,14 @@ export class LedgerUnderTest {
   private constructor(
     readonly dataDir: string,
     env: Record<string, string>,
-    private readonly logger?: LoggerService,
+    private readonly logDestination?: DestinationStream,
   ) {
-    this.settings = loadSettings({ LEDGER_DATA_DIR: dataDir, PORT: '0', ...env });
+    // Quiet unless a test asks for the logs.
+    this.settings = loadSettings({ LEDGER_DATA_DIR: dataDir, PORT: '0', LEDGER_LOG_LEVEL: logDestination ? 'info' : 'silent', ...env });
   }
 
-  static async start(env: Record<string, string> = {}, options: { logger?: LoggerService } = {}): Promise<LedgerUnderTest> {
-    const ledger = new LedgerUnderTest(mkdtempSync(join(tmpdir(), 'ledger-e2e-')), env, options.logger);
+  static async start(env: Record<string, string> = {}, options: { logDestination?: DestinationStream } = {}): Promise<LedgerUnderTest> {
+    const ledger = new LedgerUnderTest(mkdtempSync(join(tmpdir(), 'ledger-e2e-')), env, options.logDestination);
     await ledger.boot();
     const access = ledger.app.get(AccessControl);
     const write = writeContextFor({ id: 'test-setup', role: 'admin' }, 'test-setup');
@@ -55,7 +57,7 @@ export class LedgerUnderTest {
   }
 
   private async boot() {
-    this.app = await createLedgerApp(this.settings, { logger: this.logger ?? false });
+    this.app = await createLedgerApp(this.settings, { logDestination: this.logDestination });
     await this.app.init();
   }
 

@@ -1,8 +1,8 @@
-import { INestApplication, LoggerService } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { Express } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,20 +10,30 @@ import { Settings, assertDataDirWritable } from '@ledger/application';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { requestValidationPipe } from './http/validation';
 import { LedgerModule } from './ledger.module';
-import { RedactingLogger } from './logging/redacting-logger';
-import { requestLog } from './logging/request-log.middleware';
+import { GracefulShutdown } from './operations/graceful-shutdown';
+import { LedgerMetrics } from './operations/ledger-metrics';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 
 /** Builds the HTTP application (used by main.ts and by the end-to-end tests alike). */
-export async function createLedgerApp(settings: Settings, options: { logger?: LoggerService | false } = {}): Promise<INestApplication> {
+export async function createLedgerApp(settings: Settings, options: { logDestination?: DestinationStream } = {}): Promise<INestApplication> {
   assertDataDirWritable(settings);
-  const app = await NestFactory.create<NestExpressApplication>(LedgerModule.forSettings(settings), {
+  const app = await NestFactory.create<NestExpressApplication>(LedgerModule.forSettings(settings, options.logDestination), {
     bodyParser: false,
     abortOnError: false,
-    logger: options.logger ?? new RedactingLogger(),
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  // First of all: requests are counted in flight (for a clean shutdown) and by route (for metrics).
+  app.use(app.get(GracefulShutdown).track);
+  const metrics = app.get(LedgerMetrics);
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    response.once('finish', () => metrics.requestEnded(request.method, request.route?.path ?? 'unmatched', response.statusCode));
+    next();
   });
   // Security headers; no forced HTTPS upgrade: the service is often reached over plain HTTP on an intranet.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
-  if (settings.requestLog) app.use(requestLog);
   // The bureau dashboard, when it has been built (npm start builds it): its page at / and its bundles
   // under /assets — mounted there only, so that API requests never look for files on disk.
   const dashboardIndex = join(settings.dashboardDir, 'index.html');

@@ -8,6 +8,7 @@ import {
   BeneficiaryCommandHandler,
   BudgetCommandHandler,
   CATALOG,
+  COMMAND_OBSERVER,
   CommandRunner,
   DECLARED_REPORTS,
   EVENT_STORE,
@@ -22,7 +23,7 @@ import {
   writeContextFor,
 } from '@ledger/application';
 import { ProgramCatalog } from '@ledger/domain';
-import { EventStore } from '@ledger/event-store';
+import { EventStore, ObservedEventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
 import { AccessGuard } from './access/access.guard';
 import { PersonalDataInterceptor } from './access/personal-data.interceptor';
@@ -35,6 +36,11 @@ import { AuditReportsController } from './http/audit-reports.controller';
 import { HealthController } from './http/health.controller';
 import { QueryController } from './http/query.controller';
 import { ReadSide } from './queries/read-side.service';
+import { loggingModule } from './logging/logging.module';
+import { GracefulShutdown } from './operations/graceful-shutdown';
+import { LedgerMetrics } from './operations/ledger-metrics';
+import { MetricsController } from './operations/metrics.controller';
+import type { DestinationStream } from 'pino';
 
 /** Lifecycle of the stores: read models catch up before the service answers, close on shutdown. */
 class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -44,9 +50,11 @@ class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplica
     @Inject(SETTINGS) private readonly settings: Settings,
     private readonly access: AccessControl,
     private readonly audit: AuditService,
+    private readonly metrics: LedgerMetrics,
   ) {}
 
   async onModuleInit() {
+    this.metrics.observeReadSide(this.store, this.models);
     await this.models.catchUpFrom(this.store);
     const logger = new Logger('ReadModels');
     this.models.onPageApplied(() => void this.audit.digestIfDue().catch((error: Error) => logger.error(`signing a log digest failed: ${error.message}`)));
@@ -66,8 +74,18 @@ class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplica
     }
   }
 
+  /**
+   * Clean shutdown, second half (after GracefulShutdown let the requests in flight finish): every
+   * acknowledged append is committed already (an append is acknowledged only once durable); the
+   * read models apply the rest of the log and checkpoint it, then both stores close.
+   */
   async onApplicationShutdown() {
     await this.models.stop();
+    try {
+      await this.models.catchUpFrom(this.store);
+    } catch (error) {
+      new Logger('Shutdown').error(`read models could not catch up before closing (they will at the next start): ${(error as Error).message}`);
+    }
     await this.store.close();
     await this.models.close();
   }
@@ -89,22 +107,26 @@ class ClientThrottlerGuard extends ThrottlerGuard {
 }
 
 export class LedgerModule {
-  static forSettings(settings: Settings) {
+  static forSettings(settings: Settings, logDestination?: DestinationStream) {
     return {
       module: LedgerModule,
       imports: [
+        loggingModule(settings, logDestination),
         CqrsModule.forRoot(),
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: 60_000, limit: Math.max(settings.rateLimitPerMinute, 1) }],
           skipIf: () => settings.rateLimitPerMinute === 0,
         }),
       ],
-      controllers: [AidController, QueryController, HealthController, UsersController, AuditController, AuditReportsController, ReportsController, ImportsController],
+      controllers: [AidController, QueryController, HealthController, MetricsController, UsersController, AuditController, AuditReportsController, ReportsController, ImportsController],
       providers: [
         { provide: SETTINGS, useValue: settings },
         { provide: CATALOG, useFactory: () => loadCatalog(settings.catalogPath) },
         { provide: DECLARED_REPORTS, inject: [CATALOG], useFactory: (catalog: ProgramCatalog) => loadDeclaredReports(settings.reportsDir, catalog) },
-        { provide: EVENT_STORE, useFactory: () => createEventStore(settings) },
+        LedgerMetrics,
+        { provide: COMMAND_OBSERVER, useExisting: LedgerMetrics },
+        { provide: EVENT_STORE, inject: [LedgerMetrics], useFactory: (metrics: LedgerMetrics) => new ObservedEventStore(createEventStore(settings), (append) => metrics.appended(append)) },
+        GracefulShutdown,
         { provide: READ_MODELS, useFactory: () => new ReadModels(settings.readModelsPath, ALL_PROJECTIONS) },
         // Guards run in this order: throttle first, then authenticate and check the role.
         { provide: APP_GUARD, useClass: ClientThrottlerGuard },

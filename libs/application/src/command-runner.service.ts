@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import { Decider, DomainError, EVENT_SCHEMA_VERSIONS, LedgerEvent, currentEventOf, foldEvents } from '@ledger/domain';
@@ -8,7 +8,7 @@ import {
   StoredEvent,
   WrongExpectedVersionError,
 } from '@ledger/event-store';
-import { EVENT_STORE } from './tokens';
+import { COMMAND_OBSERVER, EVENT_STORE } from './tokens';
 import { WriteContext } from './write-context';
 
 export class IdempotencyKeyReused extends DomainError {
@@ -31,6 +31,13 @@ export interface CommandOutcome {
   result: 'recorded' | 'replayed' | 'unchanged';
 }
 
+/** How a command ended: `refused` (a rule or a conflict: the caller's to fix), `failed` (the store, a bug). */
+export type CommandEnding = CommandOutcome['result'] | 'refused' | 'failed';
+
+export interface CommandObserver {
+  commandEnded(command: string, ending: CommandEnding, code: string | undefined, seconds: number): void;
+}
+
 /** Namespace of idempotency-derived event ids (a fixed random UUID). */
 const IDEMPOTENCY_NAMESPACE = '3d0b6f1e-6a55-4a8e-9f0e-7f1c2b9a4c11';
 
@@ -44,9 +51,33 @@ export const MAX_ATTEMPTS = 12;
  */
 @Injectable()
 export class CommandRunner {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Optional() @Inject(COMMAND_OBSERVER) private readonly observer?: CommandObserver,
+  ) {}
 
-  async run<Command, Event extends LedgerEvent, State, Context>(
+  async run<Command extends { type: string }, Event extends LedgerEvent, State, Context>(
+    streamId: string,
+    decider: Decider<Command, Event, State, Context>,
+    context: Context,
+    command: Command,
+    write: WriteContext,
+  ): Promise<CommandOutcome> {
+    if (!this.observer) return this.attempt(streamId, decider, context, command, write);
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const outcome = await this.attempt(streamId, decider, context, command, write);
+      this.observer.commandEnded(command.type, outcome.result, undefined, seconds());
+      return outcome;
+    } catch (error) {
+      const refused = error instanceof DomainError;
+      this.observer.commandEnded(command.type, refused ? 'refused' : 'failed', refused ? error.code : (error as Error).name, seconds());
+      throw error;
+    }
+  }
+
+  private async attempt<Command, Event extends LedgerEvent, State, Context>(
     streamId: string,
     decider: Decider<Command, Event, State, Context>,
     context: Context,

@@ -1,44 +1,38 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 
 /**
- * Every setting of the service, read once from the environment and checked; a bad value stops
- * the service at start with a message naming the variable.
+ * Every setting of the service and the CLI, in one schema read once from the environment and
+ * checked as a whole: a bad value — or an unknown LEDGER_* variable, usually a typo — stops the
+ * start with a message naming the variable. The README's configuration table is this schema
+ * (a test compares them).
  */
 export interface Settings {
-  /** HTTP port (`PORT`, default 3000). */
   port: number;
-  /** Directory of the data files (`LEDGER_DATA_DIR`, default `./data`). */
   dataDir: string;
-  /** Which store holds the event log (`LEDGER_EVENT_STORE`: `sqlite`, the default, or `eventstoredb`). */
   eventStore: 'sqlite' | 'eventstoredb';
-  /** EventStoreDB connection string, single node or cluster (`LEDGER_EVENTSTOREDB_URL`). */
   eventStoreDbUrl?: string;
-  /** Prefix of the ledger's streams on EventStoreDB (`LEDGER_EVENTSTOREDB_STREAM_PREFIX`, default none). */
   eventStoreDbStreamPrefix: string;
   /** The embedded event log: `<dataDir>/ledger.sqlite`. Back this up; it is the ledger. */
   eventStorePath: string;
   /** Read models, derived from the log: `<dataDir>/read-models.sqlite`. Safe to delete. */
   readModelsPath: string;
-  /** The program catalog (`LEDGER_CATALOG`, default `config/programs.yaml`). */
   catalogPath: string;
-  /** Which payment-list columns feed which fields (`LEDGER_IMPORT_COLUMNS`, default `config/import-columns.yaml`). */
   importColumnsPath: string;
-  /** Declared reports to reconcile with (`LEDGER_REPORTS_DIR`, default `config/reports`). */
   reportsDir: string;
-  /** The built dashboard served at / (`LEDGER_DASHBOARD_DIR`, default `dist/dashboard`, built by `npm start`). */
   dashboardDir: string;
-  /** Largest request body accepted (`LEDGER_BODY_LIMIT`, default `1mb`). */
   bodyLimit: string;
-  /** The Ed25519 key that signs log digests (`LEDGER_SIGNING_KEY_FILE`, default `<dataDir>/signing-key.pem`, made on first start). */
   signingKeyFile: string;
-  /** Sign a digest of the log every this many events (`LEDGER_DIGEST_EVERY`, default 1000; 0 = only on demand). */
   digestEvery: number;
-  /** Requests per minute per client (token, else IP) (`LEDGER_RATE_LIMIT`, default 6000; 0 = no limit). */
   rateLimitPerMinute: number;
-  /** Log every request (`LEDGER_REQUEST_LOG`, default `true`). */
   requestLog: boolean;
+  logLevel: LogLevel;
+  shutdownGraceMs: number;
+  readWaitMs: number;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class SettingsError extends Error {
   constructor(variable: string, problem: string) {
@@ -47,6 +41,36 @@ export class SettingsError extends Error {
   }
 }
 
+/** One environment variable: its default as documented, what it means, and how it is read. */
+export interface SettingSpec {
+  variable: string;
+  /** The default as the README shows it; undefined: no default (optional or required by another). */
+  defaultText?: string;
+  meaning: string;
+}
+
+/** The schema, in the README's order. */
+export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
+  { variable: 'PORT', defaultText: '3000', meaning: 'HTTP port (0: any free port)' },
+  { variable: 'LEDGER_DATA_DIR', defaultText: 'data', meaning: 'where `ledger.sqlite`, `read-models.sqlite` and the signing key live (relative to the working directory); must be writable' },
+  { variable: 'LEDGER_EVENT_STORE', defaultText: 'sqlite', meaning: 'where the event log lives: `sqlite` (the embedded file) or `eventstoredb`' },
+  { variable: 'LEDGER_EVENTSTOREDB_URL', meaning: 'with `eventstoredb` (required then): `esdb://host:2113?tls=false` (one node), `esdb://h1:2113,h2:2113,h3:2113` or `esdb+discover://cluster.dns:2113` (a cluster)' },
+  { variable: 'LEDGER_EVENTSTOREDB_STREAM_PREFIX', defaultText: '(none)', meaning: "prefix of the ledger's streams on EventStoreDB, to share a server" },
+  { variable: 'LEDGER_CATALOG', defaultText: 'config/programs.yaml', meaning: 'the program catalog (must exist)' },
+  { variable: 'LEDGER_IMPORT_COLUMNS', defaultText: 'config/import-columns.yaml', meaning: 'which payment-list headers feed which payment fields (must exist)' },
+  { variable: 'LEDGER_REPORTS_DIR', defaultText: 'config/reports', meaning: 'declared (published) reports to reconcile with (a directory)' },
+  { variable: 'LEDGER_DASHBOARD_DIR', defaultText: 'dist/dashboard', meaning: 'the built dashboard served at `/` (built by `npm start`; not served when missing)' },
+  { variable: 'LEDGER_SIGNING_KEY_FILE', defaultText: '<data dir>/signing-key.pem', meaning: 'Ed25519 key (PKCS#8 PEM) that signs log digests; made on first start when missing' },
+  { variable: 'LEDGER_DIGEST_EVERY', defaultText: '1000', meaning: 'sign a digest of the log every this many events (`0`: only on `POST /audit/digests`)' },
+  { variable: 'LEDGER_BODY_LIMIT', defaultText: '1mb', meaning: 'largest request body accepted (`512kb`, `1mb`, …)' },
+  { variable: 'LEDGER_RATE_LIMIT', defaultText: '6000', meaning: 'requests per minute per client (per token, else per address); `0` turns the limit off' },
+  { variable: 'LEDGER_READ_WAIT_MS', defaultText: '10000', meaning: 'how long a read waits for the read models to reach the log head as of the request before answering 503' },
+  { variable: 'LEDGER_SHUTDOWN_GRACE_MS', defaultText: '10000', meaning: 'on SIGTERM, how long requests in flight may take to finish before the stores close' },
+  { variable: 'LEDGER_LOG_LEVEL', defaultText: 'info', meaning: `JSON log level: ${LOG_LEVELS.map((level) => `\`${level}\``).join(', ')}` },
+  { variable: 'LEDGER_REQUEST_LOG', defaultText: 'true', meaning: 'log one line per request (`true`/`false`; paths are redacted)' },
+];
+
+const KNOWN = new Set(SETTINGS_SCHEMA.map((spec) => spec.variable));
 
 function projectRoot(): string {
   // Compiled files live under dist/libs/..., sources under libs/...: both resolve to the checkout.
@@ -54,32 +78,50 @@ function projectRoot(): string {
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const portText = env.PORT ?? '3000';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) throw new SettingsError('PORT', `"${portText}" is not a port number (0–65535)`);
+  for (const variable of Object.keys(env)) {
+    // LEDGER_TEST_* belong to the test suite.
+    if (variable.startsWith('LEDGER_') && !variable.startsWith('LEDGER_TEST_') && !KNOWN.has(variable)) {
+      const near = [...KNOWN].find((known) => known.replace(/_/g, '') === variable.replace(/_/g, ''));
+      throw new SettingsError(variable, `unknown setting${near ? ` (did you mean ${near}?)` : ''}; the settings are listed in the README`);
+    }
+  }
+  const text = (variable: string, fallback: string) => {
+    const value = env[variable] ?? fallback;
+    if (value.trim() === '') throw new SettingsError(variable, 'must not be empty');
+    return value.trim();
+  };
+  const wholeNumber = (variable: string, fallback: string, unit: string, max = Number.MAX_SAFE_INTEGER) => {
+    const value = text(variable, fallback);
+    if (!/^\d+$/.test(value) || Number(value) > max) throw new SettingsError(variable, `"${value}" is not a whole number of ${unit}${max < Number.MAX_SAFE_INTEGER ? ` (0–${max})` : ''}`);
+    return Number(value);
+  };
+  const oneOf = <T extends string>(variable: string, fallback: T, choices: readonly T[]): T => {
+    const value = text(variable, fallback).toLowerCase();
+    if (!(choices as readonly string[]).includes(value)) throw new SettingsError(variable, `"${value}" is not one of ${choices.join(', ')}`);
+    return value as T;
+  };
   const root = projectRoot();
-  const fromRoot = (path: string) => (isAbsolute(path) ? path : resolve(process.cwd(), path));
-  const dataDirText = env.LEDGER_DATA_DIR ?? 'data';
-  if (dataDirText.trim() === '') throw new SettingsError('LEDGER_DATA_DIR', 'must not be empty');
-  const dataDir = fromRoot(dataDirText);
-  const catalogPath = env.LEDGER_CATALOG ? fromRoot(env.LEDGER_CATALOG) : join(root, 'config', 'programs.yaml');
-  const bodyLimit = env.LEDGER_BODY_LIMIT ?? '1mb';
-  if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new SettingsError('LEDGER_BODY_LIMIT', `"${bodyLimit}" is not a size like 512kb or 1mb`);
-  const eventStore = env.LEDGER_EVENT_STORE ?? 'sqlite';
-  if (eventStore !== 'sqlite' && eventStore !== 'eventstoredb') throw new SettingsError('LEDGER_EVENT_STORE', `"${eventStore}" is neither sqlite nor eventstoredb`);
-  const eventStoreDbUrl = env.LEDGER_EVENTSTOREDB_URL;
+  const fromCwd = (path: string) => (isAbsolute(path) ? path : resolve(process.cwd(), path));
+  const existing = (variable: string, fallback: string, kind: 'file' | 'directory') => {
+    const path = env[variable] ? fromCwd(text(variable, '')) : fallback;
+    if (!existsSync(path)) throw new SettingsError(variable, `${path} does not exist`);
+    if (kind === 'directory' ? !statSync(path).isDirectory() : !statSync(path).isFile()) throw new SettingsError(variable, `${path} is not a ${kind}`);
+    return path;
+  };
+
+  const port = wholeNumber('PORT', '3000', 'port', 65535);
+  const dataDir = fromCwd(text('LEDGER_DATA_DIR', 'data'));
+  const eventStore = oneOf('LEDGER_EVENT_STORE', 'sqlite', ['sqlite', 'eventstoredb'] as const);
+  const eventStoreDbUrl = env.LEDGER_EVENTSTOREDB_URL?.trim() || undefined;
   if (eventStore === 'eventstoredb' && !eventStoreDbUrl) {
     throw new SettingsError('LEDGER_EVENTSTOREDB_URL', 'is required with LEDGER_EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)');
   }
   if (eventStoreDbUrl && !/^esdb(\+discover)?:\/\/\S+$/.test(eventStoreDbUrl)) {
     throw new SettingsError('LEDGER_EVENTSTOREDB_URL', 'must start with esdb:// or esdb+discover://');
   }
-  const rateText = env.LEDGER_RATE_LIMIT ?? '6000';
-  if (!/^\d+$/.test(rateText)) throw new SettingsError('LEDGER_RATE_LIMIT', `"${rateText}" is not a whole number of requests per minute`);
-  const digestEveryText = env.LEDGER_DIGEST_EVERY ?? '1000';
-  if (!/^\d+$/.test(digestEveryText)) throw new SettingsError('LEDGER_DIGEST_EVERY', `"${digestEveryText}" is not a whole number of events`);
-  const requestLogText = (env.LEDGER_REQUEST_LOG ?? 'true').toLowerCase();
-  if (!['true', 'false'].includes(requestLogText)) throw new SettingsError('LEDGER_REQUEST_LOG', 'must be true or false');
+  const bodyLimit = text('LEDGER_BODY_LIMIT', '1mb');
+  if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new SettingsError('LEDGER_BODY_LIMIT', `"${bodyLimit}" is not a size like 512kb or 1mb`);
+  const requestLog = oneOf('LEDGER_REQUEST_LOG', 'true', ['true', 'false'] as const) === 'true';
   return {
     port,
     dataDir,
@@ -88,15 +130,18 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     eventStoreDbStreamPrefix: env.LEDGER_EVENTSTOREDB_STREAM_PREFIX ?? '',
     eventStorePath: join(dataDir, 'ledger.sqlite'),
     readModelsPath: join(dataDir, 'read-models.sqlite'),
-    catalogPath,
-    dashboardDir: env.LEDGER_DASHBOARD_DIR ? fromRoot(env.LEDGER_DASHBOARD_DIR) : join(root, 'dist', 'dashboard'),
-    importColumnsPath: env.LEDGER_IMPORT_COLUMNS ? fromRoot(env.LEDGER_IMPORT_COLUMNS) : join(root, 'config', 'import-columns.yaml'),
-    reportsDir: env.LEDGER_REPORTS_DIR ? fromRoot(env.LEDGER_REPORTS_DIR) : join(root, 'config', 'reports'),
+    catalogPath: existing('LEDGER_CATALOG', join(root, 'config', 'programs.yaml'), 'file'),
+    importColumnsPath: existing('LEDGER_IMPORT_COLUMNS', join(root, 'config', 'import-columns.yaml'), 'file'),
+    reportsDir: existing('LEDGER_REPORTS_DIR', join(root, 'config', 'reports'), 'directory'),
+    dashboardDir: env.LEDGER_DASHBOARD_DIR ? fromCwd(text('LEDGER_DASHBOARD_DIR', '')) : join(root, 'dist', 'dashboard'),
+    signingKeyFile: env.LEDGER_SIGNING_KEY_FILE ? fromCwd(text('LEDGER_SIGNING_KEY_FILE', '')) : join(dataDir, 'signing-key.pem'),
+    digestEvery: wholeNumber('LEDGER_DIGEST_EVERY', '1000', 'events'),
     bodyLimit,
-    signingKeyFile: env.LEDGER_SIGNING_KEY_FILE ? fromRoot(env.LEDGER_SIGNING_KEY_FILE) : join(dataDir, 'signing-key.pem'),
-    digestEvery: Number(digestEveryText),
-    rateLimitPerMinute: Number(rateText),
-    requestLog: requestLogText === 'true',
+    rateLimitPerMinute: wholeNumber('LEDGER_RATE_LIMIT', '6000', 'requests per minute'),
+    readWaitMs: wholeNumber('LEDGER_READ_WAIT_MS', '10000', 'milliseconds'),
+    shutdownGraceMs: wholeNumber('LEDGER_SHUTDOWN_GRACE_MS', '10000', 'milliseconds'),
+    logLevel: oneOf('LEDGER_LOG_LEVEL', 'info', LOG_LEVELS),
+    requestLog,
   };
 }
 

@@ -4,3 +4,5 @@ export const CATALOG = Symbol('CATALOG');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const READ_MODELS = Symbol('READ_MODELS');
 export const DECLARED_REPORTS = Symbol('DECLARED_REPORTS');
+/** Optional: who is told how each command ended (the service's metrics). */
+export const COMMAND_OBSERVER = Symbol('COMMAND_OBSERVER');

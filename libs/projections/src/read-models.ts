@@ -82,6 +82,11 @@ export class ReadModels {
     return this.failed;
   }
 
+  /** Where each projection stands in the log. */
+  get checkpointsByProjection(): ReadonlyMap<string, GlobalPosition> {
+    return new Map(this.checkpoints);
+  }
+
   /** Where the slowest projection stands in the log. */
   get checkpoint(): GlobalPosition {
     return this.position;

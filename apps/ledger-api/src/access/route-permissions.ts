@@ -13,6 +13,9 @@ export const PUBLIC = 'public' as const;
 
 export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLIC>> = {
   'GET /health': PUBLIC,
+  'GET /health/ready': PUBLIC,
+  // Counts and timings only, nothing personal: open to the monitoring system like the health checks.
+  'GET /metrics': PUBLIC,
 
   'POST /approvals': ['finance_officer'],
   'POST /disbursements': ['finance_officer'],

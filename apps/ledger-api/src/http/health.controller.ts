@@ -1,8 +1,10 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventStore } from '@ledger/event-store';
 import { ReadModels } from '@ledger/projections';
 import { EVENT_STORE, READ_MODELS } from '@ledger/application';
+import { GracefulShutdown } from '../operations/graceful-shutdown';
 
 @ApiTags('operations')
 @Controller('health')
@@ -10,14 +12,39 @@ export class HealthController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly models: ReadModels,
+    private readonly shutdown: GracefulShutdown,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Ready: the store answers and the read models follow the log (503 when they stopped); shows their lag' })
+  @ApiOperation({ summary: 'Alive: the store answers and the read models follow the log (503 when they stopped); shows their lag' })
   async health() {
     const head = await this.store.headPosition();
     const checkpoint = this.models.checkpoint;
     if (this.models.failure) throw new ServiceUnavailableException(`read models stopped at position ${checkpoint}: ${this.models.failure.message}`);
     return { status: 'ok', logPosition: head.toString(), readModelsPosition: checkpoint.toString(), readModelsLag: (head - checkpoint).toString() };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Ready for traffic: the store answers, every projection has applied the whole log, and the service is not stopping (else 503 with the reasons)' })
+  async ready(@Res({ passthrough: true }) response: Response) {
+    const reasons: string[] = [];
+    let head: bigint | undefined;
+    try {
+      head = await this.store.headPosition();
+    } catch (error) {
+      reasons.push(`the event store is unreachable: ${(error as Error).message}`);
+    }
+    if (this.models.failure) reasons.push(`the read models stopped: ${this.models.failure.message}`);
+    const projections = Object.fromEntries([...this.models.checkpointsByProjection].map(([name, position]) => [name, position.toString()]));
+    if (head !== undefined) {
+      for (const [name, position] of this.models.checkpointsByProjection) {
+        if (position < head) reasons.push(`projection ${name} is at position ${position}, the log at ${head}`);
+      }
+    }
+    if (this.shutdown.draining) reasons.push('the service is shutting down');
+    const body = { ready: reasons.length === 0, logPosition: head?.toString() ?? null, projections, ...(reasons.length > 0 && { reasons }) };
+    // A plain JSON body either way: load balancers and orchestrators read the status, people the reasons.
+    if (reasons.length > 0) response.status(503);
+    return body;
   }
 }

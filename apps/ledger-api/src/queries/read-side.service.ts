@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_PROJECTIONS, Projection, ReadModels, ReplayLimit, replayReadModels } from '@ledger/projections';
-import { EVENT_STORE, READ_MODELS } from '@ledger/application';
+import { EVENT_STORE, READ_MODELS, SETTINGS, Settings } from '@ledger/application';
 
 export class ReadModelsBehind extends StoreUnavailableError {
   constructor() {
@@ -22,12 +22,13 @@ export class ReadSide {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly models: ReadModels,
+    @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
   async current(): Promise<Database.Database> {
     const head = await this.store.headPosition();
     try {
-      await this.models.waitFor(head, 10_000);
+      await this.models.waitFor(head, this.settings.readWaitMs);
     } catch {
       throw new ReadModelsBehind();
     }

@@ -1,0 +1,76 @@
+import {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedVersion,
+  GlobalPosition,
+  ReadAllOptions,
+  StoredEvent,
+  StreamAppend,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionHandler,
+} from './event-store.port';
+
+/** What one append (or atomic multi-stream append) did: events newly written, time taken, success. */
+export interface AppendObservation {
+  events: number;
+  seconds: number;
+  ok: boolean;
+}
+
+/**
+ * Any store, with every append timed and counted for the caller (the service's metrics). Reads
+ * pass straight through.
+ */
+export class ObservedEventStore implements EventStore {
+  constructor(
+    readonly inner: EventStore,
+    private readonly observe: (observation: AppendObservation) => void,
+  ) {}
+
+  private async timed(append: () => Promise<AppendResult[]>): Promise<AppendResult[]> {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const results = await append();
+      const events = results.reduce((sum, result) => sum + (result.alreadyAppended ? 0 : result.events.length), 0);
+      this.observe({ events, seconds: seconds(), ok: true });
+      return results;
+    } catch (error) {
+      this.observe({ events: 0, seconds: seconds(), ok: false });
+      throw error;
+    }
+  }
+
+  async appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    const [result] = await this.timed(async () => [await this.inner.appendToStream(streamId, events, expectedVersion)]);
+    return result;
+  }
+
+  get appendAtomically(): EventStore['appendAtomically'] {
+    const { inner } = this;
+    if (!inner.appendAtomically) return undefined;
+    return (appends: StreamAppend[]) => this.timed(() => inner.appendAtomically!(appends));
+  }
+
+  readStream(streamId: string, options?: { fromRevision?: number }): Promise<StoredEvent[]> {
+    return this.inner.readStream(streamId, options);
+  }
+
+  readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
+    return this.inner.readAll(options);
+  }
+
+  headPosition(): Promise<GlobalPosition> {
+    return this.inner.headPosition();
+  }
+
+  subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription {
+    return this.inner.subscribeToAll(handler, options);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
