@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
 import { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { SqliteEventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels, dumpTables, rebuildReadModels } from '@ledger/projections';
-import { spawnService, untilHealthy } from '../support/service-process';
+import { financeOfficerToken, spawnService, untilHealthy } from '../support/service-process';
 import { boardingPayment } from '../support/students';
 
 /**
@@ -30,6 +30,7 @@ describe('the service killed under load', () => {
     const service = spawnService({ LEDGER_DATA_DIR: dir }, { port });
     server = service.child;
     await untilHealthy(service);
+    return service;
   }
 
   const storedDisbursementIds = () => {
@@ -42,10 +43,7 @@ describe('the service killed under load', () => {
   };
 
   it('keeps every acknowledged write, and the read models equal a rebuild', async () => {
-    await startServer();
-    const admin = readFileSync(join(dir, 'first-run-admin.token'), 'utf8').trim();
-    await request(base).post('/users').set('Authorization', `Bearer ${admin}`).send({ userId: 'loader', displayName: 'Load', role: 'finance_officer' }).expect(201);
-    const token = (await request(base).post('/users/loader/tokens').set('Authorization', `Bearer ${admin}`).send({}).expect(201)).body.token as string;
+    const token = await financeOfficerToken(await startServer(), dir);
 
     const acknowledged: string[] = [];
     let next = 0;

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 
@@ -44,4 +45,11 @@ export async function untilHealthy(service: ServiceProcess, timeoutMs = 30_000):
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`the service did not start within ${timeoutMs} ms:\n${service.output()}`);
+}
+
+/** On a fresh data directory: a finance officer made with the first-run admin token, and its token. */
+export async function financeOfficerToken(service: ServiceProcess, dataDir: string, userId = 'loader'): Promise<string> {
+  const admin = readFileSync(join(dataDir, 'first-run-admin.token'), 'utf8').trim();
+  await request(service.base).post('/users').set('Authorization', `Bearer ${admin}`).send({ userId, displayName: 'Load', role: 'finance_officer' }).expect(201);
+  return (await request(service.base).post(`/users/${userId}/tokens`).set('Authorization', `Bearer ${admin}`).send({}).expect(201)).body.token as string;
 }

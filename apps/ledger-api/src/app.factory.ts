@@ -44,7 +44,6 @@ export async function createLedgerApp(settings: Settings, options: { logDestinat
   app.useBodyParser('json', { limit: settings.bodyLimit });
   app.useGlobalPipes(requestValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
