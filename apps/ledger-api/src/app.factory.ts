@@ -6,7 +6,7 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Settings, assertDataDirWritable } from '@ledger/application';
+import { Settings, assertDataDirWritable, loadCatalog, loadDeclaredReports } from '@ledger/application';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { requestValidationPipe } from './http/validation';
 import { LedgerModule } from './ledger.module';
@@ -17,8 +17,12 @@ import type { DestinationStream } from 'pino';
 
 /** Builds the HTTP application (used by main.ts and by the end-to-end tests alike). */
 export async function createLedgerApp(settings: Settings, options: { logDestination?: DestinationStream } = {}): Promise<INestApplication> {
+  // What can be checked before Nest starts is checked first, so that a bad setting or catalog is
+  // one clear line (main.ts prints it), not a stack trace from inside the container.
   assertDataDirWritable(settings);
-  const app = await NestFactory.create<NestExpressApplication>(LedgerModule.forSettings(settings, options.logDestination), {
+  const catalog = loadCatalog(settings.catalogPath);
+  const reports = loadDeclaredReports(settings.reportsDir, catalog);
+  const app = await NestFactory.create<NestExpressApplication>(LedgerModule.forSettings(settings, { catalog, reports }, options.logDestination), {
     bodyParser: false,
     abortOnError: false,
     bufferLogs: true,

@@ -17,12 +17,10 @@ import {
   SETTINGS,
   Settings,
   createEventStore,
-  loadCatalog,
-  loadDeclaredReports,
   parseToken,
   writeContextFor,
 } from '@ledger/application';
-import { ProgramCatalog } from '@ledger/domain';
+import { DeclaredReport, ProgramCatalog } from '@ledger/domain';
 import { EventStore, ObservedEventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
 import { AccessGuard } from './access/access.guard';
@@ -107,7 +105,8 @@ class ClientThrottlerGuard extends ThrottlerGuard {
 }
 
 export class LedgerModule {
-  static forSettings(settings: Settings, logDestination?: DestinationStream) {
+  /** `configuration`: the catalog and declared reports, read and checked before the module is built. */
+  static forSettings(settings: Settings, configuration: { catalog: ProgramCatalog; reports: DeclaredReport[] }, logDestination?: DestinationStream) {
     return {
       module: LedgerModule,
       imports: [
@@ -121,8 +120,8 @@ export class LedgerModule {
       controllers: [AidController, QueryController, HealthController, MetricsController, UsersController, AuditController, AuditReportsController, ReportsController, ImportsController],
       providers: [
         { provide: SETTINGS, useValue: settings },
-        { provide: CATALOG, useFactory: () => loadCatalog(settings.catalogPath) },
-        { provide: DECLARED_REPORTS, inject: [CATALOG], useFactory: (catalog: ProgramCatalog) => loadDeclaredReports(settings.reportsDir, catalog) },
+        { provide: CATALOG, useValue: configuration.catalog },
+        { provide: DECLARED_REPORTS, useValue: configuration.reports },
         LedgerMetrics,
         { provide: COMMAND_OBSERVER, useExisting: LedgerMetrics },
         { provide: EVENT_STORE, inject: [LedgerMetrics], useFactory: (metrics: LedgerMetrics) => new ObservedEventStore(createEventStore(settings), (append) => metrics.appended(append)) },

@@ -55,7 +55,7 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   { variable: 'LEDGER_DATA_DIR', defaultText: 'data', meaning: 'where `ledger.sqlite`, `read-models.sqlite` and the signing key live (relative to the working directory); must be writable' },
   { variable: 'LEDGER_EVENT_STORE', defaultText: 'sqlite', meaning: 'where the event log lives: `sqlite` (the embedded file) or `eventstoredb`' },
   { variable: 'LEDGER_EVENTSTOREDB_URL', meaning: 'with `eventstoredb` (required then): `esdb://host:2113?tls=false` (one node), `esdb://h1:2113,h2:2113,h3:2113` or `esdb+discover://cluster.dns:2113` (a cluster)' },
-  { variable: 'LEDGER_EVENTSTOREDB_STREAM_PREFIX', defaultText: '(none)', meaning: "prefix of the ledger's streams on EventStoreDB, to share a server" },
+  { variable: 'LEDGER_EVENTSTOREDB_STREAM_PREFIX', meaning: "prefix of the ledger's streams on EventStoreDB, to share a server" },
   { variable: 'LEDGER_CATALOG', defaultText: 'config/programs.yaml', meaning: 'the program catalog (must exist)' },
   { variable: 'LEDGER_IMPORT_COLUMNS', defaultText: 'config/import-columns.yaml', meaning: 'which payment-list headers feed which payment fields (must exist)' },
   { variable: 'LEDGER_REPORTS_DIR', defaultText: 'config/reports', meaning: 'declared (published) reports to reconcile with (a directory)' },
@@ -90,9 +90,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     if (value.trim() === '') throw new SettingsError(variable, 'must not be empty');
     return value.trim();
   };
-  const wholeNumber = (variable: string, fallback: string, unit: string, max = Number.MAX_SAFE_INTEGER) => {
+  const wholeNumber = (variable: string, fallback: string, what: string, max = Number.MAX_SAFE_INTEGER) => {
     const value = text(variable, fallback);
-    if (!/^\d+$/.test(value) || Number(value) > max) throw new SettingsError(variable, `"${value}" is not a whole number of ${unit}${max < Number.MAX_SAFE_INTEGER ? ` (0–${max})` : ''}`);
+    if (!/^\d+$/.test(value) || Number(value) > max) throw new SettingsError(variable, `"${value}" is not ${what}${max < Number.MAX_SAFE_INTEGER ? ` (0–${max})` : ''}`);
     return Number(value);
   };
   const oneOf = <T extends string>(variable: string, fallback: T, choices: readonly T[]): T => {
@@ -109,7 +109,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     return path;
   };
 
-  const port = wholeNumber('PORT', '3000', 'port', 65535);
+  const port = wholeNumber('PORT', '3000', 'a port number', 65535);
   const dataDir = fromCwd(text('LEDGER_DATA_DIR', 'data'));
   const eventStore = oneOf('LEDGER_EVENT_STORE', 'sqlite', ['sqlite', 'eventstoredb'] as const);
   const eventStoreDbUrl = env.LEDGER_EVENTSTOREDB_URL?.trim() || undefined;
@@ -135,11 +135,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     reportsDir: existing('LEDGER_REPORTS_DIR', join(root, 'config', 'reports'), 'directory'),
     dashboardDir: env.LEDGER_DASHBOARD_DIR ? fromCwd(text('LEDGER_DASHBOARD_DIR', '')) : join(root, 'dist', 'dashboard'),
     signingKeyFile: env.LEDGER_SIGNING_KEY_FILE ? fromCwd(text('LEDGER_SIGNING_KEY_FILE', '')) : join(dataDir, 'signing-key.pem'),
-    digestEvery: wholeNumber('LEDGER_DIGEST_EVERY', '1000', 'events'),
+    digestEvery: wholeNumber('LEDGER_DIGEST_EVERY', '1000', 'a whole number of events'),
     bodyLimit,
-    rateLimitPerMinute: wholeNumber('LEDGER_RATE_LIMIT', '6000', 'requests per minute'),
-    readWaitMs: wholeNumber('LEDGER_READ_WAIT_MS', '10000', 'milliseconds'),
-    shutdownGraceMs: wholeNumber('LEDGER_SHUTDOWN_GRACE_MS', '10000', 'milliseconds'),
+    rateLimitPerMinute: wholeNumber('LEDGER_RATE_LIMIT', '6000', 'a whole number of requests per minute'),
+    readWaitMs: wholeNumber('LEDGER_READ_WAIT_MS', '10000', 'a whole number of milliseconds'),
+    shutdownGraceMs: wholeNumber('LEDGER_SHUTDOWN_GRACE_MS', '10000', 'a whole number of milliseconds'),
     logLevel: oneOf('LEDGER_LOG_LEVEL', 'info', LOG_LEVELS),
     requestLog,
   };
@@ -160,4 +160,10 @@ export function assertDataDirWritable(settings: Pick<Settings, 'dataDir'>): void
     const { code, message } = error as NodeJS.ErrnoException;
     throw new SettingsError('LEDGER_DATA_DIR', `${settings.dataDir} is not writable (${code ?? message})`);
   }
+}
+
+/** The README's configuration table, made from the schema (a test keeps the README equal to it). */
+export function settingsTableMarkdown(): string {
+  const rows = SETTINGS_SCHEMA.map(({ variable, defaultText, meaning }) => `| \`${variable}\` | ${defaultText === undefined ? '—' : `\`${defaultText}\``} | ${meaning} |`);
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }
