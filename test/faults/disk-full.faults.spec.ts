@@ -1,6 +1,4 @@
-import { EVENT_STORE } from '@ledger/application';
-import { ChainedEventStore } from '@ledger/integrity';
-import { LedgerUnderTest } from '../support/ledger-app';
+import { LedgerUnderTest, sqliteConnectionOf } from '../support/ledger-app';
 import { boardingPayment } from '../support/students';
 
 /**
@@ -14,7 +12,7 @@ describe('a full data directory', () => {
     await ledger.http.post('/disbursements').send(boardingPayment(1)).expect(201);
     const before = await ledger.logPosition();
     // Reach the store's own connection (a test of a fault, not an API).
-    const sqlite = (ledger.app.get(EVENT_STORE) as ChainedEventStore as unknown as { inner: { db: { pragma(sql: string, options?: object): unknown } } }).inner.db;
+    const sqlite = sqliteConnectionOf(ledger.app);
     const pages = sqlite.pragma('page_count', { simple: true }) as number;
     sqlite.pragma(`max_page_count = ${pages}`);
 

@@ -2,9 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_STORE } from '@ledger/application';
-import { ChainedEventStore } from '@ledger/integrity';
-import { LedgerUnderTest } from '../support/ledger-app';
+import { LedgerUnderTest, sqliteConnectionOf } from '../support/ledger-app';
 import { spawnService } from '../support/service-process';
 import { boardingPayment } from '../support/students';
 
@@ -23,7 +21,7 @@ describe('a read-only data directory', () => {
     const ledger = await LedgerUnderTest.start();
     await ledger.http.post('/disbursements').send(boardingPayment(1)).expect(201);
     const before = await ledger.logPosition();
-    const sqlite = (ledger.app.get(EVENT_STORE) as ChainedEventStore as unknown as { inner: { db: { pragma(sql: string): unknown } } }).inner.db;
+    const sqlite = sqliteConnectionOf(ledger.app);
 
     sqlite.pragma('query_only = ON');
     const refused = [];

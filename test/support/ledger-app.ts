@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { AccessControl, Settings, loadSettings, writeContextFor } from '@ledger/application';
+import { AccessControl, EVENT_STORE, Settings, loadSettings, writeContextFor } from '@ledger/application';
 import { ROLES, Role } from '@ledger/domain';
 import { createLedgerApp } from '../../apps/ledger-api/src/app.factory';
 
@@ -104,4 +104,12 @@ export async function inParallel<T>(limit: number, tasks: Array<() => Promise<T>
     }),
   );
   return results;
+}
+
+/** The SQLite connection under the service's event store (through its decorators), for tests of faults. */
+export function sqliteConnectionOf(app: INestApplication): { pragma(sql: string, options?: object): unknown } {
+  let store = app.get(EVENT_STORE) as { inner?: unknown; db?: unknown };
+  while (!store.db && store.inner) store = store.inner as typeof store;
+  if (!store.db) throw new Error('the event store is not the embedded SQLite store');
+  return store.db as { pragma(sql: string, options?: object): unknown };
 }
