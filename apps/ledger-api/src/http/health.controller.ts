@@ -6,6 +6,9 @@ import { ReadModels } from '@ledger/projections';
 import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 import { GracefulShutdown } from '../operations/graceful-shutdown';
 
+/** How long readiness waits for the projections to reach the log head before answering "behind". */
+const READY_WAIT_MS = 250;
+
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
@@ -34,6 +37,9 @@ export class HealthController {
     } catch (error) {
       reasons.push(`the event store is unreachable: ${(error as Error).message}`);
     }
+    // Under a write load the projections trail the log by a few milliseconds: give them a moment
+    // (as a read would) so that readiness means "can answer reads now", and does not flap.
+    if (head !== undefined) await this.models.waitFor(head, READY_WAIT_MS).catch(() => undefined);
     if (this.models.failure) reasons.push(`the read models stopped: ${this.models.failure.message}`);
     const projections = Object.fromEntries([...this.models.checkpointsByProjection].map(([name, position]) => [name, position.toString()]));
     if (head !== undefined) {
