@@ -13,6 +13,8 @@ export interface Projection {
   readonly version: number;
   /** DDL creating the projection's tables (idempotent). */
   readonly schema: string;
+  /** Indexes for the live read models' queries (idempotent DDL); a replay's scratch file skips them. */
+  readonly indexes?: string;
   /** Its tables, in the order they can be cleared. */
   readonly tables: readonly string[];
   /** Prepares statements once per connection and returns the function applied to each aid event. */

