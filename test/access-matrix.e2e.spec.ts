@@ -9,8 +9,7 @@ function servedRoutes(ledger: LedgerUnderTest): Array<{ method: string; path: st
   const express = ledger.app.getHttpAdapter().getInstance();
   const stack: any[] = (express.router ?? express._router).stack;
   return stack
-    // API docs and the dashboard page are public files; `/{*path}` is where Nest mounts middleware for every path (the request logger).
-    .filter((layer) => layer.route && !String(layer.route.path).startsWith('/docs') && layer.route.path !== '/' && layer.route.path !== '/{*path}')
+    .filter((layer) => layer.route && !String(layer.route.path).startsWith('/docs') && layer.route.path !== '/') // API docs and the dashboard page are public files
     .flatMap((layer) => Object.keys(layer.route.methods).map((method) => ({ method: method.toUpperCase(), path: String(layer.route.path) })));
 }
 

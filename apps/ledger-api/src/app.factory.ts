@@ -12,7 +12,7 @@ import { requestValidationPipe } from './http/validation';
 import { LedgerModule } from './ledger.module';
 import { GracefulShutdown } from './operations/graceful-shutdown';
 import { LedgerMetrics } from './operations/ledger-metrics';
-import { Logger } from 'nestjs-pino';
+import { PinoNestLogger, createLogger, requestLogging } from './logging/logging';
 import type { DestinationStream } from 'pino';
 
 /** Builds the HTTP application (used by main.ts and by the end-to-end tests alike). */
@@ -22,13 +22,13 @@ export async function createLedgerApp(settings: Settings, options: { logDestinat
   assertDataDirWritable(settings);
   const catalog = loadCatalog(settings.catalogPath);
   const reports = loadDeclaredReports(settings.reportsDir, catalog);
-  const app = await NestFactory.create<NestExpressApplication>(LedgerModule.forSettings(settings, { catalog, reports }, options.logDestination), {
+  const logger = createLogger(settings, options.logDestination);
+  const app = await NestFactory.create<NestExpressApplication>(LedgerModule.forSettings(settings, { catalog, reports }), {
     bodyParser: false,
     abortOnError: false,
-    bufferLogs: true,
+    logger: new PinoNestLogger(logger),
   });
-  app.useLogger(app.get(Logger));
-  app.flushLogs();
+  app.use(requestLogging(logger, settings));
   // First of all: requests are counted in flight (for a clean shutdown) and by route (for metrics).
   app.use(app.get(GracefulShutdown).track);
   const metrics = app.get(LedgerMetrics);

@@ -34,11 +34,9 @@ import { AuditReportsController } from './http/audit-reports.controller';
 import { HealthController } from './http/health.controller';
 import { QueryController } from './http/query.controller';
 import { ReadSide } from './queries/read-side.service';
-import { loggingModule } from './logging/logging.module';
 import { GracefulShutdown } from './operations/graceful-shutdown';
 import { LedgerMetrics } from './operations/ledger-metrics';
 import { MetricsController } from './operations/metrics.controller';
-import type { DestinationStream } from 'pino';
 
 /** Lifecycle of the stores: read models catch up before the service answers, close on shutdown. */
 class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -106,11 +104,10 @@ class ClientThrottlerGuard extends ThrottlerGuard {
 
 export class LedgerModule {
   /** `configuration`: the catalog and declared reports, read and checked before the module is built. */
-  static forSettings(settings: Settings, configuration: { catalog: ProgramCatalog; reports: DeclaredReport[] }, logDestination?: DestinationStream) {
+  static forSettings(settings: Settings, configuration: { catalog: ProgramCatalog; reports: DeclaredReport[] }) {
     return {
       module: LedgerModule,
       imports: [
-        loggingModule(settings, logDestination),
         CqrsModule.forRoot(),
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: 60_000, limit: Math.max(settings.rateLimitPerMinute, 1) }],

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { requestFields } from '../logging/logging';
 import type { Request, Response } from 'express';
 import { DomainError, DomainErrorKind, FieldProblem } from '@ledger/domain';
 import { StoreUnavailableError } from '@ledger/event-store';
@@ -43,7 +44,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const problem = this.toProblem(exception);
     problem.instance = request.originalUrl?.split('?')[0];
-    if (problem.status >= 500) this.logger.error(`${request.method} ${problem.instance}: ${String((exception as Error)?.stack ?? exception)}`);
+    if (problem.status >= 500) {
+      const { req, correlationId } = requestFields(request);
+      this.logger.error(`${request.method} ${problem.instance} failed (request ${req.id}, correlation ${correlationId}): ${String((exception as Error)?.stack ?? exception)}`);
+    }
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 
