@@ -2,7 +2,7 @@ import { FakeEventStoreDb } from './support/fake-eventstoredb';
 import { LedgerUnderTest } from './support/ledger-app';
 import { boardingPayment } from './support/students';
 
-/** While EventStoreDB cannot be reached the service answers 503 and records nothing; then it recovers. */
+/** While EventStoreDB cannot be reached the service answers 503, records nothing and is not ready; then it recovers. */
 describe('the service when EventStoreDB goes away', () => {
   it('answers 503 while the database is down and works again when it is back', async () => {
     const fake = new FakeEventStoreDb();
@@ -20,9 +20,12 @@ describe('the service when EventStoreDB goes away', () => {
     const read = await ledger.http.get('/totals');
     expect(read.status).toBe(503);
     expect(fake.log.events.length).toBe(before);
+    const notReady = await ledger.as('anonymous').get('/health/ready').expect(503);
+    expect(notReady.body).toMatchObject({ ready: false, reasons: [expect.stringMatching(/^the event store is unreachable: /)] });
 
     await fake.start();
     await ledger.http.post('/disbursements').send(boardingPayment(2)).expect(201);
+    await ledger.as('anonymous').get('/health/ready').expect(200);
     const totals = await ledger.http.get('/totals').query({ fiscalYear: 2022 }).expect(200);
     expect(totals.body.totals[0].net).toMatchObject({ students: 2, amount: { yuan: '1000.00' } });
     await ledger.stop();
