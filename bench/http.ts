@@ -1,6 +1,7 @@
 // Over HTTP, durable: single disbursements with 64 connections (SPEC §9: ≥ 3,000/s, p99 ≤ 20 ms) and
 // the program totals query with 100 connections (p99 ≤ 5 ms). Run: npm run bench:http
 // The service runs as its own process on a fresh data directory; autocannon drives it from this one.
+// CPU_PROF=/some/dir writes the service's CPU profile there.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +14,9 @@ const PORT = 43900;
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
-  const server = spawn(process.execPath, ['-r', join(__dirname, '../test/support/register-ts.js'), join(__dirname, '../apps/ledger-api/src/main.ts')], {
+  // CPU_PROF=dir profiles the service (written when it stops): where a request's time goes.
+  const profile = process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
+  const server = spawn(process.execPath, [...profile, '-r', join(__dirname, '../test/support/register-ts.js'), join(__dirname, '../apps/ledger-api/src/main.ts')], {
     env: { ...process.env, PORT: String(PORT), LEDGER_DATA_DIR: dir, LEDGER_RATE_LIMIT: '0', LEDGER_REQUEST_LOG: 'false', LEDGER_DIGEST_EVERY: '0' },
     stdio: 'ignore',
   });
