@@ -2,4 +2,5 @@ export * from './event-store.port';
 export * from './sqlite/sqlite-event-store';
 export * from './polling-subscription';
 export * from './eventstoredb/eventstoredb-event-store';
+export * from './delegating-event-store';
 export * from './observed-event-store';

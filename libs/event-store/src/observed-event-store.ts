@@ -1,16 +1,5 @@
-import {
-  AppendResult,
-  EventStore,
-  EventToAppend,
-  ExpectedVersion,
-  GlobalPosition,
-  ReadAllOptions,
-  StoredEvent,
-  StreamAppend,
-  SubscribeOptions,
-  Subscription,
-  SubscriptionHandler,
-} from './event-store.port';
+import { DelegatingEventStore } from './delegating-event-store';
+import { AppendResult, EventStore, EventToAppend, ExpectedVersion, StreamAppend } from './event-store.port';
 
 /** What one append (or atomic multi-stream append) did: events newly written, time taken, success. */
 export interface AppendObservation {
@@ -23,11 +12,13 @@ export interface AppendObservation {
  * Any store, with every append timed and counted for the caller (the service's metrics). Reads
  * pass straight through.
  */
-export class ObservedEventStore implements EventStore {
+export class ObservedEventStore extends DelegatingEventStore {
   constructor(
-    readonly inner: EventStore,
+    inner: EventStore,
     private readonly observe: (observation: AppendObservation) => void,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   private async timed(append: () => Promise<AppendResult[]>): Promise<AppendResult[]> {
     const started = process.hrtime.bigint();
@@ -43,34 +34,14 @@ export class ObservedEventStore implements EventStore {
     }
   }
 
-  async appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+  override async appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
     const [result] = await this.timed(async () => [await this.inner.appendToStream(streamId, events, expectedVersion)]);
     return result;
   }
 
-  get appendAtomically(): EventStore['appendAtomically'] {
+  override get appendAtomically(): EventStore['appendAtomically'] {
     const { inner } = this;
     if (!inner.appendAtomically) return undefined;
     return (appends: StreamAppend[]) => this.timed(() => inner.appendAtomically!(appends));
-  }
-
-  readStream(streamId: string, options?: { fromRevision?: number }): Promise<StoredEvent[]> {
-    return this.inner.readStream(streamId, options);
-  }
-
-  readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
-    return this.inner.readAll(options);
-  }
-
-  headPosition(): Promise<GlobalPosition> {
-    return this.inner.headPosition();
-  }
-
-  subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription {
-    return this.inner.subscribeToAll(handler, options);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }

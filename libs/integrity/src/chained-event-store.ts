@@ -1,16 +1,4 @@
-import {
-  AppendResult,
-  EventStore,
-  EventToAppend,
-  ExpectedVersion,
-  GlobalPosition,
-  ReadAllOptions,
-  StoredEvent,
-  StreamAppend,
-  SubscribeOptions,
-  Subscription,
-  SubscriptionHandler,
-} from '@ledger/event-store';
+import { AppendResult, DelegatingEventStore, EventStore, EventToAppend, ExpectedVersion, StoredEvent, StreamAppend } from '@ledger/event-store';
 import { eventHash, integrityOf } from './event-hash';
 
 /**
@@ -18,7 +6,7 @@ import { eventHash, integrityOf } from './event-hash';
  * chain. The predecessor is the event at the expected revision (the ledger always states one),
  * so the chain holds on EventStoreDB as on SQLite; a retried append computes the same hashes.
  */
-export class ChainedEventStore implements EventStore {
+export class ChainedEventStore extends DelegatingEventStore {
   /**
    * The last event (revision, hash) of recently read or written streams: a command reads its stream,
    * decides and appends at that revision, so the link is usually known without reading again.
@@ -26,15 +14,13 @@ export class ChainedEventStore implements EventStore {
   private readonly heads = new Map<string, { revision: number; hash: string | null }>();
   private static readonly MAX_HEADS = 10_000;
 
-  constructor(private readonly inner: EventStore) {}
-
   private remember(streamId: string, revision: number, hash: string | null) {
     this.heads.delete(streamId);
     if (this.heads.size >= ChainedEventStore.MAX_HEADS) this.heads.delete(this.heads.keys().next().value!);
     this.heads.set(streamId, { revision, hash });
   }
 
-  async appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+  override async appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
     const chained = await this.chain(streamId, events, expectedVersion);
     const result = await this.inner.appendToStream(streamId, chained, expectedVersion);
     const last = result.events[result.events.length - 1];
@@ -42,7 +28,7 @@ export class ChainedEventStore implements EventStore {
     return result;
   }
 
-  get appendAtomically(): EventStore['appendAtomically'] {
+  override get appendAtomically(): EventStore['appendAtomically'] {
     const inner = this.inner;
     if (!inner.appendAtomically) return undefined;
     return async (appends: StreamAppend[]) =>
@@ -74,22 +60,10 @@ export class ChainedEventStore implements EventStore {
     });
   }
 
-  async readStream(streamId: string, options?: { fromRevision?: number }): Promise<StoredEvent[]> {
+  override async readStream(streamId: string, options?: { fromRevision?: number }): Promise<StoredEvent[]> {
     const events = await this.inner.readStream(streamId, options);
     const last = events[events.length - 1];
     if (last) this.remember(streamId, last.revision, integrityOf(last)?.hash ?? null);
     return events;
-  }
-  readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
-    return this.inner.readAll(options);
-  }
-  headPosition(): Promise<GlobalPosition> {
-    return this.inner.headPosition();
-  }
-  subscribeToAll(handler: SubscriptionHandler, options?: SubscribeOptions): Subscription {
-    return this.inner.subscribeToAll(handler, options);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
