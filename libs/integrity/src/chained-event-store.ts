@@ -31,30 +31,41 @@ export class ChainedEventStore extends DelegatingEventStore {
   override get appendAtomically(): EventStore['appendAtomically'] {
     const inner = this.inner;
     if (!inner.appendAtomically) return undefined;
-    return async (appends: StreamAppend[]) =>
-      inner.appendAtomically!(
-        await Promise.all(appends.map(async (append) => ({ ...append, events: await this.chain(append.streamId, append.events, append.expectedVersion) }))),
-      );
+    return async (appends: StreamAppend[]) => {
+      const linked: StreamAppend[] = [];
+      for (const append of appends) {
+        // A large import is mostly new streams: link them without a promise each.
+        const predecessor = this.knownPredecessor(append.streamId, append.expectedVersion) ?? (await this.readPredecessor(append.streamId, append.expectedVersion));
+        linked.push({ ...append, events: this.link(append.streamId, append.events, predecessor) });
+      }
+      return inner.appendAtomically!(linked);
+    };
   }
 
   /** The events with their links in the stream's chain. */
   private async chain(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<EventToAppend[]> {
-    let previousRevision: number;
-    let previous: string | null = null;
+    const predecessor = this.knownPredecessor(streamId, expectedVersion) ?? (await this.readPredecessor(streamId, expectedVersion));
+    return this.link(streamId, events, predecessor);
+  }
+
+  /** The stream's last event (revision, hash) when known without reading: a new stream, or the remembered head. */
+  private knownPredecessor(streamId: string, expectedVersion: ExpectedVersion): { revision: number; hash: string | null } | undefined {
+    if (expectedVersion === 'no_stream') return { revision: -1, hash: null };
     const known = this.heads.get(streamId);
-    if (expectedVersion === 'no_stream') previousRevision = -1;
-    else if (typeof expectedVersion === 'number' && known?.revision === expectedVersion) {
-      previousRevision = known.revision;
-      previous = known.hash;
-    } else {
-      const stored = await this.inner.readStream(streamId, { fromRevision: expectedVersion === 'any' ? 0 : expectedVersion });
-      const last = expectedVersion === 'any' ? stored[stored.length - 1] : stored[0];
-      previousRevision = last?.revision ?? -1;
-      previous = last ? (integrityOf(last)?.hash ?? null) : null;
-    }
+    return typeof expectedVersion === 'number' && known?.revision === expectedVersion ? known : undefined;
+  }
+
+  private async readPredecessor(streamId: string, expectedVersion: ExpectedVersion): Promise<{ revision: number; hash: string | null }> {
+    const stored = await this.inner.readStream(streamId, { fromRevision: expectedVersion === 'any' ? 0 : (expectedVersion as number) });
+    const last = expectedVersion === 'any' ? stored[stored.length - 1] : stored[0];
+    return { revision: last?.revision ?? -1, hash: last ? (integrityOf(last)?.hash ?? null) : null };
+  }
+
+  private link(streamId: string, events: EventToAppend[], predecessor: { revision: number; hash: string | null }): EventToAppend[] {
+    let previous = predecessor.hash;
     return events.map((event, i) => {
-      const hash = eventHash({ ...event, streamId, revision: previousRevision + 1 + i }, previous);
-      const link = { ...event, metadata: { ...event.metadata, integrity: { v: 1, previous, hash } } };
+      const hash = eventHash({ ...event, streamId, revision: predecessor.revision + 1 + i }, previous);
+      const link = { ...event, metadata: { ...event.metadata, integrity: { v: 1 as const, previous, hash } } };
       previous = hash;
       return link;
     });

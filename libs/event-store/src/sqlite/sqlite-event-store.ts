@@ -210,10 +210,14 @@ export class SqliteEventStore implements EventStore {
   }
 
   private appendInTransaction({ streamId, events, expectedVersion }: PendingAppend): AppendResult {
-    const repeat = this.findRepeat(streamId, events);
-    if (repeat) return repeat;
     const head = this.statements.streamHead.get(streamId)?.revision;
     const current = head === null || head === undefined ? -1 : Number(head);
+    // A repeat can only be of events already in this stream; for a new stream the UNIQUE index on
+    // event ids catches an id used elsewhere (below), without a lookup per event.
+    if (current >= 0) {
+      const repeat = this.findRepeat(streamId, events);
+      if (repeat) return repeat;
+    }
     const matches =
       expectedVersion === 'any' ||
       (expectedVersion === 'no_stream' ? current === -1 : expectedVersion === current);
@@ -221,7 +225,7 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = this.now().toISOString();
     const stored = events.map((event, i): StoredEvent => {
       const revision = current + 1 + i;
-      const info = this.statements.insert.run(
+      const info = this.insertEvent(
         event.eventId,
         streamId,
         revision,
@@ -234,6 +238,18 @@ export class SqliteEventStore implements EventStore {
       return { ...event, streamId, revision, position: BigInt(info.lastInsertRowid), recordedAt };
     });
     return { nextExpectedVersion: current + events.length, events: stored, alreadyAppended: false };
+  }
+
+  /** Inserts one event row; an event id already in the log (in another stream) is an EventIdConflictError. */
+  private insertEvent(eventId: string, ...rest: unknown[]): Database.RunResult {
+    try {
+      return this.statements.insert.run(eventId, ...rest);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /events\.event_id/.test((error as Error).message)) {
+        throw new EventIdConflictError(eventId, 'is already used in another stream');
+      }
+      throw error;
+    }
   }
 
   /**
