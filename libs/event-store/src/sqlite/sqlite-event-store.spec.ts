@@ -23,6 +23,17 @@ describe('SQLite event store on its file', () => {
     const store = new SqliteEventStore({ path: freshPath() });
     await store.appendToStream('a', [event(1)], 'no_stream');
     await expect(store.appendToStream('b', [event(1)], 'no_stream')).rejects.toBeInstanceOf(EventIdConflictError);
+    // In one group commit with others: only the conflicting append fails, and none of its events is written.
+    const [conflicting, fine] = await Promise.allSettled([
+      store.appendToStream('c', [event(3), event(1)], 'no_stream'),
+      store.appendToStream('d', [event(4)], 'no_stream'),
+    ]);
+    expect(conflicting).toMatchObject({ status: 'rejected', reason: expect.any(EventIdConflictError) });
+    expect(fine).toMatchObject({ status: 'fulfilled' });
+    expect(await store.readStream('c')).toEqual([]);
+    // All or nothing across streams, too.
+    await expect(store.appendAtomically([{ streamId: 'e', events: [event(5)], expectedVersion: 'no_stream' }, { streamId: 'f', events: [event(4)], expectedVersion: 'no_stream' }])).rejects.toBeInstanceOf(EventIdConflictError);
+    expect(await store.readStream('e')).toEqual([]);
     await store.close();
   });
 
