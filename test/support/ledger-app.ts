@@ -53,12 +53,22 @@ export class LedgerUnderTest {
 
   /** Closes the service and leaves its files. */
   async close() {
+    LedgerUnderTest.open.delete(this);
     await this.app.close();
   }
 
   private async boot() {
     this.app = await createLedgerApp(this.settings, { logDestination: this.logDestination });
     await this.app.init();
+    LedgerUnderTest.open.add(this);
+  }
+
+  /** Ledgers started and not closed: a test that failed half-way leaves one, which would keep jest waiting. */
+  private static readonly open = new Set<LedgerUnderTest>();
+
+  static async closeLeftovers() {
+    for (const ledger of [...LedgerUnderTest.open]) await ledger.app.close().catch(() => undefined);
+    LedgerUnderTest.open.clear();
   }
 
   /** Calls as the finance officer. */
@@ -74,6 +84,7 @@ export class LedgerUnderTest {
   }
 
   async restart(before?: () => void) {
+    LedgerUnderTest.open.delete(this);
     await this.app.close();
     before?.();
     await this.boot();
@@ -86,10 +97,14 @@ export class LedgerUnderTest {
   }
 
   async stop() {
+    LedgerUnderTest.open.delete(this);
     await this.app.close();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
+
+// Every test file that uses a ledger closes what a failed test left open.
+if (typeof afterAll === 'function') afterAll(() => LedgerUnderTest.closeLeftovers());
 
 /** Runs `tasks` with at most `limit` in flight. */
 export async function inParallel<T>(limit: number, tasks: Array<() => Promise<T>>): Promise<T[]> {
