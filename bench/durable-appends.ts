@@ -1,10 +1,10 @@
 // Durable appends through the event-store port on a real SQLite file: one event per append,
 // 64 appends in flight (SPEC §9 bar: ≥ 15,000 events/s). Run: npm run bench
-// A first figure only; the full benchmark suite (HTTP, import, replay, Emmett side by side) is issue 9.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledger/event-store';
+import { reportResult } from './result';
 
 const EVENTS = 20_000;
 const IN_FLIGHT = 64;
@@ -52,6 +52,7 @@ async function main() {
   const median = rates[Math.floor(rates.length / 2)];
   console.log(`durable appends, 1 event each, ${IN_FLIGHT} in flight, synchronous=FULL: median ${median.toFixed(0)} events/s over ${RUNS} runs of ${EVENTS}`);
   console.log(`runs: ${rates.map((rate) => rate.toFixed(0)).join(', ')}`);
+  reportResult('appends', { median: Math.round(median), low: Math.round(rates[0]), high: Math.round(rates[rates.length - 1]), runs: RUNS, events: EVENTS, inFlight: IN_FLIGHT });
 }
 
 void main();

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boardingPayment } from '../test/support/students';
+import { reportResult } from './result';
 
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const PORT = 43900;
@@ -56,6 +57,17 @@ async function main() {
   console.log(
     `totals query: ${Math.round(reads.requests.average)}/s with 100 connections; latency p50 ${reads.latency.p50} ms, p99 ${reads.latency.p99} ms; non-2xx ${reads.non2xx}`,
   );
+  reportResult('http', {
+    seconds: SECONDS,
+    writesPerSecond: Math.round(ok / SECONDS),
+    writesP50: writes.latency.p50,
+    writesP99: writes.latency.p99,
+    writesNon2xx: writes.non2xx,
+    readsPerSecond: Math.round(reads.requests.average),
+    readsP50: reads.latency.p50,
+    readsP99: reads.latency.p99,
+    readsNon2xx: reads.non2xx,
+  });
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
   rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImportService, createEventStore, loadCatalog, loadSettings, writeContextFor } from '@ledger/application';
 import { paymentRow, writeCsv } from '../test/support/payment-lists';
+import { reportResult } from './result';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -28,6 +29,7 @@ async function main() {
   }
   times.sort((a, b) => a - b);
   console.log(`import of ${ROWS} rows (CSV, 3 programs, new students): median ${times[Math.floor(times.length / 2)].toFixed(2)} s over ${RUNS} runs`);
+  reportResult('import', { rows: ROWS, median: Number(times[Math.floor(times.length / 2)].toFixed(2)), runs: times.map((time) => time.toFixed(2)).join(', ') });
   rmSync(dir, { recursive: true, force: true });
 }
 

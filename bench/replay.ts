@@ -9,6 +9,7 @@ import { resourceUsage } from 'node:process';
 import { SqliteEventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, Projection, programTotalsProjection, queryProgramTotals, replayReadModels } from '@ledger/projections';
 import { gb11643CheckCharacter } from '@ledger/domain';
+import { reportResult } from './result';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const RUNS = 3;
@@ -65,11 +66,11 @@ async function main() {
     await generate(path);
   }
   const store = new SqliteEventStore({ path });
-  for (const [name, projections] of [
-    ['the program totals', [programTotalsProjection]],
-    ['all read models', ALL_PROJECTIONS],
-  ] as Array<[string, readonly Projection[]]>) {
-    await measure(store, name, projections);
+  for (const [key, name, projections] of [
+    ['replay-totals', 'the program totals', [programTotalsProjection]],
+    ['replay-all', 'all read models', ALL_PROJECTIONS],
+  ] as Array<[string, string, readonly Projection[]]>) {
+    reportResult(key, { events: EVENTS, ...(await measure(store, name, projections)) });
   }
   await store.close();
 }
@@ -91,10 +92,12 @@ async function measure(store: SqliteEventStore, name: string, projections: reado
     console.log(`run ${run + 1}: ${replay.events} events in ${seconds.toFixed(1)} s = ${Math.round(replay.events / seconds)} events/s`);
   }
   rates.sort((a, b) => a - b);
+  const median = Math.round(rates[Math.floor(rates.length / 2)]);
   console.log(
-    `replay of ${EVENTS} events into ${name}: median ${Math.round(rates[1])} events/s over ${RUNS} runs; ` +
+    `replay of ${EVENTS} events into ${name}: median ${median} events/s over ${RUNS} runs; ` +
       `peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB sampled, max RSS ${(resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
   );
+  return { median, low: Math.round(rates[0]), high: Math.round(rates[rates.length - 1]), peakMiB: Math.round(peak / 2 ** 20) };
 }
 
 void main();

@@ -16,6 +16,7 @@ import sqlite3 from 'sqlite3';
 import { getSQLiteEventStore, readMessagesBatch, sqliteConnection } from '@event-driven-io/emmett-sqlite';
 import { SqliteEventStore, readAllPages } from '@ledger/event-store';
 import { Money } from '@ledger/domain';
+import { reportResult } from '../result';
 
 const EVENTS = Number(process.env.EVENTS ?? 5_000);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 64);
@@ -161,6 +162,17 @@ async function main() {
     const replay = median(entry.replay);
     console.log(`| ${name} | ${appends.toFixed(0)} | ${(appends / peerAppends).toFixed(1)}× | ${replay.toFixed(0)} | ${(replay / peerReplay).toFixed(1)}× |`);
   }
+  const concurrent = results.get(`this ledger, ${IN_FLIGHT} in flight`)!;
+  const serial = results.get('this ledger, 1 in flight')!;
+  reportResult('emmett', {
+    events: EVENTS,
+    inFlight: IN_FLIGHT,
+    oursAppends: Math.round(median(concurrent.appends)),
+    oursSerialAppends: Math.round(median(serial.appends)),
+    emmettAppends: Math.round(peerAppends),
+    oursReplay: Math.round(median(concurrent.replay)),
+    emmettReplay: Math.round(peerReplay),
+  });
 }
 
 void main().catch((error) => {
