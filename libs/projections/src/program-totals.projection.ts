@@ -10,8 +10,7 @@ import { Projection } from './projection';
  * Fiscal year is the calendar year of the value date (approvals: the approval date). A reversal
  * nets against the line and fiscal year of the payment it reverses.
  */
-// Per-event amounts as JS numbers (exact up to 2^53 fen, ~90 trillion yuan); sums are SQLite's 64-bit integers.
-const fen = (amount: string) => Number(Money.parse(amount).fen);
+const fen = (amount: string) => Money.parse(amount).fen;
 const yearOf = (date: string) => fiscalYearOf(date as LocalDate);
 
 export const programTotalsProjection: Projection = {
@@ -59,7 +58,7 @@ export const programTotalsProjection: Projection = {
   // For the live read models' queries by year; a replay's scratch file does without (it is asked once).
   indexes: 'CREATE INDEX IF NOT EXISTS aid_lines_by_year ON aid_lines (fiscal_year, program_code);',
   prepare(db: Database.Database) {
-    // Positional parameters: binding thirteen named ones per event costs more than the upsert itself.
+    // Positional parameters: binding thirteen named ones from a spread object per event cost more than the upsert itself.
     const upsertLine = db.prepare(`
       INSERT INTO aid_lines (program_code, fiscal_year, period, school_code, stage, beneficiary_key,
                              approved_count, approved_fen, paid_count, paid_fen, reversed_count, reversed_fen, repaid_fen)
@@ -85,15 +84,15 @@ export const programTotalsProjection: Projection = {
       ON CONFLICT DO UPDATE SET allocated_fen = allocated_fen + excluded.allocated_fen, allocations = allocations + 1`);
 
     type Line = { programCode: string; period: string; schoolCode: string; stage: string; beneficiary: { key: string } };
-    type Deltas = { approved?: number; paid?: number; reversed?: number; repaid?: number };
+    type Deltas = { approved?: bigint; paid?: bigint; reversed?: bigint; repaid?: bigint };
     /** Adds to one line (program × year × period × school × stage × student): a count of 1 and the fen for each kind given. */
     const addToLine = (line: Line, year: number, { approved, paid, reversed, repaid }: Deltas) =>
       upsertLine.run(
         line.programCode, year, line.period, line.schoolCode, line.stage, line.beneficiary.key,
-        approved === undefined ? 0 : 1, approved ?? 0,
-        paid === undefined ? 0 : 1, paid ?? 0,
-        reversed === undefined ? 0 : 1, reversed ?? 0,
-        repaid ?? 0,
+        approved === undefined ? 0 : 1, approved ?? 0n,
+        paid === undefined ? 0 : 1, paid ?? 0n,
+        reversed === undefined ? 0 : 1, reversed ?? 0n,
+        repaid ?? 0n,
       );
 
     return (event) => {
