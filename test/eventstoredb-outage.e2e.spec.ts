@@ -22,6 +22,11 @@ describe('the service when EventStoreDB goes away', () => {
     expect(fake.log.events.length).toBe(before);
     const notReady = await ledger.as('anonymous').get('/health/ready').expect(503);
     expect(notReady.body).toMatchObject({ ready: false, reasons: [expect.stringMatching(/^the event store is unreachable: /)] });
+    // The metrics still answer (that is when they are wanted), without the figures read from the store.
+    const metrics = await ledger.as('anonymous').get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^ledger_http_requests_total\{method="POST",route="\/disbursements",status="503"\} 1$/m);
+    expect(metrics.text).toMatch(/^ledger_log_head_position nan$/im);
+    expect(metrics.text).not.toMatch(/^ledger_projection_lag_events/m);
 
     await fake.start();
     await ledger.http.post('/disbursements').send(boardingPayment(2)).expect(201);

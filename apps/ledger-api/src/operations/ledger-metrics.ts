@@ -71,7 +71,12 @@ export class LedgerMetrics implements CommandObserver {
       help: 'Position of the last event in the log',
       registers: [this.registry],
       async collect() {
-        this.set(Number(await store.headPosition()));
+        // While the store is unreachable the head is unknown (NaN), and the rest of the scrape still answers.
+        try {
+          this.set(Number(await store.headPosition()));
+        } catch {
+          this.set(Number.NaN);
+        }
       },
     });
     new Gauge({
@@ -81,9 +86,13 @@ export class LedgerMetrics implements CommandObserver {
       registers: [this.registry],
       async collect() {
         const counted = new Map<bigint, number>();
-        for (const [projection, checkpoint] of models.checkpointsByProjection) {
-          if (!counted.has(checkpoint)) counted.set(checkpoint, (await store.readAll({ after: checkpoint, maxCount: LAG_COUNT_LIMIT })).length);
-          this.set({ projection }, counted.get(checkpoint)!);
+        try {
+          for (const [projection, checkpoint] of models.checkpointsByProjection) {
+            if (!counted.has(checkpoint)) counted.set(checkpoint, (await store.readAll({ after: checkpoint, maxCount: LAG_COUNT_LIMIT })).length);
+            this.set({ projection }, counted.get(checkpoint)!);
+          }
+        } catch {
+          this.reset();
         }
       },
     });
