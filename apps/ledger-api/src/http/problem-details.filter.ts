@@ -18,7 +18,7 @@ const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   rule: HttpStatus.UNPROCESSABLE_ENTITY,
 };
 
-interface Problem {
+export interface Problem {
   type: string;
   title: string;
   status: number;
@@ -29,6 +29,14 @@ interface Problem {
 }
 
 const problemType = (code: string) => `urn:student-aid-ledger:problem:${code}`;
+
+/** A problem with its type and title made from the code, the one shape every error answer has. */
+export const problemOf = (status: number, code: string, detail: string): Problem => ({ type: problemType(code), title: titleOf(code), status, code, detail });
+
+/** Answers with a problem (also used before Nest's pipeline, e.g. while shutting down). */
+export function sendProblem(response: Response, problem: Problem): void {
+  response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}
 
 /**
  * Every error leaves the service as RFC 9457 `application/problem+json` with a stable `code` and,
@@ -48,7 +56,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const { req, correlationId } = requestFields(request);
       this.logger.error(`${request.method} ${problem.instance} failed (request ${req.id}, correlation ${correlationId}): ${String((exception as Error)?.stack ?? exception)}`);
     }
-    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    sendProblem(response, problem);
   }
 
   private toProblem(exception: unknown): Problem {
@@ -73,23 +81,23 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     if (exception instanceof StoreUnavailableError) {
-      return { type: problemType('STORE_UNAVAILABLE'), title: 'Store unavailable', status: 503, code: 'STORE_UNAVAILABLE', detail: exception.message };
+      return problemOf(503, 'STORE_UNAVAILABLE', exception.message);
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
       const detail = typeof body === 'string' ? body : Array.isArray((body as { message?: unknown }).message) ? ((body as { message: string[] }).message.join('; ')) : String((body as { message?: unknown }).message ?? exception.message);
       const code = CODE_OF_STATUS[status] ?? `HTTP_${status}`;
-      return { type: problemType(code), title: titleOf(code), status, code, detail };
+      return problemOf(status, code, detail);
     }
     // body-parser's errors (malformed JSON, body too large) carry their own 4xx status.
     const status = (exception as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       const code = (exception as { type?: string }).type === 'entity.parse.failed' ? 'BODY_MALFORMED' : (CODE_OF_STATUS[status] ?? `HTTP_${status}`);
       const detail = code === 'BODY_MALFORMED' ? 'the request body is not valid JSON' : String((exception as Error).message);
-      return { type: problemType(code), title: titleOf(code), status, code, detail };
+      return problemOf(status, code, detail);
     }
-    return { type: problemType('INTERNAL'), title: 'Internal error', status: 500, code: 'INTERNAL', detail: 'an internal error occurred; it has been logged' };
+    return { ...problemOf(500, 'INTERNAL', 'an internal error occurred; it has been logged'), title: 'Internal error' };
   }
 }
 

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import type { Server } from 'node:http';
 import { SETTINGS, Settings } from '@ledger/application';
+import { problemOf, sendProblem } from '../http/problem-details.filter';
 
 /**
  * Clean shutdown, first half (the stores' half is StoresLifecycle.onApplicationShutdown): on
@@ -32,9 +33,10 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     if (this.stopping) {
       response.setHeader('Connection', 'close');
       response.setHeader('Retry-After', '5');
-      response.status(503).type('application/problem+json').send(
-        JSON.stringify({ type: 'https://student-aid-ledger.example/problems/shutting-down', title: 'Shutting down', status: 503, code: 'SHUTTING_DOWN', detail: 'the service is stopping; retry on another instance or after it restarts', instance: request.path }),
-      );
+      sendProblem(response, {
+        ...problemOf(503, 'SHUTTING_DOWN', 'the service is stopping; retry on another instance or after it restarts'),
+        instance: request.path,
+      });
       return;
     }
     this.inFlight++;
