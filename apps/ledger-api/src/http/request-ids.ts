@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 /** Ids a caller may send (X-Request-Id, X-Correlation-Id, Idempotency-Key): visible ASCII, bounded. */
 export const CLIENT_ID_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
-type WithIds = IncomingMessage & { id?: unknown; ledgerRequestId?: string };
+type WithIds = IncomingMessage & { ledgerRequestId?: string };
 
 const header = (request: IncomingMessage, name: string): string | undefined => {
   const value = request.headers[name];
@@ -13,12 +13,11 @@ const header = (request: IncomingMessage, name: string): string | undefined => {
 
 /**
  * The request's id: the caller's X-Request-Id when it sent a valid one, else a new UUID. Logged on
- * every line about the request, answered in X-Request-Id, and recorded as the causation id of the
+ * the request's line (and a 5xx's), answered in X-Request-Id, and recorded as the causation id of the
  * events the request writes — so a log line leads to its events and back.
  */
 export function requestIdOf(request: IncomingMessage): string {
   const withIds = request as WithIds;
-  if (typeof withIds.id === 'string') return withIds.id;
   withIds.ledgerRequestId ??= header(request, 'x-request-id') ?? randomUUID();
   return withIds.ledgerRequestId;
 }
