@@ -71,6 +71,7 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
 ];
 
 const KNOWN = new Set(SETTINGS_SCHEMA.map((spec) => spec.variable));
+const DEFAULTS = new Map(SETTINGS_SCHEMA.map((spec) => [spec.variable, spec.defaultText]));
 
 function projectRoot(): string {
   // Compiled files live under dist/libs/..., sources under libs/...: both resolve to the checkout.
@@ -85,33 +86,36 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       throw new SettingsError(variable, `unknown setting${near ? ` (did you mean ${near}?)` : ''}; the settings are listed in the README`);
     }
   }
-  const text = (variable: string, fallback: string) => {
+  // Defaults come from the schema, the same text the README shows.
+  const text = (variable: string, fallback = DEFAULTS.get(variable) ?? '') => {
     const value = env[variable] ?? fallback;
     if (value.trim() === '') throw new SettingsError(variable, 'must not be empty');
     return value.trim();
   };
-  const wholeNumber = (variable: string, fallback: string, what: string, max = Number.MAX_SAFE_INTEGER) => {
-    const value = text(variable, fallback);
+  const wholeNumber = (variable: string, what: string, max = Number.MAX_SAFE_INTEGER) => {
+    const value = text(variable);
     if (!/^\d+$/.test(value) || Number(value) > max) throw new SettingsError(variable, `"${value}" is not ${what}${max < Number.MAX_SAFE_INTEGER ? ` (0–${max})` : ''}`);
     return Number(value);
   };
-  const oneOf = <T extends string>(variable: string, fallback: T, choices: readonly T[]): T => {
-    const value = text(variable, fallback).toLowerCase();
+  const oneOf = <T extends string>(variable: string, choices: readonly T[]): T => {
+    const value = text(variable).toLowerCase();
     if (!(choices as readonly string[]).includes(value)) throw new SettingsError(variable, `"${value}" is not one of ${choices.join(', ')}`);
     return value as T;
   };
   const root = projectRoot();
   const fromCwd = (path: string) => (isAbsolute(path) ? path : resolve(process.cwd(), path));
-  const existing = (variable: string, fallback: string, kind: 'file' | 'directory') => {
-    const path = env[variable] ? fromCwd(text(variable, '')) : fallback;
+  // Paths given are relative to the working directory; the defaults are the checkout's own files.
+  const pathOf = (variable: string) => (env[variable] ? fromCwd(text(variable)) : join(root, DEFAULTS.get(variable)!));
+  const existing = (variable: string, kind: 'file' | 'directory') => {
+    const path = pathOf(variable);
     if (!existsSync(path)) throw new SettingsError(variable, `${path} does not exist`);
     if (kind === 'directory' ? !statSync(path).isDirectory() : !statSync(path).isFile()) throw new SettingsError(variable, `${path} is not a ${kind}`);
     return path;
   };
 
-  const port = wholeNumber('PORT', '3000', 'a port number', 65535);
-  const dataDir = fromCwd(text('LEDGER_DATA_DIR', 'data'));
-  const eventStore = oneOf('LEDGER_EVENT_STORE', 'sqlite', ['sqlite', 'eventstoredb'] as const);
+  const port = wholeNumber('PORT', 'a port number', 65535);
+  const dataDir = fromCwd(text('LEDGER_DATA_DIR'));
+  const eventStore = oneOf('LEDGER_EVENT_STORE', ['sqlite', 'eventstoredb'] as const);
   const eventStoreDbUrl = env.LEDGER_EVENTSTOREDB_URL?.trim() || undefined;
   if (eventStore === 'eventstoredb' && !eventStoreDbUrl) {
     throw new SettingsError('LEDGER_EVENTSTOREDB_URL', 'is required with LEDGER_EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)');
@@ -119,9 +123,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (eventStoreDbUrl && !/^esdb(\+discover)?:\/\/\S+$/.test(eventStoreDbUrl)) {
     throw new SettingsError('LEDGER_EVENTSTOREDB_URL', 'must start with esdb:// or esdb+discover://');
   }
-  const bodyLimit = text('LEDGER_BODY_LIMIT', '1mb');
+  const bodyLimit = text('LEDGER_BODY_LIMIT');
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new SettingsError('LEDGER_BODY_LIMIT', `"${bodyLimit}" is not a size like 512kb or 1mb`);
-  const requestLog = oneOf('LEDGER_REQUEST_LOG', 'true', ['true', 'false'] as const) === 'true';
+  const requestLog = oneOf('LEDGER_REQUEST_LOG', ['true', 'false'] as const) === 'true';
   return {
     port,
     dataDir,
@@ -130,17 +134,17 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     eventStoreDbStreamPrefix: env.LEDGER_EVENTSTOREDB_STREAM_PREFIX ?? '',
     eventStorePath: join(dataDir, 'ledger.sqlite'),
     readModelsPath: join(dataDir, 'read-models.sqlite'),
-    catalogPath: existing('LEDGER_CATALOG', join(root, 'config', 'programs.yaml'), 'file'),
-    importColumnsPath: existing('LEDGER_IMPORT_COLUMNS', join(root, 'config', 'import-columns.yaml'), 'file'),
-    reportsDir: existing('LEDGER_REPORTS_DIR', join(root, 'config', 'reports'), 'directory'),
-    dashboardDir: env.LEDGER_DASHBOARD_DIR ? fromCwd(text('LEDGER_DASHBOARD_DIR', '')) : join(root, 'dist', 'dashboard'),
-    signingKeyFile: env.LEDGER_SIGNING_KEY_FILE ? fromCwd(text('LEDGER_SIGNING_KEY_FILE', '')) : join(dataDir, 'signing-key.pem'),
-    digestEvery: wholeNumber('LEDGER_DIGEST_EVERY', '1000', 'a whole number of events'),
+    catalogPath: existing('LEDGER_CATALOG', 'file'),
+    importColumnsPath: existing('LEDGER_IMPORT_COLUMNS', 'file'),
+    reportsDir: existing('LEDGER_REPORTS_DIR', 'directory'),
+    dashboardDir: pathOf('LEDGER_DASHBOARD_DIR'),
+    signingKeyFile: env.LEDGER_SIGNING_KEY_FILE ? fromCwd(text('LEDGER_SIGNING_KEY_FILE')) : join(dataDir, 'signing-key.pem'),
+    digestEvery: wholeNumber('LEDGER_DIGEST_EVERY', 'a whole number of events'),
     bodyLimit,
-    rateLimitPerMinute: wholeNumber('LEDGER_RATE_LIMIT', '6000', 'a whole number of requests per minute'),
-    readWaitMs: wholeNumber('LEDGER_READ_WAIT_MS', '10000', 'a whole number of milliseconds'),
-    shutdownGraceMs: wholeNumber('LEDGER_SHUTDOWN_GRACE_MS', '10000', 'a whole number of milliseconds'),
-    logLevel: oneOf('LEDGER_LOG_LEVEL', 'info', LOG_LEVELS),
+    rateLimitPerMinute: wholeNumber('LEDGER_RATE_LIMIT', 'a whole number of requests per minute'),
+    readWaitMs: wholeNumber('LEDGER_READ_WAIT_MS', 'a whole number of milliseconds'),
+    shutdownGraceMs: wholeNumber('LEDGER_SHUTDOWN_GRACE_MS', 'a whole number of milliseconds'),
+    logLevel: oneOf('LEDGER_LOG_LEVEL', LOG_LEVELS),
     requestLog,
   };
 }
