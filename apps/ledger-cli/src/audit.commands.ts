@@ -8,7 +8,7 @@ import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import { AuditService, CATALOG, EVENT_STORE, anomaliesCsv, exportLogLines } from '@ledger/application';
 import { ProgramCatalog, parseLocalDate } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
-import { ConsistencyProof, InclusionProof, LogDigest, checkConsistencyProof, checkInclusionProof } from '@ledger/integrity';
+import { CheckResult, ConsistencyProof, InclusionProof, LogDigest, checkConsistencyProof, checkInclusionProof } from '@ledger/integrity';
 import { ALL_PROJECTIONS, anomaliesProjection, queryAnomalies, queryProgramTotals, replayReadModels } from '@ledger/projections';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -48,16 +48,21 @@ export class VerifyCommand extends CliCommand {
   }
 }
 
+/** A proof check's verdict: OK with what it proves, or REJECTED with why (and a failing exit code). */
+function printCheck(result: CheckResult, proves: () => string): void {
+  if (result.ok) console.log(`OK: ${proves()}`);
+  else {
+    console.error(`REJECTED: ${result.reason}`);
+    process.exitCode = 1;
+  }
+}
+
 @Command({ name: 'check-inclusion', description: 'check an inclusion proof (from GET /audit/proofs/inclusion) against a digest you kept' })
 export class CheckInclusionCommand extends CliCommand {
   async run(_: string[], options: { proof: string; digest: string; publicKey?: string }): Promise<void> {
     const proof = readJson<InclusionProof>(options.proof);
     const result = checkInclusionProof(proof, readJson<LogDigest>(options.digest), trustedKey(options.publicKey));
-    if (result.ok) console.log(`OK: event ${proof.eventId} is leaf ${proof.leafIndex} of the signed tree of size ${proof.treeSize}`);
-    else {
-      console.error(`REJECTED: ${result.reason}`);
-      process.exitCode = 1;
-    }
+    printCheck(result, () => `event ${proof.eventId} is leaf ${proof.leafIndex} of the signed tree of size ${proof.treeSize}`);
   }
 
   @Option({ flags: '--proof <file>', required: true })
@@ -79,11 +84,7 @@ export class CheckConsistencyCommand extends CliCommand {
   async run(_: string[], options: { proof: string; olderDigest: string; newerDigest: string; publicKey?: string }): Promise<void> {
     const proof = readJson<ConsistencyProof>(options.proof);
     const result = checkConsistencyProof(proof, readJson<LogDigest>(options.olderDigest), readJson<LogDigest>(options.newerDigest), trustedKey(options.publicKey));
-    if (result.ok) console.log(`OK: the log of ${proof.secondSize} events extends the log of ${proof.firstSize} you kept`);
-    else {
-      console.error(`REJECTED: ${result.reason}`);
-      process.exitCode = 1;
-    }
+    printCheck(result, () => `the log of ${proof.secondSize} events extends the log of ${proof.firstSize} you kept`);
   }
 
   @Option({ flags: '--proof <file>', required: true })
