@@ -9,22 +9,23 @@ import { join } from 'node:path';
 import { RESULT_PREFIX } from './result';
 
 const root = join(__dirname, '..');
-const register = join(root, 'test/support/register-ts.js');
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 
-const BENCHES: Array<{ key: string; command: string; argv: string[]; env?: Record<string, string> }> = [
-  { key: 'appends', command: 'node -r ./test/support/register-ts.js bench/durable-appends.ts', argv: ['-r', register, 'bench/durable-appends.ts'] },
-  { key: 'http', command: 'SECONDS=8 npm run bench:http', argv: ['-r', register, 'bench/http.ts'], env: { SECONDS: '8' } },
-  { key: 'import', command: 'npm run bench:import', argv: ['-r', register, 'bench/import.ts'] },
-  { key: 'replay', command: 'npm run bench:replay', argv: ['-r', register, 'bench/replay.ts'] },
-  { key: 'emmett', command: 'npm run bench:emmett', argv: ['-r', register, 'bench/peer-emmett/compare.ts'] },
+/** Each benchmark is its npm script (`bench:<key>`), run as README and docs show it. */
+const BENCHES: Array<{ key: string; env?: Record<string, string> }> = [
+  { key: 'appends' },
+  { key: 'http', env: { SECONDS: '8' } },
+  { key: 'import' },
+  { key: 'replay' },
+  { key: 'emmett' }, // installs Emmett into bench/peer-emmett first
 ];
+const commandOf = (bench: (typeof BENCHES)[number]) => `${Object.entries(bench.env ?? {}).map(([name, value]) => `${name}=${value} `).join('')}npm run bench:${bench.key}`;
 
 type Result = Record<string, number | string>;
 
-function run(argv: string[], env: Record<string, string> = {}): Promise<Result[]> {
+function run(bench: (typeof BENCHES)[number]): Promise<Result[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('npm', ['run', '-s', `bench:${bench.key}`], { cwd: root, env: { ...process.env, ...bench.env }, stdio: ['ignore', 'pipe', 'inherit'] });
     const results: Result[] = [];
     let pending = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -36,14 +37,7 @@ function run(argv: string[], env: Record<string, string> = {}): Promise<Result[]
         else console.log(line);
       }
     });
-    child.once('exit', (code) => (code === 0 ? resolve(results) : reject(new Error(`${argv.join(' ')} exited with ${code}`))));
-  });
-}
-
-function installEmmett(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['ci', '--prefix', 'bench/peer-emmett', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`installing Emmett failed (${code})`))));
+    child.once('exit', (code) => (code === 0 ? resolve(results) : reject(new Error(`${commandOf(bench)} exited with ${code}`))));
   });
 }
 
@@ -53,7 +47,7 @@ const verdict = (met: boolean) => (met ? 'met' : '**not met**');
 function table(results: Map<string, Result>): string {
   const row = (what: string, key: string, bench: string, text: (r: Result) => string, bar: string, met: (r: Result) => boolean | undefined) => {
     const result = results.get(key);
-    const command = BENCHES.find((b) => b.key === bench)!.command;
+    const command = commandOf(BENCHES.find((b) => b.key === bench)!);
     if (!result) return `| ${what} | \`${command}\` | not run | ${bar} | |`;
     const ok = met(result);
     return `| ${what} | \`${command}\` | ${text(result)} | ${bar} | ${ok === undefined ? '' : verdict(ok)} |`;
@@ -83,9 +77,8 @@ async function main() {
   const results = new Map<string, Result>();
   for (const bench of BENCHES) {
     if (skip.has(bench.key)) continue;
-    console.log(`\n== ${bench.command}`);
-    if (bench.key === 'emmett') await installEmmett();
-    for (const result of await run(bench.argv, bench.env)) results.set(String(result.name), result);
+    console.log(`\n== ${commandOf(bench)}`);
+    for (const result of await run(bench)) results.set(String(result.name), result);
   }
   const path = join(root, 'docs/benchmarks.md');
   const doc = readFileSync(path, 'utf8');
