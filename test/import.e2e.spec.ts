@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LedgerUnderTest } from './support/ledger-app';
 import { paymentRow, writeCsv, writeXlsx } from './support/payment-lists';
-import { residentId } from './support/students';
+import { boardingPayment, residentId } from './support/students';
 
 /** Payment lists uploaded over HTTP: checked row by row, committed whole or not at all, once. */
 describe('importing payment lists', () => {
@@ -81,5 +81,19 @@ describe('importing payment lists', () => {
     writeCsv(path, [['x', 'y']], ['名字', '其他']);
     const response = await upload(path).expect(422);
     expect(response.body.problems[0]).toMatchObject({ row: 1, code: 'IMPORT_COLUMNS_MISSING' });
+  });
+
+  it('links imported events into the hash chain, onto a student’s earlier payments too: verify passes', async () => {
+    const paidBefore = boardingPayment(0, { student: { residentId: residentId(5000, 2011) }, period: '2022-spring', valueDate: '2022-04-20' });
+    await ledger.http.post('/disbursements').send(paidBefore).expect(201);
+    const path = join(dir, 'onto-earlier.csv');
+    writeCsv(path, Array.from({ length: 6 }, (_, i) => paymentRow(i, 5000)));
+    await upload(path, { commit: 'true' }).expect(201);
+    const history = await ledger.as('auditor').get(`/beneficiaries/${residentId(5000, 2011)}/history`).expect(200);
+    expect(history.body.events.map((event: { type: string }) => event.type)).toEqual(['DisbursementRecorded', 'DisbursementRecorded']);
+
+    const report = await ledger.as('auditor').get('/audit/verify').expect(200);
+    expect(report.body).toMatchObject({ ok: true, problems: [] });
+    expect(report.body.eventsChecked).toBe(Number(await ledger.logPosition()));
   });
 });

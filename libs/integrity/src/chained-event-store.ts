@@ -1,5 +1,5 @@
-import { AppendResult, DelegatingEventStore, EventStore, EventToAppend, ExpectedVersion, StoredEvent, StreamAppend } from '@ledger/event-store';
-import { eventHash, integrityOf } from './event-hash';
+import { AppendResult, DelegatingEventStore, EventMetadata, EventStore, EventToAppend, ExpectedVersion, StoredEvent, StreamAppend } from '@ledger/event-store';
+import { eventHash, hashedMetadataJson, integrityOf } from './event-hash';
 
 /**
  * Wraps any event store so that every appended event carries its link in the stream's hash
@@ -33,10 +33,12 @@ export class ChainedEventStore extends DelegatingEventStore {
     if (!inner.appendAtomically) return undefined;
     return async (appends: StreamAppend[]) => {
       const linked: StreamAppend[] = [];
+      // An import's events share one metadata object, unchanged while this append runs: write it out once.
+      const metadataJson = new Map<EventMetadata, string>();
       for (const append of appends) {
         // A large import is mostly new streams: link them without a promise each.
         const predecessor = this.knownPredecessor(append.streamId, append.expectedVersion) ?? (await this.readPredecessor(append.streamId, append.expectedVersion));
-        linked.push({ ...append, events: this.link(append.streamId, append.events, predecessor) });
+        linked.push({ streamId: append.streamId, expectedVersion: append.expectedVersion, events: this.link(append.streamId, append.events, predecessor, metadataJson) });
       }
       return inner.appendAtomically!(linked);
     };
@@ -61,14 +63,27 @@ export class ChainedEventStore extends DelegatingEventStore {
     return { revision: last?.revision ?? -1, hash: last ? (integrityOf(last)?.hash ?? null) : null };
   }
 
-  private link(streamId: string, events: EventToAppend[], predecessor: { revision: number; hash: string | null }): EventToAppend[] {
+  private link(
+    streamId: string,
+    events: EventToAppend[],
+    predecessor: { revision: number; hash: string | null },
+    metadataJson = new Map<EventMetadata, string>(),
+  ): EventToAppend[] {
     let previous = predecessor.hash;
-    return events.map((event, i) => {
-      const hash = eventHash({ ...event, streamId, revision: predecessor.revision + 1 + i }, previous);
-      const link = { ...event, metadata: { ...event.metadata, integrity: { v: 1 as const, previous, hash } } };
+    const linked: EventToAppend[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      let hashedMetadata = metadataJson.get(event.metadata);
+      if (hashedMetadata === undefined) metadataJson.set(event.metadata, (hashedMetadata = hashedMetadataJson(event.metadata)));
+      const hash = eventHash(
+        { eventId: event.eventId, streamId, revision: predecessor.revision + 1 + i, type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata: event.metadata },
+        previous,
+        hashedMetadata,
+      );
+      linked.push({ eventId: event.eventId, type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata: { ...event.metadata, integrity: { v: 1, previous, hash } } });
       previous = hash;
-      return link;
-    });
+    }
+    return linked;
   }
 
   override async readStream(streamId: string, options?: { fromRevision?: number }): Promise<StoredEvent[]> {

@@ -54,12 +54,19 @@ export interface HashableEvent {
   metadata: EventMetadata;
 }
 
-export function eventHash(event: HashableEvent, previous: string | null): string {
+/** The metadata as the hash sees it: canonical JSON without `integrity`. */
+export const hashedMetadataJson = (metadata: EventMetadata) => canonicalJson(metadata, 'integrity');
+
+/**
+ * `metadataJson` is `hashedMetadataJson(event.metadata)` when the caller already has it (an import's
+ * events share one metadata object).
+ */
+export function eventHash(event: HashableEvent, previous: string | null, metadataJson = hashedMetadataJson(event.metadata)): string {
   // canonicalJson of {eventId, streamId, revision, type, schemaVersion, data, metadata without
   // `integrity`, previous}, written out in its sorted key order (the hot path of appends and imports).
   const content =
     `{"data":${canonicalJson(event.data)},"eventId":${JSON.stringify(event.eventId)},` +
-    `"metadata":${canonicalJson(event.metadata, 'integrity')},"previous":${previous === null ? 'null' : JSON.stringify(previous)},` +
+    `"metadata":${metadataJson},"previous":${previous === null ? 'null' : JSON.stringify(previous)},` +
     `"revision":${JSON.stringify(event.revision)},"schemaVersion":${JSON.stringify(event.schemaVersion)},` +
     `"streamId":${JSON.stringify(event.streamId)},"type":${JSON.stringify(event.type)}}`;
   return createHash('sha256').update(content).digest('hex');

@@ -155,9 +155,8 @@ export class SqliteEventStore implements EventStore {
   /** All the appends in one transaction: every one of them is written, or none (the first failure is thrown). */
   async appendAtomically(appends: StreamAppend[]): Promise<AppendResult[]> {
     if (this.closed) throw new StoreUnavailableError('the event store is closed');
-    const appendAll = this.db.transaction((items: StreamAppend[]) =>
-      items.map((item) => this.appendInTransaction({ ...item, resolve: () => undefined, reject: () => undefined })),
-    );
+    const recordedAt = this.now().toISOString();
+    const appendAll = this.db.transaction((items: StreamAppend[]) => items.map((item) => this.appendInTransaction(item, recordedAt)));
     let results: AppendResult[];
     try {
       results = appendAll.immediate(appends);
@@ -176,7 +175,8 @@ export class SqliteEventStore implements EventStore {
     const batch = this.pending;
     this.pending = [];
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
-    const appendOne = this.db.transaction((item: PendingAppend) => this.appendInTransaction(item));
+    const recordedAt = this.now().toISOString();
+    const appendOne = this.db.transaction((item: PendingAppend) => this.appendInTransaction(item, recordedAt));
     const appendAll = this.db.transaction(() => {
       for (const item of batch) {
         try {
@@ -209,7 +209,13 @@ export class SqliteEventStore implements EventStore {
     if (last > 0n) this.appended.emit('appended', last);
   }
 
-  private appendInTransaction({ streamId, events, expectedVersion }: PendingAppend): AppendResult {
+  private appendInTransaction({ streamId, events, expectedVersion }: StreamAppend, recordedAt: string): AppendResult {
+    if (expectedVersion === 'no_stream') {
+      // A new stream (most of an import) needs no head lookup: the UNIQUE (stream_id, revision) index
+      // refuses revision 0 of a stream that exists, and then the general path below answers.
+      const stored = this.insertNewStream(streamId, events, recordedAt);
+      if (stored) return { nextExpectedVersion: events.length - 1, events: stored, alreadyAppended: false };
+    }
     const head = this.statements.streamHead.get(streamId)?.revision;
     const current = head === null || head === undefined ? -1 : Number(head);
     // A repeat can only be of events already in this stream; for a new stream the UNIQUE index on
@@ -222,34 +228,46 @@ export class SqliteEventStore implements EventStore {
       expectedVersion === 'any' ||
       (expectedVersion === 'no_stream' ? current === -1 : expectedVersion === current);
     if (!matches) throw new WrongExpectedVersionError(streamId, expectedVersion, current === -1 ? 'no_stream' : current);
-    const recordedAt = this.now().toISOString();
-    const stored = events.map((event, i): StoredEvent => {
-      const revision = current + 1 + i;
-      const info = this.insertEvent(
-        event.eventId,
-        streamId,
-        revision,
-        event.type,
-        event.schemaVersion,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
-        recordedAt,
-      );
-      return { ...event, streamId, revision, position: BigInt(info.lastInsertRowid), recordedAt };
-    });
-    return { nextExpectedVersion: current + events.length, events: stored, alreadyAppended: false };
+    return { nextExpectedVersion: current + events.length, events: this.insertEvents(streamId, events, current + 1, recordedAt), alreadyAppended: false };
   }
 
-  /** Inserts one event row; an event id already in the log (in another stream) is an EventIdConflictError. */
-  private insertEvent(eventId: string, ...rest: unknown[]): Database.RunResult {
+  /**
+   * The events of a stream that did not exist, inserted; undefined (nothing inserted) when revision 0
+   * or the first event id is taken — a repeat, a version conflict or an id used elsewhere, which
+   * the general path tells apart.
+   */
+  private insertNewStream(streamId: string, events: EventToAppend[], recordedAt: string): StoredEvent[] | undefined {
+    let first: StoredEvent[];
     try {
-      return this.statements.insert.run(eventId, ...rest);
+      first = this.insertEvents(streamId, events.slice(0, 1), 0, recordedAt);
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /events\.event_id/.test((error as Error).message)) {
-        throw new EventIdConflictError(eventId, 'is already used in another stream');
-      }
+      const taken =
+        error instanceof EventIdConflictError ||
+        ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /events\.stream_id/.test((error as Error).message));
+      if (taken) return undefined;
       throw error;
     }
+    return events.length === 1 ? first : first.concat(this.insertEvents(streamId, events.slice(1), 1, recordedAt));
+  }
+
+  /** Inserts the events from `firstRevision` on; an event id already in the log (in another stream) is an EventIdConflictError. */
+  private insertEvents(streamId: string, events: EventToAppend[], firstRevision: number, recordedAt: string): StoredEvent[] {
+    const stored: StoredEvent[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      const revision = firstRevision + i;
+      let info: Database.RunResult;
+      try {
+        info = this.statements.insert.run(event.eventId, streamId, revision, event.type, event.schemaVersion, JSON.stringify(event.data), JSON.stringify(event.metadata), recordedAt);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /events\.event_id/.test((error as Error).message)) {
+          throw new EventIdConflictError(event.eventId, 'is already used in another stream');
+        }
+        throw error;
+      }
+      stored.push({ eventId: event.eventId, streamId, revision, position: BigInt(info.lastInsertRowid), type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata: event.metadata, recordedAt });
+    }
+    return stored;
   }
 
   /**
