@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventStoreContract } from '../../../../test/event-store.contract';
@@ -87,5 +87,29 @@ describe('SQLite event store on its file', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((await store.readAll({ maxCount: 10 })).map((e) => e.eventId)).toEqual(['e-0', 'e-1', 'e-3']);
     await store.close();
+  });
+
+  it('copies the WAL into the database file from its worker thread, not in the commits', async () => {
+    const fileSizeAfterAppends = async (backgroundCheckpoints: boolean, patienceMs: number) => {
+      const path = freshPath();
+      const store = new SqliteEventStore({ path, backgroundCheckpoints });
+      const payload = 'x'.repeat(1000);
+      for (let batch = 0; batch < 10; batch++) {
+        await Promise.all(Array.from({ length: 100 }, (_, i) => store.appendToStream(`s-${batch}-${i}`, [{ ...event(batch * 100 + i), data: { payload } }], 'no_stream')));
+      }
+      // ~1 MB committed to the WAL, well below SQLite's own checkpoint (1,000 pages): only the worker copies it.
+      const deadline = Date.now() + patienceMs;
+      while (Date.now() < deadline && statSync(path).size < 1_000_000) await new Promise((resolve) => setTimeout(resolve, 50));
+      const size = statSync(path).size;
+      await store.close();
+      // Closed: the last connection checkpointed and removed the WAL.
+      expect(existsSync(`${path}-wal`)).toBe(false);
+      const reopened = new SqliteEventStore({ path, backgroundCheckpoints: false });
+      expect(await reopened.readAll({ maxCount: 2000 })).toHaveLength(1000);
+      await reopened.close();
+      return size;
+    };
+    expect(await fileSizeAfterAppends(true, 3000)).toBeGreaterThan(1_000_000);
+    expect(await fileSizeAfterAppends(false, 500)).toBeLessThan(100_000);
   });
 });

@@ -19,6 +19,7 @@ import {
   WrongExpectedVersionError,
 } from '../event-store.port';
 import { PollingSubscription } from '../polling-subscription';
+import { WalCheckpointer } from './wal-checkpointer';
 
 /**
  * The embedded event store: one SQLite file, WAL, `synchronous=FULL`, so an acknowledged append
@@ -75,7 +76,17 @@ export interface SqliteEventStoreOptions {
   now?: () => Date;
   /** How often a live subscription looks for events written by other processes (ms). */
   pollIntervalMs?: number;
+  /** Checkpoint the WAL from a worker thread rather than in the commits (default: yes, for a file). */
+  backgroundCheckpoints?: boolean;
 }
+
+/**
+ * With checkpoints in the background, the writer's own automatic checkpoint is a backstop only:
+ * at 65,536 pages (256 MiB) of WAL — more than a large import writes in one commit. After a reset,
+ * the WAL file is cut back to 64 MiB.
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 65_536;
+const WAL_SIZE_LIMIT_BYTES = 64 * 2 ** 20;
 
 /** Applies the durability settings; better-sqlite3 12 reopens a WAL file at NORMAL, so always. */
 export function openDurableDatabase(path: string, options: { readonly?: boolean } = {}): Database.Database {
@@ -96,6 +107,7 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false;
   private closed = false;
   private readonly subscriptions = new Set<PollingSubscription>();
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   private readonly statements: {
     streamHead: Database.Statement<[string], { revision: bigint | null }>;
@@ -109,6 +121,11 @@ export class SqliteEventStore implements EventStore {
   constructor(options: SqliteEventStoreOptions) {
     this.db = openDurableDatabase(options.path);
     this.db.exec(SCHEMA);
+    if ((options.backgroundCheckpoints ?? true) && options.path !== ':memory:') {
+      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+      this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+      this.checkpointer = new WalCheckpointer(options.path);
+    }
     this.now = options.now ?? (() => new Date());
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.appended.setMaxListeners(0);
@@ -321,6 +338,7 @@ export class SqliteEventStore implements EventStore {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     // Appends already queued still commit before the connection closes.
     if (this.pending.length > 0) this.flush();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }
