@@ -323,6 +323,11 @@ describe('loans', () => {
     spec.given([lent(), repaid({ amount: '10000.00' })]).when(repay({ repaymentId: 'r-2', amount: '2000.00' })).then([repaid({ repaymentId: 'r-2', amount: '2000.00' })]);
   });
 
+  it('records nothing when the same repayment comes again, and refuses its id with another amount', () => {
+    spec.given([lent(), repaid()]).when(repay()).thenNothingHappens();
+    spec.given([lent(), repaid()]).when(repay({ amount: '1000.00' })).thenFails('ID_ALREADY_USED', 'repaymentId');
+  });
+
   it('refuses a repayment of a loan that does not exist', () => {
     spec.given([]).when(repay()).thenFails('LOAN_NOT_FOUND', 'loanId');
   });

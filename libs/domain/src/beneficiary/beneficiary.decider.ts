@@ -41,6 +41,7 @@ import {
   BeneficiaryRef,
   DisbursementRecorded,
   LoanDisbursed,
+  LoanRepaymentRecorded,
 } from './beneficiary.events';
 
 /**
@@ -53,22 +54,22 @@ import {
  */
 
 interface Recorded<Data> {
-  readonly data: Data;
   /** The event data as stored, to compare a resubmission with. */
-  readonly fingerprint: string;
+  readonly data: Data;
 }
 
 export interface BeneficiaryState {
   readonly approvals: ReadonlyMap<string, Recorded<AidApproved['data']>>;
   readonly disbursements: ReadonlyMap<string, Recorded<DisbursementRecorded['data']> & { readonly reversed: boolean }>;
   readonly loans: ReadonlyMap<string, Recorded<LoanDisbursed['data']> & { readonly repaid: Money }>;
-  readonly repayments: ReadonlyMap<string, string>;
+  readonly repayments: ReadonlyMap<string, LoanRepaymentRecorded['data']>;
 }
 
 export interface BeneficiaryContext {
   readonly catalog: ProgramCatalog;
 }
 
+/** A record's content, to tell a resubmission from another record under the same id (only written out when an id comes again). */
 const fingerprint = (data: unknown) => JSON.stringify(data);
 
 const initialState = (): BeneficiaryState => ({
@@ -83,13 +84,12 @@ const withEntry = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<
 function evolve(state: BeneficiaryState, event: BeneficiaryEvent): BeneficiaryState {
   switch (event.type) {
     case 'AidApproved':
-      return { ...state, approvals: withEntry(state.approvals, event.data.approvalId, { data: event.data, fingerprint: fingerprint(event.data) }) };
+      return { ...state, approvals: withEntry(state.approvals, event.data.approvalId, { data: event.data }) };
     case 'DisbursementRecorded':
       return {
         ...state,
         disbursements: withEntry(state.disbursements, event.data.disbursementId, {
           data: event.data,
-          fingerprint: fingerprint(event.data),
           reversed: false,
         }),
       };
@@ -101,11 +101,11 @@ function evolve(state: BeneficiaryState, event: BeneficiaryEvent): BeneficiarySt
     case 'LoanDisbursed':
       return {
         ...state,
-        loans: withEntry(state.loans, event.data.loanId, { data: event.data, fingerprint: fingerprint(event.data), repaid: Money.ZERO }),
+        loans: withEntry(state.loans, event.data.loanId, { data: event.data, repaid: Money.ZERO }),
       };
     case 'LoanRepaymentRecorded': {
       const loan = state.loans.get(event.data.loanId);
-      const repayments = withEntry(state.repayments, event.data.repaymentId, fingerprint(event.data));
+      const repayments = withEntry(state.repayments, event.data.repaymentId, event.data);
       if (!loan) return { ...state, repayments };
       const repaid = loan.repaid.plus(Money.parse(event.data.amount));
       return { ...state, repayments, loans: withEntry(state.loans, event.data.loanId, { ...loan, repaid }) };
@@ -136,7 +136,7 @@ function aidLine(command: AidLineCommand): AidLine {
 /** Same id again: nothing to do when the content matches, refused when it does not. */
 function alreadyRecorded(existing: Recorded<unknown> | undefined, data: unknown, what: string, id: string): boolean {
   if (!existing) return false;
-  if (existing.fingerprint === fingerprint(data)) return true;
+  if (fingerprint(existing.data) === fingerprint(data)) return true;
   throw new IdAlreadyUsed(`${what} ${id} is already recorded with different content`, `${what}Id`);
 }
 
@@ -289,7 +289,7 @@ function recordLoanRepayment({ data }: RecordLoanRepayment, state: BeneficiarySt
   };
   const existing = state.repayments.get(data.repaymentId);
   if (existing !== undefined) {
-    if (existing === fingerprint(eventData)) return [];
+    if (fingerprint(existing) === fingerprint(eventData)) return [];
     throw new IdAlreadyUsed(`repayment ${data.repaymentId} is already recorded with different content`, 'repaymentId');
   }
   const outstanding = Money.parse(loan.data.amount).minus(loan.repaid);
