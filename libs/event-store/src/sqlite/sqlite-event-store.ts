@@ -49,17 +49,12 @@ CREATE TRIGGER IF NOT EXISTS events_refuse_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only: DELETE is refused'); END;
 `;
 
-interface EventRow {
-  position: bigint;
-  event_id: string;
-  stream_id: string;
-  revision: bigint;
-  type: string;
-  schema_version: bigint;
-  data: string;
-  metadata: string;
-  recorded_at: string;
-}
+/**
+ * An event row as read: an array in this column order. (A keyed object per row cost a third of
+ * reading the log, which replays and catch-ups do by the million.)
+ */
+const EVENT_COLUMNS = 'position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at';
+type EventRow = [position: bigint, eventId: string, streamId: string, revision: bigint, type: string, schemaVersion: bigint, data: string, metadata: string, recordedAt: string];
 
 interface PendingAppend {
   streamId: string;
@@ -130,15 +125,16 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.appended.setMaxListeners(0);
     const prepare = <P extends unknown[], R>(sql: string) => this.db.prepare<P, R>(sql).safeIntegers(true);
+    const prepareRows = <P extends unknown[]>(sql: string) => this.db.prepare<P, EventRow>(sql).safeIntegers(true).raw(true);
     this.statements = {
       streamHead: prepare('SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?'),
-      byEventId: prepare('SELECT * FROM events WHERE event_id = ?'),
+      byEventId: prepareRows(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ?`),
       insert: this.db.prepare(
         `INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      readStream: prepare('SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision'),
-      readAll: prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      readStream: prepareRows(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision`),
+      readAll: prepareRows(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       head: prepare('SELECT MAX(position) AS position FROM events'),
     };
   }
@@ -298,8 +294,9 @@ export class SqliteEventStore implements EventStore {
     found.forEach((row, i) => {
       const event = events[i];
       if (!row) throw new EventIdConflictError(event.eventId, 'is new but others of the same append are already stored');
-      if (row.stream_id !== streamId) throw new EventIdConflictError(event.eventId, `is already used in another stream`);
-      if (row.type !== event.type || row.data !== JSON.stringify(event.data)) {
+      const [, , storedStreamId, , type, , data] = row;
+      if (storedStreamId !== streamId) throw new EventIdConflictError(event.eventId, `is already used in another stream`);
+      if (type !== event.type || data !== JSON.stringify(event.data)) {
         throw new EventIdConflictError(event.eventId, 'is already stored with other content');
       }
       stored.push(toStoredEvent(row));
@@ -345,14 +342,14 @@ export class SqliteEventStore implements EventStore {
 
 function toStoredEvent(row: EventRow): StoredEvent {
   return {
-    eventId: row.event_id,
-    streamId: row.stream_id,
-    revision: Number(row.revision),
-    position: row.position,
-    type: row.type,
-    schemaVersion: Number(row.schema_version),
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
-    recordedAt: row.recorded_at,
+    eventId: row[1],
+    streamId: row[2],
+    revision: Number(row[3]),
+    position: row[0],
+    type: row[4],
+    schemaVersion: Number(row[5]),
+    data: JSON.parse(row[6]),
+    metadata: JSON.parse(row[7]),
+    recordedAt: row[8],
   };
 }
