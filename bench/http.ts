@@ -1,9 +1,12 @@
 // Over HTTP, durable: single disbursements with 64 connections (SPEC §9: ≥ 3,000/s, p99 ≤ 20 ms) and
 // the program totals query with 100 connections (p99 ≤ 5 ms). Run: npm run bench:http
 // The service runs as its own process on a fresh data directory; autocannon drives it from this one.
+// The same load then goes to reference servers with nothing of the ledger behind them — an empty
+// Nest app on Express (the ledger's stack) and on Fastify, and `node:http` alone — to show what this
+// machine's cores leave for the ledger's own work (autocannon shares them).
 // CPU_PROF=/some/dir writes the service's CPU profile there.
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,28 +15,26 @@ import { reportResult } from './result';
 
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const PORT = 43900;
+const registerTs = join(__dirname, '../test/support/register-ts.js');
 
-async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
-  // CPU_PROF=dir profiles the service (written when it stops): where a request's time goes.
-  const profile = process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
-  const server = spawn(process.execPath, [...profile, '-r', join(__dirname, '../test/support/register-ts.js'), join(__dirname, '../apps/ledger-api/src/main.ts')], {
-    env: { ...process.env, PORT: String(PORT), LEDGER_DATA_DIR: dir, LEDGER_RATE_LIMIT: '0', LEDGER_REQUEST_LOG: 'false', LEDGER_DIGEST_EVERY: '0' },
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${PORT}`;
+async function untilServing(url: string) {
   for (;;) {
     try {
-      if ((await fetch(`${url}/health`)).ok) break;
+      await fetch(url);
+      return;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  const admin = { authorization: `Bearer ${readFileSync(join(dir, 'first-run-admin.token'), 'utf8').trim()}`, 'content-type': 'application/json' };
-  await fetch(`${url}/users`, { method: 'POST', headers: admin, body: JSON.stringify({ userId: 'bench', displayName: 'Bench', role: 'finance_officer' }) });
-  const { token } = (await (await fetch(`${url}/users/bench/tokens`, { method: 'POST', headers: admin, body: '{}' })).json()) as { token: string };
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+}
 
+async function stop(server: ChildProcess) {
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+}
+
+/** 64 connections posting disbursements, then 100 connections asking for the totals. */
+async function load(url: string, headers: Record<string, string>, settled: () => Promise<void> = async () => undefined) {
   let n = 0;
   const writes = await autocannon({
     url: `${url}/disbursements`,
@@ -42,24 +43,10 @@ async function main() {
     headers,
     requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: JSON.stringify(boardingPayment(100_000 + n++)) }) }],
   });
-  const ok = writes['2xx'];
-  console.log(
-    `writes: ${ok} disbursements in ${SECONDS} s = ${Math.round(ok / SECONDS)}/s with 64 connections; latency p50 ${writes.latency.p50} ms, p99 ${writes.latency.p99} ms; non-2xx ${writes.non2xx}, errors ${writes.errors}`,
-  );
-
-  // Let the projections settle: the read bar is about a query, not about catching up with a write burst.
-  for (;;) {
-    const health = (await (await fetch(`${url}/health`)).json()) as { readModelsLag: string };
-    if (health.readModelsLag === '0') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await settled();
   const reads = await autocannon({ url: `${url}/totals?fiscalYear=2022`, connections: 100, duration: SECONDS, headers });
-  console.log(
-    `totals query: ${Math.round(reads.requests.average)}/s with 100 connections; latency p50 ${reads.latency.p50} ms, p99 ${reads.latency.p99} ms; non-2xx ${reads.non2xx}`,
-  );
-  reportResult('http', {
-    seconds: SECONDS,
-    writesPerSecond: Math.round(ok / SECONDS),
+  return {
+    writesPerSecond: Math.round(writes['2xx'] / SECONDS),
     writesP50: writes.latency.p50,
     writesP99: writes.latency.p99,
     writesNon2xx: writes.non2xx,
@@ -67,10 +54,66 @@ async function main() {
     readsP50: reads.latency.p50,
     readsP99: reads.latency.p99,
     readsNon2xx: reads.non2xx,
+  };
+}
+
+const describe = (what: string, r: Awaited<ReturnType<typeof load>>) =>
+  `${what}: writes ${r.writesPerSecond}/s with 64 connections, p50 ${r.writesP50} ms, p99 ${r.writesP99} ms, non-2xx ${r.writesNon2xx}; ` +
+  `totals ${r.readsPerSecond}/s with 100 connections, p50 ${r.readsP50} ms, p99 ${r.readsP99} ms, non-2xx ${r.readsNon2xx}`;
+
+async function ledger() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
+  // CPU_PROF=dir profiles the service (written when it stops): where a request's time goes.
+  const profile = process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
+  const server = spawn(process.execPath, [...profile, '-r', registerTs, join(__dirname, '../apps/ledger-api/src/main.ts')], {
+    env: { ...process.env, PORT: String(PORT), LEDGER_DATA_DIR: dir, LEDGER_RATE_LIMIT: '0', LEDGER_REQUEST_LOG: 'false', LEDGER_DIGEST_EVERY: '0' },
+    stdio: 'ignore',
   });
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
+  const url = `http://127.0.0.1:${PORT}`;
+  await untilServing(`${url}/health`);
+  const admin = { authorization: `Bearer ${readFileSync(join(dir, 'first-run-admin.token'), 'utf8').trim()}`, 'content-type': 'application/json' };
+  await fetch(`${url}/users`, { method: 'POST', headers: admin, body: JSON.stringify({ userId: 'bench', displayName: 'Bench', role: 'finance_officer' }) });
+  const { token } = (await (await fetch(`${url}/users/bench/tokens`, { method: 'POST', headers: admin, body: '{}' })).json()) as { token: string };
+  // Let the projections settle before the reads: the read bar is about a query, not about catching up with a write burst.
+  const settled = async () => {
+    for (;;) {
+      const health = (await (await fetch(`${url}/health`)).json()) as { readModelsLag: string };
+      if (health.readModelsLag === '0') return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const result = await load(url, { 'content-type': 'application/json', authorization: `Bearer ${token}` }, settled);
+  await stop(server);
   rmSync(dir, { recursive: true, force: true });
+  return result;
+}
+
+async function reference(kind: 'node' | 'nest' | 'nest-fastify') {
+  const port = PORT + 1;
+  const server =
+    kind === 'nest-fastify'
+      ? spawn(process.execPath, [join(__dirname, 'peer-fastify/server.js'), String(port)], { stdio: 'ignore' })
+      : spawn(process.execPath, ['-r', registerTs, join(__dirname, 'http-reference-server.ts'), kind, String(port)], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await untilServing(`${url}/totals`);
+  const result = await load(url, { 'content-type': 'application/json' });
+  await stop(server);
+  return result;
+}
+
+async function main() {
+  const ours = await ledger();
+  console.log(describe('the ledger', ours));
+  const nest = await reference('nest');
+  console.log(describe('reference, an empty Nest 11 app on Express', nest));
+  const fastify = await reference('nest-fastify');
+  console.log(describe('reference, an empty Nest 11 app on Fastify', fastify));
+  const node = await reference('node');
+  console.log(describe('reference, node:http alone', node));
+  reportResult('http', { seconds: SECONDS, ...ours });
+  reportResult('http-nest', { seconds: SECONDS, ...nest });
+  reportResult('http-nest-fastify', { seconds: SECONDS, ...fastify });
+  reportResult('http-node', { seconds: SECONDS, ...node });
 }
 
 void main();

@@ -67,6 +67,13 @@ function table(results: Map<string, Result>): string {
     row('replay, read the log + fold totals in memory, same log on both stores', 'emmett', 'emmett', (r) => `this ledger ${n(r.oursReplay)} events/s, Emmett ${n(r.emmettReplay)} → ${(Number(r.oursReplay) / Number(r.emmettReplay)).toFixed(1)}×`, '—', () => undefined),
     row('single disbursement over HTTP, 64 connections', 'http', 'http', (r) => `**${n(r.writesPerSecond)}/s**, p50 ${r.writesP50} ms, p99 ${r.writesP99} ms (${r.seconds} s, non-2xx ${r.writesNon2xx})`, '≥ 3,000/s, p99 ≤ 20 ms', (r) => Number(r.writesPerSecond) >= 3000 && Number(r.writesP99) <= 20),
     row('program totals query, 100 connections', 'http', 'http', (r) => `${n(r.readsPerSecond)}/s, p50 ${r.readsP50} ms, **p99 ${r.readsP99} ms**`, 'p99 ≤ 5 ms', (r) => Number(r.readsP99) <= 5),
+    ...([
+      ['http-nest', 'reference: an empty Nest 11 app on Express (the ledger’s stack), same load'],
+      ['http-nest-fastify', 'reference: an empty Nest 11 app on Fastify, same load'],
+      ['http-node', 'reference: `node:http` alone, same load'],
+    ] as const).map(([key, what]) =>
+      row(what, key, 'http', (r) => `writes ${n(r.writesPerSecond)}/s, p99 ${r.writesP99} ms; totals ${n(r.readsPerSecond)}/s, p99 ${r.readsP99} ms`, '—', () => undefined),
+    ),
     row('batch import, 100,000-row CSV', 'import', 'import', (r) => `**${r.median} s** (runs: ${r.runs})`, '≤ 5 s', (r) => Number(r.median) <= 5),
     row('replay of the log into the program totals', 'replay-totals', 'replay', (r) => `**${n(r.median)} events/s** over ${n(r.events)} events (${n(r.low)} – ${n(r.high)}), peak RSS ${r.peakMiB} MiB`, '≥ 150,000 events/s, memory flat', (r) => Number(r.median) >= 150_000),
     row('replay of the log into all read models', 'replay-all', 'replay', (r) => `${n(r.median)} events/s, peak RSS ${r.peakMiB} MiB`, '—', () => undefined),
