@@ -58,6 +58,20 @@ async function generate(path: string) {
   console.log(`generated ${EVENTS} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** Reads every aid event's amount and writes nothing: what any projection pays before its own work. */
+const NOTHING: Projection = {
+  name: 'nothing',
+  version: 1,
+  tables: [],
+  schema: '',
+  prepare() {
+    let characters = 0;
+    return (event) => {
+      characters += event.data.amount.length;
+    };
+  },
+};
+
 async function main() {
   const cache = join(tmpdir(), `ledger-bench-replay-${EVENTS}`);
   const path = join(cache, 'ledger.sqlite');
@@ -69,6 +83,7 @@ async function main() {
   for (const [key, name, projections] of [
     ['replay-totals', 'the program totals', [programTotalsProjection]],
     ['replay-all', 'all read models', ALL_PROJECTIONS],
+    ['replay-floor', 'a projection that does nothing (the floor: reading, parsing, upcasting)', [NOTHING]],
   ] as Array<[string, string, readonly Projection[]]>) {
     reportResult(key, { events: EVENTS, ...(await measure(store, name, projections)) });
   }
