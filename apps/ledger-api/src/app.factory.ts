@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Settings, assertDataDirWritable, loadCatalog, loadDeclaredReports } from '@ledger/application';
+import { maskPersonalDataInAnswers } from './access/personal-data';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { requestValidationPipe } from './http/validation';
 import { LedgerModule } from './ledger.module';
@@ -36,6 +37,8 @@ export async function createLedgerApp(settings: Settings, options: { logDestinat
     response.once('finish', () => metrics.requestEnded(request.method, request.route?.path ?? 'unmatched', response.statusCode));
     next();
   });
+  // Personal data masked in every JSON answer for the roles that need none.
+  app.use(maskPersonalDataInAnswers);
   // Security headers; no forced HTTPS upgrade: the service is often reached over plain HTTP on an intranet.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   // The bureau dashboard, when it has been built (npm start builds it): its page at / and its bundles

@@ -1,5 +1,5 @@
 import { ExecutionContext, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import {
@@ -24,7 +24,6 @@ import { DeclaredReport, ProgramCatalog } from '@ledger/domain';
 import { EventStore, ObservedEventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
 import { AccessGuard } from './access/access.guard';
-import { PersonalDataInterceptor } from './access/personal-data.interceptor';
 import { UsersController } from './access/users.controller';
 import { AidController } from './http/aid.controller';
 import { ReportsController } from './http/reports.controller';
@@ -127,7 +126,6 @@ export class LedgerModule {
         // Guards run in this order: throttle first, then authenticate and check the role.
         { provide: APP_GUARD, useClass: ClientThrottlerGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
-        { provide: APP_INTERCEPTOR, useClass: PersonalDataInterceptor },
         StoresLifecycle,
         CommandRunner,
         AccessControl,
