@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import { Decider, DomainError, EVENT_SCHEMA_VERSIONS, LedgerEvent, currentEventOf, foldEvents } from '@ledger/domain';
+import { canonicalJson } from '@ledger/integrity';
 import {
   EventIdConflictError,
   EventStore,
@@ -141,18 +142,7 @@ export class CommandRunner {
   }
 }
 
-/** A stable hash of a request: method, route and canonical JSON of the body. */
+/** A stable hash of a request: method, route and canonical JSON of the body (the hash chain's canonical form). */
 export function hashRequest(method: string, route: string, body: unknown): string {
   return createHash('sha256').update(`${method} ${route}\n${canonicalJson(body)}`).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
 }
