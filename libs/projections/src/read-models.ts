@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EventStore, GlobalPosition, StoredEvent, Subscription, readAllPages } from '@ledger/event-store';
+import { EventStore, GlobalPosition, StoredEvent, Subscription, WalCheckpointer, readAllPages } from '@ledger/event-store';
 import { Projection, aidEventOf } from './projection';
 
 /**
@@ -22,6 +22,7 @@ export class ReadModels {
   private position: GlobalPosition;
   private waiters: Array<{ target: GlobalPosition; resolve: () => void; reject: (error: Error) => void }> = [];
   private failed: Error | undefined;
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   constructor(
     path: string,
@@ -40,6 +41,12 @@ export class ReadModels {
     } else {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
+      if (path !== ':memory:') {
+        // Checkpoints (with their fsync) from a worker thread, not inside the pages applied on the event loop.
+        this.db.pragma('wal_autocheckpoint = 65536');
+        this.db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
+        this.checkpointer = new WalCheckpointer(path);
+      }
     }
     this.db.pragma('busy_timeout = 10000');
     // Positions are kept as decimal strings: an EventStoreDB position is an unsigned 64-bit number.
@@ -167,6 +174,7 @@ export class ReadModels {
 
   async close(): Promise<void> {
     await this.stop();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }
