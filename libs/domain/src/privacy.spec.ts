@@ -19,4 +19,10 @@ describe('masking personal data (first 6, last 4)', () => {
       'paid 110105********002X (G654002********0015) card 622202*********3445 using sal.alice.0123456789abcdef.[redacted]; amount 312.50 on 2022-10-20',
     );
   });
+
+  it('leaves UUIDs whole (request ids end in twelve digits now and then), and still redacts next to them', () => {
+    expect(redactText('request 6c7df91a-820d-4389-9f51-397400126072 paid 6222020200112233445')).toBe(
+      'request 6c7df91a-820d-4389-9f51-397400126072 paid 622202*********3445',
+    );
+  });
 });

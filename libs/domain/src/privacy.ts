@@ -31,11 +31,25 @@ export function maskName(value: string): string {
   return characters.length <= 1 ? '*' : `${characters[0]}${stars(characters.length - 1)}`;
 }
 
+/** A UUID (request, event and correlation ids): 0.35 % of them end in twelve digits, which are not a bank card. */
+const UUID = /\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b/g;
+
 /**
  * Redacts anything in free text that looks like a resident ID, a student number, a bank card
- * or an access token: the last line of defence for logs.
+ * or an access token: the last line of defence for logs. UUIDs are left whole, so that a logged
+ * request id still finds the events it caused.
  */
 export function redactText(text: string): string {
+  let redacted = '';
+  let from = 0;
+  for (const uuid of text.matchAll(UUID)) {
+    redacted += redactPersonal(text.slice(from, uuid.index)) + uuid[0];
+    from = uuid.index! + uuid[0].length;
+  }
+  return redacted + redactPersonal(text.slice(from));
+}
+
+function redactPersonal(text: string): string {
   return text
     .replace(/\bsal\.[A-Za-z0-9_-]+\.[A-Za-z0-9]+\.[A-Za-z0-9_-]+/g, (token) => `${token.split('.').slice(0, 3).join('.')}.[redacted]`)
     .replace(/\b[GJL]\d{17}[\dXx]\b/g, (number) => maskStudentNumber(number))
