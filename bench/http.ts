@@ -33,15 +33,18 @@ async function stop(server: ChildProcess) {
   await new Promise((resolve) => server.once('exit', resolve));
 }
 
+const RUNS = Number(process.env.RUNS ?? 3);
+/** Students paid so far: each run pays new ones (the same payment twice would be refused). */
+let paid = 0;
+
 /** 64 connections posting disbursements, then 100 connections asking for the totals. */
-async function load(url: string, headers: Record<string, string>, settled: () => Promise<void> = async () => undefined) {
-  let n = 0;
+async function load(url: string, headers: Record<string, string>, settled: () => Promise<void>) {
   const writes = await autocannon({
     url: `${url}/disbursements`,
     connections: 64,
     duration: SECONDS,
     headers,
-    requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: JSON.stringify(boardingPayment(100_000 + n++)) }) }],
+    requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: JSON.stringify(boardingPayment(100_000 + paid++)) }) }],
   });
   await settled();
   const reads = await autocannon({ url: `${url}/totals?fiscalYear=2022`, connections: 100, duration: SECONDS, headers });
@@ -57,7 +60,22 @@ async function load(url: string, headers: Record<string, string>, settled: () =>
   };
 }
 
-const describe = (what: string, r: Awaited<ReturnType<typeof load>>) =>
+type Figures = Awaited<ReturnType<typeof load>>;
+
+/** RUNS runs of the two loads against one server: each figure is the median of its runs. */
+async function measure(what: string, url: string, headers: Record<string, string>, settled: () => Promise<void> = async () => undefined) {
+  const runs: Figures[] = [];
+  for (let run = 1; run <= RUNS; run++) {
+    runs.push(await load(url, headers, settled));
+    console.log(describe(`${what}, run ${run}`, runs[runs.length - 1]));
+  }
+  const median = (key: keyof Figures) => runs.map((r) => r[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+  const figures = Object.fromEntries(Object.keys(runs[0]).map((key) => [key, median(key as keyof Figures)])) as Figures;
+  console.log(describe(`${what}, median of ${RUNS} runs`, figures));
+  return { ...figures, runs: RUNS, writesRuns: runs.map((r) => r.writesPerSecond).join(', ') };
+}
+
+const describe = (what: string, r: Figures) =>
   `${what}: writes ${r.writesPerSecond}/s with 64 connections, p50 ${r.writesP50} ms, p99 ${r.writesP99} ms, non-2xx ${r.writesNon2xx}; ` +
   `totals ${r.readsPerSecond}/s with 100 connections, p50 ${r.readsP50} ms, p99 ${r.readsP99} ms, non-2xx ${r.readsNon2xx}`;
 
@@ -82,13 +100,13 @@ async function ledger() {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
-  const result = await load(url, { 'content-type': 'application/json', authorization: `Bearer ${token}` }, settled);
+  const result = await measure('the ledger', url, { 'content-type': 'application/json', authorization: `Bearer ${token}` }, settled);
   await stop(server);
   rmSync(dir, { recursive: true, force: true });
   return result;
 }
 
-async function reference(kind: 'node' | 'nest' | 'nest-fastify') {
+async function reference(kind: 'node' | 'nest' | 'nest-fastify', what: string) {
   const port = PORT + 1;
   const server =
     kind === 'nest-fastify'
@@ -96,20 +114,16 @@ async function reference(kind: 'node' | 'nest' | 'nest-fastify') {
       : spawn(process.execPath, ['-r', registerTs, join(__dirname, 'http-reference-server.ts'), kind, String(port)], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await untilServing(`${url}/totals`);
-  const result = await load(url, { 'content-type': 'application/json' });
+  const result = await measure(what, url, { 'content-type': 'application/json' });
   await stop(server);
   return result;
 }
 
 async function main() {
   const ours = await ledger();
-  console.log(describe('the ledger', ours));
-  const nest = await reference('nest');
-  console.log(describe('reference, an empty Nest 11 app on Express', nest));
-  const fastify = await reference('nest-fastify');
-  console.log(describe('reference, an empty Nest 11 app on Fastify', fastify));
-  const node = await reference('node');
-  console.log(describe('reference, node:http alone', node));
+  const nest = await reference('nest', 'reference, an empty Nest 11 app on Express');
+  const fastify = await reference('nest-fastify', 'reference, an empty Nest 11 app on Fastify');
+  const node = await reference('node', 'reference, node:http alone');
   reportResult('http', { seconds: SECONDS, ...ours });
   reportResult('http-nest', { seconds: SECONDS, ...nest });
   reportResult('http-nest-fastify', { seconds: SECONDS, ...fastify });
