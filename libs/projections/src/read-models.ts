@@ -41,12 +41,8 @@ export class ReadModels {
     } else {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
-      if (path !== ':memory:') {
-        // Checkpoints (with their fsync) from a worker thread, not inside the pages applied on the event loop.
-        this.db.pragma('wal_autocheckpoint = 65536');
-        this.db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
-        this.checkpointer = new WalCheckpointer(path);
-      }
+      // Checkpoints (with their fsync) from a worker thread, not inside the pages applied on the event loop.
+      if (path !== ':memory:') this.checkpointer = WalCheckpointer.for(this.db, path);
     }
     this.db.pragma('busy_timeout = 10000');
     // Positions are kept as decimal strings: an EventStoreDB position is an unsigned 64-bit number.

@@ -75,14 +75,6 @@ export interface SqliteEventStoreOptions {
   backgroundCheckpoints?: boolean;
 }
 
-/**
- * With checkpoints in the background, the writer's own automatic checkpoint is a backstop only:
- * at 65,536 pages (256 MiB) of WAL — more than a large import writes in one commit. After a reset,
- * the WAL file is cut back to 64 MiB.
- */
-const BACKSTOP_CHECKPOINT_PAGES = 65_536;
-const WAL_SIZE_LIMIT_BYTES = 64 * 2 ** 20;
-
 /** Applies the durability settings; better-sqlite3 12 reopens a WAL file at NORMAL, so always. */
 export function openDurableDatabase(path: string, options: { readonly?: boolean } = {}): Database.Database {
   if (!options.readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -116,11 +108,7 @@ export class SqliteEventStore implements EventStore {
   constructor(options: SqliteEventStoreOptions) {
     this.db = openDurableDatabase(options.path);
     this.db.exec(SCHEMA);
-    if ((options.backgroundCheckpoints ?? true) && options.path !== ':memory:') {
-      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-      this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-      this.checkpointer = new WalCheckpointer(options.path);
-    }
+    if ((options.backgroundCheckpoints ?? true) && options.path !== ':memory:') this.checkpointer = WalCheckpointer.for(this.db, options.path);
     this.now = options.now ?? (() => new Date());
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.appended.setMaxListeners(0);

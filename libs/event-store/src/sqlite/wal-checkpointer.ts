@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -8,7 +9,7 @@ import { Worker } from 'node:worker_threads';
  *
  * Durability is unchanged: an append is durable once its WAL frames are synced at commit. The
  * writer keeps SQLite's automatic checkpoint at a larger size as a backstop, should this thread
- * fall behind.
+ * fall behind. Used for the event log and for the read models.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -31,11 +32,25 @@ parentPort.on('message', () => {
 });
 `;
 
+/**
+ * The writer's own automatic checkpoint, a backstop only: at 65,536 pages (256 MiB) of WAL — more than
+ * a large import writes in one commit. After a reset, the WAL file is cut back to 64 MiB.
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 65_536;
+const WAL_SIZE_LIMIT_BYTES = 64 * 2 ** 20;
+
 export class WalCheckpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
 
-  constructor(path: string, intervalMs = 100) {
+  /** Takes the checkpoints of `db` (a WAL database at `path`) off its connection. */
+  static for(db: Database.Database, path: string): WalCheckpointer {
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    return new WalCheckpointer(path);
+  }
+
+  private constructor(path: string, intervalMs = 100) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver: require.resolve('better-sqlite3'), path, intervalMs } });
     // It must not keep a process alive that has nothing else to do.
     this.worker.unref();
