@@ -173,17 +173,20 @@ export class ReplayCommand extends PointInTimeCommand {
       console.error(`${replay.events} events to position ${replay.lastPosition}${valuedLater} in ${seconds.toFixed(1)} s (${Math.round(replay.events / seconds)} events/s)`);
       const rows = queryProgramTotals(replay.models.db, options.fiscalYear ? { fiscalYear: options.fiscalYear } : {});
       console.log(`Totals ${pointInTimeBasis(limit)}`);
-      console.table(
-        rows.map((row) => ({
-          year: row.fiscalYear,
-          program: row.programCode,
-          name: this.catalog.program(row.programCode)?.name.zh ?? '',
-          students: row.net.students,
-          personTimes: row.net.personTimes,
-          yuan: row.net.amount.toString(),
-          wanYuan: row.net.amount.toWanYuan(),
-        })),
-      );
+      if (rows.length === 0) console.log('(no totals)');
+      else
+        console.table(
+          rows.map((row) => ({
+            year: row.fiscalYear,
+            program: row.programCode,
+            name: this.catalog.program(row.programCode)?.name.zh ?? '',
+            students: row.net.students,
+            personTimes: row.net.personTimes,
+            yuan: row.net.amount.toString(),
+            wanYuan: row.net.amount.toWanYuan(),
+            approvedWanYuan: row.approved.amount.toWanYuan(),
+          })),
+        );
       await replay.models.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
