@@ -92,7 +92,7 @@ describe('the demo ledger and the 2022 report', () => {
     expect(parts.map((part) => part.amountWanYuan)).toEqual(['846.98125', '302.58125']);
     expect(Money.sum(parts.map((part) => Money.parse(part.amountYuan.replace('-', '')).times(part.amountYuan.startsWith('-') ? -1 : 1))).toWanYuan()).toBe('1149.5625');
     expect(parts[0].detail).toMatch(/^2022-spring: the ledger holds no approvals; at the standard for the same 30115 students, 15058 primary × ¥250\.00 \+ 15057 junior × ¥312\.50 = 846\.98125万元$/);
-    expect(parts[1].detail).toMatch(/^the whole of 2022 at the standard for the declared 30115 persons .* is 1693\.9625万元; the report’s 1996\.54375万元 exceeds it by 302\.58125万元/);
+    expect(parts[1].detail).toMatch(/^the whole of 2022 at the standard for the declared 30115 persons .*: 1693\.9625万元; the report’s 1996\.54375万元 exceeds it by 302\.58125万元/);
     expect(nonBoarding.explanation!.ledger).toBe('the ledger holds approvals for 2022-autumn: 15058 primary × ¥250.00 + 15057 junior × ¥312.50 = 846.98125万元');
   });
 

@@ -33,7 +33,7 @@ describe('the difference of a declared line, in full', () => {
       ['846.98125', '2022-spring: the ledger holds no approvals; at the standard for the same 30115 students, 15058 primary × ¥250.00 + 15057 junior × ¥312.50 = 846.98125万元'],
       [
         '302.58125',
-        'the whole of 2022 at the standard for the declared 30115 persons (15058 primary × ¥500.00 a year + 15057 junior × ¥625.00 a year) is 1693.9625万元; the report’s 1996.54375万元 exceeds it by 302.58125万元; even at ¥625.00 a year (junior) for all 30115, 114.35625万元 more',
+        'the whole of 2022 at the standard for the declared 30115 persons (15058 primary × ¥500.00 a year + 15057 junior × ¥625.00 a year): 1693.9625万元; the report’s 1996.54375万元 exceeds it by 302.58125万元; even at ¥625.00 a year (junior) for all 30115, 114.35625万元 more',
       ],
     ]);
     expect(explained.check).toBe('846.98125 + 302.58125 = 1149.5625万元, the whole difference');
@@ -45,9 +45,9 @@ describe('the difference of a declared line, in full', () => {
     const explained = explainDifference(line({ programs: ['YULU_PLAN'] }, 434, '130.2'), catalog, { held })!;
     expect(explained.parts.map((part) => [part.amount.toWanYuan(), part.detail])).toEqual([
       ['129.9', 'the report counts 433 persons more than the ledger: at the standard, 433 × ¥3,000.00 a year = 129.9万元'],
-      ['0', 'the whole of 2022 at the standard for the declared 434 persons (the ledger’s 1 and 433 more) is 130.2万元; the report’s 130.2万元 is exactly that'],
+      ['0', 'the whole of 2022 at the standard for the declared 434 persons (the ledger’s 1 and 433 more): 130.2万元; the report’s 130.2万元 is exactly that'],
     ]);
-    expect(explained.check).toBe('129.9 = 129.9万元, the whole difference');
+    expect(explained.check).toBe('129.9万元: the whole difference');
     partsAddUp(explained);
   });
 
@@ -55,7 +55,7 @@ describe('the difference of a declared line, in full', () => {
     const explained = explainDifference(line({ programs: ['BOARDING_LIVING_SUBSIDY'] }, 1455, '112.8875'), catalog, { held: figures([], 0) })!;
     expect(explained.parts.map((part) => [part.amount.toWanYuan(), part.detail])).toEqual([
       ['181.875', 'the report counts 1455 persons more than the ledger: at the highest standard (junior), 1455 × ¥1,250.00 a year = 181.875万元'],
-      ['-68.9875', 'the whole of 2022 at the standard for the declared 1455 persons (the ledger’s 0 and 1455 more) is 181.875万元; the report’s 112.8875万元 is 68.9875万元 below it'],
+      ['-68.9875', 'the whole of 2022 at the standard for the declared 1455 persons (the ledger’s 0 and 1455 more): 181.875万元; the report’s 112.8875万元 is 68.9875万元 below it'],
     ]);
     expect(explained.check).toBe('181.875 − 68.9875 = 112.8875万元, the whole difference');
     partsAddUp(explained);
@@ -91,6 +91,17 @@ describe('the difference of a declared line, in full', () => {
     partsAddUp(explained);
     expect(explained.amount.toString()).toBe(Money.fromWanYuan(wanYuan).minus(held.amount).toString());
     expect(explained.check).toMatch(new RegExp(` = ${explained.amount.toWanYuan().replace('.', '\\.')}万元, the whole difference$`));
+  });
+
+  it('prices a line "since" a day at the first period from that day, and a headline the ledger holds nothing of as all beyond it', () => {
+    const since = explainDifference(line({ programs: ['ORIGIN_CREDIT_LOAN'], fiscalYear: undefined, since: '2022-07-01' as never }, 2, '2'), catalog, { held: figures([], 0) })!;
+    expect(since.parts.map((part) => part.detail)).toEqual([
+      'the report counts 2 persons more than the ledger: at the highest cap (postgraduate), 2 × ¥16,000.00 a year = 3.2万元',
+      'since 2022-07-01 at the cap for the declared 2 persons (the ledger’s 0 and 2 more): 3.2万元; the report’s 2万元 is 1.2万元 below it',
+    ]);
+    const headline = explainDifference(line({ programs: ['PRESCHOOL_FREE', 'YULU_PLAN'] }, 10, '1', true), catalog, { held: figures([], 0) })!;
+    expect(headline.parts.map((part) => part.detail)).toEqual(['beyond what the ledger holds, the report’s more than 1万元 is 1万元 more, its more than 10 persons 10 more']);
+    expect(headline.check).toBe('1万元: the whole difference');
   });
 
   it('has nothing to explain when the amounts agree or the report gives none', () => {

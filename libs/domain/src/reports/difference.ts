@@ -90,6 +90,13 @@ function standardAmount(program: Program, period: Period, stage: string): Money 
   return (amounts ?? []).reduce<Money>((top, amount) => (amount.greaterThan(top) ? amount : top), Money.ZERO);
 }
 
+/** The first period of a program that starts on or after a day: what "since 1 July" pays for. */
+function firstPeriodFrom(program: Program, since: string): Period {
+  const year = Number(since.slice(0, 4));
+  const candidates: Period[] = program.period === 'term' ? [term(year, 'spring'), term(year, 'autumn'), term(year + 1, 'spring')] : [schoolYear(year), schoolYear(year + 1)];
+  return candidates.find((period) => period.starts >= since)!;
+}
+
 const highestOf = (word: string) => (word === 'the standard' ? 'the highest standard' : word === 'the cap' ? 'the highest cap' : word);
 
 function standardWord(program: Program, period: Period): string {
@@ -108,7 +115,11 @@ export function explainDifference(line: DeclaredLine, catalog: ProgramCatalog, l
   if (ledger.wholeYear) parts.push(valuedAfter(line, ledger.held, ledger.wholeYear));
   const current = ledger.wholeYear ?? ledger.held;
   const program = line.programs.length === 1 ? catalog.program(line.programs[0]) : undefined;
-  const ledgerText = program ? `the ledger holds ${nounOf(line, program)} ${heldByPeriod(current)}` : `the ledger holds ${heldByProgram(ledger.held)}`;
+  const ledgerText = program
+    ? current.holdings.length
+      ? `the ledger holds ${nounOf(line, program)} ${heldByPeriod(current)}`
+      : `the ledger holds no ${nounOf(line, program)}`
+    : `the ledger holds ${heldByProgram(ledger.held)}`;
   if (program) parts.push(...againstStandard(line, program, current));
   else {
     if (ledger.approvedOnly && !ledger.approvedOnly.amount.isZero()) {
@@ -127,7 +138,7 @@ export function explainDifference(line: DeclaredLine, catalog: ProgramCatalog, l
       amount: beyond,
       ...(beyondPersons !== undefined && { persons: beyondPersons }),
       detail:
-        `with all of that the ledger holds ${wan(reached)}${beyondPersons !== undefined ? ` for ${reachedPersons} persons` : ''}; the report’s ${line.amount.atLeast ? 'more than ' : ''}${wan(declared)} ${beyond.fen >= 0n ? `is ${wan(beyond)} more` : `is ${wan(abs(beyond))} less`}` +
+        `${parts.some((part) => !part.amount.isZero()) ? `with all of that the ledger holds ${wan(reached)}${beyondPersons !== undefined ? ` for ${reachedPersons} persons` : ''}; ` : 'beyond what the ledger holds, '}the report’s ${line.amount.atLeast ? 'more than ' : ''}${wan(declared)} ${beyond.fen >= 0n ? `is ${wan(beyond)} more` : `is ${wan(abs(beyond))} less`}` +
         (beyondPersons !== undefined ? `, its ${line.count!.atLeast ? 'more than ' : ''}${line.count!.value} persons ${beyondPersons >= 0 ? `${beyondPersons} more` : `${-beyondPersons} fewer`}` : ''),
     });
   }
@@ -137,13 +148,12 @@ export function explainDifference(line: DeclaredLine, catalog: ProgramCatalog, l
   const shown = parts.filter((part) => !part.amount.isZero());
   const personParts = parts.filter((part) => part.persons !== undefined && part.persons !== 0);
   const check =
-    `${amountsText(shown.map((part) => part.amount))} = ${wan(gap)}, the whole difference` +
+    (shown.length > 1 ? `${amountsText(shown.map((part) => part.amount))} = ${wan(gap)}, the whole difference` : `${wan(gap)}: the whole difference`) +
     (persons !== undefined && personParts.length > 1 ? `; ${countsText(personParts.map((part) => part.persons!))} = ${persons} persons` : '');
   return { amount: gap, ...(persons !== undefined && { persons }), ledger: ledgerText, parts, check };
 }
 
 function heldByPeriod(figures: HeldFigures): string {
-  if (figures.holdings.length === 0) return 'none';
   const periods = [...new Set(figures.holdings.map((holding) => holding.period))].sort((a, b) => periodStart(a).localeCompare(periodStart(b)));
   return periods
     .map((period) => {
@@ -243,7 +253,13 @@ function againstStandard(line: DeclaredLine, program: Program, figures: HeldFigu
         detail: `${period}: at ${word} for the ledger’s ${noun}, ${atStandard.map(holdingText).join(' + ')} = ${wan(expected)}, against ${wan(held)} held: ${short.fen > 0n ? '' : '−'}${wan(abs(short))}`,
       });
     }
-    const pricingPeriods: Period[] = line.fiscalYear ? [schoolYear(line.fiscalYear)] : periodsHeld.map((id) => parsePeriod(id));
+    const pricingPeriods: Period[] = line.fiscalYear
+      ? [schoolYear(line.fiscalYear)]
+      : periodsHeld.length
+        ? periodsHeld.map((id) => parsePeriod(id))
+        : line.since
+          ? [firstPeriodFrom(program, line.since)]
+          : [];
     if (pricingPeriods.length > 0) {
       word = standardWord(program, pricingPeriods[0]);
       pricePerStage = new Map(program.stages.map((stage) => [stage, pricingPeriods.map((p) => standardAmount(program, p, stage)).reduce((a, b) => (a.greaterThan(b) ? a : b))]));
@@ -267,7 +283,15 @@ function againstStandard(line: DeclaredLine, program: Program, figures: HeldFigu
     });
   }
   const beyond = declared.minus(whole);
-  const scope = line.fiscalYear ? `the whole of ${line.fiscalYear}` : `the line’s window`;
+  if (extra !== 0 && !highest) {
+    // No period to price the persons the ledger does not hold at a standard: what remains is the report's.
+    parts.push({
+      amount: beyond,
+      detail: `the ledger holds ${wan(whole)} at ${word} for its ${ledgerCount} ${unit}; the report’s ${wan(declared)} for ${line.count!.value} ${unit} is ${beyond.fen >= 0n ? `${wan(beyond)} more` : `${wan(abs(beyond))} less`}`,
+    });
+    return parts;
+  }
+  const scope = line.fiscalYear ? `the whole of ${line.fiscalYear}` : line.since ? `since ${line.since}` : 'the line’s periods';
   const forWhom = line.count
     ? `the declared ${line.count.value} ${unit}${extra === 0 && yearlyText ? ` (${yearlyText})` : extra !== 0 ? ` (the ledger’s ${ledgerCount} ${extra > 0 ? `and ${extra} more` : `less ${-extra}`})` : ''}`
     : `the ledger’s ${noun}`;
@@ -278,7 +302,7 @@ function againstStandard(line: DeclaredLine, program: Program, figures: HeldFigu
   parts.push({
     amount: beyond,
     detail:
-      `${scope} at ${word} for ${forWhom} is ${wan(whole)}; the report’s ${wan(declared)} ` +
+      `${scope} at ${word} for ${forWhom}: ${wan(whole)}; the report’s ${wan(declared)} ` +
       `${beyond.isZero() ? 'is exactly that' : beyond.fen > 0n ? `exceeds it by ${wan(beyond)}` : `is ${wan(abs(beyond))} below it`}${evenAtHighest}`,
   });
   return parts;
