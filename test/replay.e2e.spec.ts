@@ -16,7 +16,7 @@ import {
 } from '@ledger/domain';
 import { SqliteEventStore } from '@ledger/event-store';
 import { ChainedEventStore } from '@ledger/integrity';
-import { ALL_PROJECTIONS, ReadModels, queryProgramTotals, replayReadModels } from '@ledger/projections';
+import { ALL_PROJECTIONS, ReadModels, pointInTimeBasis, queryProgramTotals, replayReadModels } from '@ledger/projections';
 import { shippedCatalog } from '../libs/domain/src/testing/catalog.fixture';
 import { boardingPayment, residentId, schoolCode } from './support/students';
 
@@ -184,5 +184,17 @@ describe('replay by value date, by recording time, and both', () => {
     expect(queryProgramTotals(recorded.models.db, {})).toEqual([]);
     await valued.models.close();
     await recorded.models.close();
+  });
+});
+
+describe('the basis of a point-in-time answer', () => {
+  const valued = 'valued up to 2022-10-31: payments, loans, repayments and budget allocations by value date, approvals by approval date, a reversal from its own value date (never before its payment)';
+  it.each([
+    [{ valuedUpTo: '2022-10-31' }, `${valued}; as recorded up to now (the whole log); replayed from the log`],
+    [{ valuedUpTo: '2022-10-31', recordedBy: '2022-11-15' }, `${valued}; as recorded by the end of 2022-11-15 (UTC+8); replayed from the log`],
+    [{ recordedBy: '2022-11-15', untilPosition: 300n }, 'as recorded by the end of 2022-11-15 (UTC+8) and up to log position 300; replayed from the log'],
+    [{ untilPosition: 300n }, 'as recorded up to log position 300; replayed from the log'],
+  ])('%o says exactly what was applied', (limit, basis) => {
+    expect(pointInTimeBasis(limit)).toBe(basis);
   });
 });
