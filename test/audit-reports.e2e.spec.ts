@@ -21,14 +21,28 @@ describe('the auditor’s reports over HTTP', () => {
       expect.objectContaining({ kind: 'OVER_BUDGET', programCode: 'BOARDING_LIVING_SUBSIDY', fiscalYear: 2022, positions: expect.arrayContaining([expect.any(String)]) }),
     ]);
     expect(report.body.anomalies[0].positions).toHaveLength(2);
-    const before = await ledger.as('auditor').get('/audit/anomalies').query({ asOf: '2021-01-01' }).expect(200);
-    expect(before.body.anomalies).toEqual([]);
+    const before = await ledger.as('auditor').get('/audit/anomalies').query({ recordedBy: '2021-01-01' }).expect(200);
+    expect(before.body).toMatchObject({ eventsChecked: 0, anomalies: [] });
     const csv = await ledger.as('auditor').get('/audit/anomalies').query({ format: 'csv' }).expect(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const lines = csv.text.trim().split('\n');
     expect(lines[0]).toBe('kind,description,programCode,fiscalYear,period,beneficiaryKey,detail,positions');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/^OVER_BUDGET,/);
+  });
+
+  it('finds the year over budget from the value date of the payment beyond it, not before; refuses the ambiguous asOf', async () => {
+    const dayBefore = await ledger.as('auditor').get('/audit/anomalies').query({ valuedUpTo: '2022-10-19' }).expect(200);
+    expect(dayBefore.body.anomalies).toEqual([]);
+    expect(dayBefore.body.basis).toMatch(/^valued up to 2022-10-19: /);
+    const thatDay = await ledger.as('auditor').get('/audit/anomalies').query({ valuedUpTo: '2022-10-20' }).expect(200);
+    expect(thatDay.body.anomalies.map((anomaly: { kind: string }) => anomaly.kind)).toEqual(['OVER_BUDGET']);
+    const head = await ledger.logPosition();
+    const refused = await ledger.as('auditor').get('/audit/anomalies').query({ asOf: '2022-10-31' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body.errors).toEqual([{ field: 'asOf', message: expect.stringMatching(/valuedUpTo=YYYY-MM-DD .* recordedBy=YYYY-MM-DD/) }]);
+    expect(await ledger.logPosition()).toBe(head);
   });
 
   it('exports the log with hashes as NDJSON that matches the verified tree', async () => {

@@ -1,41 +1,70 @@
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandRunner, Reconciliation, loadDeclaredReports, reconcile, reconciliationCsv, reconciliationTable, reconciliationXlsx, seedDemoLedger } from '@ledger/application';
-import { SqliteEventStore } from '@ledger/event-store';
-import { ChainedEventStore } from '@ledger/integrity';
-import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
+import { promisify } from 'node:util';
+import { CommandRunner, Reconciliation, reconciliationCsv, reconciliationTable, reconciliationXlsx, seedDemoLedger } from '@ledger/application';
+import { Money } from '@ledger/domain';
 import { shippedCatalog } from '../libs/domain/src/testing/catalog.fixture';
+import { LedgerUnderTest } from './support/ledger-app';
+
+const run = promisify(execFile);
+
+/** The README's commands that show their output: a one-line bash block followed by a plain block. */
+function readmeExamples(): Array<{ command: string; output: string }> {
+  const readme = readFileSync(join(__dirname, '../README.md'), 'utf8');
+  return [...readme.matchAll(/```bash\n([^\n]+)\n```\n\n```\n([\s\S]*?)\n```/g)].map(([, command, output]) => ({ command, output }));
+}
+const example = (pattern: RegExp) => {
+  const found = readmeExamples().filter(({ command }) => pattern.test(command));
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+/** What `jq [-r|-c] '.a, .b[0].c'` prints for a JSON body: enough jq for the README's examples. */
+function jq(body: unknown, args: string[]): string {
+  const raw = args.includes('-r');
+  const filter = args.filter((arg) => !arg.startsWith('-')).join(' ').replace(/^'|'$/g, '');
+  return filter
+    .split(',')
+    .map((path) => path.trim().match(/\.[A-Za-z]+|\[\d+\]/g)!.reduce<any>((value, step) => (step.startsWith('[') ? value[Number(step.slice(1, -1))] : value[step.slice(1)]), body))
+    .map((value) => (raw && typeof value === 'string' ? value : JSON.stringify(value)))
+    .join('\n');
+}
 
 /**
- * The demo ledger of Yining's 2022 aid, recorded through the real command path, reconciled with
- * the 2022 report: what the standards allow agrees to the fen and the count; every other line
- * carries its reason; the report's own inconsistencies are flagged.
+ * The demo ledger of Yining's 2022 aid, recorded through the real command path of the service,
+ * reconciled with the 2022 report: what the standards allow agrees to the fen and the count; every
+ * other line carries its reasons and its difference in parts that add up to it; the report's own
+ * inconsistencies are flagged. The README's examples on the demo are run as written and print
+ * what the README shows.
  */
-describe('reconciling the demo ledger with the 2022 report', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ledger-demo-'));
+describe('the demo ledger and the 2022 report', () => {
   const catalog = shippedCatalog();
+  /** The working directory of the README's commands, with the demo's data in `data-demo`. */
+  const workDir = mkdtempSync(join(tmpdir(), 'ledger-demo-'));
+  const dataDir = join(workDir, 'data-demo');
+  let ledger: LedgerUnderTest;
   let result: Reconciliation;
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await ledger?.stop().catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+  });
 
   beforeAll(async () => {
-    const store = new ChainedEventStore(new SqliteEventStore({ path: join(dir, 'ledger.sqlite') }));
-    const models = new ReadModels(join(dir, 'read-models.sqlite'), ALL_PROJECTIONS);
-    models.start(store);
-    const seeded = await seedDemoLedger(new CommandRunner(store), catalog);
+    ledger = await LedgerUnderTest.start({ LEDGER_DATA_DIR: dataDir, LEDGER_READ_WAIT_MS: '120000' });
+    const runner = ledger.app.get(CommandRunner);
+    const seeded = await seedDemoLedger(runner, catalog);
     expect(seeded.recorded).toBe(seeded.commands);
-    const again = await seedDemoLedger(new CommandRunner(store), catalog);
+    const again = await seedDemoLedger(runner, catalog);
     expect(again.recorded).toBe(0); // repeatable: nothing is recorded twice
-    await models.waitFor(await store.headPosition(), 120_000);
-    const [report] = loadDeclaredReports(join(__dirname, '../config/reports'), catalog);
-    result = reconcile(report, catalog, models.db);
-    await models.close();
-    await store.close();
+    result = (await ledger.as('bureau_staff').get('/reports/yining-2022/reconciliation').expect(200)).body;
   }, 300_000);
 
   const line = (id: string) => result.lines.find((candidate) => candidate.lineId === id)!;
+  const wanYuan = (text: string) => Money.fromWanYuan(text.replace('-', '')).times(text.startsWith('-') ? -1 : 1);
 
   it.each([
     ['yulu', 434, '130.2'],
@@ -47,23 +76,42 @@ describe('reconciling the demo ledger with the 2022 report', () => {
     ['zihui', 349, '21'],
     ['origin-loan', 758, '843.25'],
     ['origin-loan-since-july', 381, '406.35'],
-  ])('%s agrees to the count and the fen', (id, persons, wanYuan) => {
-    expect(line(id)).toMatchObject({ status: 'agrees', ledger: { persons, amountWanYuan: wanYuan }, difference: { count: 0, amountYuan: '0.00' }, reasons: [] });
+  ])('%s agrees to the count and the fen', (id, persons, amount) => {
+    expect(line(id)).toMatchObject({ status: 'agrees', ledger: { persons, amountWanYuan: amount }, difference: { count: 0, amountYuan: '0.00' }, reasons: [] });
   });
 
   it('agrees on the count of the free preschool line, which gives no amount', () => {
     expect(line('preschool-free')).toMatchObject({ status: 'agrees', ledger: { persons: 9305 } });
   });
 
-  it('explains the non-boarding line the standards cannot reproduce', () => {
-    expect(line('non-boarding')).toMatchObject({ status: 'differs', ledger: { persons: 30115 }, difference: { count: 0 } });
-    expect(line('non-boarding').reasons.join(' ')).toMatch(/more than the standard allows/);
-    expect(line('non-boarding').reasons.join(' ')).toMatch(/拟享受/);
+  it('explains the whole non-boarding difference: the term the ledger holds no approvals for, and the report beyond the standard', () => {
+    const nonBoarding = line('non-boarding');
+    expect(nonBoarding).toMatchObject({ status: 'differs', ledger: { persons: 30115, amountWanYuan: '846.98125' }, difference: { count: 0, amountWanYuan: '-1149.5625' } });
+    expect(nonBoarding.reasons.join(' ')).toMatch(/拟享受/);
+    const parts = nonBoarding.explanation!.parts;
+    expect(parts.map((part) => part.amountWanYuan)).toEqual(['846.98125', '302.58125']);
+    expect(Money.sum(parts.map((part) => Money.parse(part.amountYuan.replace('-', '')).times(part.amountYuan.startsWith('-') ? -1 : 1))).toWanYuan()).toBe('1149.5625');
+    expect(parts[0].detail).toMatch(/^2022-spring: the ledger holds no approvals; at the standard for the same 30115 students, 15058 primary × ¥250\.00 \+ 15057 junior × ¥312\.50 = 846\.98125万元$/);
+    expect(parts[1].detail).toMatch(/^the whole of 2022 at the standard for the declared 30115 persons .*: 1693\.9625万元; the report’s 1996\.54375万元 exceeds it by 302\.58125万元/);
+    expect(nonBoarding.explanation!.ledger).toBe('the ledger holds approvals for 2022-autumn: 15058 primary × ¥250.00 + 15057 junior × ¥312.50 = 846.98125万元');
   });
 
-  it('explains the headline "as of October" and leaves school finance out of the ledger with a reason', () => {
-    expect(['meets_at_least', 'below_at_least']).toContain(line('all-aid-as-of-october').status);
-    expect(line('all-aid-as-of-october').reasons.join(' ')).toMatch(/lower bound/);
+  it('explains the headline "as of October" from the ledger valued up to that day, in parts that add up to the difference', async () => {
+    const headline = line('all-aid-as-of-october');
+    expect(headline.status).toBe('below_at_least');
+    expect(headline.reasons.join(' ')).toMatch(/lower bound/);
+    const parts = headline.explanation!.parts;
+    const gap = wanYuan(headline.declared.amountWanYuan!).minus(wanYuan(headline.ledger!.amountWanYuan));
+    expect(Money.sum(parts.map((part) => wanYuan(part.amountWanYuan))).toString()).toBe(gap.toString());
+    expect(parts.reduce((total, part) => total + part.persons!, 0)).toBe(headline.declared.count! - headline.ledger!.persons);
+    // The ledger's side is what GET /totals?valuedUpTo= gives for the headline's programs (the demo's students are one program each).
+    const totals = await ledger.as('auditor').get('/totals').query({ fiscalYear: 2022, valuedUpTo: '2022-10-31' }).expect(200);
+    const ofHeadline = totals.body.totals.filter((row: { programCode: string }) => headline.programs.includes(row.programCode));
+    expect(Money.sum(ofHeadline.map((row: { net: { amount: { yuan: string } } }) => Money.parse(row.net.amount.yuan))).toString()).toBe(headline.ledger!.amountYuan);
+    expect(ofHeadline.reduce((total: number, row: { net: { students: number } }) => total + row.net.students, 0)).toBe(headline.ledger!.persons);
+  });
+
+  it('leaves school finance out of the ledger with a reason, and gives every line that does not agree its reasons', () => {
     for (const l of result.lines.filter((candidate) => candidate.lineId.startsWith('voc-'))) expect(l).toMatchObject({ status: 'not_in_ledger', reasons: [expect.any(String)] });
     for (const l of result.lines.filter((candidate) => candidate.status !== 'agrees')) expect(l.reasons.length).toBeGreaterThan(0);
   });
@@ -72,8 +120,8 @@ describe('reconciling the demo ledger with the 2022 report', () => {
     const failed = Object.fromEntries(result.consistency.filter((f) => !f.ok).map((f) => [`${f.lineId}/${f.check}`, f.detail]));
     expect(failed['voc-2019-fiscal/children_sum']).toMatch(/46\.63万元 unexplained/);
     expect(failed['voc-2019-other/children_sum']).toMatch(/0\.44万元 unexplained/);
-    expect(failed['non-boarding/per_head_over_standard']).toMatch(/662\.97 a head against a standard of at most ¥625\.00/);
-    expect(failed['all-aid-as-of-october/headline_scope']).toMatch(/scopes differ/);
+    expect(failed['non-boarding/per_head_over_standard']).toMatch(/662\.97 a head \(rounded half-up to the fen\) against a standard of at most ¥625\.00 a year/);
+    expect(failed['all-aid-as-of-october/headline_scope']).toMatch(/add up to 47868 persons .*scopes differ/);
     const passed = result.consistency.filter((f) => f.ok).map((f) => `${f.lineId}/${f.check}`);
     expect(passed).toEqual(expect.arrayContaining(['yulu/count_times_standard', 'xinjiang-aid/count_times_standard', 'voc-2020-other/children_sum', 'boarding/per_head_over_standard']));
   });
@@ -101,5 +149,87 @@ describe('reconciling the demo ledger with the 2022 report', () => {
     const checks = workbook.getWorksheet('report consistency')!;
     expect(checks.rowCount).toBe(result.consistency.length + 1);
     expect(reconciliationTable(result)).toMatch(/yulu\s+434\s+434\s+130\.2\s+130\.2\s+agrees/);
+  });
+
+  it.each([/totals\?fiscalYear=2022&valuedUpTo=2022-10-31'/, /valuedUpTo=2022-10-31&recordedBy=2022-11-15/, /totals\?asOf=/])('answers the README’s %s as it shows', async (pattern) => {
+    const { command, output } = example(pattern);
+    const [, path, jqArgs] = /^curl -s -H "\$A" 'localhost:3000(\/[^']+)' \| jq (.+)$/.exec(command)!;
+    const head = await ledger.logPosition();
+    const response = await ledger.as('auditor').get(path);
+    expect(response.status).toBe(pattern.source.includes('asOf=') ? 400 : 200);
+    expect(jq(response.body, jqArgs.split(' '))).toBe(output);
+    expect(await ledger.logPosition()).toBe(head);
+  });
+
+  it('downloads the totals valued up to a day as CSV too, not the totals of today', async () => {
+    const valued = await ledger.as('auditor').get('/totals').query({ fiscalYear: 2022, valuedUpTo: '2022-10-31', format: 'csv' }).expect(200);
+    const today = await ledger.as('auditor').get('/totals').query({ fiscalYear: 2022, format: 'csv' }).expect(200);
+    const programs = (csv: string) => (parse(csv.replace(/^\ufeff/, ''), { columns: true }) as Array<Record<string, string>>).map((row) => row.programCode);
+    expect(programs(today.text)).toContain('XINJIANG_AID_GRANT'); // paid on 5 November
+    expect(programs(valued.text)).not.toContain('XINJIANG_AID_GRANT');
+    expect(programs(valued.text)).toContain('BOARDING_LIVING_SUBSIDY');
+  });
+
+  it('refuses a bad point in time field by field, recording nothing', async () => {
+    const head = await ledger.logPosition();
+    const refused = await ledger.as('auditor').get('/totals').query({ valuedUpTo: '31.10.2022', recordedBy: 'yesterday', asOfPosition: '-1' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body.errors).toEqual([
+      { field: 'valuedUpTo', message: 'valuedUpTo must be a date YYYY-MM-DD' },
+      { field: 'recordedBy', message: 'recordedBy must be a date YYYY-MM-DD' },
+      { field: 'asOfPosition', message: 'asOfPosition must be a log position (a whole number)' },
+    ]);
+    expect(await ledger.logPosition()).toBe(head);
+  });
+
+  describe('the README’s CLI commands on the demo', () => {
+    const outputs = new Map<string, { code: number; stdout: string; stderr: string }>();
+    /** Runs a README command line (`VAR=value npm run cli -- args`) in the working directory, on the sources. */
+    const cli = async (command: string) => {
+      const [, env, args] = /^((?:[A-Z_]+=\S+ )*)npm run cli -- (.+)$/.exec(command)!;
+      const variables = Object.fromEntries(env.trim().split(/\s+/).filter(Boolean).map((pair) => pair.split('=')));
+      try {
+        const { stdout, stderr } = await run(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), ...args.split(' ')], {
+          cwd: workDir,
+          env: { ...process.env, ...variables },
+        });
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string };
+        return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+      }
+    };
+    beforeAll(async () => {
+      await ledger.close(); // the CLI reads the files alone
+      for (const pattern of [/ reconcile yining-2022 /, / replay --valued-up-to /]) {
+        const { command } = example(pattern);
+        outputs.set(pattern.source, await cli(command));
+      }
+      outputs.set('until-date', await cli('LEDGER_DATA_DIR=data-demo npm run cli -- replay --until-date 2022-10-31'));
+    }, 120_000);
+
+    it('reconciles the demo exactly as the README shows, and as the service answers', () => {
+      const printed = outputs.get(/ reconcile yining-2022 /.source)!;
+      expect(printed.code).toBe(0);
+      expect(printed.stdout.trimEnd()).toBe(example(/ reconcile yining-2022 /).output);
+      expect(printed.stdout.trimEnd()).toBe(`${result.report.title.zh}\n\n${reconciliationTable(result)}`);
+      expect(existsSync(join(workDir, 'reconciliation.csv')) && existsSync(join(workDir, 'reconciliation.xlsx'))).toBe(true);
+    });
+
+    it('replays the demo valued up to 31 October exactly as the README shows', () => {
+      const printed = outputs.get(/ replay --valued-up-to /.source)!;
+      expect(printed.code).toBe(0);
+      expect(printed.stdout.trimEnd()).toBe(example(/ replay --valued-up-to /).output);
+      expect(printed.stdout).toMatch(/BOARDING_LIVING_SUBSIDY.*'112\.8875'/);
+      expect(printed.stdout).not.toMatch(/XINJIANG_AID_GRANT/); // paid on 5 November
+    });
+
+    it('refuses --until-date, naming the two questions it could mean', () => {
+      const printed = outputs.get('until-date')!;
+      expect(printed.code).toBe(1);
+      expect(printed.stderr).toMatch(/--until-date is ambiguous .*--valued-up-to <date>.*--recorded-by <date>/);
+      expect(printed.stdout).toBe('');
+    });
   });
 });

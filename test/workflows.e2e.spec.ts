@@ -117,17 +117,17 @@ describe('ledger workflows over HTTP', () => {
     });
   });
 
-  it('answers totals as they stood at a date or a position, by replay', async () => {
+  it('answers totals as recorded by a date or up to a position, by replay', async () => {
     const now = await ledger.http.get('/totals').query({ fiscalYear: 2022 }).expect(200);
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-    const asOfToday = await ledger.http.get('/totals').query({ fiscalYear: 2022, asOf: today }).expect(200);
+    const asOfToday = await ledger.http.get('/totals').query({ fiscalYear: 2022, recordedBy: today }).expect(200);
     expect(asOfToday.body.totals).toEqual(now.body.totals);
-    const before = await ledger.http.get('/totals').query({ asOf: '2021-12-31' }).expect(200);
+    const before = await ledger.http.get('/totals').query({ recordedBy: '2021-12-31' }).expect(200);
     expect(before.body).toMatchObject({ eventsReplayed: 0, totals: [] });
     const early = await ledger.http.get('/totals').query({ fiscalYear: 2022, asOfPosition: '3' }).expect(200);
     expect(early.body.eventsReplayed).toBe(3);
-    const bad = await ledger.http.get('/totals').query({ asOf: 'yesterday' });
-    expect({ status: bad.status, field: bad.body.errors[0].field }).toEqual({ status: 400, field: 'asOf' });
+    const bad = await ledger.http.get('/totals').query({ recordedBy: 'yesterday' });
+    expect({ status: bad.status, field: bad.body.errors[0].field }).toEqual({ status: 400, field: 'recordedBy' });
   });
 
   it('serves the catalog and the OpenAPI document', async () => {

@@ -9,7 +9,7 @@ import { AuditService, CATALOG, EVENT_STORE, anomaliesCsv, exportLogLines } from
 import { ProgramCatalog, parseLocalDate } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
 import { CheckResult, ConsistencyProof, InclusionProof, LogDigest, checkConsistencyProof, checkInclusionProof } from '@ledger/integrity';
-import { ALL_PROJECTIONS, anomaliesProjection, queryAnomalies, queryProgramTotals, replayReadModels } from '@ledger/projections';
+import { ALL_PROJECTIONS, ReplayLimit, anomaliesProjection, pointInTimeBasis, queryAnomalies, queryProgramTotals, replayReadModels } from '@ledger/projections';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const trustedKey = (path?: string) => (path ? readFileSync(path, 'utf8').trim() : undefined);
@@ -107,8 +107,48 @@ export class CheckConsistencyCommand extends CliCommand {
 
 export const AUDIT_COMMANDS: Array<new (...args: never[]) => CliCommand> = [VerifyCommand, CheckInclusionCommand, CheckConsistencyCommand];
 
-@Command({ name: 'replay', description: 'replay the log (to a date or position) into scratch read models and print the program totals' })
-export class ReplayCommand extends CliCommand {
+/**
+ * The point-in-time options of replay and anomalies, named for what they are. `--until-date` is
+ * refused, not kept as an alias: it meant the recording time, so "as of October" on history
+ * imported later printed nothing; giving it the other meaning would silently change what scripts get.
+ */
+type PointInTimeOptions = { valuedUpTo?: string; recordedBy?: string; untilPosition?: bigint; untilDate?: string };
+
+export const UNTIL_DATE_REFUSED =
+  '--until-date is ambiguous and no longer accepted: --valued-up-to <date> counts the aid valued (paid, approved, allocated) on or before that day, --recorded-by <date> replays what was recorded by the end of that day (China time); give either or both';
+
+function replayLimitOf(options: PointInTimeOptions): ReplayLimit {
+  if (options.untilDate !== undefined) throw new Error(UNTIL_DATE_REFUSED);
+  return {
+    ...(options.valuedUpTo && { valuedUpTo: options.valuedUpTo }),
+    ...(options.recordedBy && { recordedBy: options.recordedBy }),
+    ...(options.untilPosition !== undefined && { untilPosition: options.untilPosition }),
+  };
+}
+
+/** The options' parsers, shared by the commands that replay to a point in time. */
+abstract class PointInTimeCommand extends CliCommand {
+  @Option({ flags: '--valued-up-to <date>', description: 'only the aid valued on or before this day (YYYY-MM-DD): value dates, approvals by approval date' })
+  valuedUpTo(value: string): string {
+    return parseLocalDate(value, '--valued-up-to');
+  }
+  @Option({ flags: '--recorded-by <date>', description: 'the log as recorded by the end of this day (YYYY-MM-DD, China time)' })
+  recordedBy(value: string): string {
+    return parseLocalDate(value, '--recorded-by');
+  }
+  @Option({ flags: '--until-position <position>', description: 'the log as recorded up to this position' })
+  untilPosition(value: string): bigint {
+    if (!/^\d+$/.test(value)) throw new Error('--until-position must be a whole number');
+    return BigInt(value);
+  }
+  @Option({ flags: '--until-date <date>', description: 'refused: ambiguous; use --valued-up-to or --recorded-by' })
+  untilDate(value: string): string {
+    return value;
+  }
+}
+
+@Command({ name: 'replay', description: 'replay the log into scratch read models and print the program totals, valued up to a day and/or as recorded by a day or position' })
+export class ReplayCommand extends PointInTimeCommand {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
@@ -116,46 +156,43 @@ export class ReplayCommand extends CliCommand {
     super();
   }
 
-  async run(_: string[], options: { untilDate?: string; untilPosition?: bigint; fiscalYear?: number }): Promise<void> {
+  async run(_: string[], options: PointInTimeOptions & { fiscalYear?: number }): Promise<void> {
+    const limit = replayLimitOf(options);
     const dir = mkdtempSync(join(tmpdir(), 'ledger-replay-'));
     const bar = progressBar('replaying');
     bar.start(0, 0);
     const started = process.hrtime.bigint();
     try {
-      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), ALL_PROJECTIONS, options, (events) => {
+      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), ALL_PROJECTIONS, limit, (events) => {
         bar.setTotal(events);
         bar.update(events);
       });
       bar.stop();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      console.error(`${replay.events} events to position ${replay.lastPosition} in ${seconds.toFixed(1)} s (${Math.round(replay.events / seconds)} events/s)`);
+      const valuedLater = limit.valuedUpTo ? `, ${replay.valuedLater} of them valued later and left out` : '';
+      console.error(`${replay.events} events to position ${replay.lastPosition}${valuedLater} in ${seconds.toFixed(1)} s (${Math.round(replay.events / seconds)} events/s)`);
       const rows = queryProgramTotals(replay.models.db, options.fiscalYear ? { fiscalYear: options.fiscalYear } : {});
-      console.table(
-        rows.map((row) => ({
-          year: row.fiscalYear,
-          program: row.programCode,
-          name: this.catalog.program(row.programCode)?.name.zh ?? '',
-          students: row.net.students,
-          personTimes: row.net.personTimes,
-          yuan: row.net.amount.toString(),
-          wanYuan: row.net.amount.toWanYuan(),
-        })),
-      );
+      console.log(`Totals ${pointInTimeBasis(limit)}`);
+      if (rows.length === 0) console.log('(no totals)');
+      else
+        console.table(
+          rows.map((row) => ({
+            year: row.fiscalYear,
+            program: row.programCode,
+            name: this.catalog.program(row.programCode)?.name.zh ?? '',
+            students: row.net.students,
+            personTimes: row.net.personTimes,
+            yuan: row.net.amount.toString(),
+            wanYuan: row.net.amount.toWanYuan(),
+            approvedWanYuan: row.approved.amount.toWanYuan(),
+          })),
+        );
       await replay.models.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
 
-  @Option({ flags: '--until-date <date>', description: 'last day (YYYY-MM-DD, China time) to include' })
-  untilDate(value: string): string {
-    return parseLocalDate(value, '--until-date');
-  }
-  @Option({ flags: '--until-position <position>', description: 'last log position to include' })
-  untilPosition(value: string): bigint {
-    if (!/^\d+$/.test(value)) throw new Error('--until-position must be a whole number');
-    return BigInt(value);
-  }
   @Option({ flags: '--fiscal-year <year>' })
   fiscalYear(value: string): number {
     return Number(value);
@@ -163,7 +200,7 @@ export class ReplayCommand extends CliCommand {
 }
 
 @Command({ name: 'anomalies', description: 'list the anomalies auditors look for, each with the positions of its events' })
-export class AnomaliesCommand extends CliCommand {
+export class AnomaliesCommand extends PointInTimeCommand {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
@@ -171,18 +208,20 @@ export class AnomaliesCommand extends CliCommand {
     super();
   }
 
-  async run(_: string[], options: { csv?: string; untilDate?: string }): Promise<void> {
+  async run(_: string[], options: PointInTimeOptions & { csv?: string }): Promise<void> {
+    const limit = replayLimitOf(options);
     const dir = mkdtempSync(join(tmpdir(), 'ledger-anomalies-'));
     const bar = progressBar('checking');
     bar.start(0, 0);
     try {
-      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), [anomaliesProjection(this.catalog)], options, (events) => {
+      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), [anomaliesProjection(this.catalog)], limit, (events) => {
         bar.setTotal(events);
         bar.update(events);
       });
       bar.stop();
       const anomalies = queryAnomalies(replay.models.db);
       await replay.models.close();
+      console.error(`anomalies ${pointInTimeBasis(limit)}`);
       if (options.csv) {
         writeFileSync(options.csv, anomaliesCsv(anomalies));
         console.error(`${anomalies.length} anomalies written to ${options.csv}`);
@@ -196,10 +235,6 @@ export class AnomaliesCommand extends CliCommand {
   @Option({ flags: '--csv <file>', description: 'write them as CSV' })
   csv(value: string) {
     return value;
-  }
-  @Option({ flags: '--until-date <date>' })
-  untilDate(value: string): string {
-    return parseLocalDate(value, '--until-date');
   }
 }
 

@@ -4,8 +4,20 @@ import { stringify } from 'csv-stringify/sync';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ConsistencyFinding, DeclaredLine, DeclaredReport, Money, ProgramCatalog, ReportError, checkReportConsistency, parseDeclaredReport } from '@ledger/domain';
-import { queryLedgerFigures } from '@ledger/projections';
+import {
+  ConsistencyFinding,
+  DeclaredLine,
+  DeclaredReport,
+  DifferenceExplanation,
+  LineLedger,
+  Money,
+  ProgramCatalog,
+  ReportError,
+  checkReportConsistency,
+  explainDifference,
+  parseDeclaredReport,
+} from '@ledger/domain';
+import { LedgerFigures, queryLedgerFigures } from '@ledger/projections';
 
 /**
  * Reconciliation: every line of a declared report against the ledger — count, amount, difference,
@@ -22,6 +34,12 @@ export interface ReconciledLine {
   declared: { count?: number; unit?: string; countAtLeast?: boolean; amountYuan?: string; amountWanYuan?: string; amountAtLeast?: boolean };
   ledger?: { persons: number; personTimes: number; amountYuan: string; amountWanYuan: string };
   difference?: { count?: number; amountYuan?: string; amountWanYuan?: string };
+  /** The amount difference split into parts computed from the ledger and the catalog, which add up to it. */
+  explanation?: {
+    ledger: string;
+    parts: Array<{ amountYuan: string; amountWanYuan: string; persons?: number; detail: string }>;
+    check: string;
+  };
   status: LineStatus;
   reasons: string[];
 }
@@ -54,6 +72,42 @@ function windowOf(line: DeclaredLine): { from?: string; to?: string; text: strin
   return { ...(from && { from }), ...(to && { to }), text };
 }
 
+/**
+ * What the ledger holds for a line, and what a difference is explained from: for a line at a date
+ * before its year's end, the whole year too; for a line of payments over several programs, the
+ * approvals (拟享受) of those of its programs that the ledger holds no payment of in the year.
+ */
+function lineLedger(db: Database.Database, line: DeclaredLine, window: { from?: string; to?: string }): LineLedger & { held: LedgerFigures } {
+  const held = queryLedgerFigures(db, { programs: line.programs, basis: line.basis, ...window, ...(line.asOf && { valuedUpTo: line.asOf }) });
+  const yearEnd = line.fiscalYear ? `${line.fiscalYear}-12-31` : undefined;
+  const wholeYear =
+    line.asOf && yearEnd && line.asOf < yearEnd ? queryLedgerFigures(db, { programs: line.programs, basis: line.basis, from: `${line.fiscalYear}-01-01`, to: yearEnd }) : undefined;
+  const year = wholeYear ?? held;
+  const unpaid = line.basis === 'paid' && line.programs.length > 1 ? line.programs.filter((code) => !year.holdings.some((holding) => holding.programCode === code)) : [];
+  const approved = unpaid.length ? queryLedgerFigures(db, { programs: unpaid, basis: 'approved', ...(line.fiscalYear ? { from: `${line.fiscalYear}-01-01`, to: yearEnd } : window) }) : undefined;
+  const approvedOnly =
+    approved && !approved.amount.isZero()
+      ? {
+          programs: [...new Set(approved.holdings.map((holding) => holding.programCode))],
+          personTimes: approved.personTimes,
+          amount: approved.amount,
+          personsAdded: new Set([...year.students, ...approved.students]).size - year.students.size,
+        }
+      : undefined;
+  return { held, ...(wholeYear && { wholeYear }), ...(approvedOnly && { approvedOnly }) };
+}
+
+const explanationView = (explanation: DifferenceExplanation) => ({
+  ledger: explanation.ledger,
+  parts: explanation.parts.map((part) => ({
+    amountYuan: part.amount.toString(),
+    amountWanYuan: part.amount.toWanYuan(),
+    ...(part.persons !== undefined && { persons: part.persons }),
+    detail: part.detail,
+  })),
+  check: explanation.check,
+});
+
 export function reconcile(report: DeclaredReport, catalog: ProgramCatalog, db: Database.Database): Reconciliation {
   const consistency = checkReportConsistency(report, catalog);
   const lines = report.lines.map((line): ReconciledLine => {
@@ -66,7 +120,8 @@ export function reconcile(report: DeclaredReport, catalog: ProgramCatalog, db: D
     if (line.programs.length === 0) {
       return { ...base, status: 'not_in_ledger', reasons: ['not student aid paid to students: school finance is not recorded in the ledger'] };
     }
-    const figures = queryLedgerFigures(db, { programs: line.programs, basis: line.basis, ...(window.from && { from: window.from }), ...(window.to && { to: window.to }) });
+    const ledger = lineLedger(db, line, { ...(window.from && { from: window.from }), ...(window.to && { to: window.to }) });
+    const figures = ledger.held;
     const ledgerCount = line.count?.unit === 'person_times' ? figures.personTimes : figures.persons;
     const countDifference = line.count ? ledgerCount - line.count.value : undefined;
     const amountDifference = line.amount ? figures.amount.minus(line.amount.yuan) : undefined;
@@ -80,6 +135,7 @@ export function reconcile(report: DeclaredReport, catalog: ProgramCatalog, db: D
         ? 'agrees'
         : 'differs';
     const reasons: string[] = [];
+    const explanation = status === 'agrees' ? undefined : explainDifference(line, catalog, ledger);
     if (status !== 'agrees') {
       if (atLeast) reasons.push('the report gives a lower bound ("余"), not an exact figure');
       for (const finding of consistency.filter((f) => f.lineId === line.id && !f.ok)) reasons.push(`the report itself: ${finding.detail}`);
@@ -87,9 +143,10 @@ export function reconcile(report: DeclaredReport, catalog: ProgramCatalog, db: D
       if (!line.amount) reasons.push('the report gives no amount');
       if (countDifference) reasons.push(`the ledger has ${Math.abs(countDifference)} ${line.count!.unit === 'persons' ? 'persons' : 'person-times'} ${countDifference > 0 ? 'more' : 'fewer'}`);
       if (amountDifference && !amountDifference.isZero()) {
-        reasons.push(`the ledger has ¥${Money.fromFen(amountDifference.fen < 0n ? -amountDifference.fen : amountDifference.fen)} ${amountDifference.fen > 0n ? 'more' : 'less'}`);
+        const size = amountDifference.fen < 0n ? Money.fromFen(-amountDifference.fen) : amountDifference;
+        reasons.push(`the ledger has ${size.toWanYuan()}万元 (${size.toDisplay()}) ${amountDifference.fen > 0n ? 'more' : 'less'}${explanation ? ', in full:' : ''}`);
       }
-      if (line.programs.length > 1) reasons.push('a headline over several programs, at a date: its scope is not the listed lines');
+      if (explanation) reasons.push(explanation.ledger, ...explanation.parts.filter((part) => !part.amount.isZero() || part === explanation.parts[explanation.parts.length - 1]).map((part) => part.detail), explanation.check);
     }
     return {
       ...base,
@@ -100,6 +157,7 @@ export function reconcile(report: DeclaredReport, catalog: ProgramCatalog, db: D
           ...(amountDifference && { amountYuan: amountDifference.toString(), amountWanYuan: amountDifference.toWanYuan() }),
         },
       }),
+      ...(explanation && { explanation: explanationView(explanation) }),
       status,
       reasons,
     };
@@ -188,8 +246,15 @@ export function reconciliationTable(reconciliation: Reconciliation): string {
   const header = ['line', 'declared', 'ledger', 'declared 万元', 'ledger 万元', 'status'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const format = (row: string[]) => row.map((cell, i) => (i === 0 || i === 5 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  const lines = [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format)];
-  const notes = reconciliation.lines.filter((line) => line.reasons.length > 0).map((line) => `${line.lineId}: ${line.reasons.join('; ')}`);
+  const lines = [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format)].map((row) => row.trimEnd());
+  // Lines with the same reasons (the school-finance lines) are named together, their reasons once.
+  const byReasons = new Map<string, { ids: string[]; reasons: string[] }>();
+  for (const line of reconciliation.lines.filter((candidate) => candidate.reasons.length > 0)) {
+    const key = JSON.stringify(line.reasons);
+    if (!byReasons.has(key)) byReasons.set(key, { ids: [], reasons: line.reasons });
+    byReasons.get(key)!.ids.push(line.lineId);
+  }
+  const notes = [...byReasons.values()].flatMap(({ ids, reasons }) => [`${ids.join(', ')}:`, ...reasons.map((reason) => `  - ${reason}`)]);
   const checks = reconciliation.consistency.filter((finding) => !finding.ok).map((finding) => `${finding.lineId} (${finding.check}): ${finding.detail}`);
   return [...lines, '', 'Reasons:', ...notes, '', 'The report against itself:', ...checks].join('\n');
 }

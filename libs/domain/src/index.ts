@@ -17,4 +17,5 @@ export * from './privacy';
 export * from './access/access';
 export * from './audit/anomalies';
 export * from './reports/declared-report';
+export * from './reports/difference';
 export * from './import/payment-list';

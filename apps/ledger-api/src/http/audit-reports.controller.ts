@@ -3,11 +3,12 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@ne
 import type { Response } from 'express';
 import { once } from 'node:events';
 import { CATALOG, EVENT_STORE, anomaliesCsv, exportLogLines } from '@ledger/application';
-import { ANOMALY_KINDS, ProgramCatalog, parseLocalDate } from '@ledger/domain';
+import { ANOMALY_KINDS, ProgramCatalog } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
-import { anomaliesProjection, queryAnomalies } from '@ledger/projections';
+import { anomaliesProjection, pointInTimeBasis, queryAnomalies } from '@ledger/projections';
 import { ReadSide } from '../queries/read-side.service';
 import { RequestInvalidError } from './problem-details.filter';
+import { parsePointInTime } from './point-in-time';
 
 /** The auditor's reports: anomalies (JSON or CSV) and the whole log with its hashes (NDJSON, streamed). */
 @ApiTags('audit')
@@ -22,23 +23,21 @@ export class AuditReportsController {
 
   @Get('anomalies')
   @ApiOperation({ summary: 'Anomalies auditors look for, each naming the events behind it (replayed from the log)' })
-  @ApiQuery({ name: 'asOf', required: false, description: 'as the ledger stood at the end of this day' })
+  @ApiQuery({ name: 'valuedUpTo', required: false, description: 'only the aid valued on or before this day (as GET /totals)' })
+  @ApiQuery({ name: 'recordedBy', required: false, description: 'the log as recorded by the end of this day (China time)' })
+  @ApiQuery({ name: 'asOfPosition', required: false, description: 'the log as recorded up to this position' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiProduces('application/json', 'text/csv')
-  async anomalies(@Res({ passthrough: true }) response: Response, @Query('asOf') asOf?: string, @Query('format') format = 'json') {
+  async anomalies(@Res({ passthrough: true }) response: Response, @Query() query: Record<string, string | undefined>) {
+    const { format = 'json', ...pointInTime } = query;
     if (!['json', 'csv'].includes(format)) throw new RequestInvalidError([{ field: 'format', message: 'format must be json or csv' }]);
-    let untilDate: string | undefined;
-    try {
-      if (asOf !== undefined) untilDate = parseLocalDate(asOf, 'asOf');
-    } catch {
-      throw new RequestInvalidError([{ field: 'asOf', message: 'asOf must be a date YYYY-MM-DD' }]);
-    }
-    const { answer, events, lastPosition } = await this.readSide.asOf({ ...(untilDate && { untilDate }) }, queryAnomalies, [anomaliesProjection(this.catalog)]);
+    const limit = parsePointInTime(pointInTime) ?? {};
+    const { answer, events, lastPosition } = await this.readSide.asOf(limit, queryAnomalies, [anomaliesProjection(this.catalog)]);
     if (format === 'csv') {
       response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="anomalies.csv"');
       return anomaliesCsv(answer);
     }
-    return { eventsChecked: events, lastPosition: lastPosition.toString(), kinds: ANOMALY_KINDS, anomalies: answer };
+    return { basis: pointInTimeBasis(limit), eventsChecked: events, lastPosition: lastPosition.toString(), kinds: ANOMALY_KINDS, anomalies: answer };
   }
 
   @Get('export')

@@ -3,11 +3,12 @@ import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import type { Response } from 'express';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Money, Program, ProgramCatalog, STAGES, identityFromKey, parseLocalDate } from '@ledger/domain';
-import { ProgramTotals, ReplayLimit, TOTALS_GROUPINGS, TotalsFilter, queryBeneficiaryHistory, queryBudgets, queryProgramTotals } from '@ledger/projections';
+import { Money, Program, ProgramCatalog, STAGES, identityFromKey } from '@ledger/domain';
+import { ProgramTotals, TOTALS_GROUPINGS, TotalsFilter, pointInTimeBasis, programTotalsProjection, queryBeneficiaryHistory, queryBudgets, queryProgramTotals } from '@ledger/projections';
 import { ReadSide } from '../queries/read-side.service';
 import { CATALOG } from '@ledger/application';
 import { RequestInvalidError } from './problem-details.filter';
+import { POINT_IN_TIME_PARAMETERS, parsePointInTime } from './point-in-time';
 
 /** Amounts as exact yuan strings and as 万元, the unit the work report prints. */
 const money = (amount: Money) => ({ yuan: amount.toString(), wanYuan: amount.toWanYuan() });
@@ -50,27 +51,9 @@ function totalsView(row: ProgramTotals, catalog: ProgramCatalog) {
   };
 }
 
-function parseAsOf(query: Record<string, string | undefined>): ReplayLimit | undefined {
-  const problems: Array<{ field: string; message: string }> = [];
-  const limit: ReplayLimit = {};
-  if (query.asOf !== undefined) {
-    try {
-      limit.untilDate = parseLocalDate(query.asOf, 'asOf');
-    } catch {
-      problems.push({ field: 'asOf', message: 'asOf must be a date YYYY-MM-DD' });
-    }
-  }
-  if (query.asOfPosition !== undefined) {
-    if (!/^\d{1,20}$/.test(query.asOfPosition)) problems.push({ field: 'asOfPosition', message: 'asOfPosition must be a log position (a whole number)' });
-    else limit.untilPosition = BigInt(query.asOfPosition);
-  }
-  if (problems.length) throw new RequestInvalidError(problems);
-  return query.asOf !== undefined || query.asOfPosition !== undefined ? limit : undefined;
-}
-
 function parseTotalsFilter(query: Record<string, string | undefined>): TotalsFilter {
   const problems: Array<{ field: string; message: string }> = [];
-  const allowed = ['fiscalYear', 'programCode', 'schoolCode', 'stage', 'period', 'groupBy', 'asOf', 'asOfPosition', 'format'];
+  const allowed = ['fiscalYear', 'programCode', 'schoolCode', 'stage', 'period', 'groupBy', ...POINT_IN_TIME_PARAMETERS, 'format'];
   for (const key of Object.keys(query)) if (!allowed.includes(key)) problems.push({ field: key, message: `unknown filter; filters are ${allowed.join(', ')}` });
   const filter: TotalsFilter = {};
   if (query.fiscalYear !== undefined) {
@@ -152,14 +135,18 @@ export class QueryController {
   @ApiQuery({ name: 'stage', required: false, enum: STAGES })
   @ApiQuery({ name: 'period', required: false, description: 'term or school year, e.g. 2022-autumn' })
   @ApiQuery({ name: 'groupBy', required: false, enum: TOTALS_GROUPINGS })
-  @ApiQuery({ name: 'asOf', required: false, description: 'totals as the ledger stood at the end of this day (China time), by replay' })
-  @ApiQuery({ name: 'asOfPosition', required: false, description: 'totals as the ledger stood at this log position, by replay' })
+  @ApiQuery({ name: 'valuedUpTo', required: false, description: 'only aid valued on or before this day: payments, loans, repayments, budgets by value date, approvals by approval date, a reversal from its own value date; by replay' })
+  @ApiQuery({ name: 'recordedBy', required: false, description: 'the ledger as recorded by the end of this day (China time), by replay; with valuedUpTo, both apply' })
+  @ApiQuery({ name: 'asOfPosition', required: false, description: 'the ledger as recorded up to this log position, by replay' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: 'the table as the report prints it, for download' })
   async totals(@Query() query: Record<string, string | undefined>, @Res({ passthrough: true }) response: Response) {
-    const { asOf, asOfPosition, format = 'json', ...rest } = query;
+    const { asOf, valuedUpTo, recordedBy, asOfPosition, format = 'json', ...rest } = query;
     if (!['json', 'csv', 'xlsx'].includes(format)) throw new RequestInvalidError([{ field: 'format', message: 'format must be json, csv or xlsx' }]);
+    const filter = parseTotalsFilter(rest);
+    const limit = parsePointInTime({ asOf, valuedUpTo, recordedBy, asOfPosition });
+    const replayed = limit && (await this.readSide.asOf(limit, (db) => queryProgramTotals(db, filter), [programTotalsProjection]));
     if (format !== 'json') {
-      const rows = queryProgramTotals(await this.readSide.current(), parseTotalsFilter(rest));
+      const rows = replayed ? replayed.answer : queryProgramTotals(await this.readSide.current(), filter);
       const table = totalsTable(rows, this.catalog);
       if (format === 'csv') {
         response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="totals.csv"');
@@ -168,15 +155,14 @@ export class QueryController {
       response.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').setHeader('Content-Disposition', 'attachment; filename="totals.xlsx"');
       return new StreamableFile(await totalsXlsx(table));
     }
-    const filter = parseTotalsFilter(rest);
-    const limit = parseAsOf({ asOf, asOfPosition });
     const basis = 'fiscal year = calendar year of the value date; reversals net against the payment they reverse; students = distinct students with a net payment';
-    if (limit) {
-      const replayed = await this.readSide.asOf(limit, (db) => queryProgramTotals(db, filter));
+    if (limit && replayed) {
       return {
-        basis: `${basis}; replayed up to ${limit.untilDate ? `the end of ${limit.untilDate} (UTC+8)` : ''}${limit.untilDate && limit.untilPosition !== undefined ? ' and ' : ''}${limit.untilPosition !== undefined ? `position ${limit.untilPosition}` : ''}`,
+        basis: `${basis}; ${pointInTimeBasis(limit)}`,
+        pointInTime: { ...(limit.valuedUpTo && { valuedUpTo: limit.valuedUpTo }), ...(limit.recordedBy && { recordedBy: limit.recordedBy }), ...(limit.untilPosition !== undefined && { asOfPosition: limit.untilPosition.toString() }) },
         asOfPosition: replayed.lastPosition.toString(),
         eventsReplayed: replayed.events,
+        eventsValuedLater: replayed.valuedLater,
         filter,
         totals: replayed.answer.map((row) => totalsView(row, this.catalog)),
       };

@@ -35,17 +35,20 @@ export class ReadSide {
     return this.models.db;
   }
 
-  /** Answers a question on the read models as they stood at a date or position, rebuilt by replay. */
+  /**
+   * Answers a question on read models rebuilt by replay for a point in time: valued up to a day,
+   * as recorded by a day or a position, or both (see ReplayLimit).
+   */
   async asOf<T>(
     limit: ReplayLimit,
     question: (db: Database.Database) => T,
     projections: readonly Projection[] = ALL_PROJECTIONS,
-  ): Promise<{ answer: T; events: number; lastPosition: bigint }> {
+  ): Promise<{ answer: T; events: number; valuedLater: number; lastPosition: bigint }> {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-as-of-'));
     try {
       const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), projections, limit);
       try {
-        return { answer: question(replay.models.db), events: replay.events, lastPosition: replay.lastPosition };
+        return { answer: question(replay.models.db), events: replay.events, valuedLater: replay.valuedLater, lastPosition: replay.lastPosition };
       } finally {
         await replay.models.close();
       }

@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { LocalDate, parseLocalDate, schoolYear, term } from '../calendar';
 import { ProgramCatalog, standardFor } from '../catalog';
 import { DomainError } from '../errors';
@@ -123,6 +124,11 @@ export function yearlyMaximum(catalog: ProgramCatalog, programCode: string, fisc
     : max(schoolYear(fiscalYear));
 }
 
+/** An amount shared out per head, rounded half-up to the fen: ¥1,128,875.00 for 1455 is ¥775.86 (775.8591…). */
+export function perHeadRounded(amount: Money, count: number): Money {
+  return Money.fromFen(new Decimal(amount.fen.toString()).div(count).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toFixed(0));
+}
+
 /** What the report says about itself: products, per-head figures against the standards, parts against wholes. */
 export function checkReportConsistency(report: DeclaredReport, catalog: ProgramCatalog): ConsistencyFinding[] {
   const findings: ConsistencyFinding[] = [];
@@ -138,14 +144,18 @@ export function checkReportConsistency(report: DeclaredReport, catalog: ProgramC
     }
     if (line.programs.length === 1 && line.count && line.amount && line.fiscalYear && !line.count.atLeast) {
       const max = yearlyMaximum(catalog, line.programs[0], line.fiscalYear);
-      const perHead = line.amount.yuan.fen / BigInt(line.count.value);
       if (max && !max.isZero()) {
-        const over = line.amount.yuan.greaterThan(max.times(line.count.value));
+        const allowed = max.times(line.count.value);
+        const over = line.amount.yuan.greaterThan(allowed);
         findings.push({
           lineId: line.id,
           check: 'per_head_over_standard',
           ok: !over,
-          detail: `¥${Money.fromFen(perHead)} a head against a standard of at most ¥${max} a year${over ? ': more than the standard allows' : ''}`,
+          detail:
+            `${perHeadRounded(line.amount.yuan, line.count.value).toDisplay()} a head (rounded half-up to the fen) against a standard of at most ${max.toDisplay()} a year` +
+            (over
+              ? `: more than the standard allows — ${line.count.value} × ${max.toDisplay()} = ${allowed.toWanYuan()}万元, ${line.amount.yuan.minus(allowed).toWanYuan()}万元 less than the ${line.amount.printed}万元 printed`
+              : ''),
         });
       }
     }
@@ -160,17 +170,45 @@ export function checkReportConsistency(report: DeclaredReport, catalog: ProgramC
         detail: `of which ${children.map((child) => child.amount?.printed ?? '?').join(' + ')} = ${sum.toWanYuan()}万元 against ${line.amount.printed}万元${residue.isZero() ? '' : `: ${residue.toWanYuan()}万元 unexplained`}`,
       });
     }
-    if (line.programs.length > 1 && line.amount) {
-      const listed = report.lines.filter((other) => other !== line && other.programs.length === 1 && line.programs.includes(other.programs[0]) && other.fiscalYear === line.fiscalYear && !other.since && other.amount);
-      const sum = Money.sum(listed.map((other) => other.amount!.yuan));
-      const persons = listed.reduce((total, other) => total + (other.count?.value ?? 0), 0);
-      findings.push({
-        lineId: line.id,
-        check: 'headline_scope',
-        ok: false,
-        detail: `the listed lines of these programs add up to ${persons} persons and ${sum.toWanYuan()}万元 for the whole year; the headline says ${line.count?.atLeast ? 'more than ' : ''}${line.count?.value ?? '?'} and ${line.amount.atLeast ? 'more than ' : ''}${line.amount.printed}万元 by ${line.asOf ?? 'its date'}: the scopes differ`,
-      });
-    }
+    if (line.programs.length > 1 && (line.amount || line.count)) findings.push(headlineScope(report, line));
   }
   return findings;
+}
+
+/**
+ * A headline over several programs against the report's own lines of those programs: their persons
+ * (every line with a count, whether or not it gives an amount) and their amounts (the lines that
+ * give one, saying which are approvals rather than payments when the headline is of payments).
+ */
+function headlineScope(report: DeclaredReport, headline: DeclaredLine): ConsistencyFinding {
+  const listed = report.lines.filter(
+    (other) => other !== headline && other.programs.length === 1 && headline.programs.includes(other.programs[0]) && other.fiscalYear === headline.fiscalYear && !other.since && (other.count || other.amount),
+  );
+  const counted = listed.filter((other) => other.count?.unit === 'persons');
+  const persons = counted.reduce((total, other) => total + other.count!.value, 0);
+  const withAmount = listed.filter((other) => other.amount);
+  const withoutAmount = listed.filter((other) => !other.amount);
+  const amount = Money.sum(withAmount.map((other) => other.amount!.yuan));
+  const otherBasis = withAmount.filter((other) => other.basis !== headline.basis);
+  const unlisted = headline.programs.filter((code) => !listed.some((other) => other.programs[0] === code));
+  const year = headline.fiscalYear ? ` for ${headline.fiscalYear}` : '';
+  const personsText = `${persons} persons (${counted.map((other) => `${other.id} ${other.count!.value}`).join(' + ') || 'no line gives a count'}${counted.length > 1 ? '; a student in two programs counts twice' : ''})`;
+  const amountText =
+    `${amount.toWanYuan()}万元 (the ${withAmount.length} line${withAmount.length === 1 ? '' : 's'} that give${withAmount.length === 1 ? 's' : ''} an amount` +
+    `${withoutAmount.length ? `; ${withoutAmount.map((other) => other.id).join(', ')} give${withoutAmount.length === 1 ? 's' : ''} none` : ''})` +
+    (otherBasis.length
+      ? `, of which ${Money.sum(otherBasis.map((other) => other.amount!.yuan)).toWanYuan()}万元 ${otherBasis[0].basis === 'approved' ? 'approved (拟享受), not paid' : 'paid, not approved'} (${otherBasis.map((other) => other.id).join(', ')})`
+      : '');
+  const says = [
+    ...(headline.count ? [`${headline.count.atLeast ? 'more than ' : ''}${headline.count.value} ${headline.count.unit === 'persons' ? 'persons' : 'person-times'}`] : []),
+    ...(headline.amount ? [`${headline.amount.atLeast ? 'more than ' : ''}${headline.amount.printed}万元`] : []),
+  ].join(' and ');
+  return {
+    lineId: headline.id,
+    check: 'headline_scope',
+    ok: false,
+    detail:
+      `the listed lines of these programs${year} add up to ${personsText} and ${amountText}` +
+      `${unlisted.length ? `; no line lists ${unlisted.join(', ')}` : ''}; the headline says ${says} by ${headline.asOf ?? 'its date'}: the scopes differ`,
+  };
 }
