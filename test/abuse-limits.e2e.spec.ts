@@ -150,3 +150,21 @@ describe('hostile JSON bodies', () => {
     expect({ status: response.status, code: response.body.code }).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
   });
 });
+
+describe('malformed JSON', () => {
+  let ledger: LedgerUnderTest;
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start({ LEDGER_RATE_LIMIT: '0' });
+  });
+  afterAll(async () => {
+    await ledger.stop();
+  });
+
+  it.each(['{"note": "654002201001010015', '{x}', '"654002201001010015"', '[1,'])('answers %s with 400 BODY_MALFORMED, saying where and echoing nothing of it', async (text) => {
+    const before = await ledger.logPosition();
+    const response = await ledger.http.post('/budgets/allocations').set('content-type', 'application/json').send(text);
+    expect(response.body).toMatchObject({ status: 400, code: 'BODY_MALFORMED', detail: expect.stringMatching(/^the request body is not valid JSON/) });
+    expect(response.body.detail).not.toContain('654002');
+    expect(await ledger.logPosition()).toBe(before);
+  });
+});

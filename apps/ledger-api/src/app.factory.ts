@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Settings, assertDataDirWritable, loadCatalog, loadDeclaredReports } from '@ledger/application';
 import { maskPersonalDataInAnswers } from './access/personal-data';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
-import { refuseDeepJson, requestValidationPipe } from './http/validation';
+import { malformedJsonAsProblem, refuseDeepJson, requestValidationPipe } from './http/validation';
 import { LedgerModule } from './ledger.module';
 import { GracefulShutdown } from './operations/graceful-shutdown';
 import { LedgerMetrics } from './operations/ledger-metrics';
@@ -50,6 +50,7 @@ export async function createLedgerApp(settings: Settings, options: { logDestinat
   }
   // A body nested deeper than any request needs is refused before it is parsed (refuseDeepJson).
   app.useBodyParser('json', { limit: settings.bodyLimit, verify: refuseDeepJson });
+  app.use(malformedJsonAsProblem);
   app.useGlobalPipes(requestValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   const document = SwaggerModule.createDocument(

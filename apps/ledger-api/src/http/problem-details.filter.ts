@@ -11,6 +11,13 @@ export class RequestInvalidError extends Error {
   }
 }
 
+/** A body that is not JSON: said where, without quoting it back (the parser's own message does). */
+export class MalformedJsonError extends Error {
+  constructor(position?: string) {
+    super(`the request body is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`);
+  }
+}
+
 const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
   not_found: HttpStatus.NOT_FOUND,
@@ -80,6 +87,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         errors: exception.problems,
       };
     }
+    if (exception instanceof MalformedJsonError) return problemOf(400, 'BODY_MALFORMED', exception.message);
     if (exception instanceof StoreUnavailableError) {
       return problemOf(503, 'STORE_UNAVAILABLE', exception.message);
     }
@@ -90,12 +98,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const code = CODE_OF_STATUS[status] ?? `HTTP_${status}`;
       return problemOf(status, code, detail);
     }
-    // body-parser's errors (malformed JSON, body too large) carry their own 4xx status.
+    // body-parser's other errors (body too large, charset) carry their own 4xx status.
     const status = (exception as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      const code = (exception as { type?: string }).type === 'entity.parse.failed' ? 'BODY_MALFORMED' : (CODE_OF_STATUS[status] ?? `HTTP_${status}`);
-      const detail = code === 'BODY_MALFORMED' ? 'the request body is not valid JSON' : String((exception as Error).message);
-      return problemOf(status, code, detail);
+      return problemOf(status, CODE_OF_STATUS[status] ?? `HTTP_${status}`, String((exception as Error).message));
     }
     return { ...problemOf(500, 'INTERNAL', 'an internal error occurred; it has been logged'), title: 'Internal error' };
   }

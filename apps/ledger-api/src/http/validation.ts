@@ -1,7 +1,8 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import type { NextFunction } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooDeep, FieldProblem } from '@ledger/domain';
-import { RequestInvalidError } from './problem-details.filter';
+import { MalformedJsonError, RequestInvalidError } from './problem-details.filter';
 
 function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   return errors.flatMap((error) => {
@@ -96,4 +97,14 @@ export function refuseDeepJson(_request: IncomingMessage, _response: ServerRespo
       }
     } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) depth--;
   }
+}
+
+/**
+ * Error middleware right after the JSON parser: a body that does not parse becomes BODY_MALFORMED
+ * with the position only. (Nest would turn the parser's SyntaxError into a plain 400 whose message
+ * quotes the body back.)
+ */
+export function malformedJsonAsProblem(error: unknown, _request: IncomingMessage, _response: ServerResponse, next: NextFunction): void {
+  const parseFailed = (error as { type?: unknown } | null)?.type === 'entity.parse.failed';
+  next(parseFailed ? new MalformedJsonError(/at position (\d+)/.exec(String((error as Error).message))?.[1]) : error);
 }
