@@ -1,6 +1,5 @@
 /**
- * Masking of personal data (DOMAIN.md §2: keep the first 3–6 and the last 3–4 characters, as aid
- * notices do). One place for the convention; the API applies it for roles that need no personal data.
+ * Masking of personal data (keep the first 3–6 and the last 3–4 characters, as aid notices do). One place for the convention; the API applies it for roles that need no personal data.
  */
 const stars = (count: number) => '*'.repeat(Math.max(count, 1));
 

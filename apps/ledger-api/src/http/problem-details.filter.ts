@@ -1,7 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { requestFields } from '../logging/logging';
+import { SEES_PERSONAL_DATA } from '../access/route-permissions';
+import type { AuthenticatedRequest } from '../access/access.guard';
 import type { Request, Response } from 'express';
-import { DomainError, DomainErrorKind, FieldProblem } from '@ledger/domain';
+import { DomainError, DomainErrorKind, FieldProblem, redactText } from '@ledger/domain';
 import { StoreUnavailableError } from '@ledger/event-store';
 
 /** A request the caller got wrong, found before the domain saw it (shape, types, header). */
@@ -63,7 +65,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const { req, correlationId } = requestFields(request);
       this.logger.error(`${request.method} ${problem.instance} failed (request ${req.id}, correlation ${correlationId}): ${String((exception as Error)?.stack ?? exception)}`);
     }
-    sendProblem(response, problem);
+    const actor = (request as AuthenticatedRequest).actor;
+    sendProblem(response, actor && SEES_PERSONAL_DATA[actor.role] ? problem : redactedProblem(problem));
   }
 
   private toProblem(exception: unknown): Problem {
@@ -105,6 +108,20 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     return { ...problemOf(500, 'INTERNAL', 'an internal error occurred; it has been logged'), title: 'Internal error' };
   }
+}
+
+/**
+ * A problem for a caller who sees personal data masked (or has not shown who they are): identifiers
+ * in its detail, messages, fields and path redacted, so that a 404 names the student it did not
+ * find no more fully than an answer would have named the one it found.
+ */
+function redactedProblem(problem: Problem): Problem {
+  return {
+    ...problem,
+    detail: redactText(problem.detail),
+    ...(problem.errors && { errors: problem.errors.map(({ field, message }) => ({ field: redactText(field), message: redactText(message) })) }),
+    ...(problem.instance !== undefined && { instance: redactText(problem.instance) }),
+  };
 }
 
 const CODE_OF_STATUS: Record<number, string> = {
