@@ -26,6 +26,9 @@ const JUNK: unknown[] = [
   '11010519491231002X', 'G11010519491231002X', 'L654002201001011234', '2022-autumn', '2022-2023', 'YULU_PLAN', 'student', '500.00',
 ];
 
+/** A JUNK value as a fresh copy: a payload's objects are mutated later, and must not change JUNK itself. */
+const junk = (value: unknown) => (value !== null && typeof value === 'object' ? JSON.parse(JSON.stringify(value)) : value);
+
 const INVALID: unknown[] = [null, 12345, 1e308, true, '', '   ', [], {}, { nested: 'junk' }, 'x'.repeat(5000), '\u0000'];
 
 /** Random mutations (which alone may leave the body valid), then one that surely breaks it. */
@@ -42,7 +45,7 @@ function mutate(body: Record<string, unknown>, required: string[], next: () => n
       broken[pick(required)] = pick(INVALID);
       break;
     default:
-      broken[`unexpected_${Math.floor(next() * 1000)}`] = pick(JUNK) ?? 'x';
+      broken[`unexpected_${Math.floor(next() * 1000)}`] = junk(pick(JUNK)) ?? 'x';
   }
   return broken;
 }
@@ -60,20 +63,20 @@ function scramble(body: Record<string, unknown>, next: () => number): unknown {
         break;
       case 1:
         if (!(key in copy)) break;
-        copy[key] = pick(JUNK);
+        copy[key] = junk(pick(JUNK));
         break;
       case 2:
-        if (copy[key] && typeof copy[key] === 'object') (copy[key] as Record<string, unknown>)[pick(['residentId', 'studentNumber', 'type', 'name', 'account', 'extra'])] = pick(JUNK);
-        else copy[key] = { nested: pick(JUNK) };
+        if (copy[key] && typeof copy[key] === 'object') (copy[key] as Record<string, unknown>)[pick(['residentId', 'studentNumber', 'type', 'name', 'account', 'extra'])] = junk(pick(JUNK));
+        else copy[key] = { nested: junk(pick(JUNK)) };
         break;
       case 3:
-        copy[pick(['extra', 'actor', 'metadata', 'constructor'])] = pick(JUNK);
+        copy[pick(['extra', 'actor', 'metadata', 'constructor'])] = junk(pick(JUNK));
         break;
       case 4:
         if (typeof copy[key] === 'string') copy[key] = `${copy[key]}${pick(['0', '.', 'X', ' ', '-', '１'])}`;
         break;
       default:
-        return next() < 0.5 ? pick(JUNK) : copy; // sometimes the whole body is junk
+        return next() < 0.5 ? junk(pick(JUNK)) : copy; // sometimes the whole body is junk
     }
   }
   return copy;
@@ -99,7 +102,6 @@ function hostile(body: Record<string, unknown>, next: () => number): { text: str
     return { text: kind === 0 ? nested : json.replace(/^\{/, `{"${pick(Object.keys(body))}":${nested},`) };
   }
   const name = pick(BUILT_IN_NAMES);
-  // JSON text, not JUNK: the mutations above change JUNK's objects in place.
   const value = pick(['1', '"x"', 'null', '[]', '{}', '{"admin":true}', '{"prototype":{"admin":true}}']);
   const objectFields = Object.keys(body).filter((key) => body[key] !== null && typeof body[key] === 'object');
   if (kind === 2 || objectFields.length === 0) return { text: json.replace(/^\{/, `{"${name}":${value},`), field: name };
