@@ -1,4 +1,7 @@
+import { Role } from '@ledger/domain';
+import { ROUTE_ROLES } from '../apps/ledger-api/src/access/route-permissions';
 import { LedgerUnderTest } from './support/ledger-app';
+import { boardingPayment } from './support/students';
 
 describe('abuse limits', () => {
   let ledger: LedgerUnderTest;
@@ -23,5 +26,145 @@ describe('abuse limits', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect(response.headers['x-powered-by']).toBeUndefined();
+  });
+});
+
+/**
+ * Hostile JSON bodies on every JSON write route: keys named after what every object inherits
+ * (which the DTO layer would drop without a word) and bodies nested far deeper than any request
+ * needs (which would overflow the stack of the recursive code behind the parser). Each is a 400
+ * naming what is wrong, and the log does not move.
+ */
+describe('hostile JSON bodies', () => {
+  let ledger: LedgerUnderTest;
+  let revocableTokenId = '';
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start({ LEDGER_RATE_LIMIT: '0' });
+    await ledger.http.post('/disbursements').send(boardingPayment(1, { disbursementId: 'edge-paid' })).expect(201);
+    await ledger.http.post('/loans').send(loanOf(2, 'edge-loan')).expect(201);
+    await ledger.as('admin').post('/users').send({ userId: 'edge-clerk', displayName: 'Edge clerk', role: 'bureau_staff' }).expect(201);
+    revocableTokenId = (await ledger.as('admin').post('/users/auditor/tokens').send({}).expect(201)).body.tokenId;
+  });
+  afterAll(async () => {
+    await ledger.stop();
+  });
+
+  const loanOf = (i: number, loanId: string) => ({
+    ...boardingPayment(i),
+    loanId,
+    stage: 'undergraduate',
+    schoolCode: '4165010694',
+    programCode: 'ORIGIN_CREDIT_LOAN',
+    period: '2022-2023',
+    amount: '100.00',
+    payee: { type: 'university_fee_account' },
+  });
+
+  /** Every JSON write route with a body it would accept, and the object field a nested key goes into. */
+  const routes = (i: number): Record<string, { path: string; role: Role; body: Record<string, unknown>; nestIn: string }> => ({
+    'POST /disbursements': { path: '/disbursements', role: 'finance_officer', body: boardingPayment(100 + i), nestIn: 'student' },
+    'POST /approvals': { path: '/approvals', role: 'finance_officer', body: { ...boardingPayment(100 + i), payee: undefined, valueDate: undefined, approvedOn: '2022-09-01' }, nestIn: 'student' },
+    'POST /disbursements/:disbursementId/reversal': { path: '/disbursements/edge-paid/reversal', role: 'finance_officer', body: { reason: 'edge', valueDate: '2022-11-01' }, nestIn: 'student' },
+    'POST /loans': { path: '/loans', role: 'finance_officer', body: loanOf(500 + i, `edge-loan-${i}`), nestIn: 'payee' },
+    'POST /loans/:loanId/repayments': { path: '/loans/edge-loan/repayments', role: 'finance_officer', body: { amount: '1.00', valueDate: '2027-12-20' }, nestIn: 'student' },
+    'POST /budgets/allocations': { path: '/budgets/allocations', role: 'finance_officer', body: { programCode: 'YULU_PLAN', fiscalYear: 2022, fundingSource: 'RURAL_REVITALISATION', amount: '1.00', valueDate: '2022-03-01' }, nestIn: 'note' },
+    'POST /users': { path: '/users', role: 'admin', body: { userId: `edge-${i}`, displayName: 'Edge', role: 'auditor' }, nestIn: 'displayName' },
+    'POST /users/:userId/role': { path: '/users/edge-clerk/role', role: 'admin', body: { role: 'auditor' }, nestIn: 'role' },
+    'POST /users/:userId/tokens': { path: '/users/auditor/tokens', role: 'admin', body: { label: 'edge' }, nestIn: 'label' },
+    'POST /tokens/:tokenId/revocation': { path: `/tokens/${revocableTokenId}/revocation`, role: 'admin', body: { reason: 'edge' }, nestIn: 'reason' },
+  });
+
+  it('covers every JSON write route of the role matrix', () => {
+    const jsonWrites = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !['POST /imports', 'POST /audit/digests'].includes(key));
+    expect(Object.keys(routes(0)).sort()).toEqual(jsonWrites.sort());
+  });
+
+  const BUILT_IN_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__'];
+
+  /** The body as JSON text with `"name": {...}` first in the object at `path` (as text: in an object literal `__proto__` would set the prototype). */
+  const withKey = (body: Record<string, unknown>, path: string | undefined, name: string) => {
+    const copy = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
+    if (path === undefined) return JSON.stringify(copy).replace(/^\{/, `{"${name}":{"admin":true},`);
+    if (typeof copy[path] !== 'object' || copy[path] === null) copy[path] = {};
+    return JSON.stringify(copy).replace(`"${path}":{`, `"${path}":{"${name}":{"admin":true},`).replace(',}', '}');
+  };
+
+  it.each(Object.keys(routes(0)))('%s refuses keys named after object built-ins, at the top and nested, naming the field', async (route) => {
+    const before = await ledger.logPosition();
+    const answers: string[] = [];
+    let i = 0;
+    for (const name of BUILT_IN_NAMES) {
+      for (const where of [undefined, routes(0)[route].nestIn]) {
+        const { path, role, body } = routes(i++)[route];
+        const response = await ledger.as(role).post(path).set('content-type', 'application/json').send(withKey(body, where, name));
+        const field = where === undefined ? name : `${where}.${name}`;
+        const named = (response.body.errors ?? []).some((problem: { field: string }) => problem.field === field);
+        answers.push(`${field}: ${response.status} ${response.body.code}${named ? '' : ' (field not named)'}`);
+      }
+    }
+    expect(answers.filter((answer) => !/: 400 REQUEST_INVALID$/.test(answer))).toEqual([]);
+    expect(await ledger.logPosition()).toBe(before);
+  });
+
+  it('still accepts the same bodies without those keys', async () => {
+    const { path, body } = routes(999)['POST /disbursements'];
+    await ledger.http.post(path).send(body).expect(201);
+  });
+
+  const deepArray = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+  const deepObject = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+
+  it.each(Object.keys(routes(0)))('%s refuses a body nested 10,000 deep with a 400 BODY_TOO_DEEP, never a 5xx', async (route) => {
+    const { path, role, body } = routes(0)[route];
+    const before = await ledger.logPosition();
+    const bodies = {
+      'whole body': deepArray(10_000),
+      'one field': JSON.stringify(body).replace(/^\{/, `{"extra":${deepArray(10_000)},`),
+      'objects in one field': JSON.stringify(body).replace(/^\{/, `{"extra":${deepObject(10_000)},`),
+      '1 MB of [': '['.repeat(1_000_000),
+      '1 MB balanced': deepArray(500_000),
+    };
+    const answers: Record<string, string> = {};
+    for (const [what, text] of Object.entries(bodies)) {
+      const response = await ledger.as(role).post(path).set('content-type', 'application/json').send(text);
+      answers[what] = `${response.status} ${response.body.code}`;
+    }
+    expect(answers).toEqual(Object.fromEntries(Object.keys(bodies).map((what) => [what, '400 BODY_TOO_DEEP'])));
+    expect(await ledger.logPosition()).toBe(before);
+  });
+
+  it('explains the depth refusal, and accepts a body as deep as a request needs', async () => {
+    const response = await ledger.http.post('/disbursements').set('content-type', 'application/json').send(deepArray(100));
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 400, code: 'BODY_TOO_DEEP', detail: expect.stringMatching(/nested deeper than \d+ levels/) });
+    // Brackets inside strings (escaped quotes and backslashes included) are text, not nesting.
+    const note = `a "quoted" \\ ${'[{'.repeat(40)} note`;
+    await ledger.http.post('/budgets/allocations').send({ programCode: 'YULU_PLAN', fiscalYear: 2022, fundingSource: 'RURAL_REVITALISATION', amount: '1.00', valueDate: '2022-03-01', note }).expect(201);
+    const nested = JSON.parse(`{"a":${deepArray(30)}}`);
+    expect((await ledger.http.post('/budgets/allocations').send({ note: 'x', nested })).body.code).toBe('REQUEST_INVALID');
+  });
+
+  it('refuses JSON in another charset than UTF-8, which the depth check could not read', async () => {
+    const text = JSON.stringify({ reason: 'edge', valueDate: '2022-11-01' });
+    const response = await ledger.http.post('/disbursements/edge-paid/reversal').set('content-type', 'application/json; charset=utf-16le').send(Buffer.from(text, 'utf16le'));
+    expect({ status: response.status, code: response.body.code }).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+  });
+});
+
+describe('malformed JSON', () => {
+  let ledger: LedgerUnderTest;
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start({ LEDGER_RATE_LIMIT: '0' });
+  });
+  afterAll(async () => {
+    await ledger.stop();
+  });
+
+  it.each(['{"note": "654002201001010015', '{x}', '"654002201001010015"', '[1,'])('answers %s with 400 BODY_MALFORMED, saying where and echoing nothing of it', async (text) => {
+    const before = await ledger.logPosition();
+    const response = await ledger.http.post('/budgets/allocations').set('content-type', 'application/json').send(text);
+    expect(response.body).toMatchObject({ status: 400, code: 'BODY_MALFORMED', detail: expect.stringMatching(/^the request body is not valid JSON/) });
+    expect(response.body.detail).not.toContain('654002');
+    expect(await ledger.logPosition()).toBe(before);
   });
 });

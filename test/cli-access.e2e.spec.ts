@@ -1,9 +1,28 @@
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { AccessControl, writeContextFor } from '@ledger/application';
 import { LedgerUnderTest } from './support/ledger-app';
+import { paymentRow, writeCsv } from './support/payment-lists';
+import { residentId } from './support/students';
 
 const run = promisify(execFile);
+
+/** The CLI as a separate process on the files of a data directory (of a running service, or not). */
+async function cli(dataDir: string, ...args: string[]) {
+  const main = join(__dirname, '../apps/ledger-cli/src/main.ts');
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), main, ...args], {
+      env: { ...process.env, LEDGER_DATA_DIR: dataDir },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
 
 /** The user and token CLI, as a separate process on the files of a running service. */
 describe('managing users and tokens with the CLI while the service runs', () => {
@@ -15,47 +34,139 @@ describe('managing users and tokens with the CLI while the service runs', () => 
     await ledger.stop();
   });
 
-  const cli = async (...args: string[]) => {
-    const main = join(__dirname, '../apps/ledger-cli/src/main.ts');
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), main, ...args], {
-        env: { ...process.env, LEDGER_DATA_DIR: ledger.dataDir },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
-
   it('adds a user, issues a token that works at once, and revokes it with effect on the next request', async () => {
-    expect(await cli('add-user', 'carol', '--role', 'auditor', '--name', 'Carol (audit office)')).toMatchObject({ code: 0 });
-    const issued = await cli('issue-token', 'carol', '--label', 'audit laptop');
+    expect(await cli(ledger.dataDir, 'add-user', 'carol', '--role', 'auditor', '--name', 'Carol (audit office)', '--as', 'admin')).toMatchObject({ code: 0 });
+    const issued = await cli(ledger.dataDir, 'issue-token', 'carol', '--label', 'audit laptop', '--as', 'admin');
     expect(issued.code).toBe(0);
     const token = issued.stdout.trim();
     expect(token).toMatch(/^sal\.carol\.[a-z0-9]+\.[A-Za-z0-9_-]{43}$/);
     await ledger.as({ token }).get('/totals').expect(200);
 
     const tokenId = token.split('.')[2];
-    expect(await cli('revoke-token', tokenId, '--reason', 'laptop stolen')).toMatchObject({ code: 0 });
+    expect(await cli(ledger.dataDir, 'revoke-token', tokenId, '--reason', 'laptop stolen', '--as', 'admin')).toMatchObject({ code: 0 });
     const after = await ledger.as({ token }).get('/totals');
     expect(after.status).toBe(401);
 
-    const list = await cli('list');
+    const list = await cli(ledger.dataDir, 'list');
     expect(list.stdout).toMatch(new RegExp(`carol\\s+auditor[\\s\\S]*token ${tokenId}\\s+revoked`));
     expect(list.stdout).not.toContain(token.split('.')[3]);
 
     const users = await ledger.as('auditor').get('/users').expect(200);
     const carol = users.body.users.find((user: { userId: string }) => user.userId === 'carol');
-    expect(carol.changes.map((change: { type: string }) => change.type)).toEqual(['UserAdded', 'TokenIssued', 'TokenRevoked']);
-    expect(carol.changes[0].by).toMatchObject({ id: expect.stringMatching(/^local:/), role: 'admin' });
+    expect(carol.changes.map((change: { type: string; by: unknown }) => [change.type, change.by])).toEqual([
+      ['UserAdded', { id: 'admin', role: 'admin' }],
+      ['TokenIssued', { id: 'admin', role: 'admin' }],
+      ['TokenRevoked', { id: 'admin', role: 'admin' }],
+    ]);
   });
 
   it('refuses a bad role or a duplicate user with one clear line and a non-zero exit', async () => {
-    const badRole = await cli('add-user', 'dave', '--role', 'superuser');
+    const badRole = await cli(ledger.dataDir, 'add-user', 'dave', '--role', 'superuser', '--as', 'admin');
     expect(badRole.code).toBe(1);
     expect(badRole.stderr).toMatch(/role must be one of finance_officer, auditor, bureau_staff, admin/);
-    const duplicate = await cli('add-user', 'officer', '--role', 'auditor');
+    const duplicate = await cli(ledger.dataDir, 'add-user', 'officer', '--role', 'auditor', '--as', 'admin');
     expect(duplicate).toMatchObject({ code: 1, stderr: expect.stringMatching(/user "officer" already exists/) });
   });
+});
+
+/**
+ * Whoever runs a CLI command that appends names themselves with `--as <userId>`: a user of the
+ * ledger whose current role may do that work, by the same matrix as the API. The CLI never makes
+ * an actor up.
+ */
+describe('the actor of a CLI command that appends', () => {
+  let ledger: LedgerUnderTest;
+  let list: string;
+  let revocable: string;
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start();
+    list = join(ledger.dataDir, 'list.csv');
+    writeCsv(list, Array.from({ length: 3 }, (_, i) => paymentRow(i)));
+    const access = ledger.app.get(AccessControl);
+    const write = writeContextFor({ id: 'test-setup', role: 'admin' }, 'test-setup');
+    await access.execute({ type: 'AddUser', data: { userId: 'leaver', displayName: 'Left', role: 'finance_officer' } }, write);
+    await access.execute({ type: 'DisableUser', data: { userId: 'leaver', reason: 'left the office' } }, write);
+    await access.execute({ type: 'AddUser', data: { userId: 'moved', displayName: 'Moved to audit', role: 'finance_officer' } }, write);
+    await access.execute({ type: 'ChangeUserRole', data: { userId: 'moved', role: 'auditor' } }, write);
+    revocable = (await access.issueToken('auditor', write)).tokenId;
+  });
+  afterAll(async () => {
+    await ledger.stop();
+  });
+
+  it.each([
+    ['import --commit without --as', () => ['import', list, '--commit'], /import --commit records who did it: name yourself with --as <userId>/],
+    ['import --commit as a bureau_staff user', () => ['import', list, '--commit', '--as', 'bureau'], /user "bureau" has role bureau_staff: import --commit needs finance_officer/],
+    ['import --commit as no such user', () => ['import', list, '--commit', '--as', 'nobody'], /no user "nobody"/],
+    ['import --commit as an admin', () => ['import', list, '--commit', '--as', 'admin'], /has role admin: import --commit needs finance_officer/],
+    ['import --commit as a disabled user', () => ['import', list, '--commit', '--as', 'leaver'], /user "leaver" is disabled/],
+    ['import --commit as a user whose role changed', () => ['import', list, '--commit', '--as', 'moved'], /has role auditor/],
+    ['add-user without --as', () => ['add-user', 'dave', '--role', 'auditor'], /add-user records who did it/],
+    ['add-user as a finance officer', () => ['add-user', 'dave', '--role', 'auditor', '--as', 'officer'], /add-user needs admin/],
+    ['change-role as bureau staff', () => ['change-role', 'bureau', 'auditor', '--as', 'bureau'], /change-role needs admin/],
+    ['issue-token as an auditor', () => ['issue-token', 'bureau', '--as', 'auditor'], /issue-token needs admin/],
+    ['revoke-token as no such user', () => ['revoke-token', revocable, '--reason', 'x', '--as', 'nobody'], /no user "nobody"/],
+    ['seed-demo as bureau staff', () => ['seed-demo', '--as', 'bureau'], /seed-demo needs finance_officer/],
+  ])('refuses %s with one line, appending nothing', async (_what, args, message) => {
+    const before = await ledger.logPosition();
+    const result = await cli(ledger.dataDir, ...args());
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(message) });
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await ledger.logPosition()).toBe(before);
+  });
+
+  it('checks a list without --as (a dry run appends nothing)', async () => {
+    const before = await ledger.logPosition();
+    expect(await cli(ledger.dataDir, 'import', list)).toMatchObject({ code: 0, stderr: expect.stringMatching(/3 rows checked/) });
+    expect(await ledger.logPosition()).toBe(before);
+  });
+
+  it('records the named officer, with their role, as the actor of an import', async () => {
+    expect(await cli(ledger.dataDir, 'import', list, '--commit', '--as', 'officer')).toMatchObject({ code: 0 });
+    const history = await ledger.as('auditor').get(`/beneficiaries/${residentId(0, 2011)}/history`).expect(200);
+    expect(history.body.events.map((event: { actor: unknown }) => event.actor)).toEqual([{ id: 'officer', role: 'finance_officer' }]);
+  });
+});
+
+describe('the CLI on a ledger with no users yet', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ledger-cli-first-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('refuses anyone but the first admin, and appends nothing', async () => {
+    expect(await cli(dataDir, 'add-user', 'alice', '--role', 'finance_officer', '--as', 'alice')).toMatchObject({ code: 1, stderr: expect.stringMatching(/no user "alice"/) });
+    expect(existsSync(join(dataDir, 'first-run-admin.token'))).toBe(false);
+  });
+
+  it('makes the first admin as the service does at its first start, then acts as it', async () => {
+    const added = await cli(dataDir, 'add-user', 'alice', '--role', 'finance_officer', '--name', 'Alice (finance)', '--as', 'admin');
+    expect(added).toMatchObject({ code: 0, stderr: expect.stringMatching(/created user "admin".*first-run-admin\.token/) });
+    expect(existsSync(join(dataDir, 'first-run-admin.token'))).toBe(true);
+    const listed = await cli(dataDir, 'list');
+    expect(listed.stdout).toMatch(/admin\s+admin[\s\S]*alice\s+finance_officer/);
+  });
+});
+
+describe('seeding the demo ledger', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ledger-cli-demo-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("records the demo as its own user, added by the ledger's first admin, never as a made-up actor", async () => {
+    const seeded = await cli(dataDir, 'seed-demo');
+    expect(seeded).toMatchObject({ code: 0, stderr: expect.stringMatching(/created user "admin"[\s\S]*56723 commands, 56723 recorded/) });
+    const ledger = await LedgerUnderTest.reopen(dataDir, {} as never);
+    try {
+      const access = ledger.app.get(AccessControl);
+      const users = await access.listUsers();
+      const seeder = users.find((user) => user.userId === 'demo-seeder')!;
+      expect({ role: seeder.role, addedBy: seeder.changes[0].by }).toEqual({ role: 'finance_officer', addedBy: expect.objectContaining({ id: 'admin', role: 'admin' }) });
+      const setup = writeContextFor({ id: 'test-setup', role: 'admin' }, 'test');
+      await access.execute({ type: 'AddUser', data: { userId: 'checker', displayName: 'Checker', role: 'auditor' } }, setup);
+      const auditor = (await access.issueToken('checker', setup)).token;
+      const history = await ledger.as({ token: auditor }).get(`/disbursements/demo-pre-0`).expect(200);
+      const events = await ledger.as({ token: auditor }).get(`/beneficiaries/${history.body.beneficiaryKey}/history`).expect(200);
+      expect(events.body.events[0].actor).toEqual({ id: 'demo-seeder', role: 'finance_officer' });
+    } finally {
+      await ledger.close();
+    }
+  }, 180_000);
 });

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ describe('an import killed in the middle', () => {
 
   const importOnce = (killAfterMs?: number) =>
     new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), 'import', file, '--commit'], {
+      const child = spawn(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), 'import', file, '--commit', '--as', 'loader'], {
         env: { ...process.env, LEDGER_DATA_DIR: join(dir, 'data') },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -41,6 +41,11 @@ describe('an import killed in the middle', () => {
 
   it('leaves the batch wholly present or wholly absent, whenever it is killed', async () => {
     writeCsv(file, Array.from({ length: ROWS }, (_, i) => paymentRow(i)));
+    // The officer the imports are recorded as (the first admin, made on this empty ledger, adds them).
+    execFileSync(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), 'add-user', 'loader', '--role', 'finance_officer', '--as', 'admin'], {
+      env: { ...process.env, LEDGER_DATA_DIR: join(dir, 'data') },
+      stdio: 'ignore',
+    });
     const outcomes: string[] = [];
     // Kill points every 250 ms from start-up through checking and committing, until one run completes.
     for (let delay = 1000; delay < 8000; delay += 250) {

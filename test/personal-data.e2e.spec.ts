@@ -83,3 +83,124 @@ describe('personal data on the read routes', () => {
     }
   });
 });
+
+/**
+ * What a refusal or a free-text field tells a role that sees masked data: no identifier in full
+ * (a 404 quoting the resident ID back, a reversal reason with a card number in it), the same
+ * answer whether the record exists or is not the caller's to see, and ids, codes, amounts, dates
+ * and positions left whole.
+ */
+describe('personal data in refusals and free text', () => {
+  let ledger: LedgerUnderTest;
+  const id = residentId(8, 2012);
+  const absent = residentId(9, 2012);
+  const name = '阿依古丽·买买提';
+  const card = '6217001234567890123';
+  const otherId = '654002201001010111';
+  const reason = `paid to the card ${card} of 古丽娜尔 (${otherId}) by mistake`;
+  const ownNameReason = `${name}的银行卡已注销 (card ${card.slice(0, 16)})`;
+  // A client-chosen id that looks like a bank card: an id, so it comes back whole.
+  const cardLikeId = '6222020200112233';
+
+  const payment = (disbursementId: string, period: string) => ({
+    disbursementId,
+    student: { residentId: id, name },
+    schoolCode: schoolCode('31', 5),
+    stage: 'junior',
+    programCode: 'BOARDING_LIVING_SUBSIDY',
+    period,
+    amount: '625.00',
+    payee: { type: 'student', account: card },
+    valueDate: '2022-10-20',
+  });
+
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start();
+    await ledger.http.post('/disbursements').send(payment('free-text-1', '2022-autumn')).expect(201);
+    await ledger.http.post('/disbursements/free-text-1/reversal').send({ reason, valueDate: '2022-11-01' }).expect(201);
+    await ledger.http.post('/disbursements').send(payment(cardLikeId, '2022-spring')).expect(201);
+    await ledger.http.post(`/disbursements/${cardLikeId}/reversal`).send({ reason: ownNameReason, valueDate: '2022-11-02' }).expect(201);
+    await ledger.as('admin').post(`/tokens/${ledger.tokens.bureau_staff.split('.')[2]}/revocation`).send({ reason: `issued to the wrong desk; see ${otherId}` });
+    ledger.tokens.bureau_staff = (await ledger.as('admin').post('/users/bureau/tokens').send({}).expect(201)).body.token;
+  });
+  afterAll(async () => {
+    await ledger.stop();
+  });
+
+  const masked = (value: string) => `${value.slice(0, 6)}${'*'.repeat(value.length - 10)}${value.slice(-4)}`;
+
+  it.each([
+    ['a resident ID', () => `/beneficiaries/${absent}/history`, () => absent],
+    ['a G student number', () => `/beneficiaries/G${absent}/history`, () => absent],
+    ['a lower-case g student number', () => `/beneficiaries/g${absent}/history`, () => absent],
+    ['a payment id holding a resident ID', () => `/disbursements/pay-${absent}`, () => absent],
+  ])('a 404 for %s names it to bureau staff masked only', async (_what, path, value) => {
+    const bureau = await ledger.as('bureau_staff').get(path());
+    expect(bureau.status).toBe(404);
+    expect(JSON.stringify(bureau.body)).not.toContain(value());
+    expect(bureau.body.detail).toContain(masked(value()));
+    const auditor = await ledger.as('auditor').get(path());
+    expect(auditor.body.detail).toContain(value()); // roles with personal data see what they asked for
+  });
+
+  it('answers an absent student and one the role may not look up alike', async () => {
+    const shape = (response: { status: number; body: Record<string, unknown> }) => ({
+      status: response.status,
+      ...response.body,
+      detail: String(response.body.detail).replace(masked(id), '<student>').replace(masked(absent), '<student>'),
+      instance: String(response.body.instance).replace(masked(id), '<student>').replace(masked(absent), '<student>'),
+    });
+    for (const [role, method, route] of [
+      ['bureau_staff', 'get', (key: string) => `/beneficiaries/${key}/history`],
+      ['admin', 'get', (key: string) => `/beneficiaries/${key}/history`],
+      ['bureau_staff', 'post', (key: string) => `/disbursements/pay-${key}/reversal`],
+      ['bureau_staff', 'post', (key: string) => `/loans/loan-${key}/repayments`],
+      ['admin', 'get', (key: string) => `/disbursements/pay-${key}`],
+    ] as const) {
+      const ask = (key: string) => (method === 'get' ? ledger.as(role).get(route(key)) : ledger.as(role).post(route(key)).send({ amount: '1.00', reason: 'x', valueDate: '2022-12-01' }));
+      const [existing, missing] = [await ask(id), await ask(absent)];
+      if (role === 'bureau_staff' && method === 'get') expect(existing.status).toBe(200); // masked, but theirs to see
+      else expect({ role, route: route('…'), existing: shape(existing) }).toEqual({ role, route: route('…'), existing: shape(missing) });
+      expect(JSON.stringify(missing.body)).not.toContain(absent);
+    }
+  });
+
+  it('redacts identifiers and cards in free text for bureau staff, and the names beside them', async () => {
+    const payment = await ledger.as('bureau_staff').get('/disbursements/free-text-1').expect(200);
+    expect(payment.body.reversal.reason).toBe(`paid to the card 621700*********0123 of 古*** (654002********0111) by mistake`);
+    const history = await ledger.as('bureau_staff').get(`/beneficiaries/${id}/history`).expect(200);
+    const reasons = history.body.events.filter((event: { type: string }) => event.type === 'DisbursementReversed').map((event: { data: { reason: string } }) => event.data.reason);
+    expect(reasons).toEqual([`paid to the card 621700*********0123 of 古*** (654002********0111) by mistake`, `阿*******的银行卡已注销 (card 621700******7890)`]);
+    const text = JSON.stringify([payment.body, history.body]);
+    for (const value of [card, otherId, '古丽娜尔', name, card.slice(0, 16)]) expect({ leaked: text.includes(value) ? value : null }).toEqual({ leaked: null });
+  });
+
+  it('shows auditors and officers the free text as written', async () => {
+    for (const role of ['auditor', 'finance_officer'] as const) {
+      expect((await ledger.as(role).get('/disbursements/free-text-1').expect(200)).body.reversal.reason).toBe(reason);
+    }
+  });
+
+  it('redacts free text for admins too (who see masked data), and leaves token ids whole', async () => {
+    const users = await ledger.as('admin').get('/users').expect(200);
+    const bureau = users.body.users.find((user: { userId: string }) => user.userId === 'bureau');
+    const revoked = bureau.changes.find((change: { type: string }) => change.type === 'TokenRevoked');
+    expect(revoked.reason).toBe(`issued to the wrong desk; see ${masked(otherId)}`);
+    expect(bureau.tokens.map((token: { tokenId: string }) => token.tokenId)).toContain(ledger.tokens.bureau_staff.split('.')[2]);
+  });
+
+  it('leaves ids, codes, amounts, dates and positions whole: only personal data and free text differ from what auditors see', async () => {
+    const PERSONAL_OR_FREE_TEXT = new Set(['key', 'residentId', 'studentNumber', 'beneficiaryKey', 'studentKey', 'name', 'account', 'streamId', 'reason']);
+    const leaves = (value: unknown, path: string[] = [], out = new Map<string, unknown>()) => {
+      if (value !== null && typeof value === 'object') for (const [key, inner] of Object.entries(value)) leaves(inner, [...path, key], out);
+      else out.set(path.join('.'), value);
+      return out;
+    };
+    for (const path of ['/disbursements/free-text-1', `/disbursements/${cardLikeId}`, `/beneficiaries/${id}/history`, '/totals?fiscalYear=2022&groupBy=school', '/reports/yining-2022/reconciliation', '/programs']) {
+      const [bureau, auditor] = [leaves((await ledger.as('bureau_staff').get(path).expect(200)).body), leaves((await ledger.as('auditor').get(path).expect(200)).body)];
+      const differing = [...auditor.keys()].filter((leaf) => bureau.get(leaf) !== auditor.get(leaf));
+      expect({ path, changed: differing.filter((leaf) => !PERSONAL_OR_FREE_TEXT.has(leaf.split('.').pop()!)) }).toEqual({ path, changed: [] });
+    }
+    expect((await ledger.as('bureau_staff').get(`/disbursements/${cardLikeId}`).expect(200)).body.disbursementId).toBe(cardLikeId);
+  });
+});

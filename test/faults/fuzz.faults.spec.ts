@@ -22,9 +22,12 @@ function random(seed: number) {
 
 const JUNK: unknown[] = [
   null, true, false, 0, -1, 1e308, Number.MAX_SAFE_INTEGER, '', ' ', 'x'.repeat(5000), '-500.00', '1e3', '０１２', 'NaN', '999999999999999999.99',
-  '2022-02-30', '2022-13-01', '../../etc/passwd', '<script>alert(1)</script>', '\u0000', '😀', [], {}, [1, 2], { $gt: '' }, { __proto__: { admin: true } },
+  '2022-02-30', '2022-13-01', '../../etc/passwd', '<script>alert(1)</script>', '\u0000', '😀', [], {}, [1, 2], { $gt: '' }, JSON.parse('{"__proto__": {"admin": true}}'), JSON.parse('{"constructor": {"prototype": {"admin": true}}}'),
   '11010519491231002X', 'G11010519491231002X', 'L654002201001011234', '2022-autumn', '2022-2023', 'YULU_PLAN', 'student', '500.00',
 ];
+
+/** A JUNK value as a fresh copy: a payload's objects are mutated later, and must not change JUNK itself. */
+const junk = (value: unknown) => (value !== null && typeof value === 'object' ? JSON.parse(JSON.stringify(value)) : value);
 
 const INVALID: unknown[] = [null, 12345, 1e308, true, '', '   ', [], {}, { nested: 'junk' }, 'x'.repeat(5000), '\u0000'];
 
@@ -42,7 +45,7 @@ function mutate(body: Record<string, unknown>, required: string[], next: () => n
       broken[pick(required)] = pick(INVALID);
       break;
     default:
-      broken[`unexpected_${Math.floor(next() * 1000)}`] = pick(JUNK) ?? 'x';
+      broken[`unexpected_${Math.floor(next() * 1000)}`] = junk(pick(JUNK)) ?? 'x';
   }
   return broken;
 }
@@ -60,23 +63,50 @@ function scramble(body: Record<string, unknown>, next: () => number): unknown {
         break;
       case 1:
         if (!(key in copy)) break;
-        copy[key] = pick(JUNK);
+        copy[key] = junk(pick(JUNK));
         break;
       case 2:
-        if (copy[key] && typeof copy[key] === 'object') (copy[key] as Record<string, unknown>)[pick(['residentId', 'studentNumber', 'type', 'name', 'account', 'extra'])] = pick(JUNK);
-        else copy[key] = { nested: pick(JUNK) };
+        if (copy[key] && typeof copy[key] === 'object') (copy[key] as Record<string, unknown>)[pick(['residentId', 'studentNumber', 'type', 'name', 'account', 'extra'])] = junk(pick(JUNK));
+        else copy[key] = { nested: junk(pick(JUNK)) };
         break;
       case 3:
-        copy[pick(['extra', 'actor', 'metadata', 'constructor'])] = pick(JUNK);
+        copy[pick(['extra', 'actor', 'metadata', 'constructor'])] = junk(pick(JUNK));
         break;
       case 4:
         if (typeof copy[key] === 'string') copy[key] = `${copy[key]}${pick(['0', '.', 'X', ' ', '-', '１'])}`;
         break;
       default:
-        return next() < 0.5 ? pick(JUNK) : copy; // sometimes the whole body is junk
+        return next() < 0.5 ? junk(pick(JUNK)) : copy; // sometimes the whole body is junk
     }
   }
   return copy;
+}
+
+/** Names every object inherits: a body key named so must be refused like any unknown field. */
+const BUILT_IN_NAMES = [...Object.getOwnPropertyNames(Object.prototype), 'prototype'];
+
+/**
+ * A hostile body as JSON text: nesting far deeper than any request (in the whole body, in a
+ * field, of arrays or objects, balanced or not, now and then up to 1 MB), or a key named after an
+ * object built-in (at the top or nested). Returns the text and the field path a key case must name.
+ */
+function hostile(body: Record<string, unknown>, next: () => number): { text: string; field?: string } {
+  const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)];
+  const json = JSON.stringify(body);
+  const kind = Math.floor(next() * 4);
+  if (kind < 2) {
+    const [open, close] = pick([['[', ']'], ['{"k":', '}'], ['[{"k":', '}]']] as const);
+    // Now and then as deep as fits under the 1 MB body limit.
+    const depth = next() < 0.03 ? Math.floor(900_000 / (open.length + close.length)) : 33 + Math.floor(next() * 20_000);
+    const nested = `${open.repeat(depth)}${next() < 0.5 ? `1${close.repeat(depth)}` : ''}`;
+    return { text: kind === 0 ? nested : json.replace(/^\{/, `{"${pick(Object.keys(body))}":${nested},`) };
+  }
+  const name = pick(BUILT_IN_NAMES);
+  const value = pick(['1', '"x"', 'null', '[]', '{}', '{"admin":true}', '{"prototype":{"admin":true}}']);
+  const objectFields = Object.keys(body).filter((key) => body[key] !== null && typeof body[key] === 'object');
+  if (kind === 2 || objectFields.length === 0) return { text: json.replace(/^\{/, `{"${name}":${value},`), field: name };
+  const field = pick(objectFields);
+  return { text: json.replace(`"${field}":{`, `"${field}":{"${name}":${value},`).replace(',}', '}'), field: `${field}.${name}` };
 }
 
 describe('fuzzing every write route', () => {
@@ -128,5 +158,25 @@ describe('fuzzing every write route', () => {
     }
     expect(await ledger.logPosition()).toBe(before);
     console.log(`${route}: ${CASES_PER_ROUTE} cases, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+  });
+
+  const HOSTILE_CASES_PER_ROUTE = 200;
+
+  it.each(Object.keys(valid))(`%s answers ${HOSTILE_CASES_PER_ROUTE} over-deep bodies and built-in keys with 400 and appends nothing`, async (route) => {
+    const { path, role, body } = valid[route];
+    const next = random(route.length * 104729);
+    const before = await ledger.logPosition();
+    const codes = new Map<string, number>();
+    for (let i = 0; i < HOSTILE_CASES_PER_ROUTE; i++) {
+      const { text, field } = hostile(JSON.parse(JSON.stringify(body)), next);
+      const response = await ledger.as(role).post(path).set('content-type', 'application/json').send(text);
+      const answer = `${response.status} ${response.body.code}`;
+      codes.set(answer, (codes.get(answer) ?? 0) + 1);
+      const expected = field === undefined ? '400 BODY_TOO_DEEP' : '400 REQUEST_INVALID';
+      const named = field === undefined || (response.body.errors ?? []).some((problem: { field: string }) => problem.field === field);
+      if (answer !== expected || !named) throw new Error(`${route} answered ${answer} (expected ${expected}${field ? ` naming ${field}` : ''}) to ${text.slice(0, 200)}…: ${JSON.stringify(response.body).slice(0, 300)}`);
+    }
+    expect(await ledger.logPosition()).toBe(before);
+    console.log(`${route}: ${HOSTILE_CASES_PER_ROUTE} hostile bodies, answers ${JSON.stringify(Object.fromEntries(codes))}`);
   });
 });

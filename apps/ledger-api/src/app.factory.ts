@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Settings, assertDataDirWritable, loadCatalog, loadDeclaredReports } from '@ledger/application';
 import { maskPersonalDataInAnswers } from './access/personal-data';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
-import { requestValidationPipe } from './http/validation';
+import { malformedJsonAsProblem, refuseDeepJson, requestValidationPipe } from './http/validation';
 import { LedgerModule } from './ledger.module';
 import { GracefulShutdown } from './operations/graceful-shutdown';
 import { LedgerMetrics } from './operations/ledger-metrics';
@@ -48,7 +48,9 @@ export async function createLedgerApp(settings: Settings, options: { logDestinat
     app.useStaticAssets(join(settings.dashboardDir, 'assets'), { prefix: '/assets/', immutable: true, maxAge: '1y' });
     (app.getHttpAdapter().getInstance() as Express).get('/', (_request, response) => response.sendFile(dashboardIndex));
   }
-  app.useBodyParser('json', { limit: settings.bodyLimit });
+  // A body nested deeper than any request needs is refused before it is parsed (refuseDeepJson).
+  app.useBodyParser('json', { limit: settings.bodyLimit, verify: refuseDeepJson });
+  app.use(malformedJsonAsProblem);
   app.useGlobalPipes(requestValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   const document = SwaggerModule.createDocument(

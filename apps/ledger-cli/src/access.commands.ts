@@ -1,15 +1,27 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
-import { userInfo } from 'node:os';
-import { AccessControl, WriteContext, localOperator, writeContextFor } from '@ledger/application';
-import { ROLES, Role, isRole } from '@ledger/domain';
+import { AccessControl, FIRST_ADMIN_USER_ID, SETTINGS, Settings, WriteContext } from '@ledger/application';
+import { ROLES, ROLES_FOR_WORK, Role, Work, isRole } from '@ledger/domain';
 
 /**
- * Managing users and tokens from the machine the ledger runs on. Whoever can run this can read
- * the data files anyway; every change is still recorded as an event, with the operating-system
- * user as its actor (`local:<name>`).
+ * The write context of a CLI command that appends. Whoever can run the CLI can read the data files
+ * anyway, but every change still records who made it: the operator names themselves with `--as
+ * <userId>`, a user of this ledger whose current role may do the work — the matrix the API's routes
+ * use. On a ledger with no users yet, `--as admin` for user management first makes the first admin
+ * exactly as the service's first start does (its token in <data dir>/first-run-admin.token).
  */
-const operatorWrite = (what: string): WriteContext => writeContextFor(localOperator(userInfo().username), what);
+export async function operatorWrite(access: AccessControl, settings: Settings, what: string, userId: string | undefined, work: Work): Promise<WriteContext> {
+  if (userId === undefined) {
+    throw new Error(`${what} records who did it: name yourself with --as <userId> (a user with role ${ROLES_FOR_WORK[work].join(' or ')}; \`list\` shows them)`);
+  }
+  if (work === 'manage_access' && userId === FIRST_ADMIN_USER_ID) {
+    const path = await access.bootstrapFirstAdmin(settings.dataDir);
+    if (path) console.error(`no users yet: created user "${FIRST_ADMIN_USER_ID}" (role admin) as the service does at its first start; its token, valid 7 days, is in ${path}`);
+  }
+  return access.operatorWrite(userId, work, what);
+}
+
+const AS_ADMIN = { flags: '--as <userId>', description: 'you: an admin of this ledger, recorded as the actor (required)' };
 
 function parseRole(value: string): Role {
   if (!isRole(value)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
@@ -18,13 +30,22 @@ function parseRole(value: string): Role {
 
 @Command({ name: 'add-user', arguments: '<userId>', description: `add a user with a role (${ROLES.join(', ')})` })
 export class AddUserCommand extends CliCommand {
-  constructor(@Inject(AccessControl) private readonly access: AccessControl) {
+  constructor(
+    @Inject(AccessControl) private readonly access: AccessControl,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {
     super();
   }
 
-  async run([userId]: string[], options: { role: Role; name?: string }): Promise<void> {
-    await this.access.execute({ type: 'AddUser', data: { userId, displayName: options.name ?? userId, role: options.role } }, operatorWrite('add-user'));
+  async run([userId]: string[], options: { role: Role; name?: string; as?: string }): Promise<void> {
+    const write = await operatorWrite(this.access, this.settings, 'add-user', options.as, 'manage_access');
+    await this.access.execute({ type: 'AddUser', data: { userId, displayName: options.name ?? userId, role: options.role } }, write);
     console.log(`added user ${userId} with role ${options.role}`);
+  }
+
+  @Option(AS_ADMIN)
+  as(value: string): string {
+    return value;
   }
 
   @Option({ flags: '-r, --role <role>', description: 'the user’s role', required: true })
@@ -40,29 +61,48 @@ export class AddUserCommand extends CliCommand {
 
 @Command({ name: 'change-role', arguments: '<userId> <role>', description: 'change a user’s role' })
 export class ChangeRoleCommand extends CliCommand {
-  constructor(@Inject(AccessControl) private readonly access: AccessControl) {
+  constructor(
+    @Inject(AccessControl) private readonly access: AccessControl,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {
     super();
   }
 
-  async run([userId, role]: string[]): Promise<void> {
-    await this.access.execute({ type: 'ChangeUserRole', data: { userId, role: parseRole(role) } }, operatorWrite('change-role'));
+  async run([userId, role]: string[], options: { as?: string }): Promise<void> {
+    const newRole = parseRole(role);
+    const write = await operatorWrite(this.access, this.settings, 'change-role', options.as, 'manage_access');
+    await this.access.execute({ type: 'ChangeUserRole', data: { userId, role: newRole } }, write);
     console.log(`user ${userId} now has role ${role}`);
+  }
+
+  @Option(AS_ADMIN)
+  as(value: string): string {
+    return value;
   }
 }
 
 @Command({ name: 'issue-token', arguments: '<userId>', description: 'issue a bearer token; it is printed once and stored only as a hash' })
 export class IssueTokenCommand extends CliCommand {
-  constructor(@Inject(AccessControl) private readonly access: AccessControl) {
+  constructor(
+    @Inject(AccessControl) private readonly access: AccessControl,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {
     super();
   }
 
-  async run([userId]: string[], options: { label?: string; expiresInDays?: number }): Promise<void> {
-    const issued = await this.access.issueToken(userId, operatorWrite('issue-token'), {
+  async run([userId]: string[], options: { label?: string; expiresInDays?: number; as?: string }): Promise<void> {
+    const write = await operatorWrite(this.access, this.settings, 'issue-token', options.as, 'manage_access');
+    const issued = await this.access.issueToken(userId, write, {
       label: options.label,
       expiresInDays: options.expiresInDays ?? 90,
     });
     console.error(`token ${issued.tokenId} for ${userId}${issued.expiresAt ? `, expires ${issued.expiresAt}` : ''}. It is shown only now:`);
     console.log(issued.token);
+  }
+
+  @Option(AS_ADMIN)
+  as(value: string): string {
+    return value;
   }
 
   @Option({ flags: '-l, --label <label>', description: 'what the token is for' })
@@ -80,13 +120,22 @@ export class IssueTokenCommand extends CliCommand {
 
 @Command({ name: 'revoke-token', arguments: '<tokenId>', description: 'revoke a token, effective at the next request' })
 export class RevokeTokenCommand extends CliCommand {
-  constructor(@Inject(AccessControl) private readonly access: AccessControl) {
+  constructor(
+    @Inject(AccessControl) private readonly access: AccessControl,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {
     super();
   }
 
-  async run([tokenId]: string[], options: { reason: string }): Promise<void> {
-    await this.access.execute({ type: 'RevokeToken', data: { tokenId, reason: options.reason } }, operatorWrite('revoke-token'));
+  async run([tokenId]: string[], options: { reason: string; as?: string }): Promise<void> {
+    const write = await operatorWrite(this.access, this.settings, 'revoke-token', options.as, 'manage_access');
+    await this.access.execute({ type: 'RevokeToken', data: { tokenId, reason: options.reason } }, write);
     console.log(`revoked token ${tokenId}`);
+  }
+
+  @Option(AS_ADMIN)
+  as(value: string): string {
+    return value;
   }
 
   @Option({ flags: '--reason <reason>', description: 'why (kept in the ledger)', required: true })
@@ -104,7 +153,7 @@ export class ListCommand extends CliCommand {
   async run(): Promise<void> {
     const users = await this.access.listUsers();
     if (users.length === 0) {
-      console.log('no users yet: start the service once, or add one with add-user');
+      console.log('no users yet: start the service once, or add one with add-user … --as admin (which makes the first admin)');
       return;
     }
     for (const user of users) {

@@ -1,21 +1,31 @@
 import { Inject } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
 import { basename } from 'node:path';
-import { userInfo } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
-import { ImportService, writeContextFor } from '@ledger/application';
+import { AccessControl, ImportService, SETTINGS, Settings, writeContextFor } from '@ledger/application';
+import { operatorWrite } from './access.commands';
 import { progressBar } from './audit.commands';
 
 @Command({ name: 'import', arguments: '<file>', description: 'import a payment list (.csv or .xlsx): a dry run unless --commit; all rows or none' })
 export class ImportCommand extends CliCommand {
-  constructor(@Inject(ImportService) private readonly imports: ImportService) {
+  constructor(
+    @Inject(ImportService) private readonly imports: ImportService,
+    @Inject(AccessControl) private readonly access: AccessControl,
+    @Inject(SETTINGS) private readonly settings: Settings,
+  ) {
     super();
   }
 
   async run([file]: string[], options: { commit?: boolean; problems?: string; as?: string }): Promise<void> {
     const extension = file.toLowerCase().split('.').pop();
     if (extension !== 'csv' && extension !== 'xlsx') throw new Error('the file must be .csv or .xlsx');
+    // The officer at the machine, recorded as the actor of every payment of the batch. A dry run
+    // appends nothing, so it records no actor and needs none (an --as given is still checked).
+    const write =
+      options.commit || options.as !== undefined
+        ? await operatorWrite(this.access, this.settings, options.commit ? 'import --commit' : 'import', options.as, 'record_aid')
+        : writeContextFor({ id: 'nobody (dry run)', role: 'none' }, 'import-dry-run');
     const bar = progressBar(options.commit ? 'importing' : 'checking');
     bar.start(0, 0);
     const started = Date.now();
@@ -23,8 +33,7 @@ export class ImportCommand extends CliCommand {
       format: extension,
       fileName: basename(file),
       commit: options.commit === true,
-      // The officer at the machine: recorded as the actor of every payment of the batch.
-      write: writeContextFor({ id: options.as ?? `local:${userInfo().username}`, role: 'finance_officer' }, 'import'),
+      write,
       onProgress: (rows) => {
         bar.setTotal(rows);
         bar.update(rows);
@@ -52,7 +61,7 @@ export class ImportCommand extends CliCommand {
   problems(value: string) {
     return value;
   }
-  @Option({ flags: '--as <userId>', description: 'the officer to record as the actor (default: local:<os user>)' })
+  @Option({ flags: '--as <userId>', description: 'you: a finance officer of this ledger, recorded as the actor (required with --commit)' })
   as(value: string) {
     return value;
   }

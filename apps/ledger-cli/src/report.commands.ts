@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import {
+  AccessControl,
   CATALOG,
   CommandRunner,
   EVENT_STORE,
@@ -14,11 +15,13 @@ import {
   reconciliationCsv,
   reconciliationTable,
   reconciliationXlsx,
+  demoSeederWrite,
   seedDemoLedger,
 } from '@ledger/application';
 import { ProgramCatalog } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, replayReadModels } from '@ledger/projections';
+import { operatorWrite } from './access.commands';
 import { progressBar } from './audit.commands';
 
 @Command({ name: 'reconcile', arguments: '[reportId]', description: 'reconcile a declared report (default: the first in config/reports) with the ledger' })
@@ -75,22 +78,41 @@ export class SeedDemoCommand extends CliCommand {
     @Inject(CommandRunner) private readonly runner: CommandRunner,
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(AccessControl) private readonly access: AccessControl,
   ) {
     super();
   }
 
-  async run(): Promise<void> {
+  async run(_arguments: string[], options: { as?: string }): Promise<void> {
+    // The actor of every demo payment: the finance officer named with --as, else the demo's own user.
+    let write;
+    if (options.as !== undefined) write = await operatorWrite(this.access, this.settings, 'seed-demo', options.as, 'record_aid');
+    else {
+      const seeder = await demoSeederWrite(this.access, this.settings.dataDir);
+      if (seeder.firstAdminTokenFile) console.error(`no users yet: created user "admin" (role admin); its token, valid 7 days, is in ${seeder.firstAdminTokenFile}`);
+      write = seeder.write;
+    }
     const bar = progressBar('seeding');
     const started = Date.now();
     bar.start(1, 0);
-    const result = await seedDemoLedger(this.runner, this.catalog, (done, total) => {
-      bar.setTotal(total);
-      bar.update(done);
-    });
+    const result = await seedDemoLedger(
+      this.runner,
+      this.catalog,
+      (done, total) => {
+        bar.setTotal(total);
+        bar.update(done);
+      },
+      write,
+    );
     bar.stop();
     console.error(
       `${result.commands} commands, ${result.recorded} recorded (${result.commands - result.recorded} already there) in ${((Date.now() - started) / 1000).toFixed(1)} s, into ${this.settings.dataDir}`,
     );
+  }
+
+  @Option({ flags: '--as <userId>', description: `you: a finance officer of this ledger, recorded as the actor (default: the demo's own user)` })
+  as(value: string) {
+    return value;
   }
 }
 

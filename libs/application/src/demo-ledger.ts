@@ -8,8 +8,9 @@ import {
   parseRecordDisbursement,
   parseRecordLoanDisbursement,
 } from '@ledger/domain';
+import { AccessControl, FIRST_ADMIN_USER_ID } from './access/access-control.service';
 import { CommandRunner } from './command-runner.service';
-import { writeContextFor } from './write-context';
+import { WriteContext, writeContextFor } from './write-context';
 
 /**
  * A synthetic but realistic 2022 ledger of Yining City, recorded through the real command path:
@@ -129,14 +130,36 @@ export function demoCommands(): BeneficiaryCommand[] {
   return commands;
 }
 
-/** Records the demo ledger through the command runner, many commands in flight; returns what was recorded. */
+/** The demo's own finance officer: a user of the demo ledger, recorded as the actor of its payments. */
+export const DEMO_USER = { userId: 'demo-seeder', displayName: 'Demo data (synthetic)', role: 'finance_officer' } as const;
+
+/**
+ * The write context of the demo's own user, added to the ledger when missing — by its first admin,
+ * made first as at the service's first start when the ledger has no users yet (then the path of
+ * the admin's token file comes back too) — so that every demo payment names a real user whose role
+ * may record aid.
+ */
+export async function demoSeederWrite(access: AccessControl, dataDir: string): Promise<{ write: WriteContext; firstAdminTokenFile?: string }> {
+  let firstAdminTokenFile: string | undefined;
+  if (!(await access.current()).users.has(DEMO_USER.userId)) {
+    firstAdminTokenFile = await access.bootstrapFirstAdmin(dataDir);
+    const admin = await access.operatorWrite(FIRST_ADMIN_USER_ID, 'manage_access', `seed-demo (adding its user ${DEMO_USER.userId})`);
+    await access.execute({ type: 'AddUser', data: { ...DEMO_USER } }, admin);
+  }
+  return { write: await access.operatorWrite(DEMO_USER.userId, 'record_aid', 'seed-demo'), ...(firstAdminTokenFile && { firstAdminTokenFile }) };
+}
+
+/**
+ * Records the demo ledger through the command runner, many commands in flight, as `write`'s actor
+ * (by default the demo's own user, whom `demoSeederWrite` puts in the ledger); returns what was recorded.
+ */
 export async function seedDemoLedger(
   runner: CommandRunner,
   catalog: ProgramCatalog,
   onProgress?: (done: number, total: number) => void,
+  write: WriteContext = writeContextFor({ id: DEMO_USER.userId, role: DEMO_USER.role }, 'demo'),
 ): Promise<{ commands: number; recorded: number }> {
   const commands = demoCommands();
-  const write = writeContextFor({ id: 'demo-seeder', role: 'finance_officer' }, 'demo');
   let next = 0;
   let done = 0;
   let recorded = 0;

@@ -43,6 +43,8 @@ export const InvalidSchoolCode = define('SCHOOL_CODE_INVALID', 'invalid');
 export const InvalidPeriod = define('PERIOD_INVALID', 'invalid');
 export const InvalidDate = define('DATE_INVALID', 'invalid');
 export const MissingStudentIdentity = define('STUDENT_IDENTITY_MISSING', 'invalid');
+/** A request body nested deeper than any request needs (refused before it is parsed). */
+export const BodyTooDeep = define('BODY_TOO_DEEP', 'invalid');
 
 // Rules of SPEC §4 (422 unless the rule is about another record: then 404/409)
 export const AmountNotPositive = define('AMOUNT_NOT_POSITIVE', 'rule');

@@ -1,4 +1,4 @@
-import { maskAccount, maskName, maskResidentId, maskStudentKey, maskStudentNumber, redactText } from './privacy';
+import { maskAccount, maskName, maskResidentId, maskStudentKey, maskStudentNumber, redactFreeText, redactText } from './privacy';
 
 describe('masking personal data (first 6, last 4)', () => {
   it('masks resident IDs, student numbers, accounts and names', () => {
@@ -24,5 +24,45 @@ describe('masking personal data (first 6, last 4)', () => {
     expect(redactText('request 6c7df91a-820d-4389-9f51-397400126072 paid 6222020200112233445')).toBe(
       'request 6c7df91a-820d-4389-9f51-397400126072 paid 622202*********3445',
     );
+  });
+});
+
+describe('redaction of what the service accepts in other spellings', () => {
+  it('redacts student numbers and resident IDs in lower case', () => {
+    expect(redactText('lookup g654002201001010015 and 11010519491231002x')).toBe('lookup g654002********0015 and 110105********002x');
+    expect(redactText('/beneficiaries/j654002201001010015/history')).toBe('/beneficiaries/j654002********0015/history');
+  });
+
+  it('redacts numbers run into words and underscores, and in full-width digits', () => {
+    expect(redactText('id_654002201001010015 ID654002201001010015 card6222020200112233445')).toBe('id_654002********0015 ID654002********0015 card622202*********3445');
+    expect(redactText('身份证６５４００２２０１００１０１００１５')).toBe('身份证６５４００２********００１５');
+  });
+
+  it('leaves a token id of digits whole', () => {
+    expect(redactText(`sal.alice.1234567890123456.${'y'.repeat(43)}`)).toBe('sal.alice.1234567890123456.[redacted]');
+  });
+});
+
+describe('redaction of names beside an identifier, and of known names', () => {
+  it('masks the name written next to an ID number or a card, before or after it', () => {
+    expect(redactText('paid to the card 6217001234567890123 of 古丽娜尔 (654002201001010111) by mistake')).toBe(
+      'paid to the card 621700*********0123 of 古*** (654002********0111) by mistake',
+    );
+    expect(redactText('退款：654002201001010111 古丽娜尔·艾力，已处理')).toBe('退款：654002********0111 古******，已处理');
+    expect(redactText('wrong student Zhang San (654002201001010111)')).toBe('wrong student Z******** (654002********0111)');
+    expect(redactText('古丽娜尔的身份证号654002201001010111')).toBe('古***的身份证号654002********0111');
+  });
+
+  it('does not take the label of an identifier for a name', () => {
+    expect(redactText('身份证号：654002201001010111，卡号6217001234567890123')).toBe('身份证号：654002********0111，卡号621700*********0123');
+  });
+
+  it('masks the names it is given wherever they stand, whole or by part', () => {
+    expect(redactFreeText('阿依古丽·买买提的银行卡已注销；阿依古丽本人确认', ['阿依古丽·买买提'])).toBe('阿*******的银行卡已注销；阿***本人确认');
+  });
+
+  it('leaves text without identifiers or known names as it is', () => {
+    const text = 'fiscal year 2022, 312.50 yuan for 2022-autumn; 王老师 checked it';
+    expect(redactFreeText(text, ['阿依古丽'])).toBe(text);
   });
 });

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { maskAccount, maskName, maskStudentKey, maskStudentNumber, maskResidentId } from '@ledger/domain';
+import { maskAccount, maskName, maskStudentKey, maskStudentNumber, maskResidentId, redactFreeText } from '@ledger/domain';
 import { AuthenticatedRequest } from './access.guard';
 import { SEES_PERSONAL_DATA } from './route-permissions';
 
@@ -15,26 +15,70 @@ const MASK_BY_KEY: Record<string, (value: string) => string> = {
 /** Objects whose `name` is a person's (a payee's `name` is a canteen or a university). */
 const PERSON_OBJECTS = new Set(['beneficiary', 'student']);
 
-/** A copy of `value` with every personal field masked, wherever it sits in the response. */
-export function maskPersonalData(value: unknown, parentKey = ''): unknown {
-  if (Array.isArray(value)) return value.map((item) => maskPersonalData(item, parentKey));
-  // Only plain data is walked: files and buffers (XLSX downloads) pass through as they are.
-  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
-  const masked: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
-    if (typeof field === 'string') {
-      if (key === 'key' && !PERSON_OBJECTS.has(parentKey)) masked[key] = field;
-      else if (MASK_BY_KEY[key]) masked[key] = MASK_BY_KEY[key](field);
-      else if (key === 'name' && PERSON_OBJECTS.has(parentKey)) masked[key] = maskName(field);
-      else if (key === 'streamId' && field.startsWith('beneficiary-')) masked[key] = `beneficiary-${maskStudentKey(field.slice(12))}`;
-      else masked[key] = field;
-    } else masked[key] = maskPersonalData(field, key);
+/**
+ * Fields that are identifiers, codes, amounts, positions, hashes, keys or tokens by construction,
+ * never free text: left whole (an id that looks like a card number must still find its record, a
+ * token just issued must still work). Every other string is free text and is redacted.
+ */
+const STRUCTURAL_FIELD = /(Ids?|Code|Position|Hash|Size|Index)$|^(id|code|position|amount|yuan|wanYuan|hash|root|previous|signature|publicKey|token)$/;
+
+const structural = new Map<string, boolean>();
+const isStructural = (key: string) => structural.get(key) ?? structural.set(key, STRUCTURAL_FIELD.test(key)).get(key)!;
+
+/** One walk over an answer: what it masks at once, and the free text left for when all its names are known. */
+class Masking {
+  /** The names of the people the answer is about, to mask them where its free text repeats them. */
+  readonly names = new Set<string>();
+  private readonly freeText: Array<{ target: Record<string, unknown> | unknown[]; at: string | number; text: string }> = [];
+
+  copy(value: unknown, parentKey: string): unknown {
+    if (Array.isArray(value)) {
+      const copy: unknown[] = [];
+      value.forEach((item, index) => (copy[index] = typeof item === 'string' ? this.string(copy, index, parentKey, '', item) : this.copy(item, parentKey)));
+      return copy;
+    }
+    // Only plain data is walked: files and buffers (XLSX downloads) pass through as they are.
+    if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
+    const copy: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+      copy[key] = typeof field === 'string' ? this.string(copy, key, key, parentKey, field) : this.copy(field, key);
+    }
+    return copy;
   }
+
+  private string(target: Record<string, unknown> | unknown[], at: string | number, key: string, parentKey: string, value: string): string {
+    if (key === 'key' && !PERSON_OBJECTS.has(parentKey)) return value;
+    if (MASK_BY_KEY[key]) return MASK_BY_KEY[key](value);
+    if (key === 'name' && PERSON_OBJECTS.has(parentKey)) {
+      this.names.add(value);
+      return maskName(value);
+    }
+    if (key === 'streamId') return value.startsWith('beneficiary-') ? `beneficiary-${maskStudentKey(value.slice(12))}` : value;
+    if (isStructural(key)) return value;
+    this.freeText.push({ target, at, text: value });
+    return value;
+  }
+
+  /** Free text redacted, now that every name in the answer is known. */
+  redactFreeText(): void {
+    for (const { target, at, text } of this.freeText) (target as Record<string | number, unknown>)[at] = redactFreeText(text, this.names);
+  }
+}
+
+/**
+ * A copy of `value` with every personal field masked, wherever it sits in the response, and every
+ * free-text string redacted (ID numbers, cards, tokens, a name beside one, and the names of the
+ * people the answer is about).
+ */
+export function maskPersonalData(value: unknown): unknown {
+  const masking = new Masking();
+  const masked = masking.copy(value, '');
+  masking.redactFreeText();
   return masked;
 }
 
 /**
- * Masks every JSON answer for roles that need no personal data (DOMAIN.md §2 convention), where the
+ * Masks every JSON answer for roles that need no personal data, as aid notices mask them, where the
  * answer is written: every handler's result goes out through `response.json`, and so does anything a
  * handler sends as JSON itself. (A Nest interceptor did this before; Nest binds an AsyncResource per
  * request for interceptors, which cost 15–30 % of the write throughput, measured with bench:http.)

@@ -1,8 +1,9 @@
-import { Role } from '@ledger/domain';
+import { ROLES_FOR_WORK, Role } from '@ledger/domain';
 
 /**
  * Who may call what: the one table the access guard reads. A route missing here is refused to
- * everyone (and a test fails), so a new route must be placed in the matrix on purpose.
+ * everyone (and a test fails), so a new route must be placed in the matrix on purpose. The writes
+ * take their roles from the domain's `ROLES_FOR_WORK`, which the CLI reads too.
  *
  * - finance_officer: records, approves, reverses, lends, allocates budget; reads what that needs.
  * - auditor: reads everything, personal data included; writes nothing.
@@ -17,13 +18,13 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
   // Counts and timings only, nothing personal: open to the monitoring system like the health checks.
   'GET /metrics': PUBLIC,
 
-  'POST /approvals': ['finance_officer'],
-  'POST /disbursements': ['finance_officer'],
-  'POST /disbursements/:disbursementId/reversal': ['finance_officer'],
-  'POST /loans': ['finance_officer'],
-  'POST /loans/:loanId/repayments': ['finance_officer'],
-  'POST /budgets/allocations': ['finance_officer'],
-  'POST /imports': ['finance_officer'],
+  'POST /approvals': ROLES_FOR_WORK.record_aid,
+  'POST /disbursements': ROLES_FOR_WORK.record_aid,
+  'POST /disbursements/:disbursementId/reversal': ROLES_FOR_WORK.record_aid,
+  'POST /loans': ROLES_FOR_WORK.record_aid,
+  'POST /loans/:loanId/repayments': ROLES_FOR_WORK.record_aid,
+  'POST /budgets/allocations': ROLES_FOR_WORK.record_aid,
+  'POST /imports': ROLES_FOR_WORK.record_aid,
 
   'GET /disbursements/:disbursementId': ['finance_officer', 'auditor', 'bureau_staff'],
   'GET /beneficiaries/:studentKey/history': ['finance_officer', 'auditor', 'bureau_staff'],
@@ -46,10 +47,10 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
 
   'GET /me': ['finance_officer', 'auditor', 'bureau_staff', 'admin'],
   'GET /users': ['admin', 'auditor'],
-  'POST /users': ['admin'],
-  'POST /users/:userId/role': ['admin'],
-  'POST /users/:userId/tokens': ['admin'],
-  'POST /tokens/:tokenId/revocation': ['admin'],
+  'POST /users': ROLES_FOR_WORK.manage_access,
+  'POST /users/:userId/role': ROLES_FOR_WORK.manage_access,
+  'POST /users/:userId/tokens': ROLES_FOR_WORK.manage_access,
+  'POST /tokens/:tokenId/revocation': ROLES_FOR_WORK.manage_access,
 };
 
 /** Roles that see personal data (ID and student numbers, names, bank accounts) unmasked. */

@@ -1,13 +1,22 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { requestFields } from '../logging/logging';
+import { SEES_PERSONAL_DATA } from '../access/route-permissions';
+import type { AuthenticatedRequest } from '../access/access.guard';
 import type { Request, Response } from 'express';
-import { DomainError, DomainErrorKind, FieldProblem } from '@ledger/domain';
+import { DomainError, DomainErrorKind, FieldProblem, redactText } from '@ledger/domain';
 import { StoreUnavailableError } from '@ledger/event-store';
 
 /** A request the caller got wrong, found before the domain saw it (shape, types, header). */
 export class RequestInvalidError extends Error {
   constructor(readonly problems: FieldProblem[]) {
     super(problems.map((problem) => `${problem.field}: ${problem.message}`).join('; '));
+  }
+}
+
+/** A body that is not JSON: said where, without quoting it back (the parser's own message does). */
+export class MalformedJsonError extends Error {
+  constructor(position?: string) {
+    super(`the request body is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`);
   }
 }
 
@@ -56,7 +65,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const { req, correlationId } = requestFields(request);
       this.logger.error(`${request.method} ${problem.instance} failed (request ${req.id}, correlation ${correlationId}): ${String((exception as Error)?.stack ?? exception)}`);
     }
-    sendProblem(response, problem);
+    const actor = (request as AuthenticatedRequest).actor;
+    sendProblem(response, actor && SEES_PERSONAL_DATA[actor.role] ? problem : redactedProblem(problem));
   }
 
   private toProblem(exception: unknown): Problem {
@@ -80,6 +90,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         errors: exception.problems,
       };
     }
+    if (exception instanceof MalformedJsonError) return problemOf(400, 'BODY_MALFORMED', exception.message);
     if (exception instanceof StoreUnavailableError) {
       return problemOf(503, 'STORE_UNAVAILABLE', exception.message);
     }
@@ -90,15 +101,27 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const code = CODE_OF_STATUS[status] ?? `HTTP_${status}`;
       return problemOf(status, code, detail);
     }
-    // body-parser's errors (malformed JSON, body too large) carry their own 4xx status.
+    // body-parser's other errors (body too large, charset) carry their own 4xx status.
     const status = (exception as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      const code = (exception as { type?: string }).type === 'entity.parse.failed' ? 'BODY_MALFORMED' : (CODE_OF_STATUS[status] ?? `HTTP_${status}`);
-      const detail = code === 'BODY_MALFORMED' ? 'the request body is not valid JSON' : String((exception as Error).message);
-      return problemOf(status, code, detail);
+      return problemOf(status, CODE_OF_STATUS[status] ?? `HTTP_${status}`, String((exception as Error).message));
     }
     return { ...problemOf(500, 'INTERNAL', 'an internal error occurred; it has been logged'), title: 'Internal error' };
   }
+}
+
+/**
+ * A problem for a caller who sees personal data masked (or has not shown who they are): identifiers
+ * in its detail, messages, fields and path redacted, so that a 404 names the student it did not
+ * find no more fully than an answer would have named the one it found.
+ */
+function redactedProblem(problem: Problem): Problem {
+  return {
+    ...problem,
+    detail: redactText(problem.detail),
+    ...(problem.errors && { errors: problem.errors.map(({ field, message }) => ({ field: redactText(field), message: redactText(message) })) }),
+    ...(problem.instance !== undefined && { instance: redactText(problem.instance) }),
+  };
 }
 
 const CODE_OF_STATUS: Record<number, string> = {

@@ -9,14 +9,18 @@ import {
   AccessState,
   AccessUser,
   AuthenticationFailure,
+  OperatorFailure,
+  ROLES_FOR_WORK,
   Role,
+  Work,
   accessDecider,
+  authorizeOperator,
   authorizeToken,
 } from '@ledger/domain';
 import { EventStore, StoredEvent, StreamRevision } from '@ledger/event-store';
 import { CommandOutcome, CommandRunner } from '../command-runner.service';
 import { EVENT_STORE } from '../tokens';
-import { WriteContext } from '../write-context';
+import { WriteContext, writeContextFor } from '../write-context';
 import { formatToken, hashSecret, newTokenParts, parseToken, secretMatches } from './access-tokens';
 
 export interface Actor {
@@ -32,8 +36,30 @@ export interface IssuedToken {
   expiresAt?: string;
 }
 
-/** Who did something when there is no HTTP caller: the operator at the machine, through the CLI. */
-export const localOperator = (osUser: string): WriteContext['actor'] => ({ id: `local:${osUser}`, role: 'admin' });
+/** The user the ledger makes on its first start, when it has none. */
+export const FIRST_ADMIN_USER_ID = 'admin';
+
+/** The actor of the first admin's creation: the ledger itself, on an empty ledger only. */
+export const firstRunWrite = (): WriteContext => writeContextFor({ id: 'system:first-run', role: 'admin' }, 'first-run');
+
+/** Why an operator may not act as the user they named, in one line. */
+export class OperatorRefused extends Error {
+  constructor(
+    readonly reason: OperatorFailure,
+    userId: string,
+    work: Work,
+    what: string,
+    role?: Role,
+  ) {
+    super(
+      reason === 'unknown_user'
+        ? `--as ${userId}: no user "${userId}" in this ledger (\`list\` shows its users)`
+        : reason === 'user_disabled'
+          ? `--as ${userId}: user "${userId}" is disabled`
+          : `--as ${userId}: user "${userId}" has role ${role}: ${what} needs ${ROLES_FOR_WORK[work].join(' or ')}`,
+    );
+  }
+}
 
 /**
  * Users, roles and tokens, read from and written to the `access-control` stream. Every check reads
@@ -73,6 +99,17 @@ export class AccessControl {
       return { ok: false, reason: 'unknown_token' };
     }
     return { ok: true, actor: { id: result.user.userId, role: result.user.role, tokenId: result.token.tokenId }, user: result.user };
+  }
+
+  /**
+   * The write context of an operator at the machine (the CLI) who names themselves as `userId`:
+   * refused unless that user exists, is active and has, now, a role the matrix allows for `work`.
+   * `what` names the command in the refusal.
+   */
+  async operatorWrite(userId: string, work: Work, what: string): Promise<WriteContext> {
+    const result = authorizeOperator(await this.current(), userId, work);
+    if (!result.ok) throw new OperatorRefused(result.reason, userId, work, what, result.user?.role);
+    return writeContextFor({ id: result.user.userId, role: result.user.role }, what);
   }
 
   async execute(command: AccessCommand, write: WriteContext): Promise<CommandOutcome> {
@@ -120,14 +157,14 @@ export class AccessControl {
    * (mode 0600) in the data directory, never to the logs. Returns the file's path, or undefined when
    * users already exist.
    */
-  async bootstrapFirstAdmin(dataDir: string, write: WriteContext): Promise<string | undefined> {
+  async bootstrapFirstAdmin(dataDir: string, write: WriteContext = firstRunWrite()): Promise<string | undefined> {
     if ((await this.current()).users.size > 0) return undefined;
     try {
-      await this.execute({ type: 'AddUser', data: { userId: 'admin', displayName: 'First administrator', role: 'admin' } }, write);
+      await this.execute({ type: 'AddUser', data: { userId: FIRST_ADMIN_USER_ID, displayName: 'First administrator', role: 'admin' } }, write);
     } catch {
       return undefined; // another process bootstrapped at the same moment
     }
-    const issued = await this.issueToken('admin', write, { label: 'first run', expiresInDays: 7 });
+    const issued = await this.issueToken(FIRST_ADMIN_USER_ID, write, { label: 'first run', expiresInDays: 7 });
     const path = join(dataDir, 'first-run-admin.token');
     writeFileSync(path, `${issued.token}\n`, { mode: 0o600 });
     return path;

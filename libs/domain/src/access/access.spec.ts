@@ -1,5 +1,5 @@
 import { deciderSpecification } from '../testing/decider-specification';
-import { AccessEvent, accessDecider, authorizeToken } from './access';
+import { AccessEvent, accessDecider, authorizeOperator, authorizeToken } from './access';
 
 const spec = deciderSpecification(accessDecider, undefined);
 const alice: AccessEvent = { type: 'UserAdded', data: { userId: 'alice', displayName: 'Alice', role: 'finance_officer' } };
@@ -43,5 +43,18 @@ describe('users and tokens', () => {
     expect(authorizeToken(fold([alice, expiring]), 'aaaaaaaa11111111', now)).toEqual({ ok: false, reason: 'expired' });
     expect(authorizeToken(fold([alice, token, { type: 'UserDisabled', data: { userId: 'alice', reason: 'left' } }]), 'aaaaaaaa11111111', now)).toEqual({ ok: false, reason: 'user_disabled' });
     expect(authorizeToken(fold([alice]), 'aaaaaaaa11111111', now)).toEqual({ ok: false, reason: 'unknown_token' });
+  });
+
+  it('lets an operator act as a user only when the user exists, is active and has a role for the work now', () => {
+    const fold = (events: AccessEvent[]) => events.reduce(accessDecider.evolve, accessDecider.initialState());
+    const admin: AccessEvent = { type: 'UserAdded', data: { userId: 'root', displayName: 'Admin', role: 'admin' } };
+    const moved: AccessEvent = { type: 'UserRoleChanged', data: { userId: 'alice', from: 'finance_officer', to: 'bureau_staff' } };
+    expect(authorizeOperator(fold([alice]), 'alice', 'record_aid')).toMatchObject({ ok: true, user: { userId: 'alice', role: 'finance_officer' } });
+    expect(authorizeOperator(fold([alice, admin]), 'root', 'manage_access')).toMatchObject({ ok: true, user: { userId: 'root' } });
+    expect(authorizeOperator(fold([alice]), 'bob', 'record_aid')).toEqual({ ok: false, reason: 'unknown_user' });
+    expect(authorizeOperator(fold([alice]), 'alice', 'manage_access')).toMatchObject({ ok: false, reason: 'role_not_permitted' });
+    expect(authorizeOperator(fold([alice, admin]), 'root', 'record_aid')).toMatchObject({ ok: false, reason: 'role_not_permitted', user: { role: 'admin' } });
+    expect(authorizeOperator(fold([alice, moved]), 'alice', 'record_aid')).toMatchObject({ ok: false, reason: 'role_not_permitted', user: { role: 'bureau_staff' } });
+    expect(authorizeOperator(fold([alice, { type: 'UserDisabled', data: { userId: 'alice', reason: 'left' } }]), 'alice', 'record_aid')).toMatchObject({ ok: false, reason: 'user_disabled' });
   });
 });

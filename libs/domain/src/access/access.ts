@@ -13,6 +13,18 @@ export const isRole = (value: unknown): value is Role => ROLES.includes(value as
 
 export const ACCESS_CONTROL_STREAM = 'access-control';
 
+/**
+ * The kinds of work the ledger keeps apart, and the roles that may do each: the one matrix that
+ * the API's route table and the CLI both read, so that a user may do the same over either.
+ */
+export const ROLES_FOR_WORK = {
+  /** approve, pay, reverse, lend, take repayments, allocate budget, import payment lists */
+  record_aid: ['finance_officer'],
+  /** add users, change their roles, issue and revoke tokens */
+  manage_access: ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Work = keyof typeof ROLES_FOR_WORK;
+
 export type UserAdded = { type: 'UserAdded'; data: { userId: string; displayName: string; role: Role } };
 export type UserRoleChanged = { type: 'UserRoleChanged'; data: { userId: string; from: Role; to: Role } };
 export type UserDisabled = { type: 'UserDisabled'; data: { userId: string; reason: string } };
@@ -170,4 +182,22 @@ export function authorizeToken(
   const user = state.users.get(token.userId);
   if (!user || user.disabled) return { ok: false, reason: 'user_disabled' };
   return { ok: true, user, token };
+}
+
+export type OperatorFailure = 'unknown_user' | 'user_disabled' | 'role_not_permitted';
+
+/**
+ * Whether the user an operator names (the CLI's `--as`) may do a kind of work now: a user of the
+ * ledger, not disabled, whose current role the matrix allows for that work.
+ */
+export function authorizeOperator(
+  state: AccessState,
+  userId: string,
+  work: Work,
+): { ok: true; user: AccessUser } | { ok: false; reason: OperatorFailure; user?: AccessUser } {
+  const user = state.users.get(userId);
+  if (!user) return { ok: false, reason: 'unknown_user' };
+  if (user.disabled) return { ok: false, reason: 'user_disabled', user };
+  if (!(ROLES_FOR_WORK[work] as readonly Role[]).includes(user.role)) return { ok: false, reason: 'role_not_permitted', user };
+  return { ok: true, user };
 }
