@@ -1,0 +1,135 @@
+import Database from 'better-sqlite3';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LedgerUnderTest } from './support/ledger-app';
+import { boardingPayment } from './support/students';
+
+/**
+ * The service vouches only for the log it holds. Someone stops it, edits the event log behind its
+ * back (protections removed) and starts it again on the edited files, its read models left as
+ * they were: it must not sign a digest or prove anything over leaves the log no longer has, must
+ * say why, and must not serve read models that are ahead of the log or disagree with it.
+ */
+describe('the log witness and the read models checked against the log at start', () => {
+  let ledger: LedgerUnderTest;
+  const copies: string[] = [];
+  const positions: Record<string, number> = {};
+  const eventIds: Record<string, string> = {};
+
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start({ LEDGER_DIGEST_EVERY: '0' });
+    for (let i = 0; i < 40; i++) {
+      const paid = await ledger.http.post('/disbursements').send(boardingPayment(700 + i, { disbursementId: `w-${i}` })).expect(201);
+      positions[`paid-${i}`] = Number(paid.body.events[0].position);
+      eventIds[`paid-${i}`] = paid.body.events[0].eventId;
+      if (i === 29) await ledger.as('admin').post('/audit/digests').expect(200); // the digest an auditor keeps
+    }
+    await ledger.close();
+  });
+  afterAll(() => {
+    rmSync(ledger.dataDir, { recursive: true, force: true });
+    copies.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  });
+
+  /** Starts the service on a copy of the ledger after `tamper` edited its event log with a raw connection. */
+  async function startAfter(tamper: (db: Database.Database) => void) {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-witnessed-'));
+    copies.push(dir);
+    cpSync(ledger.dataDir, dir, { recursive: true });
+    const db = new Database(join(dir, 'ledger.sqlite'));
+    db.exec('DROP TRIGGER events_refuse_update; DROP TRIGGER events_refuse_delete;');
+    tamper(db);
+    const events = db.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
+    db.close();
+    const lines: string[] = [];
+    const copy = await LedgerUnderTest.reopen(dir, ledger.tokens, {}, { logDestination: { write: (line: string) => void lines.push(line) } });
+    return { copy, lines, events };
+  }
+
+  /** The integrity part of /health once the witness has finished its first pass. */
+  async function integrityOnceChecked(copy: LedgerUnderTest) {
+    for (let i = 0; i < 100; i++) {
+      const health = await copy.as('anonymous').get('/health').expect(200);
+      if (health.body.integrity.witness.state !== 'checking') return health.body;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('the witness did not finish its first pass');
+  }
+
+  it('signs over exactly the log it holds when nothing was changed, and proves from it', async () => {
+    const { copy, events } = await startAfter(() => undefined);
+    const signed = await copy.as('admin').post('/audit/digests').expect(200);
+    expect(signed.body.digest.treeSize).toBe(events);
+    const health = await integrityOnceChecked(copy);
+    expect(health.integrity.witness).toMatchObject({ state: 'witnessed' });
+    expect(health.integrity.witness.alarm).toBeUndefined();
+    await copy.as('anonymous').get('/health/ready').expect(200);
+    const proof = await copy.as('auditor').get('/audit/proofs/consistency').query({ firstSize: 10, secondSize: signed.body.digest.treeSize }).expect(200);
+    expect(proof.body.secondRoot).toBe(signed.body.digest.rootHash);
+    await copy.close();
+  });
+
+  it('after the last events were deleted (a rollback): refuses the read models, serves new payments, and signs and proves nothing', async () => {
+    const { copy, lines, events } = await startAfter((db) => {
+      const last = db.prepare('SELECT MAX(position) FROM events').pluck().get() as number;
+      db.prepare('DELETE FROM events WHERE position > ?').run(last - 26);
+    });
+    // One line says why the read models were not served; they were rebuilt from the log.
+    expect(lines.filter((line) => /read models refused/.test(line))).toHaveLength(1);
+    expect(lines.find((line) => /read models refused/.test(line))).toMatch(/beyond the end of the log/);
+
+    const health = await integrityOnceChecked(copy);
+    expect(BigInt(health.readModelsLag)).toBeGreaterThanOrEqual(0n);
+    expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'rolled_back' } });
+
+    const ready = await copy.as('anonymous').get('/health/ready').expect(503);
+    expect(ready.body.reasons.join('\n')).toMatch(/integrity alarm: rolled_back at position \d+/);
+
+    const digest = await copy.as('admin').post('/audit/digests').expect(503);
+    expect(digest.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(digest.body).toMatchObject({ code: 'INTEGRITY_ALARM', integrity: { witness: { state: 'alarm' } } });
+    await copy.as('auditor').get('/audit/proofs/consistency').query({ firstSize: 10 }).expect(503);
+    await copy.as('auditor').get('/audit/proofs/inclusion').query({ eventId: eventIds['paid-3'] }).expect(503);
+
+    // New payments are recorded and become visible (at positions the deleted events had).
+    const paid = await copy.http.post('/disbursements').send(boardingPayment(990, { disbursementId: 'after-rollback' })).expect(201);
+    expect(Number(paid.body.events[0].position)).toBeLessThanOrEqual(events + 26);
+    await copy.http.get('/disbursements/after-rollback').expect(200);
+    expect(BigInt((await copy.as('anonymous').get('/health').expect(200)).body.readModelsLag)).toBeGreaterThanOrEqual(0n);
+    await copy.as('admin').post('/audit/digests').expect(503);
+    await copy.close();
+  });
+
+  it('after an event was changed in place: names its position, and signs and proves nothing', async () => {
+    const target = positions['paid-5'];
+    const { copy } = await startAfter((db) => db.prepare("UPDATE events SET data = replace(data, '\"500.00\"', '\"5000.00\"') WHERE position = ?").run(target));
+    const health = await integrityOnceChecked(copy);
+    expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'content_changed', position: String(target) } });
+    const ready = await copy.as('anonymous').get('/health/ready').expect(503);
+    expect(ready.body.reasons.join('\n')).toMatch(new RegExp(`integrity alarm: content_changed at position ${target}`));
+    const digest = await copy.as('admin').post('/audit/digests').expect(503);
+    expect(digest.body).toMatchObject({ code: 'INTEGRITY_ALARM', detail: expect.stringMatching(new RegExp(`content_changed at position ${target}`)) });
+    await copy.as('auditor').get('/audit/proofs/consistency').query({ firstSize: 3 }).expect(503);
+    expect((await copy.as('auditor').get('/audit/digests').expect(200)).body.digests).toHaveLength(1); // nothing new was signed
+    await copy.close();
+  });
+
+  it('after the last event was changed in place: refuses the read models at start and rebuilds them, and the witness names it', async () => {
+    let last = 0;
+    const { copy, lines } = await startAfter((db) => {
+      last = db.prepare('SELECT MAX(position) FROM events').pluck().get() as number;
+      db.prepare("UPDATE events SET data = replace(data, '\"500.00\"', '\"5.00\"') WHERE position = ?").run(last);
+    });
+    expect(lines.filter((line) => /read models refused/.test(line))).toHaveLength(1);
+    expect(lines.find((line) => /read models refused/.test(line))).toMatch(/content/);
+    // Rebuilt from the log: the totals show what the log now says, not what the old read models held.
+    const totals = await copy.http.get('/totals').query({ fiscalYear: 2022, programCode: 'BOARDING_LIVING_SUBSIDY' }).expect(200);
+    expect(totals.body.totals[0].paid.amount.yuan).toBe('19505.00');
+    const health = await integrityOnceChecked(copy);
+    expect(health.readModelsRefusedAtStart).toMatch(/content changed/);
+    expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'content_changed', position: String(last) } });
+    await copy.as('admin').post('/audit/digests').expect(503);
+    await copy.close();
+  });
+});
