@@ -106,10 +106,13 @@ describe('the log witness and the read models checked against the log at start',
     const { copy } = await startAfter((db) => db.prepare("UPDATE events SET data = replace(data, '\"500.00\"', '\"5000.00\"') WHERE position = ?").run(target));
     const health = await integrityOnceChecked(copy);
     expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'content_changed', position: String(target) } });
+    // /health answers anyone: the alarm names the position, not the student's stream.
+    expect(JSON.stringify(health)).not.toMatch(/beneficiary-|\d{17}[\dX]/);
     const ready = await copy.as('anonymous').get('/health/ready').expect(503);
     expect(ready.body.reasons.join('\n')).toMatch(new RegExp(`integrity alarm: content_changed at position ${target}`));
     const digest = await copy.as('admin').post('/audit/digests').expect(503);
     expect(digest.body).toMatchObject({ code: 'INTEGRITY_ALARM', detail: expect.stringMatching(new RegExp(`content_changed at position ${target}`)) });
+    expect(JSON.stringify(digest.body)).not.toMatch(/beneficiary-|\d{17}[\dX]/);
     await copy.as('auditor').get('/audit/proofs/consistency').query({ firstSize: 3 }).expect(503);
     expect((await copy.as('auditor').get('/audit/digests').expect(200)).body.digests).toHaveLength(1); // nothing new was signed
     await copy.close();

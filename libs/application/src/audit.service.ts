@@ -107,7 +107,9 @@ export class AuditService {
     const path = this.settings.signingKeyFile;
     const putItBack = 'no digest is signed until the key that signed them is put back (README, "Backup and restore")';
     if (!existsSync(path)) {
-      if (signers.length > 0) return this.refuseToSign('SIGNING_KEY_MISSING', `no signing key at ${path}, and the log's digests were signed by key ${signers.join(', ')}: ${putItBack}`);
+      if (signers.length > 0) {
+        return this.refuseToSign('SIGNING_KEY_MISSING', `no signing key (LEDGER_SIGNING_KEY_FILE), and the log's digests were signed by key ${signers.join(', ')}: ${putItBack}`, path);
+      }
       mkdirSync(dirname(path), { recursive: true });
       try {
         writeFileSync(path, newSigningKeyPem(), { mode: 0o600, flag: 'wx' });
@@ -118,19 +120,20 @@ export class AuditService {
     try {
       this.key = loadSigningKey(readFileSync(path, 'utf8'));
     } catch (error) {
-      return this.refuseToSign('SIGNING_KEY_UNREADABLE', `the signing key ${path} cannot be used (${(error as Error).message}): no digest is signed`);
+      return this.refuseToSign('SIGNING_KEY_UNREADABLE', `the signing key (LEDGER_SIGNING_KEY_FILE) cannot be used (${(error as Error).message}): no digest is signed`, path);
     }
     this.keyId = keyIdOf(publicKeyText(createPublicKey(this.key)));
     const others = signers.filter((keyId) => keyId !== this.keyId);
     if (others.length > 0) {
-      return this.refuseToSign('SIGNING_KEY_MISMATCH', `the signing key ${path} is key ${this.keyId}, but the log's digests were signed by key ${others.join(', ')}: ${putItBack}`);
+      return this.refuseToSign('SIGNING_KEY_MISMATCH', `the signing key (LEDGER_SIGNING_KEY_FILE) is key ${this.keyId}, but the log's digests were signed by key ${others.join(', ')}: ${putItBack}`, path);
     }
     return undefined;
   }
 
-  private refuseToSign(code: AuditUnavailableCode, reason: string): string {
+  /** Refuses to sign, for `reason` (shown by health, which answers anyone: no file paths); returns the line for the log. */
+  private refuseToSign(code: AuditUnavailableCode, reason: string, path?: string): string {
     this.refusal ??= { code, reason };
-    return reason;
+    return path ? `${reason} (the key file: ${path})` : reason;
   }
 
   /** The public key of the local key file, if there is one (never makes one: for the CLI's checks). */

@@ -26,9 +26,11 @@ export interface WitnessStatus {
   eventsWitnessed: number;
   /** Position of the last witnessed event ("0": none yet). */
   position: string;
-  /** The first difference found: the witness stopped there. */
-  alarm?: VerificationProblem;
+  /** The first difference found: the witness stopped there. (No stream id: it names a student, and health is public.) */
+  alarm?: WitnessAlarm;
 }
+
+export type WitnessAlarm = Pick<VerificationProblem, 'kind' | 'position' | 'leafIndex' | 'detail'>;
 
 /** The Merkle tree over the first `treeSize` events of the log, as the witness recomputed it. */
 export interface TreeHead {
@@ -52,7 +54,7 @@ export interface WitnessOptions {
   pageSize?: number;
   /** After each batch of events witnessed (e.g. to sign the digests now due). */
   onProgress?: () => void;
-  onAlarm?: (problem: VerificationProblem) => void;
+  onAlarm?: (problem: WitnessAlarm) => void;
   /** The log could not be read (it retries): for the logs. */
   onReadFailure?: (error: Error) => void;
 }
@@ -77,7 +79,7 @@ export class LogWitness {
   private readonly tree = new IncrementalMerkleTree();
   private position: GlobalPosition = 0n;
   private state: WitnessState = 'checking';
-  private alarm: VerificationProblem | undefined;
+  private alarm: WitnessAlarm | undefined;
   /** The tree at sizes a digest is due or known at (dropped once that digest is checked). */
   private readonly heads = new Map<number, TreeHead>();
   /** Sizes of the digests in the log when the witness started (their heads are kept on the way). */
@@ -285,8 +287,9 @@ export class LogWitness {
     this.state = 'witnessed';
   }
 
-  private raise(problem: VerificationProblem): void {
+  private raise({ kind, position, leafIndex, detail }: VerificationProblem): void {
     if (this.alarm) return;
+    const problem = { kind, position, leafIndex, detail };
     this.alarm = problem;
     this.state = 'alarm';
     this.dropBuffer();
