@@ -55,7 +55,7 @@ export interface WitnessOptions {
   /** After each batch of events witnessed (e.g. to sign the digests now due). */
   onProgress?: () => void;
   onAlarm?: (problem: WitnessAlarm) => void;
-  /** The log could not be read (it retries): for the logs. */
+  /** The log could not be read (it retries): for the logs, once until it can again. */
   onReadFailure?: (error: Error) => void;
 }
 
@@ -194,13 +194,16 @@ export class LogWitness {
   }
 
   private async run(): Promise<void> {
+    let failing = false;
     while (!this.stopping && this.state !== 'alarm') {
       try {
         await this.step();
+        failing = false;
       } catch (error) {
         // The log cannot be read now (EventStoreDB away, the file busy): nothing was half-witnessed; retry.
         this.dropBuffer();
-        this.options.onReadFailure?.(error as Error);
+        if (!failing) this.options.onReadFailure?.(error as Error);
+        failing = true;
         await this.sleep(error instanceof StoreUnavailableError ? RETRY_MS : RETRY_MS * 5);
       }
     }
