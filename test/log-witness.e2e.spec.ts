@@ -2,6 +2,10 @@ import Database from 'better-sqlite3';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { EVENT_STORE } from '@ledger/application';
+import { EventStore } from '@ledger/event-store';
+import { DIGEST_EVENT_TYPE, DIGEST_STREAM, leafDataOf, leafHash, loadSigningKey, rootOf, signDigest } from '@ledger/integrity';
 import { LedgerUnderTest } from './support/ledger-app';
 import { boardingPayment } from './support/students';
 
@@ -134,5 +138,68 @@ describe('the log witness and the read models checked against the log at start',
     expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'content_changed', position: String(last) } });
     await copy.as('admin').post('/audit/digests').expect(503);
     await copy.close();
+  });
+
+  describe('while the service runs', () => {
+    let live: LedgerUnderTest;
+    beforeEach(async () => {
+      live = await LedgerUnderTest.start({ LEDGER_DIGEST_EVERY: '0' });
+      for (let i = 0; i < 12; i++) await live.http.post('/disbursements').send(boardingPayment(1700 + i)).expect(201);
+    });
+    afterEach(() => live.stop());
+
+    /** The log's leaf hashes and positions, read from the file. */
+    const logLeaves = () => {
+      const db = new Database(join(live.dataDir, 'ledger.sqlite'), { readonly: true });
+      const rows = db.prepare("SELECT position, json_extract(metadata, '$.integrity.hash') AS hash FROM events ORDER BY position").all() as Array<{ position: number; hash: string }>;
+      db.close();
+      return rows;
+    };
+    const digestSignedElsewhere = (size: number, rootHash?: string) => {
+      const rows = logLeaves().slice(0, size);
+      const key = loadSigningKey(readFileSync(join(live.dataDir, 'signing-key.pem'), 'utf8'));
+      return signDigest(key, { treeSize: size, rootHash: rootHash ?? rootOf(rows.map((row) => leafHash(leafDataOf(row.hash)))).toString('hex'), lastPosition: String(rows[size - 1].position), signedAt: new Date().toISOString() });
+    };
+    const appendDigest = async (digest: ReturnType<typeof signDigest>) => {
+      const store = live.app.get<EventStore>(EVENT_STORE);
+      const existing = await store.readStream(DIGEST_STREAM);
+      await store.appendToStream(DIGEST_STREAM, [{ eventId: crypto.randomUUID(), type: DIGEST_EVENT_TYPE, schemaVersion: 1, data: digest, metadata: { actor: { id: 'system:digest', role: 'system' } } }], existing.length ? existing[existing.length - 1].revision : 'no_stream');
+    };
+    const untilWitnessed = async () => {
+      const head = BigInt(await live.logPosition());
+      for (let i = 0; i < 100; i++) {
+        const { witness } = (await live.as('anonymous').get('/health').expect(200)).body.integrity;
+        if (witness.state === 'alarm' || BigInt(witness.position) >= head) return witness;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error('the witness did not reach the head');
+    };
+
+    it('checks a digest signed elsewhere at a size it kept nothing for, from the leaves it checked', async () => {
+      await appendDigest(digestSignedElsewhere(7));
+      expect(await untilWitnessed()).toMatchObject({ state: 'witnessed' });
+      await live.as('admin').post('/audit/digests').expect(200);
+    });
+
+    it('raises the alarm for a digest signed elsewhere that does not match the log', async () => {
+      await appendDigest(digestSignedElsewhere(7, 'ab'.repeat(32)));
+      expect(await untilWitnessed()).toMatchObject({ state: 'alarm', alarm: { kind: 'digest_mismatch', position: String(logLeaves()[6].position) } });
+      await live.as('admin').post('/audit/digests').expect(503);
+    });
+
+    it('raises the alarm for an event written behind its back, before any digest covers it', async () => {
+      const db = new Database(join(live.dataDir, 'ledger.sqlite'));
+      const copied = db.prepare("SELECT * FROM events WHERE type = 'DisbursementRecorded' ORDER BY position LIMIT 1").get() as Record<string, unknown>;
+      const forged = { ...JSON.parse(copied.data as string), disbursementId: 'forged-1', amount: '50000.00' };
+      const info = db
+        .prepare('INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?)')
+        .run('f0f0f0f0-0000-4000-8000-000000000001', 'beneficiary-650000200001010000', copied.type, copied.schema_version, JSON.stringify(forged), copied.metadata, copied.recorded_at);
+      db.close();
+      const witness = await untilWitnessed();
+      expect(witness).toMatchObject({ state: 'alarm', alarm: { kind: 'content_changed', position: String(info.lastInsertRowid) } });
+      const refused = await live.as('admin').post('/audit/digests').expect(503);
+      expect(refused.body.code).toBe('INTEGRITY_ALARM');
+      expect((await live.as('auditor').get('/audit/digests').expect(200)).body.digests).toHaveLength(0);
+    });
   });
 });
