@@ -37,7 +37,7 @@ describe('the log witness and the read models checked against the log at start',
   });
 
   /** Starts the service on a copy of the ledger after `tamper` edited its event log with a raw connection. */
-  async function startAfter(tamper: (db: Database.Database) => void) {
+  async function startAfter(tamper: (db: Database.Database) => void, env: Record<string, string> = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-witnessed-'));
     copies.push(dir);
     cpSync(ledger.dataDir, dir, { recursive: true });
@@ -47,7 +47,7 @@ describe('the log witness and the read models checked against the log at start',
     const events = db.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
     db.close();
     const lines: string[] = [];
-    const copy = await LedgerUnderTest.reopen(dir, ledger.tokens, {}, { logDestination: { write: (line: string) => void lines.push(line) } });
+    const copy = await LedgerUnderTest.reopen(dir, ledger.tokens, env, { logDestination: { write: (line: string) => void lines.push(line) } });
     return { copy, lines, events };
   }
 
@@ -137,6 +137,26 @@ describe('the log witness and the read models checked against the log at start',
     expect(health.readModelsRefusedAtStart).toMatch(/content changed/);
     expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'content_changed', position: String(last) } });
     await copy.as('admin').post('/audit/digests').expect(503);
+    await copy.close();
+  });
+
+  it('answers 503 with its progress while the log is not checked yet (here: the read models cannot be rebuilt from it)', async () => {
+    const { copy } = await startAfter(
+      (db) => {
+        // The last payment made a copy of the first: refused at start, the rebuilt history cannot take it.
+        const first = db.prepare("SELECT data FROM events WHERE type = 'DisbursementRecorded' ORDER BY position LIMIT 1").pluck().get();
+        db.prepare('UPDATE events SET data = ? WHERE position = (SELECT MAX(position) FROM events)').run(first);
+      },
+      { LEDGER_READ_WAIT_MS: '200' },
+    );
+    const refused = await copy.as('admin').post('/audit/digests').expect(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.body).toMatchObject({
+      code: 'INTEGRITY_CHECK_IN_PROGRESS',
+      detail: expect.stringMatching(/still being checked .*\(\d+ events checked, to position \d+ of \d+\)/),
+      integrity: { witness: { state: 'checking', eventsWitnessed: expect.any(Number), position: expect.any(String), checkingTo: expect.stringMatching(/^\d+$/) } },
+    });
+    await copy.as('auditor').get('/audit/proofs/consistency').query({ firstSize: 2 }).expect(503);
     await copy.close();
   });
 

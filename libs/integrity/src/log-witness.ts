@@ -26,6 +26,8 @@ export interface WitnessStatus {
   eventsWitnessed: number;
   /** Position of the last witnessed event ("0": none yet). */
   position: string;
+  /** While checking: the position the first pass runs to (the log's head when it started). */
+  checkingTo?: string;
   /** The first difference found: the witness stopped there. (No stream id: it names a student, and health is public.) */
   alarm?: WitnessAlarm;
 }
@@ -69,7 +71,7 @@ export class WitnessNotReady extends Error {
         ? `integrity alarm: ${status.alarm!.kind} at position ${status.alarm!.position}: ${status.alarm!.detail}`
         : status.state === 'stopped'
           ? 'the log witness has stopped'
-          : `the log is still being checked against its digests and recorded leaves (${status.eventsWitnessed} events checked, to position ${status.position}); retry shortly`,
+          : `the log is still being checked against its digests and recorded leaves (${status.eventsWitnessed} events checked, to position ${status.position}${status.checkingTo ? ` of ${status.checkingTo}` : ''}); retry shortly`,
     );
     this.name = 'WitnessNotReady';
   }
@@ -110,7 +112,13 @@ export class LogWitness {
   ) {}
 
   get status(): WitnessStatus {
-    return { state: this.state, eventsWitnessed: this.tree.size, position: this.position.toString(), ...(this.alarm && { alarm: this.alarm }) };
+    return {
+      state: this.state,
+      eventsWitnessed: this.tree.size,
+      position: this.position.toString(),
+      ...(this.state === 'checking' && this.firstPassTarget !== undefined && { checkingTo: this.firstPassTarget.toString() }),
+      ...(this.alarm && { alarm: this.alarm }),
+    };
   }
 
   start(): void {
