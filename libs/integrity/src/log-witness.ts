@@ -154,6 +154,8 @@ export class LogWitness {
 
   /** The digests due (every multiple of `digestEvery` passed) that no digest in the log covers yet, by size. */
   dueDigests(): TreeHead[] {
+    // Nothing is signed while a digest in the log is still to be checked.
+    if (this.unchecked.length > 0) return [];
     return this.due.filter((head) => !this.signedSizes.has(head.treeSize));
   }
 
@@ -168,7 +170,7 @@ export class LogWitness {
    * with WitnessNotReady on an alarm, a stop, or after `timeoutMs`.
    */
   until(test: (status: { treeSize: number; position: GlobalPosition }) => boolean, timeoutMs: number): Promise<void> {
-    const ready = () => this.state === 'witnessed' && test({ treeSize: this.tree.size, position: this.position });
+    const ready = () => this.state === 'witnessed' && this.unchecked.length === 0 && test({ treeSize: this.tree.size, position: this.position });
     if (ready()) return Promise.resolve();
     if (this.state === 'alarm' || this.state === 'stopped') return Promise.reject(new WitnessNotReady(this.status));
     return new Promise<void>((resolve, reject) => {
@@ -229,6 +231,7 @@ export class LogWitness {
 
   private async step(): Promise<void> {
     if (!this.digestsLearned) await this.learnDigestsInTheLog();
+    if (this.unchecked.length > 0) await this.checkDigestsFromRecordedLeaves();
     this.firstPassTarget ??= await this.store.headPosition();
     if (this.state === 'checking' && this.position >= this.firstPassTarget) {
       this.finishFirstPass();
@@ -385,9 +388,9 @@ export class LogWitness {
 
   /** The root at a size it kept no head for, from the recorded leaves it has checked (a rare, slow path). */
   private async checkDigestsFromRecordedLeaves(): Promise<void> {
-    const pending = this.unchecked;
-    this.unchecked = [];
-    for (const { digest } of pending) {
+    // One at a time, each dropped once checked: a failed read leaves it to be checked again.
+    while (this.unchecked.length > 0) {
+      const { digest } = this.unchecked[0];
       const tree = new IncrementalMerkleTree();
       let lastPosition = '0';
       while (tree.size < digest.treeSize) {
@@ -397,6 +400,7 @@ export class LogWitness {
         lastPosition = leaves[leaves.length - 1].position;
         await new Promise((resolve) => setImmediate(resolve));
       }
+      this.unchecked.shift();
       const problem = this.compareWithDigest({ treeSize: tree.size, rootHash: tree.root().toString('hex'), lastPosition }, digest);
       if (problem) return this.raise(problem);
     }
