@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,5 +48,93 @@ describe('backup and restore while the service writes', () => {
     expect(beforeBackup.filter((id) => !ids.has(id))).toEqual([]);
     await expect(cli(restoredDir, 'restore', file)).rejects.toMatchObject({ stderr: expect.stringMatching(/holds \d+ events: restore only into an empty data directory/) });
     await ledger.stop();
+  });
+
+  /** The CLI's exit code and output (a non-zero exit is an answer here, not a failure). */
+  const cliResult = async (dataDir: string, ...args: string[]) => {
+    try {
+      const { stdout, stderr } = await cli(dataDir, ...args);
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  };
+
+  describe('the signing key', () => {
+    let ledger: LedgerUnderTest;
+    let keyId: string;
+    const file = join(dir, 'keyed-backup.sqlite');
+
+    beforeAll(async () => {
+      ledger = await LedgerUnderTest.start({ LEDGER_DIGEST_EVERY: '5' });
+      for (let i = 0; i < 12; i++) await ledger.http.post('/disbursements').send(boardingPayment(40_000 + i)).expect(201);
+      keyId = (await ledger.as('admin').post('/audit/digests').expect(200)).body.digest.keyId;
+      await ledger.close();
+      await cli(ledger.dataDir, 'backup', file);
+    });
+    afterAll(() => rmSync(ledger.dataDir, { recursive: true, force: true }));
+
+    it('is restored with the log: the restored ledger verifies, and the service goes on signing valid digests', async () => {
+      const restoredDir = join(dir, 'restored-with-key');
+      const restored = await cliResult(restoredDir, 'restore', file, '--signing-key', join(ledger.dataDir, 'signing-key.pem'));
+      expect(restored.code).toBe(0);
+      expect(JSON.parse(restored.stdout)).toMatchObject({ ok: true, signingKey: { restored: true, keyId } });
+
+      const verified = await cliResult(restoredDir, 'verify');
+      expect(verified.code).toBe(0);
+      expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, signaturesCheckedAgainst: { keyId, source: 'the local signing key' } });
+
+      const service = await LedgerUnderTest.reopen(restoredDir, ledger.tokens, { LEDGER_DIGEST_EVERY: '5' });
+      for (let i = 0; i < 6; i++) await service.http.post('/disbursements').send(boardingPayment(41_000 + i)).expect(201);
+      const signed = await service.as('admin').post('/audit/digests').expect(200);
+      expect(signed.body.digest.keyId).toBe(keyId);
+      await service.close();
+      const again = await cliResult(restoredDir, 'verify');
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout).digestsChecked).toBeGreaterThan(JSON.parse(verified.stdout).digestsChecked);
+    });
+
+    it('refuses a key that did not sign the log’s digests', async () => {
+      const other = await LedgerUnderTest.start();
+      const restoredDir = join(dir, 'restored-with-another-key');
+      const restored = await cliResult(restoredDir, 'restore', file, '--signing-key', join(other.dataDir, 'signing-key.pem'));
+      await other.stop();
+      expect(restored.code).toBe(1);
+      expect(restored.stderr).toMatch(new RegExp(`did not sign the log’s digests \\(signed by key ${keyId}\\)`));
+      expect(existsSync(join(restoredDir, 'signing-key.pem'))).toBe(false);
+    });
+
+    it('left behind: verify makes no key and says it trusted none; the service signs nothing, says why, and signs again once the key is back', async () => {
+      const restoredDir = join(dir, 'restored-without-key');
+      const restored = await cliResult(restoredDir, 'restore', file);
+      expect(restored.code).toBe(0);
+      expect(JSON.parse(restored.stdout)).toMatchObject({ ok: true, signingKey: { restored: false, keyId } });
+      expect(restored.stderr).toMatch(/signing key/);
+
+      const verified = await cliResult(restoredDir, 'verify');
+      expect(verified.code).toBe(0);
+      expect(verified.stderr).toMatch(/not a trusted key/);
+      expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, signaturesCheckedAgainst: { source: 'the key each digest names (not a trusted key)' } });
+      expect(existsSync(join(restoredDir, 'signing-key.pem'))).toBe(false);
+
+      const lines: string[] = [];
+      const service = await LedgerUnderTest.reopen(restoredDir, ledger.tokens, {}, { logDestination: { write: (line: string) => void lines.push(line) } });
+      expect(lines.filter((line) => line.includes(`signed by key ${keyId}`))).toHaveLength(1);
+      expect(existsSync(join(restoredDir, 'signing-key.pem'))).toBe(false);
+      const health = await service.as('anonymous').get('/health').expect(200);
+      expect(health.body.integrity.signing).toMatchObject({ state: 'refused', reason: expect.stringMatching(/no signing key/) });
+      const refused = await service.as('admin').post('/audit/digests').expect(503);
+      expect(refused.body).toMatchObject({ code: 'SIGNING_KEY_MISSING' });
+      await service.as('auditor').get('/audit/public-key').expect(503);
+      await service.close();
+
+      copyFileSync(join(ledger.dataDir, 'signing-key.pem'), join(restoredDir, 'signing-key.pem'));
+      const keyed = await LedgerUnderTest.reopen(restoredDir, ledger.tokens);
+      await keyed.http.post('/disbursements').send(boardingPayment(42_000)).expect(201);
+      expect((await keyed.as('admin').post('/audit/digests').expect(200)).body.digest.keyId).toBe(keyId);
+      await keyed.close();
+      expect((await cliResult(restoredDir, 'verify')).code).toBe(0);
+    });
   });
 });

@@ -44,8 +44,8 @@ export class LedgerUnderTest {
   }
 
   /** Starts the service on the data files of another run (after they were copied or edited), with its tokens. */
-  static async reopen(dataDir: string, tokens: Record<Role, string>, env: Record<string, string> = {}): Promise<LedgerUnderTest> {
-    const ledger = new LedgerUnderTest(dataDir, env);
+  static async reopen(dataDir: string, tokens: Record<Role, string>, env: Record<string, string> = {}, options: { logDestination?: DestinationStream } = {}): Promise<LedgerUnderTest> {
+    const ledger = new LedgerUnderTest(dataDir, env, options.logDestination);
     Object.assign(ledger.tokens, tokens);
     await ledger.boot();
     return ledger;

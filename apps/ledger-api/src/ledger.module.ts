@@ -37,7 +37,11 @@ import { GracefulShutdown } from './operations/graceful-shutdown';
 import { LedgerMetrics } from './operations/ledger-metrics';
 import { MetricsController } from './operations/metrics.controller';
 
-/** Lifecycle of the stores: read models catch up before the service answers, close on shutdown. */
+/**
+ * Lifecycle of the stores: read models catch up before the service answers (those that disagree
+ * with the log are refused and rebuilt instead); the log witness starts in the background; all
+ * close on shutdown.
+ */
 class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -50,9 +54,17 @@ class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplica
 
   async onModuleInit() {
     this.metrics.observeReadSide(this.store, this.models);
-    await this.models.catchUpFrom(this.store);
     const logger = new Logger('ReadModels');
-    this.models.onPageApplied(() => void this.audit.digestIfDue().catch((error: Error) => logger.error(`signing a log digest failed: ${error.message}`)));
+    const refusal = await this.models.disagreementWith(this.store);
+    if (refusal) {
+      logger.error(`read models refused: ${refusal}. They are not served: they are rebuilt from the log, reads waiting for them (their recorded leaves kept as evidence)`);
+      // Rebuilt by the subscription below, in the background: a log that cannot be projected
+      // (edited behind the service's back) stops the projections (health says where), not the service.
+      this.models.refuse(refusal);
+    } else await this.models.catchUpFrom(this.store);
+    const signing = await this.audit.prepareSigning();
+    if (signing) new Logger('Audit').error(signing);
+    this.audit.startWitnessing(this.models);
     this.models.start(this.store, (error) => logger.error(`projections stopped at position ${this.models.checkpoint}: ${error.stack ?? error.message}`));
   }
 
@@ -75,6 +87,7 @@ class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplica
    * read models apply the rest of the log and checkpoint it, then both stores close.
    */
   async onApplicationShutdown() {
+    await this.audit.stop();
     await this.models.stop();
     try {
       await this.models.catchUpFrom(this.store);

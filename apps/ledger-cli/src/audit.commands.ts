@@ -5,7 +5,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
-import { AuditService, CATALOG, EVENT_STORE, anomaliesCsv, exportLogLines } from '@ledger/application';
+import { AuditService, CATALOG, EVENT_STORE, UNTRUSTED_KEYS, anomaliesCsv, exportLogLines } from '@ledger/application';
 import { ProgramCatalog, parseLocalDate } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
 import { CheckResult, ConsistencyProof, InclusionProof, LogDigest, checkConsistencyProof, checkInclusionProof } from '@ledger/integrity';
@@ -26,23 +26,33 @@ export class VerifyCommand extends CliCommand {
   }
 
   async run(_: string[], options: { publicKey?: string }): Promise<void> {
+    // Read-only: the local key is used when there is one, never made.
+    const given = trustedKey(options.publicKey);
+    const local = given ? undefined : this.audit.existingPublicKey();
+    const trust = given ? { publicKey: given, source: 'the key you gave (--public-key)' } : local ? { publicKey: local, source: 'the local signing key' } : undefined;
+    if (!trust) {
+      console.error(
+        `no trusted key: digest signatures are checked against ${UNTRUSTED_KEYS} — that shows a digest was not changed since it was signed, not who signed it. ` +
+          'Give the ledger’s public key you trust with --public-key <file>.',
+      );
+    }
     const bar = progressBar('verifying');
     bar.start(0, 0);
-    const trusted = trustedKey(options.publicKey) ?? this.audit.existingPublicKey();
     const report = await this.audit.verify((events) => {
       if (events % 1000 === 0) bar.setTotal(events), bar.update(events);
-    }, trusted);
+    }, trust);
     bar.setTotal(report.eventsChecked);
     bar.update(report.eventsChecked);
     bar.stop();
-    console.log(JSON.stringify({ ok: report.ok, eventsChecked: report.eventsChecked, digestsChecked: report.digestsChecked, treeSize: report.treeSize, rootHash: report.rootHash, firstProblem: report.firstProblem }, null, 2));
+    const { ok, eventsChecked, digestsChecked, treeSize, rootHash, firstProblem, signaturesCheckedAgainst } = report;
+    console.log(JSON.stringify({ ok, eventsChecked, digestsChecked, treeSize, rootHash, firstProblem, signaturesCheckedAgainst }, null, 2));
     if (!report.ok) {
       console.error(`NOT VERIFIED: ${report.firstProblem!.kind} at position ${report.firstProblem!.position}: ${report.firstProblem!.detail}`);
       process.exitCode = 1;
     }
   }
 
-  @Option({ flags: '--public-key <file>', description: 'the ledger’s public key you trust (default: the local signing key’s)' })
+  @Option({ flags: '--public-key <file>', description: 'the ledger’s public key you trust (base64 SPKI; default: the local signing key’s, if there is one)' })
   publicKey(value: string) {
     return value;
   }

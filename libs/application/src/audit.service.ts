@@ -1,19 +1,22 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type Database from 'better-sqlite3';
-import { KeyObject, createPublicKey } from 'node:crypto';
+import { KeyObject, createPublicKey, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DomainError } from '@ledger/domain';
-import { EventStore } from '@ledger/event-store';
+import { EventStore, ExpectedVersion, GlobalPosition, WrongExpectedVersionError } from '@ledger/event-store';
 import {
   DIGEST_EVENT_TYPE,
   DIGEST_STREAM,
-  Hash,
-  IncrementalMerkleTree,
   LogDigest,
+  LogWitness,
+  TreeHead,
   VerificationReport,
+  WitnessNotReady,
+  WitnessStatus,
   consistencyProof,
   inclusionProof,
+  keyIdOf,
   leafDataOf,
   leafHash,
   loadSigningKey,
@@ -23,22 +26,65 @@ import {
   signDigest,
   verifyLog,
 } from '@ledger/integrity';
-import { ReadModels } from '@ledger/projections';
+import { ReadModels, recordedLeaves, recordedLeavesForVerification, refusedLeaves } from '@ledger/projections';
 import { Settings } from './settings';
 import { EVENT_STORE, READ_MODELS, SETTINGS } from './tokens';
 
+/** Why the service cannot give audit evidence now (an HTTP 503, with the integrity status). */
+export type AuditUnavailableCode = 'INTEGRITY_CHECK_IN_PROGRESS' | 'INTEGRITY_ALARM' | 'SIGNING_KEY_MISSING' | 'SIGNING_KEY_MISMATCH' | 'SIGNING_KEY_UNREADABLE' | 'AUDIT_UNAVAILABLE';
+
+export interface SigningStatus {
+  /** `ready`: digests are signed with key `keyId`; `refused`: none is signed, for `reason`. */
+  state: 'ready' | 'refused' | 'not_started';
+  keyId?: string;
+  code?: AuditUnavailableCode;
+  reason?: string;
+}
+
+export interface IntegrityStatus {
+  witness: WitnessStatus;
+  signing: SigningStatus;
+}
+
+export class AuditUnavailableError extends Error {
+  constructor(
+    readonly code: AuditUnavailableCode,
+    message: string,
+    readonly integrity: IntegrityStatus,
+  ) {
+    super(message);
+    this.name = 'AuditUnavailableError';
+  }
+}
+
+/** Against which key digest signatures were checked: one the caller trusts, or only each digest's own. */
+export interface SignatureTrust {
+  source: string;
+  keyId?: string;
+  keyIds?: string[];
+}
+
+export const UNTRUSTED_KEYS = 'the key each digest names (not a trusted key)';
+
+/** Digests appended at once (EventStoreDB limits the size of one append). */
+const DIGESTS_PER_APPEND = 500;
 
 /**
- * The auditor's evidence: signed digests of the log, inclusion and consistency proofs (RFC 6962)
- * computed from the leaves the read models recorded, and verification of the whole log.
+ * The auditor's evidence: signed digests of the log and inclusion and consistency proofs (RFC 6962),
+ * given only from what the log witness recomputed from the log itself and checked; and
+ * verification of the whole log. The signing key is never made while the log holds digests.
  */
 @Injectable()
 export class AuditService {
+  private readonly logger = new Logger('Audit');
   private key: KeyObject | undefined;
-  private readonly tree = new IncrementalMerkleTree();
-  private lastPosition = '0';
-  private lastDigestSize = -1;
-  private digesting: Promise<LogDigest | undefined> | undefined;
+  private keyId: string | undefined;
+  private refusal: { code: AuditUnavailableCode; reason: string } | undefined;
+  private witness: LogWitness | undefined;
+  private digestRevision: ExpectedVersion = 'no_stream';
+  /** One signer at a time, so that digests enter the log in order of size. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -46,42 +92,132 @@ export class AuditService {
     @Optional() @Inject(READ_MODELS) private readonly models?: Pick<ReadModels, 'db'>,
   ) {}
 
-  /** The Ed25519 signing key from LEDGER_SIGNING_KEY_FILE; made (mode 0600) on first use when missing. */
-  signingKey(): KeyObject {
-    if (!this.key) {
-      const path = this.settings.signingKeyFile;
-      if (!existsSync(path)) {
-        mkdirSync(dirname(path), { recursive: true });
-        writeFileSync(path, newSigningKeyPem(), { mode: 0o600, flag: 'wx' });
+  // --- the signing key
+
+  /**
+   * At the service's start: loads the signing key, or makes one for a log that holds no digest yet.
+   * Signing is refused (the reason returned, for one line in the log) when the key is missing or
+   * unusable, or is not the key that signed the log's digests: never a new key for a signed log.
+   */
+  async prepareSigning(): Promise<string | undefined> {
+    const digestEvents = (await this.store.readStream(DIGEST_STREAM)).filter((event) => event.type === DIGEST_EVENT_TYPE);
+    const last = digestEvents[digestEvents.length - 1];
+    if (last) this.digestRevision = last.revision;
+    const signers = [...new Set(digestEvents.map((event) => (event.data as LogDigest).keyId))];
+    const path = this.settings.signingKeyFile;
+    const putItBack = 'no digest is signed until the key that signed them is put back (README, "Backup and restore")';
+    if (!existsSync(path)) {
+      if (signers.length > 0) {
+        return this.refuseToSign('SIGNING_KEY_MISSING', `no signing key (LEDGER_SIGNING_KEY_FILE), and the log's digests were signed by key ${signers.join(', ')}: ${putItBack}`, path);
       }
-      this.key = loadSigningKey(readFileSync(path, 'utf8'));
+      mkdirSync(dirname(path), { recursive: true });
+      try {
+        writeFileSync(path, newSigningKeyPem(), { mode: 0o600, flag: 'wx' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // another instance made it first
+      }
     }
-    return this.key;
+    try {
+      this.key = loadSigningKey(readFileSync(path, 'utf8'));
+    } catch (error) {
+      return this.refuseToSign('SIGNING_KEY_UNREADABLE', `the signing key (LEDGER_SIGNING_KEY_FILE) cannot be used (${(error as Error).message}): no digest is signed`, path);
+    }
+    this.keyId = keyIdOf(publicKeyText(createPublicKey(this.key)));
+    const others = signers.filter((keyId) => keyId !== this.keyId);
+    if (others.length > 0) {
+      return this.refuseToSign('SIGNING_KEY_MISMATCH', `the signing key (LEDGER_SIGNING_KEY_FILE) is key ${this.keyId}, but the log's digests were signed by key ${others.join(', ')}: ${putItBack}`, path);
+    }
+    return undefined;
   }
 
-  /** The public key of an existing key file, without making one (for tools on another machine). */
+  /** Refuses to sign, for `reason` (shown by health, which answers anyone: no file paths); returns the line for the log. */
+  private refuseToSign(code: AuditUnavailableCode, reason: string, path?: string): string {
+    this.refusal ??= { code, reason };
+    return path ? `${reason} (the key file: ${path})` : reason;
+  }
+
+  /** The public key of the local key file, if there is one (never makes one: for the CLI's checks). */
   existingPublicKey(): string | undefined {
-    return existsSync(this.settings.signingKeyFile) ? this.publicKey() : undefined;
+    const path = this.settings.signingKeyFile;
+    return existsSync(path) ? publicKeyText(createPublicKey(loadSigningKey(readFileSync(path, 'utf8')))) : undefined;
   }
 
+  /** The public key of the key the service signs with. */
   publicKey(): string {
-    return publicKeyText(createPublicKey(this.signingKey()));
+    if (this.key && !this.refusal) return publicKeyText(createPublicKey(this.key));
+    throw this.unavailable(this.refusal?.code ?? 'SIGNING_KEY_MISSING', this.refusal?.reason ?? 'the service has no signing key loaded');
   }
+
+  // --- the witness
+
+  /** Starts the log witness over the service's read models (after they caught up at start). */
+  startWitnessing(models: ReadModels): void {
+    if (this.witness) return;
+    const leaves = recordedLeaves(models.db);
+    const refused = refusedLeaves(models.db);
+    const witness = new LogWitness(
+      this.store,
+      { recordedLeaves: leaves.from, recordedUpTo: () => models.checkpoint, ...(refused && { refusedLeaves: refused }) },
+      {
+        digestEvery: this.settings.digestEvery,
+        onProgress: () => void this.signDue().catch((error: Error) => this.logger.error(`signing the digests due failed (tried again with the next events): ${error.message}`)),
+        onAlarm: (problem) =>
+          this.logger.error(`integrity alarm: ${problem.kind} at position ${problem.position}: ${problem.detail}. No digest is signed and no proof given (README, "Auditing")`),
+        onReadFailure: (error) => this.logger.warn(`the log witness could not read the log (it tries again): ${error.message}`),
+      },
+    );
+    this.witness = witness;
+    models.onPageApplied((events, after) => witness.observe(events, after));
+    witness.start();
+  }
+
+  integrityStatus(): IntegrityStatus {
+    return {
+      witness: this.witness?.status ?? { state: 'checking', eventsWitnessed: 0, position: '0' },
+      signing: this.refusal
+        ? { state: 'refused', code: this.refusal.code, reason: this.refusal.reason }
+        : this.key
+          ? { state: 'ready', keyId: this.keyId! }
+          : { state: 'not_started' },
+    };
+  }
+
+  /** Stops witnessing and signing (at shutdown), once the digest being appended is in. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.witness?.stop();
+    await this.queue;
+  }
+
+  private unavailable(code: AuditUnavailableCode, message: string): AuditUnavailableError {
+    return new AuditUnavailableError(code, message, this.integrityStatus());
+  }
+
+  /** Waits (up to LEDGER_READ_WAIT_MS) until the witness, done with its first pass and clean, satisfies `test`. */
+  private async witnessed(test: (tree: { treeSize: number; position: GlobalPosition }) => boolean): Promise<LogWitness> {
+    const witness = this.witness;
+    if (!witness || this.stopped) throw this.unavailable('AUDIT_UNAVAILABLE', 'the log witness is not running: no digest or proof can be given');
+    try {
+      await witness.until(test, this.settings.readWaitMs);
+    } catch (error) {
+      if (!(error instanceof WitnessNotReady)) throw error;
+      const code = error.status.state === 'alarm' ? 'INTEGRITY_ALARM' : error.status.state === 'stopped' ? 'AUDIT_UNAVAILABLE' : 'INTEGRITY_CHECK_IN_PROGRESS';
+      throw this.unavailable(code, error.message);
+    }
+    return witness;
+  }
+
+  /** The witness, having reached the log's head as of now. */
+  private async witnessedToHead(): Promise<LogWitness> {
+    const head = await this.store.headPosition();
+    return this.witnessed((tree) => tree.position >= head);
+  }
+
+  // --- digests
 
   private get db(): Database.Database {
     if (!this.models) throw new Error('the read models are not open in this process');
     return this.models.db;
-  }
-
-  /** Brings the in-memory tree up to the leaves the read models recorded. */
-  private advanceTree(): void {
-    const rows = this.db
-      .prepare<[number], { hash: string; position: string }>('SELECT hash, position FROM log_leaves WHERE leaf_index >= ? ORDER BY leaf_index')
-      .iterate(this.tree.size);
-    for (const row of rows) {
-      this.tree.append(leafHash(leafDataOf(row.hash)));
-      this.lastPosition = row.position;
-    }
   }
 
   async digests(): Promise<Array<LogDigest & { position: string }>> {
@@ -89,117 +225,172 @@ export class AuditService {
     return events.filter((event) => event.type === DIGEST_EVENT_TYPE).map((event) => ({ ...(event.data as LogDigest), position: event.position.toString() }));
   }
 
-  /** Signs a digest of the log as the read models have it now, unless the last digest is of the same size. */
-  signDigestNow(): Promise<LogDigest | undefined> {
-    this.digesting ??= this.sign().finally(() => (this.digesting = undefined));
-    return this.digesting;
+  private requireSigning(): KeyObject {
+    this.checkDigestSigners();
+    if (this.refusal) throw this.unavailable(this.refusal.code, this.refusal.reason);
+    if (!this.key) throw this.unavailable('AUDIT_UNAVAILABLE', 'the service has not loaded its signing key');
+    return this.key;
   }
 
-  private async sign(): Promise<LogDigest | undefined> {
-    this.advanceTree();
-    if (this.tree.size === 0) return undefined;
-    const existing = await this.store.readStream(DIGEST_STREAM);
-    const last = existing[existing.length - 1];
-    if (last && (last.data as LogDigest).treeSize >= this.tree.size) {
-      this.lastDigestSize = (last.data as LogDigest).treeSize;
-      return last.data as LogDigest;
+  /** A digest in the log signed by another key (another instance's) stops this one signing. */
+  private checkDigestSigners(): void {
+    if (!this.witness || !this.keyId || this.refusal) return;
+    const others = [...this.witness.digestKeys.keys()].filter((keyId) => keyId !== this.keyId);
+    if (others.length > 0) {
+      const reason = this.refuseToSign('SIGNING_KEY_MISMATCH', `digests in the log are signed by key ${others.join(', ')}, not by this service's key ${this.keyId}: it signs no more digests`);
+      this.logger.error(reason);
     }
-    const digest = signDigest(this.signingKey(), {
-      treeSize: this.tree.size,
-      rootHash: this.tree.root().toString('hex'),
-      lastPosition: this.lastPosition,
-      signedAt: new Date().toISOString(),
+  }
+
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private signHead(key: KeyObject, head: TreeHead): LogDigest {
+    return signDigest(key, { ...head, signedAt: new Date().toISOString() });
+  }
+
+  /** Signs the digests due (every multiple of LEDGER_DIGEST_EVERY the witness passed), each over exactly its prefix. */
+  private signDue(): Promise<void> {
+    return this.serially(() => this.appendDueDigests());
+  }
+
+  private async appendDueDigests(): Promise<void> {
+    const witness = this.witness;
+    if (!witness || this.stopped || witness.status.state !== 'witnessed') return;
+    const due = witness.dueDigests();
+    if (due.length === 0) return;
+    this.checkDigestSigners();
+    if (this.refusal || !this.key) return;
+    const key = this.key;
+    await this.appendDigests(due.map((head) => this.signHead(key, head)));
+  }
+
+  private async appendDigests(digests: LogDigest[]): Promise<void> {
+    const witness = this.witness!;
+    for (let start = 0; start < digests.length; start += DIGESTS_PER_APPEND) {
+      let chunk = digests.slice(start, start + DIGESTS_PER_APPEND);
+      for (let attempt = 0; chunk.length > 0; attempt++) {
+        try {
+          const result = await this.store.appendToStream(
+            DIGEST_STREAM,
+            chunk.map((digest) => ({ eventId: randomUUID(), type: DIGEST_EVENT_TYPE, schemaVersion: 1, data: digest, metadata: { actor: { id: 'system:digest', role: 'system' } } })),
+            this.digestRevision,
+          );
+          this.digestRevision = result.nextExpectedVersion;
+          witness.markSigned(chunk.map((digest) => digest.treeSize));
+          break;
+        } catch (error) {
+          if (!(error instanceof WrongExpectedVersionError) || attempt >= 5) throw error;
+          // Another instance signed meanwhile: leave out the sizes it signed, and follow its revision.
+          const stream = await this.store.readStream(DIGEST_STREAM);
+          this.digestRevision = stream.length > 0 ? stream[stream.length - 1].revision : 'no_stream';
+          const signed = new Set(stream.map((event) => (event.data as LogDigest).treeSize));
+          witness.markSigned(signed);
+          chunk = chunk.filter((digest) => !signed.has(digest.treeSize));
+        }
+      }
+    }
+  }
+
+  /**
+   * Signs a digest of the log as the witness has checked it, up to the head as of this request
+   * (after the digests due), unless the last digest is of that size already.
+   */
+  async signDigestNow(): Promise<LogDigest | undefined> {
+    this.requireSigning();
+    const witness = await this.witnessedToHead();
+    return this.serially(async () => {
+      const key = this.requireSigning();
+      await this.appendDueDigests();
+      const head = witness.currentHead();
+      if (head.treeSize === 0) return undefined;
+      const last = (await this.digests()).at(-1);
+      if (last && last.treeSize >= head.treeSize) {
+        const { position: _, ...digest } = last;
+        return digest;
+      }
+      const digest = this.signHead(key, head);
+      await this.appendDigests([digest]);
+      return digest;
     });
-    try {
-      await this.store.appendToStream(
-        DIGEST_STREAM,
-        [{ eventId: crypto.randomUUID(), type: DIGEST_EVENT_TYPE, schemaVersion: 1, data: digest, metadata: { actor: { id: 'system:digest', role: 'system' } } }],
-        last ? last.revision : 'no_stream',
-      );
-    } catch {
-      return undefined; // another instance signed at the same moment
-    }
-    this.lastDigestSize = digest.treeSize;
-    return digest;
   }
 
-  /** Called after each page the read models apply: signs a digest every `digestEvery` events. */
-  async digestIfDue(): Promise<void> {
-    if (this.settings.digestEvery <= 0 || this.digesting) return;
-    this.advanceTree();
-    if (this.lastDigestSize < 0) {
-      const digests = await this.digests();
-      this.lastDigestSize = digests.length ? digests[digests.length - 1].treeSize : 0;
-    }
-    if (this.tree.size - this.lastDigestSize >= this.settings.digestEvery) await this.signDigestNow();
+  // --- proofs, from recorded leaves the witness has checked
+
+  private static refuseSizeBeyond(recorded: number, size: number): void {
+    if (recorded < size) throw new DomainError('TREE_SIZE_TOO_LARGE', 'invalid', `the log holds ${recorded} events, fewer than a tree of size ${size}`, 'treeSize');
   }
 
-  private leaves(treeSize: number): Hash[] {
-    const rows = this.db.prepare<[number], string>('SELECT hash FROM log_leaves ORDER BY leaf_index LIMIT ?').pluck().all(treeSize);
-    if (rows.length < treeSize) throw new DomainError('TREE_SIZE_TOO_LARGE', 'invalid', `the log holds ${rows.length} events, fewer than a tree of size ${treeSize}`, 'treeSize');
-    return rows.map((hash) => leafHash(leafDataOf(hash)));
-  }
-
-  private currentSize(): number {
-    this.advanceTree();
-    return this.tree.size;
+  private leafHashesOf(size: number): Buffer[] {
+    return recordedLeaves(this.db)
+      .hashes(size)
+      .map((hash) => leafHash(leafDataOf(hash)));
   }
 
   /** Proof that an event is leaf i of the tree of size `treeSize` (default: the latest digest's). */
   async inclusionProof(eventId: string, treeSize?: number) {
-    const leaf = this.db
-      .prepare<[string], { leaf_index: number; position: string; hash: string }>('SELECT leaf_index, position, hash FROM log_leaves WHERE event_id = ?')
-      .get(eventId);
+    const leaves = recordedLeaves(this.db);
+    const leaf = leaves.ofEvent(eventId);
     if (!leaf) throw new DomainError('EVENT_NOT_IN_LOG', 'not_found', `no event ${eventId} in the log`, 'eventId');
-    const size = treeSize ?? (await this.digests()).at(-1)?.treeSize ?? this.currentSize();
-    if (leaf.leaf_index >= size) throw new DomainError('EVENT_NOT_IN_TREE', 'invalid', `event ${eventId} is leaf ${leaf.leaf_index}, not in a tree of size ${size}`, 'treeSize');
-    const leaves = this.leaves(size);
+    const size = treeSize ?? (await this.digests()).at(-1)?.treeSize ?? (await this.witnessedToHead()).status.eventsWitnessed;
+    if (leaf.leafIndex >= size) throw new DomainError('EVENT_NOT_IN_TREE', 'invalid', `event ${eventId} is leaf ${leaf.leafIndex}, not in a tree of size ${size}`, 'treeSize');
+    AuditService.refuseSizeBeyond(leaves.count(), size);
+    await this.witnessed((tree) => tree.treeSize >= size);
+    const hashes = this.leafHashesOf(size);
     return {
       eventId,
       position: leaf.position,
       eventHash: leaf.hash,
-      leafIndex: leaf.leaf_index,
+      leafIndex: leaf.leafIndex,
       treeSize: size,
-      rootHash: rootOf(leaves).toString('hex'),
-      auditPath: inclusionProof(leaves, leaf.leaf_index).map((hash) => hash.toString('hex')),
+      rootHash: rootOf(hashes).toString('hex'),
+      auditPath: inclusionProof(hashes, leaf.leafIndex).map((hash) => hash.toString('hex')),
     };
   }
 
-  /** Proof that the tree of size `firstSize` is a prefix of the tree of size `secondSize`. */
-  consistencyProof(firstSize: number, secondSize = this.currentSize()) {
-    if (!Number.isInteger(firstSize) || firstSize < 1 || firstSize > secondSize) {
-      throw new DomainError('TREE_SIZES_INVALID', 'invalid', `need 1 ≤ first size (${firstSize}) ≤ second size (${secondSize})`, 'firstSize');
-    }
-    const leaves = this.leaves(secondSize);
+  /** Proof that the tree of size `firstSize` is a prefix of the tree of size `secondSize` (default: the log as witnessed now). */
+  async consistencyProof(firstSize: number, secondSize?: number) {
+    const invalid = (second: number | string) => new DomainError('TREE_SIZES_INVALID', 'invalid', `need 1 ≤ first size (${firstSize}) ≤ second size (${second})`, 'firstSize');
+    if (!Number.isInteger(firstSize) || firstSize < 1) throw invalid(secondSize ?? 'the log’s');
+    if (secondSize !== undefined && firstSize > secondSize) throw invalid(secondSize);
+    if (secondSize !== undefined) AuditService.refuseSizeBeyond(recordedLeaves(this.db).count(), secondSize);
+    const second = secondSize ?? (await this.witnessedToHead()).status.eventsWitnessed;
+    if (firstSize > second) throw invalid(second);
+    await this.witnessed((tree) => tree.treeSize >= second);
+    const hashes = this.leafHashesOf(second);
     return {
       firstSize,
-      secondSize,
-      firstRoot: rootOf(leaves, 0, firstSize).toString('hex'),
-      secondRoot: rootOf(leaves).toString('hex'),
-      proof: consistencyProof(leaves, firstSize).map((hash) => hash.toString('hex')),
+      secondSize: second,
+      firstRoot: rootOf(hashes, 0, firstSize).toString('hex'),
+      secondRoot: rootOf(hashes).toString('hex'),
+      proof: consistencyProof(hashes, firstSize).map((hash) => hash.toString('hex')),
     };
   }
 
-  /** Recomputes the whole log against its chains, the signed digests and the recorded leaves. */
-  verify(onProgress?: (events: number) => void, trustedPublicKey: string | undefined = this.publicKey()): Promise<VerificationReport> {
-    const recordedLeaves = this.models ? recordedLeavesOf(this.models.db) : undefined;
-    return verifyLog(this.store, {
-      ...(trustedPublicKey && { trustedPublicKey }),
-      ...(recordedLeaves && { recordedLeaves }),
+  // --- verification
+
+  /** What the service checks digest signatures against: its own key when it has one. */
+  ownTrust(): { publicKey: string; source: string } | undefined {
+    return this.key ? { publicKey: publicKeyText(createPublicKey(this.key)), source: 'the service’s signing key' } : undefined;
+  }
+
+  /**
+   * Recomputes the whole log against its chains, the signed digests and the recorded leaves. Digest
+   * signatures are checked against `trusted` when given, else only against the key each names.
+   */
+  async verify(onProgress?: (events: number) => void, trusted?: { publicKey: string; source: string }): Promise<VerificationReport & { signaturesCheckedAgainst: SignatureTrust }> {
+    const recorded = this.models ? recordedLeavesForVerification(this.models.db) : undefined;
+    const report = await verifyLog(this.store, {
+      ...(trusted && { trustedPublicKey: trusted.publicKey }),
+      ...(recorded && { recordedLeaves: recorded }),
       ...(onProgress && { onProgress }),
     });
-  }
-}
-
-/** The recorded leaves in chunks (a long-lived iterator would block the connection the projector writes on). */
-async function* recordedLeavesOf(db: Database.Database) {
-  const chunk = db.prepare<[number], { leafIndex: number; position: string; hash: string }>(
-    'SELECT leaf_index AS leafIndex, position, hash FROM log_leaves WHERE leaf_index >= ? ORDER BY leaf_index LIMIT 10000',
-  );
-  for (let from = 0; ; ) {
-    const rows = chunk.all(from);
-    if (rows.length === 0) return;
-    yield* rows;
-    from = rows[rows.length - 1].leafIndex + 1;
+    const signaturesCheckedAgainst: SignatureTrust = trusted
+      ? { source: trusted.source, keyId: keyIdOf(trusted.publicKey) }
+      : { source: UNTRUSTED_KEYS, keyIds: [...new Set((await this.digests()).map((digest) => digest.keyId))] };
+    return { ...report, signaturesCheckedAgainst };
   }
 }

@@ -77,5 +77,11 @@ export const integrityOf = (event: Pick<StoredEvent, 'metadata'>): IntegrityMeta
   return integrity && typeof integrity.hash === 'string' ? integrity : undefined;
 };
 
+/**
+ * The event's hash recomputed from its content and its recorded link, as verification and the log
+ * witness compute it (an event without a link — not written by the ledger — is hashed unlinked).
+ */
+export const recomputedHash = (event: HashableEvent): string => eventHash(event, integrityOf(event)?.previous ?? null);
+
 /** The 32 bytes an event contributes to the Merkle tree: its chained hash, recomputed from content. */
 export const leafDataOf = (hash: string) => Buffer.from(hash, 'hex');

@@ -4,3 +4,4 @@ export * from './chained-event-store';
 export * from './digest';
 export * from './verify-log';
 export * from './proof-check';
+export * from './log-witness';

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { IncrementalMerkleTree, consistencyProof, inclusionProof, leafHash, nodeHash, rootOf, verifyConsistency, verifyInclusion } from './merkle';
 
 const leaves = (n: number) => Array.from({ length: n }, (_, i) => leafHash(Buffer.from(`event ${i}`)));
@@ -48,5 +50,44 @@ describe('Merkle trees (RFC 6962 / RFC 9162)', () => {
         }
       }
     }
+  });
+});
+
+/**
+ * The probes of the transparency-dev/merkle Go library (its testdata, in testdata/merkle-probes.json):
+ * proofs that must verify, and forgeries around them (wrong sizes and indices, garbage before or
+ * after the path, flipped bits, empty and short hashes) that must not.
+ */
+describe('Merkle verification against the transparency-dev/merkle probes', () => {
+  const probes = JSON.parse(readFileSync(join(__dirname, 'testdata/merkle-probes.json'), 'utf8')) as {
+    inclusion: Array<{ name: string; leafIdx: number; treeSize: number; root: string; leafHash: string; proof: string[]; wantErr: boolean }>;
+    consistency: Array<{ name: string; size1: number; size2: number; root1: string; root2: string; proof: string[]; wantErr: boolean }>;
+  };
+  const bytes = (base64: string) => Buffer.from(base64, 'base64');
+  /**
+   * The Go library compares the roots of two equal sizes without looking at their length; we refuse
+   * any hash that is not 32 bytes, wherever it appears.
+   */
+  const refusedHere = new Set(['consistency/additional/sizes-are-equal-one-and-proof-is-empty']);
+
+  it.each(probes.inclusion.map((probe) => [probe.name, probe] as const))('inclusion %s', (_, probe) => {
+    expect(verifyInclusion(bytes(probe.leafHash), probe.leafIdx, probe.treeSize, probe.proof.map(bytes), bytes(probe.root))).toBe(!probe.wantErr);
+  });
+
+  it.each(probes.consistency.map((probe) => [probe.name, probe] as const))('consistency %s', (_, probe) => {
+    const accepted = !probe.wantErr && !refusedHere.has(probe.name);
+    expect(verifyConsistency(probe.size1, probe.size2, probe.proof.map(bytes), bytes(probe.root1), bytes(probe.root2))).toBe(accepted);
+  });
+
+  it('refuses an empty leaf in a tree of one with an empty root, and hashes of any length but 32', () => {
+    expect(verifyInclusion(Buffer.alloc(0), 0, 1, [], Buffer.alloc(0))).toBe(false);
+    const [a, b] = leaves(2);
+    const root = nodeHash(a, b);
+    expect(verifyInclusion(a, 0, 2, [b], root)).toBe(true);
+    expect(verifyInclusion(a, 0, 2, [Buffer.concat([b, Buffer.from([0])])], root)).toBe(false);
+    expect(verifyInclusion(Buffer.alloc(31), 0, 1, [], Buffer.alloc(31))).toBe(false);
+    expect(verifyConsistency(1, 1, [], Buffer.alloc(16), Buffer.alloc(16))).toBe(false);
+    expect(verifyConsistency(1, 2, [b], a, root)).toBe(true);
+    expect(verifyConsistency(1, 2, [b.subarray(0, 31)], a, root)).toBe(false);
   });
 });

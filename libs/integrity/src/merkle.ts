@@ -19,6 +19,11 @@ const NODE = Buffer.from([1]);
 export const leafHash = (data: Buffer): Hash => sha256(LEAF, data);
 export const nodeHash = (left: Hash, right: Hash): Hash => sha256(NODE, left, right);
 export const EMPTY_ROOT: Hash = sha256();
+export const HASH_BYTES = 32;
+
+/** Verification takes no hash that is not a SHA-256 (an empty or short one must never "match"). */
+const allHashes = (...hashes: ReadonlyArray<Hash | readonly Hash[]>) =>
+  hashes.every((hash) => (Buffer.isBuffer(hash) ? hash.length === HASH_BYTES : (hash as readonly Hash[]).every((part) => Buffer.isBuffer(part) && part.length === HASH_BYTES)));
 
 /** Largest power of two strictly smaller than n (n ≥ 2). */
 function split(n: number): number {
@@ -62,7 +67,7 @@ export function consistencyProof(leaves: readonly Hash[], m: number, n = leaves.
 
 /** RFC 9162 §2.1.3.2: does this audit path prove that `leaf` is leaf `index` of a tree of `size` with `root`? */
 export function verifyInclusion(leaf: Hash, index: number, size: number, path: readonly Hash[], root: Hash): boolean {
-  if (index >= size || index < 0) return false;
+  if (index >= size || index < 0 || !allHashes(leaf, path, root)) return false;
   let fn = index;
   let sn = size - 1;
   let r = leaf;
@@ -85,7 +90,7 @@ export function verifyInclusion(leaf: Hash, index: number, size: number, path: r
 
 /** RFC 9162 §2.1.4.2: does this proof show the tree (size1, root1) is a prefix of (size2, root2)? */
 export function verifyConsistency(size1: number, size2: number, proof: readonly Hash[], root1: Hash, root2: Hash): boolean {
-  if (size1 <= 0 || size1 > size2) return false;
+  if (size1 <= 0 || size1 > size2 || !allHashes(proof, root1, root2)) return false;
   if (size1 === size2) return proof.length === 0 && root1.equals(root2);
   let path = [...proof];
   if ((size1 & (size1 - 1)) === 0) path = [root1, ...path];

@@ -1,6 +1,6 @@
 import { EventStore, StoredEvent, readAllPages } from '@ledger/event-store';
 import { DIGEST_EVENT_TYPE, DIGEST_STREAM, LogDigest, digestSignatureValid } from './digest';
-import { eventHash, integrityOf, leafDataOf } from './event-hash';
+import { eventHash, integrityOf, leafDataOf, recomputedHash } from './event-hash';
 import { IncrementalMerkleTree, leafHash } from './merkle';
 
 /**
@@ -17,7 +17,8 @@ export type ProblemKind =
   | 'out_of_order'
   | 'leaf_mismatch'
   | 'digest_mismatch'
-  | 'digest_signature_invalid';
+  | 'digest_signature_invalid'
+  | 'rolled_back';
 
 export interface VerificationProblem {
   kind: ProblemKind;
@@ -57,7 +58,7 @@ export interface VerifyOptions {
 const MAX_PROBLEMS = 100;
 
 /** What the content says first, then what the chain and the record say about the same place. */
-const KIND_ORDER: ProblemKind[] = ['content_changed', 'missing_integrity', 'revision_gap', 'out_of_order', 'chain_broken', 'leaf_mismatch', 'digest_mismatch', 'digest_signature_invalid'];
+const KIND_ORDER: ProblemKind[] = ['content_changed', 'missing_integrity', 'revision_gap', 'out_of_order', 'chain_broken', 'leaf_mismatch', 'rolled_back', 'digest_mismatch', 'digest_signature_invalid'];
 
 function byPlaceInTheLog(a: VerificationProblem, b: VerificationProblem): number {
   const leaf = (problem: VerificationProblem) => (problem.leafIndex < 0 ? Number.MAX_SAFE_INTEGER : problem.leafIndex);
@@ -90,6 +91,7 @@ export async function verifyLog(store: EventStore, options: VerifyOptions = {}):
   const streams = new Map<string, { revision: number; hash: string }>();
   const tree = new IncrementalMerkleTree();
   let leafIndex = 0;
+  let lastPosition = 0n;
 
   for await (const page of readAllPages(store, 0n, options.pageSize ?? 2000)) {
     for (const event of page) {
@@ -98,7 +100,7 @@ export async function verifyLog(store: EventStore, options: VerifyOptions = {}):
       const integrity = integrityOf(event);
       if (recorded && !leavesDiverged) {
         const leaf = await recorded.next();
-        const recomputed = integrity ? eventHash(event, integrity.previous) : eventHash(event, null);
+        const recomputed = recomputedHash(event);
         if (!leaf.done && (leaf.value.position !== position || leaf.value.hash !== recomputed)) {
           leavesDiverged = true;
           report({
@@ -130,6 +132,7 @@ export async function verifyLog(store: EventStore, options: VerifyOptions = {}):
       tree.append(leafHash(leafDataOf(hash)));
 
       leafIndex++;
+      lastPosition = event.position;
 
       for (const { digest } of digests.get(tree.size) ?? []) {
         const root = tree.root().toString('hex');
@@ -142,6 +145,17 @@ export async function verifyLog(store: EventStore, options: VerifyOptions = {}):
         }
       }
       options.onProgress?.(leafIndex);
+    }
+  }
+  if (recorded && !leavesDiverged) {
+    const beyond = await leavesBeyondTheLog(store, recorded, lastPosition);
+    if (beyond) {
+      report({
+        kind: 'rolled_back',
+        position: beyond.first.position,
+        leafIndex: beyond.first.leafIndex,
+        detail: `the service recorded ${beyond.count} leaves (from position ${beyond.first.position}) beyond the end of the log at leaf ${leafIndex}: events were removed from its end (rolled back)`,
+      });
     }
   }
   for (const [size, entries] of digests) {
@@ -161,6 +175,19 @@ export async function verifyLog(store: EventStore, options: VerifyOptions = {}):
     ...(problems[0] && { firstProblem: problems[0] }),
     problems,
   };
+}
+
+/**
+ * Leaves recorded after the last event read. A leaf is recorded only once its event is committed,
+ * so one that the log no longer has, even now, is an event removed — not one appended meanwhile.
+ */
+async function leavesBeyondTheLog(store: EventStore, recorded: AsyncIterator<RecordedLeaf> | Iterator<RecordedLeaf>, lastPosition: bigint) {
+  const first = await recorded.next();
+  if (first.done) return undefined;
+  if ((await store.readAll({ after: lastPosition, maxCount: 1 })).length > 0) return undefined;
+  let count = 1;
+  while (!(await recorded.next()).done) count++;
+  return { first: first.value, count };
 }
 
 function toIterator<T>(source: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> & { next(): IteratorResult<T> | Promise<IteratorResult<T>> } {

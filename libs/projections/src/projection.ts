@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AidEvent, currentEventOf, isAidEventType } from '@ledger/domain';
-import { StoredEvent } from '@ledger/event-store';
+import { EventStore, GlobalPosition, StoredEvent } from '@ledger/event-store';
 
 /**
  * A read model kept in SQLite tables, updated one event at a time inside the runner's
@@ -21,6 +21,10 @@ export interface Projection {
   prepare?(db: Database.Database): (event: AidEvent, stored: StoredEvent) => void;
   /** Or, for read models of the log itself: the function applied to every event, whatever its type. */
   prepareForEveryEvent?(db: Database.Database): (stored: StoredEvent) => void;
+  /** For a read model of the log itself, checked at start: why its rows disagree with the log, if they do (a cheap check). */
+  disagreementWith?(db: Database.Database, store: EventStore, checkpoint: GlobalPosition): Promise<string | undefined>;
+  /** Before the rows of refused read models are dropped: keeps what is evidence of the log as the service saw it. */
+  keepAsEvidence?(db: Database.Database, reason: string): void;
 }
 
 /** The aid event in a stored event, in its current schema version; undefined for other types (access control, digests). */

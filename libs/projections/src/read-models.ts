@@ -15,8 +15,9 @@ import { Projection, aidEventOf } from './projection';
 export class ReadModels {
   readonly db: Database.Database;
   private readonly checkpoints = new Map<string, GlobalPosition>();
-  private readonly appliers: Array<{ projection: Projection; apply: (stored: StoredEvent) => void }>;
-  private readonly pageListeners: Array<() => void> = [];
+  private appliers: Array<{ projection: Projection; apply: (stored: StoredEvent) => void }>;
+  private readonly pageListeners: Array<(events: StoredEvent[], after: GlobalPosition) => void> = [];
+  private refusal: string | undefined;
   private readonly saveCheckpoint: Database.Statement;
   private subscription: Subscription | undefined;
   private position: GlobalPosition;
@@ -77,6 +78,46 @@ export class ReadModels {
     this.checkpoints.set(projection.name, 0n);
   }
 
+  /**
+   * Why these read models cannot go on from their checkpoints on this log, if so: a checkpoint
+   * beyond the log's head (events were removed from the log, or it was replaced by an older copy),
+   * or rows of a read model of the log that disagree with it (each such projection's own cheap check).
+   */
+  async disagreementWith(store: EventStore): Promise<string | undefined> {
+    const head = await store.headPosition();
+    for (const [name, position] of this.checkpoints) {
+      if (position > head) return `projection ${name} is at position ${position}, beyond the end of the log at ${head}: events were removed from the log, or it was replaced by an older copy`;
+    }
+    for (const projection of this.projections) {
+      const reason = await projection.disagreementWith?.(this.db, store, this.checkpoints.get(projection.name) ?? 0n);
+      if (reason) return `${projection.name}: ${reason}`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Refuses these read models (before they are served): drops every projection's rows, keeping what
+   * a projection keeps as evidence, so that all are projected again from the start of the log.
+   */
+  refuse(reason: string): void {
+    this.db.transaction(() => {
+      for (const projection of this.projections) projection.keepAsEvidence?.(this.db, reason);
+    })();
+    for (const projection of this.projections) {
+      this.reset(projection);
+      this.db.exec(projection.schema);
+      if (projection.indexes) this.db.exec(projection.indexes);
+    }
+    this.appliers = this.projections.map((projection) => ({ projection, apply: applierOf(projection, this.db) }));
+    this.position = this.lowestCheckpoint();
+    this.refusal = reason;
+  }
+
+  /** Why the read models found at start were refused (and rebuilt), if they were. */
+  get refusedAtStart(): string | undefined {
+    return this.refusal;
+  }
+
   private lowestCheckpoint(): GlobalPosition {
     let lowest: GlobalPosition | undefined;
     for (const position of this.checkpoints.values()) if (lowest === undefined || position < lowest) lowest = position;
@@ -101,6 +142,7 @@ export class ReadModels {
   /** Applies one page of the log, in order, to every projection that has not seen it. */
   readonly applyPage = (events: StoredEvent[]): void => {
     if (events.length === 0) return;
+    const before = this.position;
     this.db.transaction(() => {
       for (const { projection, apply } of this.appliers) {
         const checkpoint = this.checkpoints.get(projection.name) ?? 0n;
@@ -121,11 +163,11 @@ export class ReadModels {
       waiter.resolve();
       return false;
     });
-    for (const listener of this.pageListeners) listener();
+    for (const listener of this.pageListeners) listener(events, before);
   };
 
-  /** Calls `listener` after every page of events is applied (e.g. to sign a digest of the log). */
-  onPageApplied(listener: () => void): void {
+  /** Calls `listener` with every page of events once applied, and where the read models stood before it. */
+  onPageApplied(listener: (events: StoredEvent[], after: GlobalPosition) => void): void {
     this.pageListeners.push(listener);
   }
 

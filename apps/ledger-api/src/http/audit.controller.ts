@@ -1,8 +1,9 @@
-import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ArgumentsHost, Catch, Controller, ExceptionFilter, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AuditService } from '@ledger/application';
+import { AuditService, AuditUnavailableError } from '@ledger/application';
 import { keyIdOf } from '@ledger/integrity';
-import { RequestInvalidError } from './problem-details.filter';
+import { RequestInvalidError, problemOf, sendProblem } from './problem-details.filter';
 
 const wholeNumber = (value: string | undefined, field: string): number | undefined => {
   if (value === undefined) return undefined;
@@ -10,9 +11,25 @@ const wholeNumber = (value: string | undefined, field: string): number | undefin
   return Number(value);
 };
 
+/**
+ * No evidence now (the witness is still checking the log, found a difference, or there is no key
+ * to sign with): 503 with the reason, and the integrity status (the witness's progress, its alarm).
+ */
+@Catch(AuditUnavailableError)
+class AuditUnavailableFilter implements ExceptionFilter {
+  catch(error: AuditUnavailableError, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    if (error.code === 'INTEGRITY_CHECK_IN_PROGRESS') response.setHeader('Retry-After', '5');
+    const problem = { ...problemOf(503, error.code, error.message), instance: http.getRequest<Request>().originalUrl?.split('?')[0], integrity: error.integrity };
+    sendProblem(response, problem);
+  }
+}
+
 /** The auditor's evidence: digests, proofs, verification. */
 @ApiTags('audit')
 @ApiBearerAuth()
+@UseFilters(AuditUnavailableFilter)
 @Controller('audit')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
@@ -32,7 +49,7 @@ export class AuditController {
 
   @Post('digests')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign a digest of the log now (the service also signs one every LEDGER_DIGEST_EVERY events)' })
+  @ApiOperation({ summary: 'Sign a digest of the log now, as the service has checked it (it also signs one at every tree size that is a multiple of LEDGER_DIGEST_EVERY); 503 while it cannot vouch for the log' })
   async signDigest() {
     return { digest: (await this.audit.signDigestNow()) ?? null };
   }
@@ -50,7 +67,7 @@ export class AuditController {
   @ApiOperation({ summary: 'Consistency proof (RFC 6962): the tree of size M is a prefix of the tree of size N' })
   @ApiQuery({ name: 'firstSize' })
   @ApiQuery({ name: 'secondSize', required: false, description: 'default: the whole log' })
-  consistency(@Query('firstSize') firstSize?: string, @Query('secondSize') secondSize?: string) {
+  async consistency(@Query('firstSize') firstSize?: string, @Query('secondSize') secondSize?: string) {
     const first = wholeNumber(firstSize, 'firstSize');
     if (first === undefined) throw new RequestInvalidError([{ field: 'firstSize', message: 'firstSize is required' }]);
     return this.audit.consistencyProof(first, wholeNumber(secondSize, 'secondSize'));
@@ -59,6 +76,6 @@ export class AuditController {
   @Get('verify')
   @ApiOperation({ summary: 'Recompute the hash chains, the Merkle roots and the digest signatures; name the first bad position' })
   verify() {
-    return this.audit.verify();
+    return this.audit.verify(undefined, this.audit.ownTrust());
   }
 }

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventStore } from '@ledger/event-store';
 import { ReadModels } from '@ledger/projections';
-import { EVENT_STORE, READ_MODELS } from '@ledger/application';
+import { AuditService, EVENT_STORE, READ_MODELS } from '@ledger/application';
 import { GracefulShutdown } from '../operations/graceful-shutdown';
 
 /** How long readiness waits for the projections to reach the log head before answering "behind". */
@@ -16,19 +16,30 @@ export class HealthController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly models: ReadModels,
     private readonly shutdown: GracefulShutdown,
+    private readonly audit: AuditService,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Alive: the store answers and the read models follow the log (503 when they stopped); shows their lag' })
+  @ApiOperation({
+    summary: 'Alive: the store answers and the read models follow the log (503 when they stopped); shows their lag, and whether the service vouches for the log (the witness, the signing key)',
+  })
   async health() {
-    const head = await this.store.headPosition();
+    // The checkpoint first: read after the head, it could be past it (events applied meanwhile).
     const checkpoint = this.models.checkpoint;
+    const head = await this.store.headPosition();
     if (this.models.failure) throw new ServiceUnavailableException(`read models stopped at position ${checkpoint}: ${this.models.failure.message}`);
-    return { status: 'ok', logPosition: head.toString(), readModelsPosition: checkpoint.toString(), readModelsLag: (head - checkpoint).toString() };
+    return {
+      status: 'ok',
+      logPosition: head.toString(),
+      readModelsPosition: checkpoint.toString(),
+      readModelsLag: (head - checkpoint).toString(),
+      ...(this.models.refusedAtStart && { readModelsRefusedAtStart: this.models.refusedAtStart }),
+      integrity: this.audit.integrityStatus(),
+    };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Ready for traffic: the store answers, every projection has applied the whole log, and the service is not stopping (else 503 with the reasons)' })
+  @ApiOperation({ summary: 'Ready for traffic: the store answers, every projection has applied the whole log, no integrity alarm is raised, and the service is not stopping (else 503 with the reasons)' })
   async ready(@Res({ passthrough: true }) response: Response) {
     const reasons: string[] = [];
     let head: bigint | undefined;
@@ -47,6 +58,8 @@ export class HealthController {
         if (position < head) reasons.push(`projection ${name} is at position ${position}, the log at ${head}`);
       }
     }
+    const { witness } = this.audit.integrityStatus();
+    if (witness.alarm) reasons.push(`integrity alarm: ${witness.alarm.kind} at position ${witness.alarm.position}: ${witness.alarm.detail}`);
     if (this.shutdown.draining) reasons.push('the service is shutting down');
     const body = { ready: reasons.length === 0, logPosition: head?.toString() ?? null, projections, ...(reasons.length > 0 && { reasons }) };
     // A plain JSON body either way: load balancers and orchestrators read the status, people the reasons.
