@@ -6,7 +6,9 @@ async function main() {
   await CommandFactory.run(CliModule, {
     logger: ['error'],
     errorHandler: (error) => {
-      // Expected refusals (a domain rule, a bad option) end with one line, not a stack trace.
+      // Commander's own outcomes (--help, an unknown command or option) are printed by commander,
+      // which then exits with its code (0 for --help); anything else ends with one line.
+      if ((error as { code?: string }).code?.startsWith('commander.')) return;
       console.error(`error: ${error.message}`);
       process.exitCode = 1;
     },
