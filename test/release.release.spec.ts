@@ -97,6 +97,7 @@ describe('the ledger as released', () => {
     expect(await until(() => !alive(servicePid), 20_000)).toBe(true);
     expect(npm.output()).toMatch(/SIGTERM: every request finished/);
     expect(await portInUse(port)).toBe(false);
+    expect(existsSync(join(dataDir, 'service.holder'))).toBe(false); // the data directory let go
   }, 300_000);
 
   it('starts the service and runs the CLI from dist/ with only the production dependencies, as the Docker image does', async () => {

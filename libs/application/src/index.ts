@@ -1,5 +1,6 @@
 export * from './tokens';
 export * from './settings';
+export * from './data-dir-lock';
 export * from './catalog.loader';
 export * from './write-context';
 export * from './command-runner.service';
