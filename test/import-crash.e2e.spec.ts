@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteEventStore } from '@ledger/event-store';
 import { paymentRow, writeCsv } from './support/payment-lists';
 
 /**
@@ -41,6 +42,7 @@ describe('an import killed in the middle', () => {
 
   it('leaves the batch wholly present or wholly absent, whenever it is killed', async () => {
     writeCsv(file, Array.from({ length: ROWS }, (_, i) => paymentRow(i)));
+    await new SqliteEventStore({ path: join(dir, 'data', 'ledger.sqlite') }).close(); // the empty ledger the service makes at its first start
     const outcomes: string[] = [];
     // Kill points every 250 ms from start-up through checking and committing, until one run completes.
     for (let delay = 1000; delay < 8000; delay += 250) {

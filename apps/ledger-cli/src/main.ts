@@ -4,7 +4,9 @@ import { CliModule } from './cli.module';
 
 async function main() {
   await CommandFactory.run(CliModule, {
-    logger: ['error'],
+    // A bad setting, a missing ledger: the error comes back here, not as Nest's stack trace.
+    logger: false,
+    abortOnError: false,
     errorHandler: (error) => {
       // Commander's own outcomes (--help, an unknown command or option) are printed by commander,
       // which then exits with its code (0 for --help); anything else ends with one line.
@@ -19,4 +21,7 @@ async function main() {
   });
 }
 
-void main();
+main().catch((error: Error) => {
+  console.error(`error: ${error.message}`);
+  process.exitCode = 1;
+});

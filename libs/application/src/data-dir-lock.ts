@@ -35,6 +35,7 @@ export class DataDirLock {
     const holderPath = join(dataDir, DATA_DIR_HOLDER_FILE);
     try {
       db.pragma('busy_timeout = 0');
+      db.pragma('journal_mode = OFF'); // nothing in it to protect: no journal file
       db.pragma('locking_mode = EXCLUSIVE');
       // Left open: the exclusive lock lasts until the connection closes (release, or the process ends).
       db.exec('BEGIN EXCLUSIVE');
