@@ -10,6 +10,7 @@ import {
   SETTINGS,
   Settings,
   loadDeclaredReports,
+  markAsDemoLedger,
   reconcile,
   reconciliationCsv,
   reconciliationTable,
@@ -75,11 +76,14 @@ export class SeedDemoCommand extends CliCommand {
     @Inject(CommandRunner) private readonly runner: CommandRunner,
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {
     super();
   }
 
   async run(): Promise<void> {
+    // Never into a real ledger: only an empty one (marked as a demo first) or a demo one.
+    await markAsDemoLedger(this.store, this.settings.eventStore === 'sqlite' ? this.settings.eventStorePath : 'the EventStoreDB log');
     const bar = progressBar('seeding');
     const started = Date.now();
     bar.start(1, 0);

@@ -12,4 +12,5 @@ export * from './audit.service';
 export * from './audit-reports';
 export * from './reconcile';
 export * from './demo-ledger';
+export * from './demo-ledger-marker';
 export * from './import.service';
