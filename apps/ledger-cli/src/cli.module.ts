@@ -65,7 +65,9 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
       provide: READ_MODELS,
       inject: [SETTINGS],
       useFactory: (settings: Settings) =>
-        existsSync(settings.readModelsPath) ? { db: new Database(settings.readModelsPath, { readonly: true, fileMustExist: true }) } : undefined,
+        ledgerUseOf(process.argv.slice(2)) !== 'none' && existsSync(settings.readModelsPath)
+          ? { db: new Database(settings.readModelsPath, { readonly: true, fileMustExist: true }) }
+          : undefined,
     },
     { provide: CATALOG, inject: [SETTINGS], useFactory: (settings: Settings) => loadCatalog(settings.catalogPath) },
     CommandRunner,
