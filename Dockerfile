@@ -4,6 +4,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# Only the production dependencies go on: npm run test:release starts this same tree (dist/, config/,
+# package.json, npm ci --omit=dev) to catch a runtime import of a dev dependency.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   rootDir: '.',
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
-  // The failure tests (kills, fuzzing) run apart: npm run test:faults.
-  testPathIgnorePatterns: process.env.LEDGER_TEST_FAULTS ? [] : ['\\.faults\\.spec\\.ts$'],
+  // The failure tests (kills, fuzzing) run apart: npm run test:faults; the released tree too: npm run test:release.
+  testPathIgnorePatterns: [...(process.env.LEDGER_TEST_FAULTS ? [] : ['\\.faults\\.spec\\.ts$']), ...(process.env.LEDGER_TEST_RELEASE ? [] : ['\\.release\\.spec\\.ts$'])],
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',

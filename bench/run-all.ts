@@ -1,6 +1,7 @@
 // npm run bench: every benchmark in turn, each in its own process, then the results table with the
 // machine's description written into docs/benchmarks.md (between its "bench:results" markers).
-// BENCH_SKIP=emmett,replay leaves some out (their rows then say "not run").
+// BENCH_SKIP=emmett,replay leaves some out (their rows then say "not run"). A benchmark that fails
+// does not lose the others: its rows say it failed and why, the table is written, and the run exits 1.
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,25 +10,41 @@ import { join } from 'node:path';
 import { RESULT_PREFIX } from './result';
 
 const root = join(__dirname, '..');
-const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+
+export interface Bench {
+  key: string;
+  env?: Record<string, string>;
+}
 
 /** Each benchmark is its npm script (`bench:<key>`), run as README and docs show it. */
-const BENCHES: Array<{ key: string; env?: Record<string, string> }> = [
+export const BENCHES: Bench[] = [
   { key: 'appends' },
   { key: 'http', env: { SECONDS: '6' } },
   { key: 'import' },
   { key: 'replay' },
   { key: 'emmett' }, // installs Emmett into bench/peer-emmett first
 ];
-const commandOf = (bench: (typeof BENCHES)[number]) => `${Object.entries(bench.env ?? {}).map(([name, value]) => `${name}=${value} `).join('')}npm run bench:${bench.key}`;
+const commandOf = (bench: Bench) => `${Object.entries(bench.env ?? {}).map(([name, value]) => `${name}=${value} `).join('')}npm run bench:${bench.key}`;
 
-type Result = Record<string, number | string>;
+export type Result = Record<string, number | string>;
 
-function run(bench: (typeof BENCHES)[number]): Promise<Result[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '-s', `bench:${bench.key}`], { cwd: root, env: { ...process.env, ...bench.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** What one benchmark's process gave: the results it printed, and why it failed if it did. */
+export interface BenchOutcome {
+  results: Result[];
+  failure?: string;
+}
+
+/**
+ * Runs one benchmark's process (`command`, by default its npm script): its output passes through,
+ * its result lines are collected. A failure — a non-zero exit — comes back with the exit code and
+ * the last line it wrote to stderr (SQLITE_BUSY, a stack's first line…), never as a rejection.
+ */
+export function runBench(bench: Bench, command: string[] = ['npm', 'run', '-s', `bench:${bench.key}`]): Promise<BenchOutcome> {
+  return new Promise((resolve) => {
+    const child = spawn(command[0], command.slice(1), { cwd: root, env: { ...process.env, ...bench.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const results: Result[] = [];
     let pending = '';
+    let lastError = '';
     child.stdout.on('data', (chunk: Buffer) => {
       pending += chunk.toString();
       const lines = pending.split('\n');
@@ -37,18 +54,34 @@ function run(bench: (typeof BENCHES)[number]): Promise<Result[]> {
         else console.log(line);
       }
     });
-    child.once('exit', (code) => (code === 0 ? resolve(results) : reject(new Error(`${commandOf(bench)} exited with ${code}`))));
+    child.stderr.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      const lines = chunk.toString().split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('at '));
+      // The error itself, rather than the "Node.js v20" footer or a caret under the source line.
+      const meaningful = lines.filter((line) => !/^Node\.js v\d/.test(line) && !/^\^+$/.test(line));
+      if (meaningful.length > 0) lastError = meaningful.find((line) => /error|SQLITE_/i.test(line)) ?? meaningful[meaningful.length - 1];
+    });
+    child.once('error', (error) => resolve({ results, failure: `${commandOf(bench)} could not start: ${error.message}` }));
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve({ results });
+      else resolve({ results, failure: `${commandOf(bench)} exited with ${code ?? signal}${lastError ? `: ${lastError}` : ''}` });
+    });
   });
 }
 
 const n = (value: number | string) => Number(value).toLocaleString('en-US');
 const verdict = (met: boolean) => (met ? 'met' : '**not met**');
 
-function table(results: Map<string, Result>): string {
+/** A failure's reason as one table cell. */
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 240);
+
+/** The results table; `failures` by benchmark key: the rows of a failed benchmark that gave no result say why. */
+export function resultsTable(results: Map<string, Result>, failures: Map<string, string> = new Map()): string {
   const row = (what: string, key: string, bench: string, text: (r: Result) => string, bar: string, met: (r: Result) => boolean | undefined) => {
     const result = results.get(key);
     const command = commandOf(BENCHES.find((b) => b.key === bench)!);
-    if (!result) return `| ${what} | \`${command}\` | not run | ${bar} | |`;
+    const failure = failures.get(bench);
+    if (!result) return `| ${what} | \`${command}\` | ${failure ? `**failed**: ${cell(failure)}` : 'not run'} | ${bar} | |`;
     const ok = met(result);
     return `| ${what} | \`${command}\` | ${text(result)} | ${bar} | ${ok === undefined ? '' : verdict(ok)} |`;
   };
@@ -63,8 +96,8 @@ function table(results: Map<string, Result>): string {
     '| what | command | result | SPEC §9 bar | |',
     '|---|---|---|---|---|',
     row('durable appends through the port, 1 event each, 64 in flight', 'appends', 'appends', (r) => `**${n(r.median)} events/s** (median of ${r.runs} runs: ${n(r.low)} – ${n(r.high)})`, '≥ 15,000 events/s', (r) => Number(r.median) >= 15_000),
-    row('the same on Emmett’s SQLite store, 1 append at a time (side by side, same run)', 'emmett', 'emmett', (r) => `this ledger ${n(r.oursAppends)} events/s (${r.inFlight} in flight), ${n(r.oursSerialAppends)} (1 at a time); Emmett ${n(r.emmettAppends)} → **${(Number(r.oursAppends) / Number(r.emmettAppends)).toFixed(1)}×**`, '≥ 50× Emmett', (r) => Number(r.oursAppends) / Number(r.emmettAppends) >= 50),
-    row('replay, read the log + fold totals in memory, same log on both stores', 'emmett', 'emmett', (r) => `this ledger ${n(r.oursReplay)} events/s, Emmett ${n(r.emmettReplay)} → ${(Number(r.oursReplay) / Number(r.emmettReplay)).toFixed(1)}×`, '—', () => undefined),
+    row('the same on Emmett’s SQLite store, 1 append at a time (side by side, same run)', 'emmett', 'emmett', (r) => `this ledger ${n(r.oursAppends)} events/s (${r.inFlight} in flight), ${n(r.oursSerialAppends)} (1 at a time); ${r.emmettFailed ? `Emmett **failed**: ${cell(String(r.emmettFailed))}` : `Emmett ${n(r.emmettAppends)} → **${(Number(r.oursAppends) / Number(r.emmettAppends)).toFixed(1)}×**`}`, '≥ 50× Emmett', (r) => (r.emmettFailed ? undefined : Number(r.oursAppends) / Number(r.emmettAppends) >= 50)),
+    row('replay, read the log + fold totals in memory, same log on both stores', 'emmett', 'emmett', (r) => `this ledger ${n(r.oursReplay)} events/s, ${r.emmettFailed ? 'Emmett failed (above)' : `Emmett ${n(r.emmettReplay)} → ${(Number(r.oursReplay) / Number(r.emmettReplay)).toFixed(1)}×`}`, '—', () => undefined),
     row('single disbursement over HTTP, 64 connections', 'http', 'http', (r) => `**${n(r.writesPerSecond)}/s**, p50 ${r.writesP50} ms, p99 ${r.writesP99} ms (medians of ${r.runs} runs of ${r.seconds} s: ${r.writesRuns}/s; non-2xx ${r.writesNon2xx})`, '≥ 3,000/s, p99 ≤ 20 ms', (r) => Number(r.writesPerSecond) >= 3000 && Number(r.writesP99) <= 20),
     row('program totals query, 100 connections', 'http', 'http', (r) => `${n(r.readsPerSecond)}/s, p50 ${r.readsP50} ms, **p99 ${r.readsP99} ms** (medians of ${r.runs} runs)`, 'p99 ≤ 5 ms', (r) => Number(r.readsP99) <= 5),
     ...([
@@ -81,26 +114,49 @@ function table(results: Map<string, Result>): string {
   ].join('\n');
 }
 
-async function main() {
-  const results = new Map<string, Result>();
-  for (const bench of BENCHES) {
-    if (skip.has(bench.key)) continue;
-    console.log(`\n== ${commandOf(bench)}`);
-    for (const result of await run(bench)) results.set(String(result.name), result);
-  }
-  const path = join(root, 'docs/benchmarks.md');
+/** Replaces the section between the "bench:results" markers of `path` with `table`. */
+export function writeResultsSection(path: string, table: string): void {
   const doc = readFileSync(path, 'utf8');
   const start = '<!-- bench:results:start -->';
   const end = '<!-- bench:results:end -->';
   const from = doc.indexOf(start);
   const to = doc.indexOf(end);
-  if (from === -1 || to === -1) throw new Error(`docs/benchmarks.md has no ${start} … ${end} section`);
-  const written = table(results);
-  writeFileSync(path, `${doc.slice(0, from + start.length)}\n${written}\n${doc.slice(to)}`);
-  console.log(`\n${written}\n\nwritten to docs/benchmarks.md`);
+  if (from === -1 || to === -1) throw new Error(`${path} has no ${start} … ${end} section`);
+  writeFileSync(path, `${doc.slice(0, from + start.length)}\n${table}\n${doc.slice(to)}`);
 }
 
-void main().catch((error: Error) => {
-  console.error(error.message);
-  process.exit(1);
-});
+/** Every benchmark not skipped, in turn; the table is written whatever failed. Returns the failures. */
+export async function runAll(options: { benches?: Bench[]; skip?: ReadonlySet<string>; docPath?: string; commandFor?: (bench: Bench) => string[] } = {}): Promise<{ table: string; failures: Map<string, string> }> {
+  const results = new Map<string, Result>();
+  const failures = new Map<string, string>();
+  for (const bench of options.benches ?? BENCHES) {
+    if (options.skip?.has(bench.key)) continue;
+    console.log(`\n== ${commandOf(bench)}`);
+    const outcome = await runBench(bench, options.commandFor?.(bench));
+    for (const result of outcome.results) results.set(String(result.name), result);
+    if (outcome.failure) {
+      failures.set(bench.key, outcome.failure);
+      console.error(`${outcome.failure} — going on with the others`);
+    }
+  }
+  const table = resultsTable(results, failures);
+  const path = options.docPath ?? join(root, 'docs/benchmarks.md');
+  writeResultsSection(path, table);
+  console.log(`\n${table}\n\nwritten to ${path}`);
+  return { table, failures };
+}
+
+if (require.main === module) {
+  runAll({ skip: new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean)) }).then(
+    ({ failures }) => {
+      if (failures.size > 0) {
+        console.error(`${failures.size} benchmark(s) failed: ${[...failures.keys()].join(', ')}`);
+        process.exitCode = 1;
+      }
+    },
+    (error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    },
+  );
+}

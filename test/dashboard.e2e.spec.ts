@@ -2,13 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Browser, Page, chromium } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { LedgerUnderTest } from './support/ledger-app';
 import { boardingPayment, residentId, schoolCode } from './support/students';
 
 /**
- * The bureau dashboard in a real headless Chromium (Debian's, driven by playwright-core): sign in,
- * see the totals of a seeded ledger, filter, switch to 万元, download the CSV — and no personal data.
+ * The bureau dashboard in a real headless Chromium (Debian's when installed, else the one bundled in
+ * @sparticuz/chromium; driven by playwright-core): sign in, see the totals of a seeded ledger in
+ * Chinese, filter, switch to 万元, download the CSV — and no personal data.
  */
 describe('the bureau dashboard in a browser', () => {
   const dashboardDir = mkdtempSync(join(tmpdir(), 'ledger-dashboard-'));
@@ -44,10 +46,7 @@ describe('the bureau dashboard in a browser', () => {
     }
     await ledger.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(ledger.app.getHttpServer().address() as { port: number }).port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
   }, 120_000);
 
@@ -66,6 +65,18 @@ describe('the bureau dashboard in a browser', () => {
     await page.click('#sign-in-form button[type=submit]');
     await page.waitForSelector('#totals tr[data-program="BOARDING_LIVING_SUBSIDY"]');
     expect(await page.locator('#who').innerText()).toContain('bureau_staff');
+    // Chinese is drawn as glyphs in the page's font, not as the missing-glyph box (one box for every character).
+    const drawn = await page.evaluate(() =>
+      ['人', '数', '元'].map((text) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 64;
+        const context = canvas.getContext('2d')!;
+        context.font = `48px ${getComputedStyle(document.body).fontFamily}`;
+        context.fillText(text, 4, 52);
+        return canvas.toDataURL();
+      }),
+    );
+    expect(new Set(drawn).size).toBe(3);
     expect(await amountOf('BOARDING_LIVING_SUBSIDY')).toBe('4,250.00'); // 6 autumn (4×500 + 2×625) + 2 spring × 500
     expect(await amountOf('YULU_PLAN')).toBe('9,000.00');
     expect(await page.locator('#totals tr[data-program="BOARDING_LIVING_SUBSIDY"] td').nth(1).innerText()).toBe('6');

@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteEventStore } from '@ledger/event-store';
 import { paymentRow, writeCsv } from './support/payment-lists';
 
 /**
@@ -41,6 +42,7 @@ describe('an import killed in the middle', () => {
 
   it('leaves the batch wholly present or wholly absent, whenever it is killed', async () => {
     writeCsv(file, Array.from({ length: ROWS }, (_, i) => paymentRow(i)));
+    await new SqliteEventStore({ path: join(dir, 'data', 'ledger.sqlite') }).close(); // the empty ledger the service makes at its first start
     // The officer the imports are recorded as (the first admin, made on this empty ledger, adds them).
     execFileSync(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), 'add-user', 'loader', '--role', 'finance_officer', '--as', 'admin'], {
       env: { ...process.env, LEDGER_DATA_DIR: join(dir, 'data') },

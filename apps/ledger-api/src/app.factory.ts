@@ -6,7 +6,7 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Settings, assertDataDirWritable, loadCatalog, loadDeclaredReports } from '@ledger/application';
+import { Settings, assertDataDirWritable, holdingDataDir, loadCatalog, loadDeclaredReports } from '@ledger/application';
 import { maskPersonalDataInAnswers } from './access/personal-data';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { malformedJsonAsProblem, refuseDeepJson, requestValidationPipe } from './http/validation';
@@ -16,11 +16,15 @@ import { LedgerMetrics } from './operations/ledger-metrics';
 import { PinoNestLogger, createLogger, requestLogging } from './logging/logging';
 import type { DestinationStream } from 'pino';
 
-/** Builds the HTTP application (used by main.ts and by the end-to-end tests alike). */
+/** Builds the HTTP application (used by main.ts and by the end-to-end tests alike), holding the data directory while it is open. */
 export async function createLedgerApp(settings: Settings, options: { logDestination?: DestinationStream } = {}): Promise<INestApplication> {
+  assertDataDirWritable(settings);
+  return holdingDataDir(settings, () => buildLedgerApp(settings, options));
+}
+
+async function buildLedgerApp(settings: Settings, options: { logDestination?: DestinationStream }): Promise<INestApplication> {
   // What can be checked before Nest starts is checked first, so that a bad setting or catalog is
   // one clear line (main.ts prints it), not a stack trace from inside the container.
-  assertDataDirWritable(settings);
   const catalog = loadCatalog(settings.catalogPath);
   const reports = loadDeclaredReports(settings.reportsDir, catalog);
   const logger = createLogger(settings, options.logDestination);

@@ -22,7 +22,7 @@ export class BackupCommand extends CliCommand {
   async run([file]: string[]): Promise<void> {
     if (this.settings.eventStore !== 'sqlite') throw new Error('back up EventStoreDB with its own procedure (see the README)');
     if (existsSync(file)) throw new Error(`${file} exists: choose a new file`);
-    const store = new SqliteEventStore({ path: this.settings.eventStorePath });
+    const store = new SqliteEventStore({ path: this.settings.eventStorePath, readonly: true });
     try {
       await store.backup(resolve(file));
     } finally {
@@ -55,7 +55,7 @@ export class RestoreCommand extends CliCommand {
 
   async run([file]: string[], options: { signingKey?: string }): Promise<void> {
     if (existsSync(this.settings.eventStorePath)) {
-      // The CLI opens (and so creates) the store file at start: only an empty log may be replaced.
+      // Only an empty log may be replaced.
       const existing = new Database(this.settings.eventStorePath, { readonly: true });
       const events = existing.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'events'").pluck().get()
         ? (existing.prepare('SELECT COUNT(*) FROM events').pluck().get() as number)

@@ -10,27 +10,64 @@ import { ImportCommand } from './import.commands';
 import { BACKUP_COMMANDS } from './backup.commands';
 
 class CloseStore implements OnApplicationShutdown {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore | undefined) {}
   async onApplicationShutdown() {
-    await this.store.close();
+    await this.store?.close();
   }
+}
+
+/**
+ * How each command uses the event log. `read`: opened read-only — it writes nothing and creates
+ * nothing. `write`: opened for writing. Both need an existing ledger: a missing one is an error
+ * naming its path, so that a mistyped LEDGER_DATA_DIR, or a command run from another directory, never
+ * makes a stray ledger (nor records a user or a payment list into one). Only `seed-demo` creates a
+ * ledger (demo ledgers are made that way); the service creates the real one at its first start.
+ * `restore` writes through its own connection; the proof checks and help need no ledger and open none.
+ */
+type LedgerUse = 'read' | 'write' | 'create' | 'none';
+const LEDGER_USE: Record<string, LedgerUse> = {
+  'add-user': 'write',
+  'change-role': 'write',
+  'issue-token': 'write',
+  'revoke-token': 'write',
+  'seed-demo': 'create',
+  'check-inclusion': 'none',
+  'check-consistency': 'none',
+  restore: 'none',
+  help: 'none',
+};
+
+/** The use of the command on the command line; any command not listed reads. */
+export function ledgerUseOf(argv: readonly string[]): LedgerUse {
+  const [command] = argv.filter((arg) => !arg.startsWith('-'));
+  if (!command || argv.includes('--help') || argv.includes('-h')) return 'none';
+  if (command === 'import') return argv.includes('--commit') ? 'write' : 'read';
+  return LEDGER_USE[command] ?? 'read';
+}
+
+function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined {
+  if (use === 'none') return undefined;
+  if (settings.eventStore === 'sqlite' && use !== 'create' && !existsSync(settings.eventStorePath)) {
+    throw new Error(
+      `no ledger at ${settings.eventStorePath}: set LEDGER_DATA_DIR to the service's data directory (the service makes the ledger at its first start)`,
+    );
+  }
+  return createEventStore(settings, { readonly: use === 'read' });
 }
 
 /** The CLI works on the same data files and the same application code as the service. */
 @Module({
   providers: [
     { provide: SETTINGS, useFactory: () => loadSettings() },
-    {
-      provide: EVENT_STORE,
-      inject: [SETTINGS],
-      useFactory: (settings: ReturnType<typeof loadSettings>) => createEventStore(settings),
-    },
+    { provide: EVENT_STORE, inject: [SETTINGS], useFactory: (settings: Settings) => openLedger(settings, ledgerUseOf(process.argv.slice(2))) },
     {
       // The service's read models, read-only (the service alone writes them): the leaves it recorded.
       provide: READ_MODELS,
       inject: [SETTINGS],
       useFactory: (settings: Settings) =>
-        existsSync(settings.readModelsPath) ? { db: new Database(settings.readModelsPath, { readonly: true, fileMustExist: true }) } : undefined,
+        ledgerUseOf(process.argv.slice(2)) !== 'none' && existsSync(settings.readModelsPath)
+          ? { db: new Database(settings.readModelsPath, { readonly: true, fileMustExist: true }) }
+          : undefined,
     },
     { provide: CATALOG, inject: [SETTINGS], useFactory: (settings: Settings) => loadCatalog(settings.catalogPath) },
     CommandRunner,

@@ -4,9 +4,13 @@ import { CliModule } from './cli.module';
 
 async function main() {
   await CommandFactory.run(CliModule, {
-    logger: ['error'],
+    // A bad setting, a missing ledger: the error comes back here, not as Nest's stack trace.
+    logger: false,
+    abortOnError: false,
     errorHandler: (error) => {
-      // Expected refusals (a domain rule, a bad option) end with one line, not a stack trace.
+      // Commander's own outcomes (--help, an unknown command or option) are printed by commander,
+      // which then exits with its code (0 for --help); anything else ends with one line.
+      if ((error as { code?: string }).code?.startsWith('commander.')) return;
       console.error(`error: ${error.message}`);
       process.exitCode = 1;
     },
@@ -17,4 +21,7 @@ async function main() {
   });
 }
 
-void main();
+main().catch((error: Error) => {
+  console.error(`error: ${error.message}`);
+  process.exitCode = 1;
+});

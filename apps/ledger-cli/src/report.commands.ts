@@ -11,6 +11,8 @@ import {
   SETTINGS,
   Settings,
   loadDeclaredReports,
+  demoLedgerState,
+  markDemoLedger,
   reconcile,
   reconciliationCsv,
   reconciliationTable,
@@ -79,11 +81,17 @@ export class SeedDemoCommand extends CliCommand {
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(AccessControl) private readonly access: AccessControl,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {
     super();
   }
 
   async run(_arguments: string[], options: { as?: string }): Promise<void> {
+    // Never into a real ledger: only an empty one (marked as a demo before anything else is
+    // recorded in it) or a demo one. Checked before the actor, whose first user an empty ledger gets.
+    const ledger = this.settings.eventStore === 'sqlite' ? this.settings.eventStorePath : 'the EventStoreDB log';
+    const state = await demoLedgerState(this.store, ledger);
+    if (state === 'empty') await markDemoLedger(this.store);
     // The actor of every demo payment: the finance officer named with --as, else the demo's own user.
     let write;
     if (options.as !== undefined) write = await operatorWrite(this.access, this.settings, 'seed-demo', options.as, 'record_aid');

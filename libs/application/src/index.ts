@@ -1,5 +1,6 @@
 export * from './tokens';
 export * from './settings';
+export * from './data-dir-lock';
 export * from './catalog.loader';
 export * from './write-context';
 export * from './command-runner.service';
@@ -11,4 +12,5 @@ export * from './audit.service';
 export * from './audit-reports';
 export * from './reconcile';
 export * from './demo-ledger';
+export * from './demo-ledger-marker';
 export * from './import.service';

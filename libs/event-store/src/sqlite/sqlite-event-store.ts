@@ -73,6 +73,8 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** Checkpoint the WAL from a worker thread rather than in the commits (default: yes, for a file). */
   backgroundCheckpoints?: boolean;
+  /** Open an existing file read-only, for readers (the CLI's audit commands): appends fail, nothing is created. */
+  readonly?: boolean;
 }
 
 /** Applies the durability settings; better-sqlite3 12 reopens a WAL file at NORMAL, so always. */
@@ -106,9 +108,9 @@ export class SqliteEventStore implements EventStore {
   };
 
   constructor(options: SqliteEventStoreOptions) {
-    this.db = openDurableDatabase(options.path);
-    this.db.exec(SCHEMA);
-    if ((options.backgroundCheckpoints ?? true) && options.path !== ':memory:') this.checkpointer = WalCheckpointer.for(this.db, options.path);
+    this.db = openDurableDatabase(options.path, { readonly: options.readonly });
+    if (!options.readonly) this.db.exec(SCHEMA);
+    if ((options.backgroundCheckpoints ?? true) && !options.readonly && options.path !== ':memory:') this.checkpointer = WalCheckpointer.for(this.db, options.path);
     this.now = options.now ?? (() => new Date());
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.appended.setMaxListeners(0);

@@ -1,0 +1,152 @@
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import request from 'supertest';
+import { ServiceProcess, untilHealthy } from './support/service-process';
+
+/**
+ * The ledger as it ships, not as the tests usually run it (TypeScript compiled on the fly, with every
+ * dev dependency at hand): `npm start` stopped with a signal, and the service and the CLI started from
+ * a production tree — the built `dist/` with `npm ci --omit=dev`, laid out as the Dockerfile lays out its
+ * image — so that a runtime import of a dev dependency fails here rather than in the container.
+ * Run by `npm run test:release` (and `.ci/run`): it builds, and installs from the npm cache.
+ */
+const root = join(__dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'ledger-release-'));
+const started: ChildProcess[] = [];
+/** Processes started here that outlived their parent (what a failed signal test leaves behind). */
+const orphans: number[] = [];
+
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const pid of orphans) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Whether something still listens on the port (all interfaces, as the service listens). */
+async function portInUse(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(true));
+    server.listen(port, () => server.close(() => resolve(false)));
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return condition();
+}
+
+function track(child: ChildProcess, port: number): ServiceProcess {
+  started.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return { child, base: `http://127.0.0.1:${port}`, output: () => output, exited };
+}
+
+/** What the Dockerfile's runtime stage copies from the build stage, and the command it runs. */
+function dockerImageLayout(): { copies: string[]; command: string[] } {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const copies = [...runtime.matchAll(/^COPY --from=build \/app\/(\S+) \.\/\S*$/gm)].map((match) => match[1]);
+  const command = JSON.parse(runtime.match(/^CMD (\[.*\])$/m)![1]) as string[];
+  return { copies, command };
+}
+
+describe('the ledger as released', () => {
+  it('npm start: SIGTERM to npm stops the service cleanly, and the port and files are free', async () => {
+    const dataDir = join(work, 'npm-start-data');
+    const port = await freePort();
+    const npm = track(
+      spawn('npm', ['start'], { cwd: root, env: { ...process.env, PORT: String(port), LEDGER_DATA_DIR: dataDir, LEDGER_LOG_LEVEL: 'info', LEDGER_REQUEST_LOG: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] }),
+      port,
+    );
+    await untilHealthy(npm, 240_000); // npm start builds first
+    // The service's own pid, from its log lines (pino writes it on each).
+    const servicePid = Number(npm.output().match(/"pid":(\d+)/)![1]);
+    expect(servicePid).not.toBe(npm.child.pid);
+    orphans.push(servicePid);
+
+    npm.child.kill('SIGTERM');
+    await npm.exited;
+    expect(await until(() => !alive(servicePid), 20_000)).toBe(true);
+    expect(npm.output()).toMatch(/SIGTERM: every request finished/);
+    expect(await portInUse(port)).toBe(false);
+    expect(existsSync(join(dataDir, 'service.holder'))).toBe(false); // the data directory let go
+  }, 300_000);
+
+  it('starts the service and runs the CLI from dist/ with only the production dependencies, as the Docker image does', async () => {
+    let timer = Date.now();
+    const built = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`npm run build failed: ${built.stdout}${built.stderr}`);
+    const buildSeconds = (Date.now() - timer) / 1000;
+
+    const image = join(work, 'image');
+    const { copies, command } = dockerImageLayout();
+    expect(copies).toEqual(expect.arrayContaining(['package.json', 'node_modules', 'dist', 'config']));
+    mkdirSync(image);
+    for (const path of copies.filter((path) => path !== 'node_modules')) cpSync(join(root, path), join(image, path), { recursive: true });
+    copyFileSync(join(root, 'package-lock.json'), join(image, 'package-lock.json'));
+    // The image prunes the build's tree with `npm prune --omit=dev`; from the lockfile that is the same
+    // tree as `npm ci --omit=dev`. Install scripts are skipped and the native SQLite binding taken from
+    // the development install (same package version, same Node): compiling it again proves nothing
+    // about missing modules and takes a minute on two cores.
+    timer = Date.now();
+    execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: image, stdio: 'pipe' });
+    const installSeconds = (Date.now() - timer) / 1000;
+    const binding = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
+    mkdirSync(dirname(join(image, binding)), { recursive: true });
+    copyFileSync(join(root, binding), join(image, binding));
+    for (const devOnly of ['jest', '@nestjs/cli', 'playwright-core', 'vite', '@sparticuz/chromium']) expect({ devOnly, installed: existsSync(join(image, 'node_modules', devOnly)) }).toEqual({ devOnly, installed: false });
+    console.log(`release tree: npm run build ${buildSeconds.toFixed(1)} s, npm ci --omit=dev ${installSeconds.toFixed(1)} s`);
+
+    const dataDir = join(image, 'data');
+    const env = { ...process.env, NODE_ENV: 'production', LEDGER_DATA_DIR: dataDir, LEDGER_REQUEST_LOG: 'false' };
+    const port = await freePort();
+    expect(command[0]).toBe('node');
+    const service = track(spawn(process.execPath, command.slice(1), { cwd: image, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] }), port);
+    await untilHealthy(service, 60_000);
+    const health = await request(service.base).get('/health').expect(200);
+    expect(health.body.status).toBe('ok');
+    await request(service.base).get('/').expect(200).expect('content-type', /html/); // the dashboard, built into dist/
+
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/apps/ledger-cli/src/main.js', ...args], { cwd: image, env, encoding: 'utf8' });
+    const help = cli('--help');
+    expect({ status: help.status, stderr: help.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(help.stdout).toMatch(/verify/);
+    const list = cli('list'); // read-only, while the service runs
+    expect({ status: list.status, stderr: list.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(list.stdout).toMatch(/^admin\s+admin/m);
+
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    const verified = cli('verify');
+    expect(verified.status).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true });
+  }, 300_000);
+});
