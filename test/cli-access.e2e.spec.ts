@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AccessControl, writeContextFor } from '@ledger/application';
+import { AccessControl, EVENT_STORE, markDemoLedger, writeContextFor } from '@ledger/application';
+import { SqliteEventStore } from '@ledger/event-store';
 import { LedgerUnderTest } from './support/ledger-app';
 import { paymentRow, writeCsv } from './support/payment-lists';
 import { residentId } from './support/students';
@@ -89,6 +90,8 @@ describe('the actor of a CLI command that appends', () => {
     await access.execute({ type: 'AddUser', data: { userId: 'moved', displayName: 'Moved to audit', role: 'finance_officer' } }, write);
     await access.execute({ type: 'ChangeUserRole', data: { userId: 'moved', role: 'auditor' } }, write);
     revocable = (await access.issueToken('auditor', write)).tokenId;
+    // A demo ledger, so that seed-demo reaches its actor check (a real ledger it refuses before that).
+    await markDemoLedger(ledger.app.get(EVENT_STORE));
   });
   afterAll(async () => {
     await ledger.stop();
@@ -130,6 +133,8 @@ describe('the actor of a CLI command that appends', () => {
 
 describe('the CLI on a ledger with no users yet', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ledger-cli-first-'));
+  // The empty ledger the service makes at its first start (the CLI makes none).
+  beforeAll(() => new SqliteEventStore({ path: join(dataDir, 'ledger.sqlite') }).close());
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('refuses anyone but the first admin, and appends nothing', async () => {
