@@ -1,14 +1,13 @@
 import {
   BeneficiaryCommand,
   ProgramCatalog,
-  beneficiaryDecider,
-  beneficiaryStreamId,
   gb11643CheckCharacter,
   parseApproveAid,
   parseRecordDisbursement,
   parseRecordLoanDisbursement,
 } from '@ledger/domain';
 import { CommandRunner } from './command-runner.service';
+import { BeneficiaryCommands } from './ledger.commands';
 import { writeContextFor } from './write-context';
 
 /**
@@ -136,6 +135,8 @@ export async function seedDemoLedger(
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ commands: number; recorded: number }> {
   const commands = demoCommands();
+  // The command path of the service: the student directory finds each record, payments meet the budget rule.
+  const ledger = new BeneficiaryCommands(runner, catalog);
   const write = writeContextFor({ id: 'demo-seeder', role: 'finance_officer' }, 'demo');
   let next = 0;
   let done = 0;
@@ -144,7 +145,7 @@ export async function seedDemoLedger(
     Array.from({ length: 64 }, async () => {
       while (next < commands.length) {
         const command = commands[next++];
-        const outcome = await runner.run(beneficiaryStreamId(command.data.student.key), beneficiaryDecider, { catalog }, command, write);
+        const outcome = await ledger.execute(command, write);
         if (outcome.result === 'recorded') recorded++;
         if (++done % 500 === 0 || done === commands.length) onProgress?.(done, commands.length);
       }
