@@ -82,6 +82,28 @@ describe('one record per student, by any identifier', () => {
     expect(await streamsOf(id, j)).toEqual({ [id]: ['DisbursementRecorded', 'DisbursementReversed', 'DisbursementRecorded'], [j]: ['StudentIdentifierLinked'] });
   });
 
+  it('answers a request that linked identifiers, retried concurrently with its Idempotency-Key, as the first time: one link, one payment', async () => {
+    const id = residentId(7);
+    const j = studentNumberJ(7);
+    const before = BigInt(await ledger.logPosition());
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => ledger.http.post('/disbursements').set('Idempotency-Key', 'link-once').send(boardingPayment(7, { student: { residentId: id, studentNumber: j } }))),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(5).fill(201));
+    expect(new Set(responses.map((response) => response.body.disbursementId)).size).toBe(1);
+    expect(BigInt(await ledger.logPosition())).toBe(before + 2n);
+    expect(await streamsOf(id, j)).toEqual({ [id]: ['DisbursementRecorded'], [j]: ['StudentIdentifierLinked'] });
+  });
+
+  it('shows bureau staff a linked student’s history with every identifier masked', async () => {
+    const id = residentId(1);
+    const j = studentNumberJ(1);
+    const history = await ledger.as('bureau_staff').get(`/beneficiaries/${id}/history`).expect(200);
+    const text = JSON.stringify(history.body);
+    expect(history.body.events.map((event: { type: string }) => event.type)).toContain('StudentIdentifierLinked');
+    for (const identifier of [id, j, j.slice(1)]) expect(text).not.toContain(identifier);
+  });
+
   it('refuses a request naming two identifiers that lead to two different records, naming both, and appends nothing', async () => {
     const id = residentId(3);
     const j = studentNumberJ(3);
