@@ -31,14 +31,21 @@ export interface BudgetBatch {
   add(row: number, event: { type: string; data: unknown }): void;
   /** For each program and year over budget, the row whose payment takes it over. */
   problems(): Promise<BudgetProblem[]>;
-  /** Runs `append` while no other payment of the batch's budgeted programs and years can, after checking the batch again. */
+  /** Checks the batch again, counting this process's payments in flight, and runs `append` if it fits (see BudgetKeeper). */
   appending<T>(append: () => Promise<T>): Promise<T>;
 }
 
-// Locks per event store, so that every keeper of one process over one store shares them.
-const locksByStore = new WeakMap<object, Map<string, Promise<void>>>();
+/** A payment (or an import's payments) of one program-year on its way to the log, counted by the ones after it until it settles. */
+interface Claim {
+  readonly fen: bigint;
+  readonly settled: Promise<void>;
+}
 
-const lockName = (programCode: string, fiscalYear: number) => `${programCode}|${fiscalYear}`;
+// Open claims per event store and program-year, in the order they were made (a Set keeps it), shared
+// by every keeper of one process over one store.
+const claimsByStore = new WeakMap<object, Map<string, Set<Claim>>>();
+
+const claimName = (programCode: string, fiscalYear: number) => `${programCode}|${fiscalYear}`;
 
 /**
  * What a program was allocated and has paid for a fiscal year, for the budget rule
@@ -47,12 +54,15 @@ const lockName = (programCode: string, fiscalYear: number) => `${programCode}|${
  * the log, plus the events of the log after that — so it is exact whether or not the read models
  * are up to date, or there at all (the CLI).
  *
- * Two payments of one program and year racing for the last yuan: within one process, a payment of
- * a budgeted program and year holds that program-year's lock from reading the standing to its
- * append, so the second sees the first. Processes do not share the lock (two service instances on
- * EventStoreDB, the CLI beside the service): a payment in another process between this one's read
- * and its append can take the year over by at most the payments in flight there; the anomaly report
- * (OVER_BUDGET) shows any such year.
+ * Two payments of one program and year racing for the last yuan: within one process, each payment
+ * of a budgeted program-year first claims its amount, then is decided as if every claim made before
+ * it and still open will be recorded. If that fits, it goes ahead at once (payments far from the
+ * limit are never held up); if not, and earlier claims are open, it waits until they settle and
+ * decides on what they did. So no two can both take the last yuan, and none is refused for a payment
+ * that failed. Processes share no claims (two service instances on EventStoreDB, the CLI beside the
+ * service): a payment recorded by another process between this one's read and its append can take
+ * the year over by at most what that process records meanwhile; the anomaly report (OVER_BUDGET)
+ * shows such a year.
  */
 export class BudgetKeeper {
   constructor(
@@ -61,12 +71,16 @@ export class BudgetKeeper {
   ) {}
 
   /**
-   * Runs `run` with the program-year's standing (undefined: no budget allocated, nothing to check),
-   * holding the program-year's lock while it has a budget.
+   * Runs `run` with the program-year's standing (undefined: no budget allocated, nothing to check):
+   * what is paid, counting this process's earlier payments of that program-year still in flight.
    */
-  async withStanding<T>(programCode: string, fiscalYear: number, run: (standing: BudgetStanding | undefined) => Promise<T>): Promise<T> {
+  async withStanding<T>(programCode: string, fiscalYear: number, amount: Money, run: (standing: BudgetStanding | undefined) => Promise<T>): Promise<T> {
     if ((await this.store.readStream(budgetStreamId(programCode, fiscalYear))).length === 0) return run(undefined);
-    return this.exclusively([lockName(programCode, fiscalYear)], async () => run(await this.standing(programCode, fiscalYear)));
+    return this.claiming(
+      [{ programCode, fiscalYear, amount }],
+      ([standing]) => standing === undefined || !standing.paid.plus(amount).greaterThan(standing.allocated),
+      ([standing]) => run(standing),
+    );
   }
 
   /** The program-year's standing now, or undefined when it has no budget allocated. */
@@ -79,11 +93,13 @@ export class BudgetKeeper {
 
   batch(): BudgetBatch {
     const years = new Map<string, { programCode: string; fiscalYear: number; rows: Array<{ row: number; amount: Money }> }>();
-    const problems = async (): Promise<BudgetProblem[]> => {
+    const list = () => [...years.values()];
+    /** The first row over budget of each program-year, given each one's standing (in the order of `list()`). */
+    const problemsWith = (standings: ReadonlyArray<BudgetStanding | undefined>): BudgetProblem[] => {
       const found: BudgetProblem[] = [];
-      for (const { programCode, fiscalYear, rows } of years.values()) {
-        const standing = await this.standing(programCode, fiscalYear);
-        if (!standing) continue;
+      list().forEach(({ programCode, fiscalYear, rows }, i) => {
+        const standing = standings[i];
+        if (!standing) return;
         let paid = standing.paid;
         for (const { row, amount } of rows) {
           try {
@@ -91,11 +107,11 @@ export class BudgetKeeper {
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
             found.push({ row, code: error.code, message: `with the rows of ${programCode} for ${fiscalYear} before it: ${error.message}` });
-            break;
+            return;
           }
           paid = paid.plus(amount);
         }
-      }
+      });
       return found;
     };
     return {
@@ -103,19 +119,72 @@ export class BudgetKeeper {
         if (event.type !== 'DisbursementRecorded') return;
         const { data } = event as DisbursementRecorded;
         const fiscalYear = fiscalYearOf(data.valueDate as LocalDate);
-        const name = lockName(data.programCode, fiscalYear);
+        const name = claimName(data.programCode, fiscalYear);
         const year = years.get(name) ?? { programCode: data.programCode, fiscalYear, rows: [] };
         year.rows.push({ row, amount: Money.parse(data.amount) });
         years.set(name, year);
       },
-      problems,
+      problems: async () => problemsWith(await Promise.all(list().map(({ programCode, fiscalYear }) => this.standing(programCode, fiscalYear)))),
       appending: (append) =>
-        this.exclusively([...years.keys()].sort(), async () => {
-          const [problem] = await problems();
-          if (problem) throw new DomainError(problem.code, 'rule', `row ${problem.row}: ${problem.message}`, 'amount');
-          return append();
-        }),
+        this.claiming(
+          list().map(({ programCode, fiscalYear, rows }) => ({ programCode, fiscalYear, amount: Money.sum(rows.map((row) => row.amount)) })),
+          (standings) => problemsWith(standings).length === 0,
+          async (standings) => {
+            const [problem] = problemsWith(standings);
+            if (problem) throw new DomainError(problem.code, 'rule', `row ${problem.row}: ${problem.message}`, 'amount');
+            return append();
+          },
+        ),
     };
+  }
+
+  /**
+   * Claims the amounts, then runs `run` with each program-year's standing counting the earlier open
+   * claims as paid — at once when `fits` says that fits or no earlier claim is open, else after the
+   * earlier claims settle (looked at again then). The claims settle when `run` ends, however it ends.
+   */
+  private async claiming<T>(
+    spending: ReadonlyArray<{ programCode: string; fiscalYear: number; amount: Money }>,
+    fits: (standings: ReadonlyArray<BudgetStanding | undefined>) => boolean,
+    run: (standings: ReadonlyArray<BudgetStanding | undefined>) => Promise<T>,
+  ): Promise<T> {
+    let byName = claimsByStore.get(this.store);
+    if (!byName) claimsByStore.set(this.store, (byName = new Map()));
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const mine = spending.map(({ programCode, fiscalYear, amount }) => {
+      const name = claimName(programCode, fiscalYear);
+      const open = byName!.get(name) ?? new Set<Claim>();
+      byName!.set(name, open);
+      const claim: Claim = { fen: amount.fen, settled };
+      open.add(claim);
+      return { programCode, fiscalYear, open, claim };
+    });
+    try {
+      for (;;) {
+        // The earlier claims are taken before what is paid is read: one that settles in between is counted twice (and waited for), never missed.
+        const earlier = mine.map(({ open, claim }) => {
+          const before: Claim[] = [];
+          for (const other of open) {
+            if (other === claim) break;
+            before.push(other);
+          }
+          return before;
+        });
+        const standings = await Promise.all(
+          mine.map(async ({ programCode, fiscalYear }, i) => {
+            const standing = await this.standing(programCode, fiscalYear);
+            const inFlight = earlier[i].reduce((sum, other) => sum + other.fen, 0n);
+            return standing && { ...standing, paid: standing.paid.plus(Money.fromFen(inFlight)) };
+          }),
+        );
+        if (earlier.every((before) => before.length === 0) || fits(standings)) return await run(standings);
+        await Promise.all(earlier.flat().map((other) => other.settled));
+      }
+    } finally {
+      for (const { open, claim } of mine) open.delete(claim);
+      settle();
+    }
   }
 
   /** Paid less reversed, for the program and fiscal year: the read model as far as it goes, then the log after it. */
@@ -149,30 +218,6 @@ export class BudgetKeeper {
     } catch (error) {
       if (/no such table/.test((error as Error).message)) return undefined; // read models not built yet: the log alone says it
       throw error;
-    }
-  }
-
-  /** Takes the named locks in order (every holder takes them sorted: no deadlock), runs `run`, releases them. */
-  private async exclusively<T>(names: string[], run: () => Promise<T>): Promise<T> {
-    let locks = locksByStore.get(this.store);
-    if (!locks) locksByStore.set(this.store, (locks = new Map()));
-    const releases: Array<() => void> = [];
-    try {
-      for (const name of names) {
-        const previous = locks.get(name) ?? Promise.resolve();
-        let release!: () => void;
-        const mine = new Promise<void>((resolve) => (release = resolve));
-        const queue = previous.then(() => mine);
-        locks.set(name, queue);
-        releases.push(() => {
-          release();
-          if (locks!.get(name) === queue) locks!.delete(name);
-        });
-        await previous;
-      }
-      return await run();
-    } finally {
-      for (const release of releases.reverse()) release();
     }
   }
 }

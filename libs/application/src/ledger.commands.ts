@@ -53,8 +53,8 @@ export class BeneficiaryCommands {
         write,
       );
     if (command.type !== 'RecordDisbursement') return onRecord({ catalog: this.catalog });
-    const { programCode, valueDate } = command.data;
-    return this.budgets.withStanding(programCode, fiscalYearOf(valueDate), (budget) => onRecord({ catalog: this.catalog, ...(budget && { budget }) }));
+    const { programCode, valueDate, amount } = command.data;
+    return this.budgets.withStanding(programCode, fiscalYearOf(valueDate), amount, (budget) => onRecord({ catalog: this.catalog, ...(budget && { budget }) }));
   }
 }
 
