@@ -190,7 +190,8 @@ describe('one record per student, by any identifier', () => {
       await pay(boardingPayment(30, { disbursementId: 'before-import', student: { studentNumber: j }, period: '2022-spring', valueDate: '2022-04-20' })).expect(201);
       const path = join(dir, 'linked.csv');
       writeCsv(path, [row(30, { residentId: id, studentNumber: j }), row(30, { residentId: id }, '2023年春季', '2023-04-20')], headers);
-      await upload(path, { commit: 'true' }).expect(201);
+      const committed = await upload(path, { commit: 'true' }).expect(201);
+      expect(committed.body.committedEvents).toBe(4); // two payments, the link, the batch
       expect(await streamsOf(j, id)).toEqual({ [j]: ['DisbursementRecorded', 'DisbursementRecorded', 'DisbursementRecorded'], [id]: ['StudentIdentifierLinked'] });
       const conflicting = join(dir, 'conflicting.csv');
       writeCsv(conflicting, [row(31, { residentId: residentId(31) }), row(31, { studentNumber: studentNumberJ(31) }, '2023年春季', '2023-04-20'), row(31, { residentId: residentId(31), studentNumber: studentNumberJ(31) }, '2022年春季', '2022-04-20')], headers);

@@ -248,7 +248,8 @@ export class ImportService {
           metadata,
         })),
       }));
-    appends.push(...directory.linkAppends((link) => `${batchId.slice(0, 32)}-link-${link}`, metadata));
+    const links = directory.linkAppends((link) => `${batchId.slice(0, 32)}-link-${link}`, metadata);
+    appends.push(...links);
     appends.push({
       streamId: importStreamId(batchId),
       expectedVersion: 'no_stream',
@@ -263,6 +264,6 @@ export class ImportService {
       ],
     });
     await budget.appending(() => this.store.appendAtomically!(appends));
-    return { ...report, committed: true, committedEvents: n + 1 };
+    return { ...report, committed: true, committedEvents: n + links.length + 1 };
   }
 }
