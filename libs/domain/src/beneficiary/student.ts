@@ -6,7 +6,6 @@ import {
   parseStudentNumber,
   residentIdInStudentNumber,
 } from '../identifiers';
-
 import { StudentIdentifierLinked } from './beneficiary.events';
 
 /**
@@ -43,13 +42,13 @@ export function parseStudentIdentity(input: StudentIdentityInput | undefined, fi
     );
   }
   const name = typeof input?.name === 'string' && input.name.trim() !== '' ? input.name.trim() : undefined;
-  const key = residentId ?? (studentNumber && residentIdInStudentNumber(studentNumber)) ?? (studentNumber as string);
+  const key = residentId ?? inside ?? (studentNumber as string);
   return { key, ...(residentId && { residentId }), ...(studentNumber && { studentNumber }), ...(name && { name }) };
 }
 
 export const beneficiaryStreamId = (studentKey: string) => `beneficiary-${studentKey}`;
 
-/** The identity to address a student's record by, from the key it is filed under. */
+/** The identity to address a student's record by, from the key it is filed under (or any identifier of theirs). */
 export function identityFromKey(key: string): StudentIdentity {
   return /^[GJL]/i.test(key) ? parseStudentIdentity({ studentNumber: key }) : parseStudentIdentity({ residentId: key });
 }
