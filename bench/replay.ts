@@ -67,7 +67,7 @@ const NOTHING: Projection = {
   prepare() {
     let characters = 0;
     return (event) => {
-      characters += event.data.amount.length;
+      if ('amount' in event.data) characters += event.data.amount.length;
     };
   },
 };

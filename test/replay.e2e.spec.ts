@@ -35,7 +35,8 @@ describe('replay as recorded by the end of a day', () => {
     const context = { catalog: shippedCatalog() };
     const write = writeContextFor({ id: 'officer', role: 'finance_officer' }, 'test');
     const pay = (i: number, overrides: Record<string, unknown> = {}) => {
-      const command = parseRecordDisbursement({ ...boardingPayment(i), disbursementId: `r-${i}`, ...overrides });
+      // Paid the day it is recorded: a reversal (dated the day it is recorded) is never before its payment.
+      const command = parseRecordDisbursement({ ...boardingPayment(i), disbursementId: `r-${i}`, valueDate: clock.toISOString().slice(0, 10), ...overrides });
       return runner.run(beneficiaryStreamId(command.data.student.key), beneficiaryDecider, context, command, write);
     };
     const reverse = (i: number) => {

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LedgerUnderTest } from './support/ledger-app';
+import { writeCsv } from './support/payment-lists';
 import { boardingPayment, residentId, schoolCode } from './support/students';
 
 /**
@@ -19,6 +23,36 @@ describe('rules refused over HTTP, nothing appended', () => {
     payee: { type: 'university_fee_account', name: 'Xinjiang University' },
     valueDate: '2022-09-20',
   };
+  const approval = (i: number, overrides: Record<string, unknown> = {}) => ({
+    ...boardingPayment(i),
+    payee: undefined,
+    valueDate: undefined,
+    approvedOn: '2022-09-15',
+    ...overrides,
+  });
+  const grant = (i: number, overrides: Record<string, unknown> = {}) => ({
+    student: { residentId: residentId(i, 2006) },
+    schoolCode: schoolCode('34', 7),
+    stage: 'senior',
+    programCode: 'SENIOR_NATIONAL_GRANT',
+    period: '2022-autumn',
+    amount: '1000.00',
+    payee: { type: 'student' },
+    valueDate: '2022-11-20',
+    ...overrides,
+  });
+  /** Zihui grants of ¥1,000 to undergraduates: the program whose 2022 budget (¥1,000) the first one uses up. */
+  const zihui = (i: number, overrides: Record<string, unknown> = {}) => ({
+    student: { residentId: residentId(i, 2002) },
+    schoolCode: schoolCode('41', 10694),
+    stage: 'undergraduate',
+    programCode: 'ZIHUI_PLAN',
+    period: '2022-2023',
+    amount: '1000.00',
+    payee: { type: 'student' },
+    valueDate: '2022-10-25',
+    ...overrides,
+  });
 
   beforeAll(async () => {
     ledger = await LedgerUnderTest.start();
@@ -30,6 +64,11 @@ describe('rules refused over HTTP, nothing appended', () => {
       .expect(201);
     await ledger.http.post('/loans').send(loan).expect(201);
     await ledger.http.post('/disbursements').set('Idempotency-Key', 'key-used-once').send({ ...boarding, disbursementId: 'keyed', period: '2023-spring' }).expect(201);
+    await ledger.http.post('/approvals').send(approval(20, { approvalId: 'non-boarding-approved', programCode: 'NON_BOARDING_LIVING_SUBSIDY', amount: '250.00' })).expect(201);
+    await ledger.http.post('/approvals').send(approval(21, { approvalId: 'boarding-approved' })).expect(201);
+    await ledger.http.post('/approvals').send({ ...grant(22), payee: undefined, valueDate: undefined, approvalId: 'grant-approved', approvedOn: '2022-09-15' }).expect(201);
+    await ledger.http.post('/budgets/allocations').send({ programCode: 'ZIHUI_PLAN', fiscalYear: 2022, fundingSource: 'LOTTERY', amount: '1000.00', valueDate: '2022-03-01' }).expect(201);
+    await ledger.http.post('/disbursements').send(zihui(30, { disbursementId: 'zihui-within-budget' })).expect(201);
   });
   afterAll(async () => {
     await ledger.stop();
@@ -66,6 +105,18 @@ describe('rules refused over HTTP, nothing appended', () => {
     ['an unknown field', '/disbursements', { ...boarding, disbursementId: 'x', bonus: '1.00' }, 400, 'REQUEST_INVALID', 'bonus'],
     ['a date that does not exist', '/disbursements', { ...boarding, disbursementId: 'x', period: '2023-spring', valueDate: '2023-02-30' }, 400, 'DATE_INVALID', 'valueDate'],
     ['a period that is neither term nor school year', '/disbursements', { ...boarding, disbursementId: 'x', period: '2022-winter' }, 400, 'PERIOD_INVALID', 'period'],
+    ['value date decades after the period', '/disbursements', { ...boarding, disbursementId: 'x', period: '2023-spring', valueDate: '2099-10-20' }, 422, 'DATE_OUTSIDE_PERIOD', 'valueDate'],
+    ['value date years before the period', '/disbursements', { ...boarding, disbursementId: 'x', period: '2023-spring', valueDate: '2015-10-20' }, 422, 'DATE_OUTSIDE_PERIOD', 'valueDate'],
+    ['value date the day before the window opens', '/disbursements', { ...boarding, disbursementId: 'x', period: '2023-spring', valueDate: '2022-05-31' }, 422, 'DATE_OUTSIDE_PERIOD', 'valueDate'],
+    ['loan dated long after its school year', '/loans', { ...loan, loanId: 'loan-2', amount: '100.00', valueDate: '2099-10-20' }, 422, 'DATE_OUTSIDE_PERIOD', 'valueDate'],
+    ['approval dated long before its term', '/approvals', approval(23, { approvedOn: '2015-10-20' }), 422, 'DATE_OUTSIDE_PERIOD', 'approvedOn'],
+    ['reversal dated before the payment', '/disbursements/paid-1/reversal', { reason: 'wrong card', valueDate: '2022-10-19' }, 422, 'REVERSAL_BEFORE_PAYMENT', 'valueDate'],
+    ['payment settling an approval for another stage', '/disbursements', boardingPayment(21, { disbursementId: 'x', approvalId: 'boarding-approved', stage: 'junior', amount: '625.00' }), 409, 'APPROVAL_MISMATCH', 'stage'],
+    ['payment settling an approval with another amount', '/disbursements', grant(22, { disbursementId: 'x', approvalId: 'grant-approved', amount: '1500.00' }), 409, 'APPROVAL_MISMATCH', 'amount'],
+    ['payment settling an approval at another school', '/disbursements', boardingPayment(21, { disbursementId: 'x', approvalId: 'boarding-approved', schoolCode: schoolCode('21', 99) }), 409, 'APPROVAL_MISMATCH', 'schoolCode'],
+    ['boarding payment to a student approved the non-boarding subsidy', '/disbursements', boardingPayment(20, { disbursementId: 'x' }), 409, 'MUTUALLY_EXCLUSIVE_PROGRAMS', 'programCode'],
+    ['payment over the program’s budget for the year', '/disbursements', zihui(31, { disbursementId: 'x', amount: '500.00' }), 422, 'BUDGET_EXCEEDED', 'amount'],
+    ['budget override without a reason', '/disbursements', zihui(31, { disbursementId: 'x', amount: '500.00', budgetOverride: { reason: '' } }), 400, 'REQUEST_INVALID', 'budgetOverride.reason'],
     ['budget from a source the program lacks', '/budgets/allocations', { programCode: 'YULU_PLAN', fiscalYear: 2022, fundingSource: 'BANK', amount: '100.00', valueDate: '2022-03-01' }, 422, 'FUNDING_SOURCE_UNKNOWN', 'fundingSource'],
   ];
 
@@ -81,6 +132,59 @@ describe('rules refused over HTTP, nothing appended', () => {
     expect(await ledger.logPosition()).toBe(before);
     },
   );
+
+  it('records a payment over budget with an explicit override: its reason in the event, its actor from the token', async () => {
+    const response = await ledger.http
+      .post('/disbursements')
+      .send(zihui(32, { disbursementId: 'zihui-override', amount: '500.00', budgetOverride: { reason: 'paid from the 2022 carry-over, approved by the bureau on 2022-10-20' } }))
+      .expect(201);
+    const history = await ledger.as('auditor').get(`/beneficiaries/${residentId(32, 2002)}/history`).expect(200);
+    expect(history.body.events[0]).toMatchObject({
+      type: 'DisbursementRecorded',
+      actor: { id: 'officer', role: 'finance_officer' },
+      data: { disbursementId: 'zihui-override', budgetOverride: { reason: 'paid from the 2022 carry-over, approved by the bureau on 2022-10-20' } },
+    });
+    expect(response.body.events).toHaveLength(1);
+    // A payment within budget records no override, even when the request offers one.
+    await ledger.http.post('/disbursements').send(boardingPayment(33, { disbursementId: 'no-override-needed', budgetOverride: { reason: 'just in case' } })).expect(201);
+    const plain = await ledger.as('auditor').get(`/beneficiaries/${residentId(33)}/history`).expect(200);
+    expect(plain.body.events[0].data).not.toHaveProperty('budgetOverride');
+  });
+
+  it('lets exactly as many of 12 concurrent payments through as the budget holds', async () => {
+    await ledger.http.post('/budgets/allocations').send({ programCode: 'XINJIANG_AID_GRANT', fiscalYear: 2022, fundingSource: 'PAIRED_AID', amount: '30000.00', valueDate: '2022-03-01' }).expect(201);
+    const before = BigInt(await ledger.logPosition());
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        ledger.http.post('/disbursements').send(zihui(40 + i, { disbursementId: `xj-${i}`, programCode: 'XINJIANG_AID_GRANT', amount: '6000.00', valueDate: '2022-11-05' })),
+      ),
+    );
+    expect(responses.map((response) => response.status).sort()).toEqual([...Array(5).fill(201), ...Array(7).fill(422)]);
+    expect(responses.filter((response) => response.status === 422).map((response) => response.body.code)).toEqual(Array(7).fill('BUDGET_EXCEEDED'));
+    expect(BigInt(await ledger.logPosition())).toBe(before + 5n);
+    // A reversal gives its amount back to the budget.
+    const paid = responses.find((response) => response.status === 201)!.body.disbursementId;
+    await ledger.http.post(`/disbursements/${paid}/reversal`).send({ reason: 'not eligible', valueDate: '2022-11-10' }).expect(201);
+    await ledger.http.post('/disbursements').send(zihui(60, { disbursementId: 'xj-after-reversal', programCode: 'XINJIANG_AID_GRANT', amount: '6000.00', valueDate: '2022-11-05' })).expect(201);
+  });
+
+  it('refuses an import whose rows together exceed the budget, at the row that goes over, appending nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-budget-import-'));
+    try {
+      await ledger.http.post('/budgets/allocations').send({ programCode: 'YULU_PLAN', fiscalYear: 2022, fundingSource: 'RURAL_REVITALISATION', amount: '6000.00', valueDate: '2022-03-01' }).expect(201);
+      const path = join(dir, 'yulu.csv');
+      const row = (i: number) => [`学生${i}`, residentId(i, 2005), schoolCode('36', 1), '中职', '雨露计划', '2022-2023学年', '3000', '2022-10-15'];
+      writeCsv(path, [row(70), row(71), row(72)]);
+      const before = await ledger.logPosition();
+      const response = await ledger.http.post('/imports').query({ commit: 'true' }).attach('file', path).expect(422);
+      expect(response.body.problems.map((problem: { row: number; code: string }) => [problem.row, problem.code])).toEqual([[4, 'BUDGET_EXCEEDED']]);
+      expect(await ledger.logPosition()).toBe(before);
+      writeCsv(path, [row(70), row(71)]);
+      await ledger.http.post('/imports').query({ commit: 'true' }).attach('file', path).expect(201);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('refuses an Idempotency-Key reused with another body → 422 IDEMPOTENCY_KEY_REUSED', async () => {
     const before = await ledger.logPosition();

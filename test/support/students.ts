@@ -27,3 +27,13 @@ export const boardingPayment = (i: number, overrides: Record<string, unknown> = 
   valueDate: '2022-10-20',
   ...overrides,
 });
+
+/**
+ * A `J` national student number for student `index`: an ID-style number (region 659001, a birth date,
+ * a valid check character) that is not the student's resident ID, so it leads nowhere by itself.
+ */
+export function studentNumberJ(index: number, birthYear = 2010): string {
+  const day = new Date(Date.UTC(birthYear, 0, 1) + (index % 365) * 86_400_000);
+  const first17 = `659001${day.toISOString().slice(0, 10).replace(/-/g, '')}${String(Math.floor(index / 365) % 1000).padStart(3, '0')}`;
+  return `J${first17}${gb11643CheckCharacter(first17)}`;
+}

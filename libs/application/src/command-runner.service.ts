@@ -4,8 +4,12 @@ import { v5 as uuidv5 } from 'uuid';
 import { Decider, DomainError, EVENT_SCHEMA_VERSIONS, LedgerEvent, currentEventOf, foldEvents } from '@ledger/domain';
 import { canonicalJson } from '@ledger/integrity';
 import {
+  AppendResult,
   EventIdConflictError,
+  EventMetadata,
   EventStore,
+  EventToAppend,
+  ExpectedVersion,
   StoredEvent,
   WrongExpectedVersionError,
 } from '@ledger/event-store';
@@ -39,6 +43,22 @@ export interface CommandObserver {
   commandEnded(command: string, ending: CommandEnding, code: string | undefined, seconds: number): void;
 }
 
+/** What one attempt of a command works on; found afresh for each attempt, since a retry may find it elsewhere. */
+export interface CommandTarget<Command> {
+  streamId: string;
+  command: Command;
+  /** The stream's events, when finding the target read them already. */
+  stored?: StoredEvent[];
+  /**
+   * Events for other streams that are recorded with the command's events and never without them,
+   * each to a stream that must not exist yet (a student's identifier linked to their record). Where
+   * the store can, they are appended in one atomic append with the command's events; where it cannot
+   * (EventStoreDB), just before them, so that a crash in between leaves these without the command's
+   * events, never the command's events without these.
+   */
+  alongside?: ReadonlyArray<{ streamId: string; event: LedgerEvent }>;
+}
+
 /** Namespace of idempotency-derived event ids (a fixed random UUID). */
 const IDEMPOTENCY_NAMESPACE = '3d0b6f1e-6a55-4a8e-9f0e-7f1c2b9a4c11';
 
@@ -53,62 +73,74 @@ export const MAX_ATTEMPTS = 12;
 @Injectable()
 export class CommandRunner {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    /** The store commands run on (also for the services that find a command's stream, e.g. the student directory). */
+    @Inject(EVENT_STORE) readonly store: EventStore,
     @Optional() @Inject(COMMAND_OBSERVER) private readonly observer?: CommandObserver,
   ) {}
 
-  async run<Command extends { type: string }, Event extends LedgerEvent, State, Context>(
+  run<Command extends { type: string }, Event extends LedgerEvent, State, Context>(
     streamId: string,
     decider: Decider<Command, Event, State, Context>,
     context: Context,
     command: Command,
     write: WriteContext,
   ): Promise<CommandOutcome> {
-    if (!this.observer) return this.attempt(streamId, decider, context, command, write);
+    return this.runOn(command.type, async () => ({ streamId, command }), decider, context, write);
+  }
+
+  /** As run(), on the target `find` gives for each attempt (see CommandTarget). */
+  async runOn<Command, Event extends LedgerEvent, State, Context>(
+    commandType: string,
+    find: () => Promise<CommandTarget<Command>>,
+    decider: Decider<Command, Event, State, Context>,
+    context: Context,
+    write: WriteContext,
+  ): Promise<CommandOutcome> {
+    if (!this.observer) return this.attempt(find, decider, context, write);
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const outcome = await this.attempt(streamId, decider, context, command, write);
-      this.observer.commandEnded(command.type, outcome.result, undefined, seconds());
+      const outcome = await this.attempt(find, decider, context, write);
+      this.observer.commandEnded(commandType, outcome.result, undefined, seconds());
       return outcome;
     } catch (error) {
       const refused = error instanceof DomainError;
-      this.observer.commandEnded(command.type, refused ? 'refused' : 'failed', refused ? error.code : (error as Error).name, seconds());
+      this.observer.commandEnded(commandType, refused ? 'refused' : 'failed', refused ? error.code : (error as Error).name, seconds());
       throw error;
     }
   }
 
   private async attempt<Command, Event extends LedgerEvent, State, Context>(
-    streamId: string,
+    find: () => Promise<CommandTarget<Command>>,
     decider: Decider<Command, Event, State, Context>,
     context: Context,
-    command: Command,
     write: WriteContext,
   ): Promise<CommandOutcome> {
+    let streamId = '';
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const stored = await this.store.readStream(streamId);
+      const target = await find();
+      streamId = target.streamId;
+      const stored = target.stored ?? (await this.store.readStream(streamId));
       const replay = this.replayOf(stored, write);
       if (replay) return { streamId, events: replay, result: 'replayed' };
       const state = foldEvents(decider, stored.map((event) => currentEventOf(event) as Event));
-      const events = decider.decide(command, state, context);
+      const events = decider.decide(target.command, state, context);
       if (events.length === 0) return { streamId, events: [], result: 'unchanged' };
+      const metadata: EventMetadata = {
+        actor: write.actor,
+        correlationId: write.correlationId,
+        causationId: write.causationId,
+        ...(write.idempotencyKey && { idempotencyKey: write.idempotencyKey }),
+        requestHash: write.requestHash,
+      };
       try {
-        const appended = await this.store.appendToStream(
-          streamId,
-          events.map((event, index) => ({
-            eventId: this.eventId(write, index),
-            type: event.type,
-            schemaVersion: EVENT_SCHEMA_VERSIONS[event.type],
-            data: event.data,
-            metadata: {
-              actor: write.actor,
-              correlationId: write.correlationId,
-              causationId: write.causationId,
-              ...(write.idempotencyKey && { idempotencyKey: write.idempotencyKey }),
-              requestHash: write.requestHash,
-            },
+        const appended = await this.append(
+          { streamId, events: events.map((event, index) => toAppend(event, this.eventId(write, index), metadata)), expectedVersion: stored.length === 0 ? 'no_stream' : stored[stored.length - 1].revision },
+          (target.alongside ?? []).map(({ streamId: other, event }, index) => ({
+            streamId: other,
+            events: [toAppend(event, this.eventId(write, `alongside-${index}`), metadata)],
+            expectedVersion: 'no_stream' as const,
           })),
-          stored.length === 0 ? 'no_stream' : stored[stored.length - 1].revision,
         );
         return { streamId, events: appended.events, result: appended.alreadyAppended ? 'replayed' : 'recorded' };
       } catch (error) {
@@ -124,6 +156,17 @@ export class CommandRunner {
     throw new ConcurrencyConflict(streamId, MAX_ATTEMPTS);
   }
 
+  /** The command's append, with the appends that go alongside it (CommandTarget.alongside). */
+  private async append(
+    main: { streamId: string; events: EventToAppend[]; expectedVersion: ExpectedVersion },
+    alongside: Array<{ streamId: string; events: EventToAppend[]; expectedVersion: ExpectedVersion }>,
+  ): Promise<AppendResult> {
+    if (alongside.length === 0) return this.store.appendToStream(main.streamId, main.events, main.expectedVersion);
+    if (this.store.appendAtomically) return (await this.store.appendAtomically([...alongside, main])).at(-1)!;
+    for (const other of alongside) await this.store.appendToStream(other.streamId, other.events, other.expectedVersion);
+    return this.store.appendToStream(main.streamId, main.events, main.expectedVersion);
+  }
+
   /** The events a previous request with the same Idempotency-Key recorded, if any. */
   private replayOf(stored: StoredEvent[], write: WriteContext): StoredEvent[] | undefined {
     if (!write.idempotencyKey) return undefined;
@@ -135,11 +178,15 @@ export class CommandRunner {
     return earlier;
   }
 
-  private eventId(write: WriteContext, index: number): string {
+  private eventId(write: WriteContext, index: number | string): string {
     if (!write.idempotencyKey) return crypto.randomUUID();
     // Keys are scoped to the actor: two clients may pick the same key.
     return uuidv5(`${write.actor.id}#${write.idempotencyKey}#${index}`, IDEMPOTENCY_NAMESPACE);
   }
+}
+
+function toAppend(event: LedgerEvent, eventId: string, metadata: EventMetadata): EventToAppend {
+  return { eventId, type: event.type, schemaVersion: EVENT_SCHEMA_VERSIONS[event.type], data: event.data, metadata };
 }
 
 /** A stable hash of a request: method, route and canonical JSON of the body (the hash chain's canonical form). */

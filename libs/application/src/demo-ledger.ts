@@ -1,8 +1,6 @@
 import {
   BeneficiaryCommand,
   ProgramCatalog,
-  beneficiaryDecider,
-  beneficiaryStreamId,
   gb11643CheckCharacter,
   parseApproveAid,
   parseRecordDisbursement,
@@ -10,6 +8,7 @@ import {
 } from '@ledger/domain';
 import { AccessControl, FIRST_ADMIN_USER_ID } from './access/access-control.service';
 import { CommandRunner } from './command-runner.service';
+import { BeneficiaryCommands } from './ledger.commands';
 import { WriteContext, writeContextFor } from './write-context';
 
 /**
@@ -160,6 +159,8 @@ export async function seedDemoLedger(
   write: WriteContext = writeContextFor({ id: DEMO_USER.userId, role: DEMO_USER.role }, 'demo'),
 ): Promise<{ commands: number; recorded: number }> {
   const commands = demoCommands();
+  // The command path of the service: the student directory finds each record, payments meet the budget rule.
+  const ledger = new BeneficiaryCommands(runner, catalog);
   let next = 0;
   let done = 0;
   let recorded = 0;
@@ -167,7 +168,7 @@ export async function seedDemoLedger(
     Array.from({ length: 64 }, async () => {
       while (next < commands.length) {
         const command = commands[next++];
-        const outcome = await runner.run(beneficiaryStreamId(command.data.student.key), beneficiaryDecider, { catalog }, command, write);
+        const outcome = await ledger.execute(command, write);
         if (outcome.result === 'recorded') recorded++;
         if (++done % 500 === 0 || done === commands.length) onProgress?.(done, commands.length);
       }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { parse as parseCsv } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import { createHash } from 'node:crypto';
@@ -13,7 +13,6 @@ import {
   Money,
   ProgramCatalog,
   beneficiaryDecider,
-  beneficiaryStreamId,
   cellText,
   currentEventOf,
   foldEvents,
@@ -26,7 +25,9 @@ import {
 } from '@ledger/domain';
 import { EventStore, StreamAppend } from '@ledger/event-store';
 import { Settings } from './settings';
-import { CATALOG, EVENT_STORE, SETTINGS } from './tokens';
+import { CATALOG, EVENT_STORE, READ_MODELS, SETTINGS } from './tokens';
+import { BudgetKeeper, ReadModelsDatabase } from './budget-keeper';
+import { StudentDirectory, studentDirectoryOn } from './student-directory';
 import { WriteContext } from './write-context';
 
 /**
@@ -73,13 +74,18 @@ const MAX_PROBLEMS = 10_000;
 @Injectable()
 export class ImportService {
   private readonly mapping: ColumnMapping;
+  private readonly directory: StudentDirectory;
+  private readonly budgets: BudgetKeeper;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
     @Inject(SETTINGS) settings: Settings,
+    @Optional() @Inject(READ_MODELS) readModels?: ReadModelsDatabase,
   ) {
     this.mapping = parseColumnMapping(parseYaml(readFileSync(settings.importColumnsPath, 'utf8')));
+    this.directory = studentDirectoryOn(store);
+    this.budgets = new BudgetKeeper(store, readModels);
   }
 
   /** The rows of a CSV or XLSX file (first sheet), streamed: [line number, cells]. The first is the header. */
@@ -119,7 +125,10 @@ export class ImportService {
     const existing = await this.store.readStream(importStreamId(batchId));
     const problems: ImportProblem[] = [];
     const totals = new Map<string, { rows: number; students: Set<string>; fen: bigint }>();
-    const students = new Map<string, { state: BeneficiaryState; revision: number; events: Array<{ type: string; data: unknown }> }>();
+    const students = new Map<string, { streamId: string; state: BeneficiaryState; revision: number; events: Array<{ type: string; data: unknown }> }>();
+    // Rows naming one student by different identifiers land on one record; payments count against the budget together.
+    const directory = this.directory.batch();
+    const budget = this.budgets.batch();
     let headerOf: Partial<Record<ImportField, string>> = {};
     let columns: Partial<Record<ImportField, number>> = {};
     let rows = 0;
@@ -162,11 +171,21 @@ export class ImportService {
         problem(line, FIELD_OF_ERROR[error.field ?? ''] ?? ((error.field as ImportField) || 'file'), error.code, error.message);
         continue;
       }
-      const key = command.data.student.key;
+      let placed;
+      try {
+        placed = await directory.place(command.data.student);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        problem(line, FIELD_OF_ERROR[error.field ?? ''] ?? 'residentId', error.code, error.message);
+        continue;
+      }
+      command = { ...command, data: { ...command.data, student: placed.student } };
+      const key = placed.student.key;
       let student = students.get(key);
       if (!student) {
-        const stored = await this.store.readStream(beneficiaryStreamId(key));
+        const stored = placed.stored ?? (await this.store.readStream(placed.streamId));
         student = {
+          streamId: placed.streamId,
           state: foldEvents(beneficiaryDecider, stored.map((event) => currentEventOf(event) as never)),
           revision: stored.length - 1,
           events: [],
@@ -179,6 +198,7 @@ export class ImportService {
         for (const event of events) {
           student.state = beneficiaryDecider.evolve(student.state, event);
           student.events.push(event);
+          budget.add(line, event);
         }
         const total = totals.get(command.data.programCode) ?? { rows: 0, students: new Set<string>(), fen: 0n };
         total.rows++;
@@ -191,6 +211,7 @@ export class ImportService {
       }
     }
     options.onProgress?.(rows);
+    for (const over of await budget.problems()) problem(over.row, 'amount', over.code, over.message);
     if (rows === 0 && problems.length === 0) problem(1, 'file', 'IMPORT_EMPTY', 'the file has no rows');
 
     const totalFen = [...totals.values()].reduce((sum, total) => sum + total.fen, 0n);
@@ -216,8 +237,8 @@ export class ImportService {
     let n = 0;
     const appends: StreamAppend[] = [...students.entries()]
       .filter(([, student]) => student.events.length > 0)
-      .map(([key, student]) => ({
-        streamId: beneficiaryStreamId(key),
+      .map(([, student]) => ({
+        streamId: student.streamId,
         expectedVersion: student.revision < 0 ? 'no_stream' : student.revision,
         events: student.events.map((event) => ({
           eventId: `${batchId.slice(0, 32)}-${n++}`,
@@ -227,6 +248,8 @@ export class ImportService {
           metadata,
         })),
       }));
+    const links = directory.linkAppends((link) => `${batchId.slice(0, 32)}-link-${link}`, metadata);
+    appends.push(...links);
     appends.push({
       streamId: importStreamId(batchId),
       expectedVersion: 'no_stream',
@@ -240,7 +263,7 @@ export class ImportService {
         },
       ],
     });
-    await this.store.appendAtomically(appends);
-    return { ...report, committed: true, committedEvents: n + 1 };
+    await budget.appending(() => this.store.appendAtomically!(appends));
+    return { ...report, committed: true, committedEvents: n + links.length + 1 };
   }
 }

@@ -5,6 +5,8 @@ export * from './catalog.loader';
 export * from './write-context';
 export * from './command-runner.service';
 export * from './ledger.commands';
+export * from './student-directory';
+export * from './budget-keeper';
 export * from './access/access-tokens';
 export * from './access/access-control.service';
 export * from './event-store.factory';

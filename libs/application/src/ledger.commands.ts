@@ -1,17 +1,62 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import {
   AllocateBudget,
   BeneficiaryCommand,
+  BeneficiaryContext,
   ProgramCatalog,
   beneficiaryDecider,
-  beneficiaryStreamId,
   budgetDecider,
   budgetStreamId,
+  fiscalYearOf,
 } from '@ledger/domain';
-import { CATALOG } from './tokens';
+import { CATALOG, READ_MODELS } from './tokens';
 import { CommandOutcome, CommandRunner } from './command-runner.service';
+import { BudgetKeeper, ReadModelsDatabase } from './budget-keeper';
+import { StudentDirectory, studentDirectoryOn } from './student-directory';
 import { WriteContext } from './write-context';
+
+/**
+ * Commands to students' records, from every entry point but the import (HTTP, the demo seeding):
+ * the record is found by any identifier the command names (StudentDirectory, again on every retry),
+ * identifiers named for the first time are linked with the command's events, and a payment is
+ * decided against its program's budget for the year (BudgetKeeper).
+ */
+export class BeneficiaryCommands {
+  private readonly directory: StudentDirectory;
+  private readonly budgets: BudgetKeeper;
+
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly catalog: ProgramCatalog,
+    readModels?: ReadModelsDatabase,
+  ) {
+    this.directory = studentDirectoryOn(runner.store);
+    this.budgets = new BudgetKeeper(runner.store, readModels);
+  }
+
+  execute(command: BeneficiaryCommand, write: WriteContext): Promise<CommandOutcome> {
+    const onRecord = (context: BeneficiaryContext) =>
+      this.runner.runOn(
+        command.type,
+        async () => {
+          const placed = await this.directory.place(command.data.student);
+          return {
+            streamId: placed.streamId,
+            stored: placed.stored,
+            command: { ...command, data: { ...command.data, student: placed.student } } as BeneficiaryCommand,
+            alongside: placed.links,
+          };
+        },
+        beneficiaryDecider,
+        context,
+        write,
+      );
+    if (command.type !== 'RecordDisbursement') return onRecord({ catalog: this.catalog });
+    const { programCode, valueDate, amount } = command.data;
+    return this.budgets.withStanding(programCode, fiscalYearOf(valueDate), amount, (budget) => onRecord({ catalog: this.catalog, ...(budget && { budget }) }));
+  }
+}
 
 /** Any command to one beneficiary's record (approve, pay, reverse, lend, repay). */
 export class ExecuteBeneficiaryCommand extends Command<CommandOutcome> {
@@ -35,14 +80,14 @@ export class ExecuteBudgetCommand extends Command<CommandOutcome> {
 
 @CommandHandler(ExecuteBeneficiaryCommand)
 export class BeneficiaryCommandHandler implements ICommandHandler<ExecuteBeneficiaryCommand, CommandOutcome> {
-  constructor(
-    private readonly runner: CommandRunner,
-    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
-  ) {}
+  private readonly commands: BeneficiaryCommands;
+
+  constructor(runner: CommandRunner, @Inject(CATALOG) catalog: ProgramCatalog, @Optional() @Inject(READ_MODELS) readModels?: ReadModelsDatabase) {
+    this.commands = new BeneficiaryCommands(runner, catalog, readModels);
+  }
 
   execute({ command, write }: ExecuteBeneficiaryCommand): Promise<CommandOutcome> {
-    const streamId = beneficiaryStreamId(command.data.student.key);
-    return this.runner.run(streamId, beneficiaryDecider, { catalog: this.catalog }, command, write);
+    return this.commands.execute(command, write);
   }
 }
 

@@ -23,6 +23,12 @@ export function parseLocalDate(input: unknown, field = 'date'): LocalDate {
 
 export const fiscalYearOf = (date: LocalDate): number => Number(date.slice(0, 4));
 
+/** The date `days` days after `date` (before it, for a negative number). */
+export function addDays(date: LocalDate, days: number): LocalDate {
+  const [year, month, day] = date.split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10) as LocalDate;
+}
+
 export type Season = 'spring' | 'autumn';
 export type PeriodBasis = 'term' | 'school_year';
 
@@ -61,6 +67,12 @@ export function schoolYear(startYear: number): SchoolYear {
     starts: `${startYear}-09-01` as LocalDate,
     ends: `${startYear + 1}-08-31` as LocalDate,
   };
+}
+
+/** The school year a period belongs to: autumn 2022 and spring 2023 are terms of 2022-2023. */
+export function schoolYearOf(period: Period): SchoolYear {
+  if (period.basis === 'school_year') return period;
+  return schoolYear(period.season === 'autumn' ? period.year : period.year - 1);
 }
 
 /** Parses `2022-autumn`, `2023-spring` (terms) or `2022-2023` (a school year). */

@@ -1,5 +1,5 @@
 import { parsePeriod } from './calendar';
-import { CatalogError, parseCatalog, standardFor, isOpenFor, areExclusive } from './catalog';
+import { CatalogError, DEFAULT_DATING_WINDOW, datingWindowFor, parseCatalog, standardFor, isOpenFor, areExclusive } from './catalog';
 import { rawShippedCatalog, shippedCatalog } from './testing/catalog.fixture';
 
 describe('the program catalog', () => {
@@ -49,8 +49,22 @@ describe('the program catalog', () => {
     expect(catalog.program('YULU_PLAN')!.payee).toBe('student');
   });
 
+  it('dates a period’s payments, loans and approvals within its school year, widened as the catalog says', () => {
+    expect(catalog.datingWindows).toEqual({ term: { daysBeforeSchoolYear: 92, daysAfterSchoolYear: 731 }, school_year: { daysBeforeSchoolYear: 92, daysAfterSchoolYear: 731 } });
+    expect(datingWindowFor(catalog, parsePeriod('2022-autumn'))).toEqual({ from: '2022-06-01', until: '2025-08-31' });
+    expect(datingWindowFor(catalog, parsePeriod('2023-spring'))).toEqual({ from: '2022-06-01', until: '2025-08-31' });
+    expect(datingWindowFor(catalog, parsePeriod('2022-spring'))).toEqual({ from: '2021-06-01', until: '2024-08-31' });
+    expect(datingWindowFor(catalog, parsePeriod('2022-2023'))).toEqual({ from: '2022-06-01', until: '2025-08-31' });
+    const raw = rawShippedCatalog();
+    delete raw.datingWindows;
+    expect(parseCatalog(raw).datingWindows).toEqual({ term: DEFAULT_DATING_WINDOW, school_year: DEFAULT_DATING_WINDOW });
+    const tight = parseCatalog({ ...rawShippedCatalog(), datingWindows: { term: { daysBeforeSchoolYear: 0, daysAfterSchoolYear: 0 } } });
+    expect(datingWindowFor(tight, parsePeriod('2023-spring'))).toEqual({ from: '2022-09-01', until: '2023-08-31' });
+    expect(datingWindowFor(tight, parsePeriod('2022-2023'))).toEqual({ from: '2022-06-01', until: '2025-08-31' });
+  });
+
   describe('refuses a bad catalog, naming the bad entry', () => {
-    type Raw = { programs: Array<Record<string, unknown>>; fundingSources: unknown[] };
+    type Raw = { programs: Array<Record<string, unknown>>; fundingSources: unknown[]; datingWindows?: any };
     const broken = (change: (raw: Raw) => void) => {
       const raw = rawShippedCatalog() as unknown as Raw;
       change(raw);
@@ -74,6 +88,9 @@ describe('the program catalog', () => {
       ['a stage without an amount', (raw) => delete (raw.programs[1].standards as any)[0].fixed.junior, /BOARDING_LIVING_SUBSIDY\)\.standards\[0\]\.fixed: gives no amount for stage\(s\) junior/],
       ['an unknown funding source', (raw) => (raw.programs[6].fundingSources = ['MOON']), /YULU_PLAN\)\.fundingSources: unknown funding source "MOON"/],
       ['an amount given as a bare number is still exact but a bad date is not', (raw) => (raw.programs[4].openFrom = '2016-13-01'), /SENIOR_TUITION_WAIVER\)\.openFrom/],
+      ['a dating window of a fraction of a day', (raw) => (raw.datingWindows.term.daysAfterSchoolYear = 1.5), /datingWindows\.term\.daysAfterSchoolYear: must be a whole number of days/],
+      ['a dating window of an unknown basis', (raw) => (raw.datingWindows.semester = { daysBeforeSchoolYear: 1, daysAfterSchoolYear: 1 }), /datingWindows\.semester: unknown period basis/],
+      ['a dating window with a misspelt key', (raw) => (raw.datingWindows.term = { daysBefore: 1, daysAfterSchoolYear: 1 }), /datingWindows\.term\.daysBefore(SchoolYear)?: /],
       ['a loan with a fixed standard', (raw) => ((raw.programs[9].standards as any[])[0] = { from: '2014-09-01', fixed: { higher_vocational: '1', undergraduate: '1', postgraduate: '1' } }), /ORIGIN_CREDIT_LOAN\): a loan program/],
     ])('%s', (_, change, message) => {
       expect(broken(change)).toMatch(message);

@@ -1,4 +1,4 @@
-import { LocalDate, Period, PeriodBasis, parseLocalDate } from './calendar';
+import { LocalDate, Period, PeriodBasis, addDays, parseLocalDate, schoolYearOf } from './calendar';
 import { DomainError } from './errors';
 import { Money } from './money';
 import { Stage, STAGES, isStage } from './stages';
@@ -57,9 +57,26 @@ export interface FundingSource {
   readonly name: { readonly zh: string; readonly en: string };
 }
 
+/**
+ * When a payment, a loan or an approval for a period may be dated: within the period's school year
+ * (autumn 2022 and spring 2023 both belong to 2022-2023, 1 September 2022 to 31 August 2023), from
+ * `daysBeforeSchoolYear` days before it starts to `daysAfterSchoolYear` days after it ends — a
+ * term's aid is often approved and paid for the whole school year at once, and arrears come late.
+ */
+export interface DatingWindow {
+  readonly daysBeforeSchoolYear: number;
+  readonly daysAfterSchoolYear: number;
+}
+
+export const PERIOD_BASES: readonly PeriodBasis[] = ['term', 'school_year'];
+
+/** The window of a catalog that does not set one (`datingWindows` in config/programs.yaml). */
+export const DEFAULT_DATING_WINDOW: DatingWindow = { daysBeforeSchoolYear: 92, daysAfterSchoolYear: 731 };
+
 export interface ProgramCatalog {
   readonly programs: readonly Program[];
   readonly fundingSources: readonly FundingSource[];
+  readonly datingWindows: Readonly<Record<PeriodBasis, DatingWindow>>;
   program(code: string): Program | undefined;
 }
 
@@ -78,6 +95,13 @@ export function standardFor(program: Program, period: Period): Standard | undefi
 
 export function isOpenFor(program: Program, period: Period): boolean {
   return program.openFrom <= period.starts && (!program.openUntil || period.starts <= program.openUntil);
+}
+
+/** The first and last date a payment, loan or approval for this period may carry. */
+export function datingWindowFor(catalog: Pick<ProgramCatalog, 'datingWindows'>, period: Period): { from: LocalDate; until: LocalDate } {
+  const window = catalog.datingWindows[period.basis];
+  const year = schoolYearOf(period);
+  return { from: addDays(year.starts, -window.daysBeforeSchoolYear), until: addDays(year.ends, window.daysAfterSchoolYear) };
 }
 
 /** True when either program lists the other as excluded. */
@@ -204,6 +228,30 @@ function parseProgram(raw: unknown, index: number, fundingCodes: ReadonlySet<str
   };
 }
 
+const MAX_WINDOW_DAYS = 3660;
+
+function parseDatingWindows(raw: unknown): Record<PeriodBasis, DatingWindow> {
+  const windows: Record<PeriodBasis, DatingWindow> = { term: DEFAULT_DATING_WINDOW, school_year: DEFAULT_DATING_WINDOW };
+  if (raw === undefined) return windows;
+  if (!isRecord(raw)) throw new CatalogError('datingWindows', `must map ${PERIOD_BASES.join(' and ')} to {daysBeforeSchoolYear, daysAfterSchoolYear}`);
+  for (const [basis, window] of Object.entries(raw)) {
+    const entry = `datingWindows.${basis}`;
+    if (!PERIOD_BASES.includes(basis as PeriodBasis)) throw new CatalogError(entry, `unknown period basis; bases are ${PERIOD_BASES.join(', ')}`);
+    if (!isRecord(window)) throw new CatalogError(entry, 'must have daysBeforeSchoolYear and daysAfterSchoolYear');
+    const days = (key: keyof DatingWindow) => {
+      const value = window[key];
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_WINDOW_DAYS) {
+        throw new CatalogError(`${entry}.${key}`, `must be a whole number of days from 0 to ${MAX_WINDOW_DAYS}`);
+      }
+      return value;
+    };
+    const unknown = Object.keys(window).find((key) => key !== 'daysBeforeSchoolYear' && key !== 'daysAfterSchoolYear');
+    if (unknown) throw new CatalogError(`${entry}.${unknown}`, 'unknown key; a window has daysBeforeSchoolYear and daysAfterSchoolYear');
+    windows[basis as PeriodBasis] = { daysBeforeSchoolYear: days('daysBeforeSchoolYear'), daysAfterSchoolYear: days('daysAfterSchoolYear') };
+  }
+  return windows;
+}
+
 /** Checks a raw catalog (as read from YAML or JSON) and returns it typed, or throws CatalogError. */
 export function parseCatalog(raw: unknown): ProgramCatalog {
   if (!isRecord(raw)) throw new CatalogError('catalog', 'must be a mapping with fundingSources and programs');
@@ -233,5 +281,6 @@ export function parseCatalog(raw: unknown): ProgramCatalog {
       if (excluded === program.code) throw new CatalogError(`programs[${i}] (${program.code}).excludes`, 'a program cannot exclude itself');
     }
   });
-  return { programs, fundingSources, program: (code) => byCode.get(code) };
+  const datingWindows = parseDatingWindows(raw.datingWindows);
+  return { programs, fundingSources, datingWindows, program: (code) => byCode.get(code) };
 }

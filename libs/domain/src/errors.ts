@@ -45,6 +45,7 @@ export const InvalidDate = define('DATE_INVALID', 'invalid');
 export const MissingStudentIdentity = define('STUDENT_IDENTITY_MISSING', 'invalid');
 /** A request body nested deeper than any request needs (refused before it is parsed). */
 export const BodyTooDeep = define('BODY_TOO_DEEP', 'invalid');
+export const StudentIdentifiersDisagree = define('STUDENT_IDENTIFIERS_DISAGREE', 'invalid');
 
 // Rules of SPEC §4 (422 unless the rule is about another record: then 404/409)
 export const AmountNotPositive = define('AMOUNT_NOT_POSITIVE', 'rule');
@@ -60,12 +61,31 @@ export const LoanProgramNeedsLoanCommand = define('LOAN_PROGRAM_NEEDS_LOAN_COMMA
 export const LoanOverYearlyCap = define('LOAN_OVER_YEARLY_CAP', 'rule');
 export const RepaymentExceedsOutstanding = define('REPAYMENT_EXCEEDS_OUTSTANDING', 'rule');
 export const UnknownFundingSource = define('FUNDING_SOURCE_UNKNOWN', 'rule');
+export const DateOutsidePeriod = define('DATE_OUTSIDE_PERIOD', 'rule');
+export const ReversalBeforePayment = define('REVERSAL_BEFORE_PAYMENT', 'rule');
+export const BudgetExceeded = define('BUDGET_EXCEEDED', 'rule');
 
 export const DuplicatePayment = define('DUPLICATE_PAYMENT', 'conflict');
 export const DuplicateApproval = define('DUPLICATE_APPROVAL', 'conflict');
 export const MutuallyExclusivePrograms = define('MUTUALLY_EXCLUSIVE_PROGRAMS', 'conflict');
 export const DisbursementAlreadyReversed = define('DISBURSEMENT_ALREADY_REVERSED', 'conflict');
 export const IdAlreadyUsed = define('ID_ALREADY_USED', 'conflict');
+export const ApprovalMismatch = define('APPROVAL_MISMATCH', 'conflict');
+
+/** Two identifiers of one request lead to two students' records: every field at fault is named. */
+export class StudentIdentifiersConflict extends DomainError {
+  static readonly code = 'STUDENT_IDENTIFIERS_CONFLICT';
+  constructor(
+    message: string,
+    readonly fields: readonly string[],
+  ) {
+    super(StudentIdentifiersConflict.code, 'conflict', message, fields[0]);
+  }
+
+  override get problems(): FieldProblem[] {
+    return this.fields.map((field) => ({ field, message: this.message }));
+  }
+}
 
 export const DisbursementNotFound = define('DISBURSEMENT_NOT_FOUND', 'not_found');
 export const ApprovalNotFound = define('APPROVAL_NOT_FOUND', 'not_found');

@@ -20,6 +20,7 @@ export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = 
   DisbursementReversed: 2,
   LoanDisbursed: 1,
   LoanRepaymentRecorded: 1,
+  StudentIdentifierLinked: 1,
   BudgetAllocated: 1,
   UserAdded: 1,
   UserRoleChanged: 1,

@@ -14,6 +14,7 @@ const AID_EVENT_TYPES: ReadonlySet<string> = new Set<AidEvent['type']>([
   'DisbursementReversed',
   'LoanDisbursed',
   'LoanRepaymentRecorded',
+  'StudentIdentifierLinked',
   'BudgetAllocated',
 ]);
 

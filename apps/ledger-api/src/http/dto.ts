@@ -91,6 +91,14 @@ export class ApproveAidDto extends AidLineDto {
   approvedOn!: string;
 }
 
+export class BudgetOverrideDto {
+  @ApiProperty({ description: 'Why the payment is recorded over the budget (kept forever, with who recorded it)', example: 'paid from the carry-over the bureau approved on 2022-10-20' })
+  @IsString()
+  @IsNotEmpty({ message: 'budgetOverride.reason is required' })
+  @MaxLength(1000)
+  reason!: string;
+}
+
 export class RecordDisbursementDto extends AidLineDto {
   @ApiPropertyOptional({ description: 'Your id for the payment; generated when absent' })
   @IsOptional()
@@ -116,6 +124,16 @@ export class RecordDisbursementDto extends AidLineDto {
   @IsOptional()
   @IsString()
   fundingSource?: string;
+
+  @ApiPropertyOptional({
+    type: BudgetOverrideDto,
+    description: "Record the payment even if it takes the program over its budget for the fiscal year (else refused: BUDGET_EXCEEDED); recorded in the event only when it was needed",
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => BudgetOverrideDto)
+  budgetOverride?: BudgetOverrideDto;
 }
 
 export class ReverseDisbursementDto {

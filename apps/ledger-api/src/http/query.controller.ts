@@ -6,7 +6,8 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Money, Program, ProgramCatalog, STAGES, identityFromKey } from '@ledger/domain';
 import { ProgramTotals, TOTALS_GROUPINGS, TotalsFilter, pointInTimeBasis, programTotalsProjection, queryBeneficiaryHistory, queryBudgets, queryProgramTotals } from '@ledger/projections';
 import { ReadSide } from '../queries/read-side.service';
-import { CATALOG } from '@ledger/application';
+import { CATALOG, EVENT_STORE, StudentDirectory, studentDirectoryOn } from '@ledger/application';
+import { EventStore } from '@ledger/event-store';
 import { RequestInvalidError } from './problem-details.filter';
 import { POINT_IN_TIME_PARAMETERS, parsePointInTime } from './point-in-time';
 
@@ -106,10 +107,15 @@ async function totalsXlsx(table: ReturnType<typeof totalsTable>): Promise<Buffer
 @ApiTags('read')
 @Controller()
 export class QueryController {
+  private readonly students: StudentDirectory;
+
   constructor(
     private readonly readSide: ReadSide,
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
-  ) {}
+    @Inject(EVENT_STORE) store: EventStore,
+  ) {
+    this.students = studentDirectoryOn(store);
+  }
 
   @Get('programs')
   @ApiOperation({ summary: 'The program catalog: names, kinds, stages, standards, exclusions' })
@@ -185,9 +191,10 @@ export class QueryController {
   }
 
   @Get('beneficiaries/:studentKey/history')
-  @ApiOperation({ summary: "Every event of one student's record, with who recorded it and when" })
+  @ApiOperation({ summary: "Every event of one student's record, with who recorded it and when, by any of the student's identifiers (resident ID or student number)" })
   async history(@Param('studentKey') studentKey: string) {
-    const key = identityFromKey(studentKey.toUpperCase()).key;
+    const student = identityFromKey(studentKey.toUpperCase());
+    const key = (await this.students.recordKeyOf(student)) ?? student.key;
     const entries = queryBeneficiaryHistory(await this.readSide.current(), key);
     if (entries.length === 0) throw new NotFoundException(`no record for student ${key}`);
     return {

@@ -1,8 +1,9 @@
-import { Period, PeriodBasis } from '../calendar';
-import { Program, ProgramCatalog, isOpenFor, standardFor } from '../catalog';
+import { LocalDate, Period, PeriodBasis } from '../calendar';
+import { Program, ProgramCatalog, datingWindowFor, isOpenFor, standardFor } from '../catalog';
 import {
   AmountOffStandard,
   AmountOverCap,
+  DateOutsidePeriod,
   PayeeNotAllowed,
   PeriodBasisMismatch,
   ProgramNotOpen,
@@ -37,6 +38,17 @@ export function requireOpen(program: Program, period: Period, field = 'period'):
   if (!isOpenFor(program, period)) {
     const until = program.openUntil ? ` until ${program.openUntil}` : '';
     throw new ProgramNotOpen(`${program.code} is not open for ${period.id} (open from ${program.openFrom}${until})`, field);
+  }
+}
+
+/**
+ * A payment, loan or approval is dated within its period's window (catalog `datingWindows`): a date
+ * far from the period is a typo, and would count in another fiscal year.
+ */
+export function requireDatedWithinPeriod(catalog: Pick<ProgramCatalog, 'datingWindows'>, period: Period, date: LocalDate, field: string): void {
+  const { from, until } = datingWindowFor(catalog, period);
+  if (date < from || date > until) {
+    throw new DateOutsidePeriod(`${field} ${date} is outside what ${period.id} may be dated: from ${from} to ${until}`, field);
   }
 }
 

@@ -4,7 +4,7 @@ import { DomainError } from '../errors';
 import { SchoolCode, parseSchoolCode } from '../identifiers';
 import { Money } from '../money';
 import { STAGES, Stage, isStage } from '../stages';
-import { Payee, REVERSAL_REASON_CODES, ReversalReasonCode } from './beneficiary.events';
+import { BudgetOverride, Payee, REVERSAL_REASON_CODES, ReversalReasonCode } from './beneficiary.events';
 import { StudentIdentity, StudentIdentityInput, parseStudentIdentity } from './student';
 
 /**
@@ -31,6 +31,8 @@ export type RecordDisbursement = {
     valueDate: LocalDate;
     approvalId?: string;
     fundingSource?: string;
+    /** Record the payment even over the program's budget for the year, for this reason (used only if it is over). */
+    budgetOverride?: BudgetOverride;
   };
 };
 export type ReverseDisbursement = {
@@ -150,6 +152,7 @@ export function parseRecordDisbursement(
     valueDate?: unknown;
     approvalId?: unknown;
     fundingSource?: unknown;
+    budgetOverride?: { reason?: unknown };
   },
 ): RecordDisbursement {
   return {
@@ -161,6 +164,7 @@ export function parseRecordDisbursement(
       valueDate: parseLocalDate(input.valueDate, 'valueDate'),
       ...(input.approvalId != null && { approvalId: parseRecordId(input.approvalId, 'approvalId') }),
       ...(input.fundingSource != null && { fundingSource: parseText(input.fundingSource, 'fundingSource', 64) }),
+      ...(input.budgetOverride != null && { budgetOverride: { reason: parseText(input.budgetOverride.reason, 'budgetOverride.reason', 1000) } }),
     },
   };
 }

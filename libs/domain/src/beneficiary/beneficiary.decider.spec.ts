@@ -1,5 +1,6 @@
 import { deciderSpecification } from '../testing/decider-specification';
 import { shippedCatalog } from '../testing/catalog.fixture';
+import { Money } from '../money';
 import { beneficiaryDecider } from './beneficiary.decider';
 import {
   parseApproveAid,
@@ -186,6 +187,76 @@ describe('recording a disbursement', () => {
     spec.given(approval).when(pay({ approvalId: 'a-1' })).then([{ ...settled, data: { ...settled.data, approvalId: 'a-1' } } as BeneficiaryEvent]);
     spec.given(approval).when(pay({ approvalId: 'a-1', period: '2023-spring' })).thenFails('APPROVAL_NOT_FOUND', 'approvalId');
   });
+
+  it('settles an approval only with its stage, amount and school', () => {
+    const approval = beneficiaryDecider.decide(
+      parseApproveAid({ approvalId: 'a-1', student, schoolCode: '3465000001', stage: 'senior', programCode: 'SENIOR_NATIONAL_GRANT', period: '2022-autumn', amount: '1000.00', approvedOn: '2022-09-10' }),
+      beneficiaryDecider.initialState(),
+      { catalog: shippedCatalog() },
+    );
+    const grant = (overrides: Record<string, unknown>) => pay({ approvalId: 'a-1', programCode: 'SENIOR_NATIONAL_GRANT', stage: 'senior', schoolCode: '3465000001', amount: '1000.00', ...overrides });
+    spec.given(approval).when(grant({ amount: '1500.00' })).thenFails('APPROVAL_MISMATCH', 'amount');
+    spec.given(approval).when(grant({ schoolCode: '3465000002' })).thenFails('APPROVAL_MISMATCH', 'schoolCode');
+    const boarding = beneficiaryDecider.decide(
+      parseApproveAid({ approvalId: 'b-1', student, schoolCode: '2165000001', stage: 'primary', programCode: 'BOARDING_LIVING_SUBSIDY', period: '2022-autumn', amount: '500.00', approvedOn: '2022-09-10' }),
+      beneficiaryDecider.initialState(),
+      { catalog: shippedCatalog() },
+    );
+    spec.given(boarding).when(pay({ approvalId: 'b-1', stage: 'junior', amount: '625.00' })).thenFails('APPROVAL_MISMATCH', 'stage');
+    const settled = beneficiaryDecider.decide(grant({}), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), approval[0]), { catalog: shippedCatalog() });
+    expect(settled[0].data).toMatchObject({ approvalId: 'a-1', amount: '1000.00' });
+  });
+
+  it('refuses a payment of a program excluded by an approval the student already has for the term', () => {
+    const nonBoarding = beneficiaryDecider.decide(
+      parseApproveAid({ approvalId: 'a-1', student, schoolCode: '2165000001', stage: 'primary', programCode: 'NON_BOARDING_LIVING_SUBSIDY', period: '2022-autumn', amount: '250.00', approvedOn: '2022-09-10' }),
+      beneficiaryDecider.initialState(),
+      { catalog: shippedCatalog() },
+    );
+    spec.given(nonBoarding).when(pay()).thenFails('MUTUALLY_EXCLUSIVE_PROGRAMS', 'programCode');
+    spec.given(nonBoarding).when(pay({ period: '2023-spring' })).then([paid({ period: '2023-spring' })]);
+  });
+
+  it('refuses a value date outside the period’s dating window, and takes the window’s first and last days', () => {
+    spec.given([]).when(pay({ valueDate: '2099-10-20' })).thenFails('DATE_OUTSIDE_PERIOD', 'valueDate');
+    spec.given([]).when(pay({ valueDate: '2015-10-20' })).thenFails('DATE_OUTSIDE_PERIOD', 'valueDate');
+    spec.given([]).when(pay({ valueDate: '2022-05-31' })).thenFails('DATE_OUTSIDE_PERIOD', 'valueDate');
+    spec.given([]).when(pay({ valueDate: '2025-09-01' })).thenFails('DATE_OUTSIDE_PERIOD', 'valueDate');
+    expect(paid({ valueDate: '2022-06-01' }).data).toMatchObject({ valueDate: '2022-06-01' });
+    expect(paid({ valueDate: '2025-08-31' }).data).toMatchObject({ valueDate: '2025-08-31' });
+  });
+
+  describe('against the program’s budget for the fiscal year', () => {
+    const budget = (paidBefore: string, allocated = '1000.00') => ({
+      catalog: shippedCatalog(),
+      budget: { programCode: 'BOARDING_LIVING_SUBSIDY', fiscalYear: 2022, allocated: Money.parse(allocated), paid: Money.parse(paidBefore) },
+    });
+    const withBudget = (paidBefore: string) => deciderSpecification(beneficiaryDecider, budget(paidBefore));
+
+    it('pays within what is left', () => {
+      withBudget('500.00').given([]).when(pay()).then([paid()]);
+    });
+
+    it('refuses a payment over the budget', () => {
+      withBudget('500.01').given([]).when(pay()).thenFails('BUDGET_EXCEEDED', 'amount');
+    });
+
+    it('records a payment over the budget with its override reason, only when over', () => {
+      const over = pay({ budgetOverride: { reason: 'carry-over approved by the bureau' } });
+      withBudget('900.00').given([]).when(over).then([{ ...paid(), data: { ...paid().data, budgetOverride: { reason: 'carry-over approved by the bureau' } } } as BeneficiaryEvent]);
+      withBudget('0.00').given([]).when(over).then([paid()]);
+    });
+
+    it('records nothing for a resubmitted payment, whether or not it was recorded over budget', () => {
+      const overridden = { ...paid(), data: { ...paid().data, budgetOverride: { reason: 'carry-over' } } } as BeneficiaryEvent;
+      withBudget('1000.00').given([overridden]).when(pay({ budgetOverride: { reason: 'carry-over' } })).thenNothingHappens();
+      withBudget('1000.00').given([paid()]).when(pay()).thenNothingHappens();
+    });
+
+    it('takes only the standing of the payment’s own program and year', () => {
+      expect(() => withBudget('0.00').given([]).when(pay({ period: '2023-spring', valueDate: '2023-04-20' })).then([])).toThrow(/budget standing of BOARDING_LIVING_SUBSIDY 2022 given for a payment of BOARDING_LIVING_SUBSIDY in 2023/);
+    });
+  });
 });
 
 describe('approving aid (拟享受)', () => {
@@ -224,6 +295,15 @@ describe('approving aid (拟享受)', () => {
 
   it('checks the standard like a payment', () => {
     spec.given([]).when(approve({ amount: '312.49' })).thenFails('AMOUNT_OFF_STANDARD');
+  });
+
+  it('refuses an approval dated outside the period’s dating window', () => {
+    spec.given([]).when(approve({ approvedOn: '2015-10-20' })).thenFails('DATE_OUTSIDE_PERIOD', 'approvedOn');
+    spec.given([]).when(approve({ approvedOn: '2099-10-20' })).thenFails('DATE_OUTSIDE_PERIOD', 'approvedOn');
+  });
+
+  it('refuses approving a program excluded by a payment the student already has for the term', () => {
+    spec.given([paid({ stage: 'junior', amount: '625.00' })]).when(approve({ programCode: 'NON_BOARDING_LIVING_SUBSIDY' })).thenFails('MUTUALLY_EXCLUSIVE_PROGRAMS');
   });
 });
 
@@ -267,6 +347,12 @@ describe('reversing a disbursement', () => {
     spec.given([paid(), reversal]).when(reverse({ reason: 'again' })).thenFails('DISBURSEMENT_ALREADY_REVERSED');
   });
 
+  it('refuses a reversal dated before the payment it reverses, and takes one on the same day', () => {
+    spec.given([paid()]).when(reverse({ valueDate: '2022-10-19' })).thenFails('REVERSAL_BEFORE_PAYMENT', 'valueDate');
+    const [sameDay] = beneficiaryDecider.decide(reverse({ valueDate: '2022-10-20' }), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()), { catalog: shippedCatalog() });
+    expect(sameDay).toMatchObject({ type: 'DisbursementReversed', data: { valueDate: '2022-10-20' } });
+  });
+
   it('needs a reason', () => {
     expect(() => reverse({ reason: '  ' })).toThrow(/reason is required/);
   });
@@ -303,6 +389,11 @@ describe('loans', () => {
 
   it('refuses a loan paid to the student instead of the university', () => {
     spec.given([]).when(lend({ payee: { type: 'student' } })).thenFails('PAYEE_NOT_ALLOWED');
+  });
+
+  it('refuses a loan dated outside its school year’s dating window', () => {
+    spec.given([]).when(lend({ valueDate: '2099-10-20' })).thenFails('DATE_OUTSIDE_PERIOD', 'valueDate');
+    spec.given([]).when(lend({ valueDate: '2022-05-31' })).thenFails('DATE_OUTSIDE_PERIOD', 'valueDate');
   });
 
   it('refuses a grant on the loan command', () => {

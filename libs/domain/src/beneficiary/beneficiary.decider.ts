@@ -1,6 +1,8 @@
+import { LocalDate, fiscalYearOf } from '../calendar';
 import { Program, ProgramCatalog, areExclusive } from '../catalog';
 import { Decider } from '../decider';
 import {
+  ApprovalMismatch,
   DisbursementAlreadyReversed,
   DisbursementNotFound,
   ApprovalNotFound,
@@ -13,10 +15,13 @@ import {
   MutuallyExclusivePrograms,
   NotALoanProgram,
   RepaymentExceedsOutstanding,
+  ReversalBeforePayment,
   UnknownFundingSource,
 } from '../errors';
 import { Money } from '../money';
+import { BudgetStanding, requireWithinBudget } from '../budget/budget';
 import {
+  requireDatedWithinPeriod,
   requireOpen,
   requirePayee,
   requirePeriodBasis,
@@ -45,9 +50,10 @@ import {
 } from './beneficiary.events';
 
 /**
- * One beneficiary's record (stream `beneficiary-<key>`): the rules of SPEC §4 that depend on what
- * was already recorded for the student — no second payment of a program for a period, mutually
- * exclusive programs, reversals, loan caps and repayments — plus the catalog rules of aid-rules.ts.
+ * One beneficiary's record (stream `beneficiary-<key>`): the rules that depend on what was already
+ * recorded for the student — no second payment of a program for a period, mutually exclusive
+ * programs (approved or paid), payments that settle an approval, reversals, loan caps and
+ * repayments — plus the catalog rules of aid-rules.ts and the program's budget (budget.ts).
  *
  * Resubmitting a record with the same id and the same content decides nothing (idempotent by
  * business key); the same id with other content is refused.
@@ -67,6 +73,11 @@ export interface BeneficiaryState {
 
 export interface BeneficiaryContext {
   readonly catalog: ProgramCatalog;
+  /**
+   * For a payment: its program's budget for the payment's fiscal year, as the ledger stood before
+   * it; absent when no budget is allocated to that program and year (then nothing is checked).
+   */
+  readonly budget?: BudgetStanding;
 }
 
 /** A record's content, to tell a resubmission from another record under the same id (only written out when an id comes again). */
@@ -110,6 +121,9 @@ function evolve(state: BeneficiaryState, event: BeneficiaryEvent): BeneficiarySt
       const repaid = loan.repaid.plus(Money.parse(event.data.amount));
       return { ...state, repayments, loans: withEntry(state.loans, event.data.loanId, { ...loan, repaid }) };
     }
+    case 'StudentIdentifierLinked':
+      // Stored in the linked identifier's own stream, never in a record: nothing to fold.
+      return state;
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -140,12 +154,43 @@ function alreadyRecorded(existing: Recorded<unknown> | undefined, data: unknown,
   throw new IdAlreadyUsed(`${what} ${id} is already recorded with different content`, `${what}Id`);
 }
 
-/** Catalog rules every aid line passes (aid-rules.ts). */
-function checkLine(program: Program, command: AidLineCommand): void {
+/** Catalog rules every aid line passes (aid-rules.ts), its date (value date, approval date) among them. */
+function checkLine(catalog: ProgramCatalog, program: Program, command: AidLineCommand, date: LocalDate, dateField: string): void {
   requirePeriodBasis(program, command.period);
   requireOpen(program, command.period);
   requireStage(program, command.stage);
+  requireDatedWithinPeriod(catalog, command.period, date, dateField);
 }
+
+/**
+ * A payment that settles an approval pays what was approved: the same stage and amount, at the same
+ * school — totals by school set approved against paid, so a payment booked to another school than
+ * its approval leaves one school approved-unpaid and another paid-unapproved. (Program and period
+ * are how the approval is found.) A student who changed school needs an approval at the new one.
+ */
+function requireSettlesApproval(approval: AidApproved['data'], payment: RecordDisbursement['data']): void {
+  const differences: Array<[field: string, approved: string, paid: string]> = [
+    ['stage', approval.stage, payment.stage],
+    ['amount', Money.parse(approval.amount).toString(), payment.amount.toString()],
+    ['schoolCode', approval.schoolCode, payment.schoolCode],
+  ];
+  const differing = differences.find(([, approved, paid]) => approved !== paid);
+  if (differing) {
+    const [field, approved, paid] = differing;
+    throw new ApprovalMismatch(`approval ${approval.approvalId} is for ${field} ${approved}; a payment settling it cannot have ${paid}`, field);
+  }
+}
+
+/** The budget standing given for this payment, which must be its program's and fiscal year's. */
+function budgetOf(context: BeneficiaryContext, programCode: string, valueDate: LocalDate): BudgetStanding | undefined {
+  const { budget } = context;
+  if (budget && (budget.programCode !== programCode || budget.fiscalYear !== fiscalYearOf(valueDate))) {
+    throw new Error(`budget standing of ${budget.programCode} ${budget.fiscalYear} given for a payment of ${programCode} in ${fiscalYearOf(valueDate)}`);
+  }
+  return budget;
+}
+
+const withoutOverride = ({ budgetOverride: _, ...data }: DisbursementRecorded['data']) => data;
 
 function activePayments(state: BeneficiaryState) {
   return [...state.disbursements.values()].filter((payment) => !payment.reversed).map((payment) => payment.data);
@@ -173,7 +218,7 @@ function requireNotExclusive(
 function approveAid({ data }: ApproveAid, state: BeneficiaryState, { catalog }: BeneficiaryContext): BeneficiaryEvent[] {
   const program = requireProgram(catalog, data.programCode);
   if (program.kind === 'loan') throw new LoanProgramNeedsLoanCommand(`${program.code} is a loan: record it as a loan disbursement`, 'programCode');
-  checkLine(program, data);
+  checkLine(catalog, program, data, data.approvedOn, 'approvedOn');
   requireWithinStandard(program, data.period, data.stage, data.amount);
   const event: AidApproved = { type: 'AidApproved', data: { approvalId: data.approvalId, ...aidLine(data), approvedOn: data.approvedOn } };
   if (alreadyRecorded(state.approvals.get(data.approvalId), event.data, 'approval', data.approvalId)) return [];
@@ -188,10 +233,11 @@ function approveAid({ data }: ApproveAid, state: BeneficiaryState, { catalog }: 
   return [event];
 }
 
-function recordDisbursement({ data }: RecordDisbursement, state: BeneficiaryState, { catalog }: BeneficiaryContext): BeneficiaryEvent[] {
+function recordDisbursement({ data }: RecordDisbursement, state: BeneficiaryState, context: BeneficiaryContext): BeneficiaryEvent[] {
+  const { catalog } = context;
   const program = requireProgram(catalog, data.programCode);
   if (program.kind === 'loan') throw new LoanProgramNeedsLoanCommand(`${program.code} is a loan: record it as a loan disbursement`, 'programCode');
-  checkLine(program, data);
+  checkLine(catalog, program, data, data.valueDate, 'valueDate');
   requirePayee(program, data.payee.type);
   requireWithinStandard(program, data.period, data.stage, data.amount);
   if (data.fundingSource && !program.fundingSources.includes(data.fundingSource)) {
@@ -202,6 +248,7 @@ function recordDisbursement({ data }: RecordDisbursement, state: BeneficiaryStat
     if (!approval || approval.data.programCode !== program.code || approval.data.period !== data.period.id) {
       throw new ApprovalNotFound(`the student has no approval ${data.approvalId} for ${program.code} in ${data.period.id}`, 'approvalId');
     }
+    requireSettlesApproval(approval.data, data);
   }
   const event: DisbursementRecorded = {
     type: 'DisbursementRecorded',
@@ -214,7 +261,9 @@ function recordDisbursement({ data }: RecordDisbursement, state: BeneficiaryStat
       ...(data.fundingSource && { fundingSource: data.fundingSource }),
     },
   };
-  if (alreadyRecorded(state.disbursements.get(data.disbursementId), event.data, 'disbursement', data.disbursementId)) return [];
+  // A resubmission is the same payment whatever override it carries: the override is no part of what was paid.
+  const existing = state.disbursements.get(data.disbursementId);
+  if (alreadyRecorded(existing && { data: withoutOverride(existing.data) }, event.data, 'disbursement', data.disbursementId)) return [];
   const payments = activePayments(state);
   const duplicate = payments.find((payment) => payment.programCode === program.code && payment.period === data.period.id);
   if (duplicate) {
@@ -223,14 +272,20 @@ function recordDisbursement({ data }: RecordDisbursement, state: BeneficiaryStat
       'period',
     );
   }
+  // Exclusions hold whichever came first, an approval or a payment (approveAid checks the other way round).
+  requireNotExclusive(catalog, program, data.period.id, [...state.approvals.values()].map((a) => a.data), 'an approval');
   requireNotExclusive(catalog, program, data.period.id, payments, 'a payment');
-  return [event];
+  const budgetOverride = requireWithinBudget(budgetOf(context, program.code, data.valueDate), data.amount, data.budgetOverride);
+  return [budgetOverride ? { ...event, data: { ...event.data, budgetOverride } } : event];
 }
 
 function reverseDisbursement({ data }: ReverseDisbursement, state: BeneficiaryState): BeneficiaryEvent[] {
   const payment = state.disbursements.get(data.disbursementId);
   if (!payment) throw new DisbursementNotFound(`no disbursement ${data.disbursementId} for this student`, 'disbursementId');
   if (payment.reversed) throw new DisbursementAlreadyReversed(`disbursement ${data.disbursementId} is already reversed`, 'disbursementId');
+  if (data.valueDate < payment.data.valueDate) {
+    throw new ReversalBeforePayment(`disbursement ${data.disbursementId} was paid on ${payment.data.valueDate}; it cannot be reversed on ${data.valueDate}, before that`, 'valueDate');
+  }
   const { disbursementId, beneficiary, schoolCode, stage, programCode, period, amount, valueDate } = payment.data;
   return [
     {
@@ -255,7 +310,7 @@ function reverseDisbursement({ data }: ReverseDisbursement, state: BeneficiarySt
 function recordLoanDisbursement({ data }: RecordLoanDisbursement, state: BeneficiaryState, { catalog }: BeneficiaryContext): BeneficiaryEvent[] {
   const program = requireProgram(catalog, data.programCode);
   if (program.kind !== 'loan') throw new NotALoanProgram(`${program.code} is not a loan program`, 'programCode');
-  checkLine(program, data);
+  checkLine(catalog, program, data, data.valueDate, 'valueDate');
   requirePayee(program, data.payee.type);
   data.amount.assertPositive();
   const event: LoanDisbursed = { type: 'LoanDisbursed', data: { loanId: data.loanId, ...aidLine(data), payee: data.payee, valueDate: data.valueDate } };

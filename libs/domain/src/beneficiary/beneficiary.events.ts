@@ -46,8 +46,18 @@ export type DisbursementRecorded = {
     valueDate: string;
     approvalId?: string;
     fundingSource?: string;
+    /**
+     * Present only on a payment recorded over its program's budget for the fiscal year: why it was
+     * recorded anyway (who did it is the event's actor). Optional, added without a schema version:
+     * payments before it simply have none, which is what they were.
+     */
+    budgetOverride?: BudgetOverride;
   };
 };
+
+export interface BudgetOverride {
+  reason: string;
+}
 
 /** Why a payment was reversed, as a category auditors can count (the free text says the rest). */
 export const REVERSAL_REASON_CODES = ['WRONG_ACCOUNT', 'NOT_ELIGIBLE', 'DUPLICATE_PAYMENT', 'WRONG_AMOUNT', 'RETURNED_BY_BANK', 'OTHER'] as const;
@@ -84,11 +94,28 @@ export type LoanRepaymentRecorded = {
   };
 };
 
+/**
+ * An identifier of a student now leads to the student's record: the first request that named it
+ * beside an identifier the ledger already knew (or beside another new one) said they are one child.
+ * Stored in the identifier's own stream (`beneficiary-<that identifier>`), which from then on holds
+ * only this event and points to the record; never undone.
+ */
+export type StudentIdentifierLinked = {
+  type: 'StudentIdentifierLinked';
+  data: {
+    /** The identifier linked: exactly one of the two. */
+    identifier: { residentId: string } | { studentNumber: string };
+    /** The record it leads to (`key`) and the identifiers the linking request named. */
+    beneficiary: BeneficiaryRef;
+  };
+};
+
 export type BeneficiaryEvent =
   | AidApproved
   | DisbursementRecorded
   | DisbursementReversed
   | LoanDisbursed
-  | LoanRepaymentRecorded;
+  | LoanRepaymentRecorded
+  | StudentIdentifierLinked;
 
 export type BeneficiaryEventType = BeneficiaryEvent['type'];

@@ -1,4 +1,4 @@
-import { MissingStudentIdentity } from '../errors';
+import { MissingStudentIdentity, StudentIdentifiersConflict, StudentIdentifiersDisagree } from '../errors';
 import {
   ResidentId,
   StudentNumber,
@@ -6,11 +6,13 @@ import {
   parseStudentNumber,
   residentIdInStudentNumber,
 } from '../identifiers';
+import { StudentIdentifierLinked } from './beneficiary.events';
 
 /**
- * Who a payment is for. `key` is the one identifier the ledger files a student under:
- * the resident ID when known (given, or inside a `G` student number), else the student number.
- * So the same child reached by ID or by G number lands on the same record.
+ * Who a payment is for. `key` is the record the student is filed under. As parsed, it is the key
+ * a new record would get: the resident ID when known (given, or inside a `G` student number), else
+ * the student number — so the same child reached by ID or by G number lands on the same record.
+ * A `J` or `L` number holds no ID: which record it leads to is the ledger's to say (placeStudent).
  */
 export interface StudentIdentity {
   readonly key: string;
@@ -32,14 +34,97 @@ export function parseStudentIdentity(input: StudentIdentityInput | undefined, fi
   if (!residentId && !studentNumber) {
     throw new MissingStudentIdentity(`${field} needs a residentId or a studentNumber`, field);
   }
+  const inside = studentNumber && residentIdInStudentNumber(studentNumber);
+  if (residentId && inside && inside !== residentId) {
+    throw new StudentIdentifiersDisagree(
+      `${field}.studentNumber ${studentNumber} holds the resident ID ${inside}, not ${field}.residentId ${residentId}: one of them is wrong`,
+      `${field}.studentNumber`,
+    );
+  }
   const name = typeof input?.name === 'string' && input.name.trim() !== '' ? input.name.trim() : undefined;
-  const key = residentId ?? (studentNumber && residentIdInStudentNumber(studentNumber)) ?? (studentNumber as string);
+  const key = residentId ?? inside ?? (studentNumber as string);
   return { key, ...(residentId && { residentId }), ...(studentNumber && { studentNumber }), ...(name && { name }) };
 }
 
 export const beneficiaryStreamId = (studentKey: string) => `beneficiary-${studentKey}`;
 
-/** The identity to address a student's record by, from the key it is filed under. */
+/** The identity to address a student's record by, from the key it is filed under (or any identifier of theirs). */
 export function identityFromKey(key: string): StudentIdentity {
   return /^[GJL]/i.test(key) ? parseStudentIdentity({ studentNumber: key }) : parseStudentIdentity({ residentId: key });
+}
+
+// ---------------------------------------------------------------------------------------------
+// One student, one record, whatever identifier names them.
+
+/** One identifier a request names, and the key of the stream it has of its own. */
+export interface NamedIdentifier {
+  readonly field: 'residentId' | 'studentNumber';
+  readonly value: string;
+  /** The identifier's own key: the resident ID (also for a `G` number, which holds it), else the student number. */
+  readonly key: string;
+}
+
+/** The distinct identifiers a student is named by, the resident ID first (an ID and its own G number are one). */
+export function identifiersOf(student: StudentIdentity): NamedIdentifier[] {
+  const named: NamedIdentifier[] = [];
+  if (student.residentId) named.push({ field: 'residentId', value: student.residentId, key: student.residentId });
+  if (student.studentNumber) {
+    const key = residentIdInStudentNumber(student.studentNumber) ?? student.studentNumber;
+    if (!named.some((identifier) => identifier.key === key)) named.push({ field: 'studentNumber', value: student.studentNumber, key });
+  }
+  return named;
+}
+
+/** What the ledger holds under an identifier's own key. */
+export type IdentifierStanding =
+  | { readonly holds: 'nothing' }
+  /** The record of a student is filed under this key. */
+  | { readonly holds: 'record' }
+  /** A link: this identifier belongs to the student whose record is filed under `recordKey`. */
+  | { readonly holds: 'link'; readonly recordKey: string };
+
+export interface StudentPlacement {
+  /** The student as named, with `key` the record they are filed under. */
+  readonly student: StudentIdentity;
+  /** Identifiers named for the first time: each is linked to the record, with the first event recorded there. */
+  readonly links: ReadonlyArray<{ readonly key: string; readonly event: StudentIdentifierLinked }>;
+}
+
+/**
+ * Which record a request lands on, from what the ledger holds under each identifier it names:
+ * the record any of them already leads to (a new one, filed under the first identifier, when none
+ * does); every identifier that leads nowhere yet is linked to it. Two identifiers that lead to two
+ * different records are refused: the ledger cannot tell which one is right, and never merges records.
+ */
+export function placeStudent(student: StudentIdentity, standingOf: (key: string) => IdentifierStanding, field = 'student'): StudentPlacement {
+  const named = identifiersOf(student);
+  const leadsTo = named.map((identifier) => {
+    const standing = standingOf(identifier.key);
+    return standing.holds === 'record' ? identifier.key : standing.holds === 'link' ? standing.recordKey : undefined;
+  });
+  const records = [...new Set(leadsTo.filter((key): key is string => key !== undefined))];
+  if (records.length > 1) {
+    const leads = named.map((identifier, i) => `${field}.${identifier.field} ${identifier.value} leads to the record ${leadsTo[i]}`).join(', ');
+    throw new StudentIdentifiersConflict(
+      `${leads}: two students' records, so these cannot both be this student's identifiers; correct the request (the ledger does not merge records)`,
+      named.map((identifier) => `${field}.${identifier.field}`),
+    );
+  }
+  const recordKey = records[0] ?? named[0].key;
+  const placed: StudentIdentity = { ...student, key: recordKey };
+  const beneficiary = {
+    key: recordKey,
+    ...(student.residentId && { residentId: student.residentId }),
+    ...(student.studentNumber && { studentNumber: student.studentNumber }),
+  };
+  const links = named
+    .filter((identifier, i) => leadsTo[i] === undefined && identifier.key !== recordKey)
+    .map((identifier) => ({
+      key: identifier.key,
+      event: {
+        type: 'StudentIdentifierLinked' as const,
+        data: { identifier: identifier.field === 'residentId' ? { residentId: identifier.value } : { studentNumber: identifier.value }, beneficiary },
+      },
+    }));
+  return { student: placed, links };
 }

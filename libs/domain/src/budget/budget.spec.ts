@@ -1,6 +1,8 @@
 import { deciderSpecification } from '../testing/decider-specification';
 import { shippedCatalog } from '../testing/catalog.fixture';
-import { budgetDecider, parseAllocateBudget } from './budget';
+import { Money } from '../money';
+import { DomainError } from '../errors';
+import { BudgetStanding, budgetDecider, parseAllocateBudget, requireWithinBudget } from './budget';
 
 const spec = deciderSpecification(budgetDecider, { catalog: shippedCatalog() });
 const allocate = (overrides: Record<string, unknown> = {}) =>
@@ -40,5 +42,33 @@ describe('allocating budget', () => {
   it('refuses a fiscal year that is not a whole year', () => {
     expect(() => allocate({ fiscalYear: 2022.5 })).toThrow(/fiscalYear must be a whole year/);
     expect(() => allocate({ fiscalYear: '2022' })).toThrow(/fiscalYear/);
+  });
+});
+
+describe('paying within the budget (requireWithinBudget)', () => {
+  const standing = (paid: string): BudgetStanding => ({ programCode: 'ZIHUI_PLAN', fiscalYear: 2022, allocated: Money.parse('1000.00'), paid: Money.parse(paid) });
+
+  it('lets a payment through up to the last fen of the budget, and records no override', () => {
+    expect(requireWithinBudget(standing('500.00'), Money.parse('500.00'))).toBeUndefined();
+    expect(requireWithinBudget(standing('500.00'), Money.parse('500.00'), { reason: 'not needed' })).toBeUndefined();
+  });
+
+  it('refuses a payment one fen over, saying by how much', () => {
+    let caught: unknown;
+    try {
+      requireWithinBudget(standing('500.00'), Money.parse('500.01'));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(DomainError);
+    expect(caught).toMatchObject({ code: 'BUDGET_EXCEEDED', field: 'amount', message: expect.stringContaining('exceeds it by ¥0.01') });
+  });
+
+  it('records a payment over budget only with an override, which it returns to be recorded', () => {
+    expect(requireWithinBudget(standing('1000.00'), Money.parse('1.00'), { reason: 'carry-over approved by the bureau' })).toEqual({ reason: 'carry-over approved by the bureau' });
+  });
+
+  it('checks nothing where no budget is allocated to the program for the year', () => {
+    expect(requireWithinBudget(undefined, Money.parse('999999.00'))).toBeUndefined();
   });
 });

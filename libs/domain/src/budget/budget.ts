@@ -1,15 +1,17 @@
 import { LocalDate, parseLocalDate } from '../calendar';
 import { ProgramCatalog } from '../catalog';
 import { Decider } from '../decider';
-import { DomainError, IdAlreadyUsed, UnknownFundingSource } from '../errors';
+import { BudgetExceeded, DomainError, IdAlreadyUsed, UnknownFundingSource } from '../errors';
 import { Money } from '../money';
 import { requireProgram } from '../beneficiary/aid-rules';
 import { parseProgramCode, parseRecordId } from '../beneficiary/beneficiary.commands';
+import { BudgetOverride } from '../beneficiary/beneficiary.events';
 
 /**
  * A program's budget for one fiscal year (stream `budget-<PROGRAM>-<year>`): allocations by
- * funding source. Spending against it is compared by the read models and the auditor's anomaly
- * report, not refused here: the money has often already moved when a payment is recorded.
+ * funding source. A payment over it is refused unless it carries an explicit override
+ * (requireWithinBudget, applied by the beneficiary's decider): the money has sometimes already
+ * moved when a payment is recorded, and the ledger must then still say so — with the reason.
  */
 
 export type BudgetAllocated = {
@@ -110,3 +112,29 @@ export const budgetDecider: Decider<AllocateBudget, BudgetEvent, BudgetState, { 
     return [event];
   },
 };
+
+/** What a program was allocated and paid (net of reversals) for one fiscal year, as the ledger stood before a payment. */
+export interface BudgetStanding {
+  readonly programCode: string;
+  readonly fiscalYear: number;
+  readonly allocated: Money;
+  readonly paid: Money;
+}
+
+/**
+ * A payment stays within its program's budget for the fiscal year, or is recorded over it only with
+ * an explicit override, which is returned to be recorded in the event (and only then: a payment
+ * within budget records no override). Without a standing — no budget allocated to the program for
+ * that year — nothing is checked: the bureau keeps that program's budget outside the ledger.
+ */
+export function requireWithinBudget(standing: BudgetStanding | undefined, amount: Money, override?: BudgetOverride, field = 'amount'): BudgetOverride | undefined {
+  if (!standing) return undefined;
+  const after = standing.paid.plus(amount);
+  if (!after.greaterThan(standing.allocated)) return undefined;
+  if (override) return override;
+  throw new BudgetExceeded(
+    `${standing.programCode} has ¥${standing.allocated} allocated for ${standing.fiscalYear} and ¥${standing.paid} paid: ¥${amount} more exceeds it by ¥${after.minus(standing.allocated)}` +
+      ' (allocate more, or record it with budgetOverride.reason)',
+    field,
+  );
+}

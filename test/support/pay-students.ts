@@ -1,0 +1,30 @@
+// Child process of the identity race test: opens the SQLite event log at argv[2] and, once told
+// "go" on stdin, records one boarding payment for each of argv[4] students at once through the
+// service's own command path, naming each by J number alone (argv[3] = "j") or by resident ID and
+// J number ("both"). Prints one line per payment: the student's index and how it ended.
+import { BeneficiaryCommands, CommandRunner, createEventStore, loadCatalog, loadSettings, writeContextFor } from '@ledger/application';
+import { DomainError, parseRecordDisbursement } from '@ledger/domain';
+import { join } from 'node:path';
+import { boardingPayment, residentId, studentNumberJ } from './students';
+
+const [dataDir, mode, count] = process.argv.slice(2);
+const store = createEventStore(loadSettings({ LEDGER_DATA_DIR: dataDir }));
+const ledger = new BeneficiaryCommands(new CommandRunner(store), loadCatalog(join(__dirname, '../../config/programs.yaml')));
+const write = writeContextFor({ id: `racer-${mode}`, role: 'finance_officer' }, 'race');
+
+async function pay(i: number): Promise<string> {
+  const student = mode === 'both' ? { residentId: residentId(i), studentNumber: studentNumberJ(i) } : { studentNumber: studentNumberJ(i) };
+  try {
+    return (await ledger.execute(parseRecordDisbursement(boardingPayment(i, { disbursementId: `${mode}-${i}`, student })), write)).result;
+  } catch (error) {
+    return error instanceof DomainError ? error.code : `failed: ${(error as Error).message}`;
+  }
+}
+
+process.stdout.write('ready\n');
+process.stdin.once('data', async () => {
+  const outcomes = await Promise.all(Array.from({ length: Number(count) }, (_, i) => pay(i)));
+  outcomes.forEach((outcome, i) => process.stdout.write(`${i} ${outcome}\n`));
+  await store.close();
+  process.exit(0);
+});
