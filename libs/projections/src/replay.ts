@@ -46,8 +46,10 @@ export const endOfDayInChina = (date: string) => new Date(`${date}T23:59:59.999+
  * reverses (a reversal dated before its payment would otherwise take back money not yet paid); it
  * still nets against the payment's fiscal year, as the totals always do.
  */
-export function valueDateOf(event: AidEvent): LocalDate {
+export function valueDateOf(event: AidEvent): LocalDate | undefined {
   switch (event.type) {
+    case 'StudentIdentifierLinked':
+      return undefined; // not money: who a record belongs to holds whatever the day
     case 'AidApproved':
       return event.data.approvedOn as LocalDate;
     case 'DisbursementReversed': {
@@ -74,7 +76,8 @@ function valuedUpTo(projection: Projection, day: string): Projection {
     prepare(db: Database.Database) {
       const apply = projection.prepare!(db);
       return (event, stored) => {
-        if (valueDateOf(event) <= day) apply(event, stored);
+        const valued = valueDateOf(event);
+        if (valued === undefined || valued <= day) apply(event, stored);
       };
     },
   };
@@ -104,7 +107,7 @@ export async function replayReadModels(
       if (day) {
         for (const stored of included) {
           const event = aidEventOf(stored);
-          if (event && valueDateOf(event) > day) valuedLater++;
+          if (event && (valueDateOf(event) ?? day) > day) valuedLater++;
         }
       }
       lastPosition = included[included.length - 1].position;

@@ -56,7 +56,7 @@ export function queryLedgerFigures(db: Database.Database, query: FigureQuery): L
     const data = event.data as { approvedOn?: string; valueDate?: string; originalValueDate?: string };
     const date = event.type === 'AidApproved' ? data.approvedOn! : event.type === 'DisbursementReversed' ? data.originalValueDate! : data.valueDate!;
     if (!inWindow(date)) continue;
-    if (query.valuedUpTo && valueDateOf(event) > query.valuedUpTo) continue;
+    if (query.valuedUpTo && (valueDateOf(event) ?? query.valuedUpTo) > query.valuedUpTo) continue;
     const sign = event.type === 'DisbursementReversed' ? -1 : 1;
     const fen = Money.parse(event.data.amount).fen;
     const { programCode, period, stage } = event.data;
