@@ -22,7 +22,8 @@ describe('the J-number-alone and the ID-and-J-number payments racing between pro
     return streams.flat().filter((event) => event.type === 'DisbursementRecorded').length;
   };
 
-  it('on the SQLite log: two OS processes, 40 students, one payment each', async () => {
+  /** One race on a fresh log: every student ends with exactly one payment; returns how many the J-alone racer recorded. */
+  const raceOnce = async (): Promise<number> => {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-identity-race-'));
     try {
       const racer = (mode: 'j' | 'both') => {
@@ -56,13 +57,25 @@ describe('the J-number-alone and the ID-and-J-number payments racing between pro
       expect(outcomes).toEqual(Array(STUDENTS).fill(['DUPLICATE_PAYMENT', 'recorded']));
       const store = new SqliteEventStore({ path: join(dir, 'ledger.sqlite') });
       for (let i = 0; i < STUDENTS; i++) expect({ i, payments: await paymentsOf((id) => store.readStream(id), i) }).toEqual({ i, payments: 1 });
-      // Both orders happened (else the race was not a race): some students were first paid by J alone.
-      expect(aloneOutcomes.filter((line) => line.endsWith('recorded')).length).toBeGreaterThan(0);
       await store.close();
+      return aloneOutcomes.filter((line) => line.endsWith('recorded')).length;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  };
+
+  it('on the SQLite log: two OS processes, 40 students, one payment each', async () => {
+    // Both orders must happen (else the race was not a race): some students first paid by J alone,
+    // some by ID and J. The racers start from opposite ends; on a loaded machine one may still get
+    // through every student before the other starts, so the race is run again (up to three times).
+    const firstByJAlone: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const count = await raceOnce();
+      firstByJAlone.push(count);
+      if (count > 0 && count < STUDENTS) break;
+    }
+    expect(firstByJAlone.some((count) => count > 0 && count < STUDENTS)).toBe(true);
+  }, 180_000);
 
   it('on EventStoreDB (no atomic append across streams): two service instances, 20 students, one payment each; the link is written before the payment', async () => {
     const fake = new FakeEventStoreDb();

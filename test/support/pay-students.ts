@@ -1,7 +1,9 @@
 // Child process of the identity race test: opens the SQLite event log at argv[2] and, once told
 // "go" on stdin, records one boarding payment for each of argv[4] students at once through the
 // service's own command path, naming each by J number alone (argv[3] = "j") or by resident ID and
-// J number ("both"). Prints one line per payment: the student's index and how it ended.
+// J number ("both"). Prints one line per payment: the student's index and how it ended. The two
+// racers go through the students one after another from opposite ends ("j" from the first, "both"
+// from the last), so that they meet in the middle and each is first for some students.
 import { BeneficiaryCommands, CommandRunner, createEventStore, loadCatalog, loadSettings, writeContextFor } from '@ledger/application';
 import { DomainError, parseRecordDisbursement } from '@ledger/domain';
 import { join } from 'node:path';
@@ -23,7 +25,9 @@ async function pay(i: number): Promise<string> {
 
 process.stdout.write('ready\n');
 process.stdin.once('data', async () => {
-  const outcomes = await Promise.all(Array.from({ length: Number(count) }, (_, i) => pay(i)));
+  const order = Array.from({ length: Number(count) }, (_, i) => (mode === 'both' ? Number(count) - 1 - i : i));
+  const outcomes: string[] = [];
+  for (const i of order) outcomes[i] = await pay(i);
   outcomes.forEach((outcome, i) => process.stdout.write(`${i} ${outcome}\n`));
   await store.close();
   process.exit(0);
