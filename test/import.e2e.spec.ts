@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LedgerUnderTest } from './support/ledger-app';
-import { paymentRow, writeCsv, writeXlsx } from './support/payment-lists';
+import { HEADERS, csvText, paymentRow, writeCsv, writeXlsx } from './support/payment-lists';
 import { boardingPayment, residentId } from './support/students';
 
 /** Payment lists uploaded over HTTP: checked row by row, committed whole or not at all, once. */
@@ -95,5 +96,58 @@ describe('importing payment lists', () => {
     const report = await ledger.as('auditor').get('/audit/verify').expect(200);
     expect(report.body).toMatchObject({ ok: true, problems: [] });
     expect(report.body.eventsChecked).toBe(Number(await ledger.logPosition()));
+  });
+
+  describe('rows already in the ledger, in a file of other bytes', () => {
+    const headers = [...HEADERS, '编号'];
+    const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => [...paymentRow(from + k, 9000), `RE-${from + k}`]);
+    const batchEvent = (batchId: string) => {
+      const db = new Database(ledger.settings.eventStorePath, { readonly: true });
+      const row = db.prepare('SELECT data FROM events WHERE stream_id = ?').pluck().get(`import-${batchId}`) as string | undefined;
+      db.close();
+      return row === undefined ? undefined : JSON.parse(row);
+    };
+    let first: { batchId: string };
+
+    beforeAll(async () => {
+      const path = join(dir, 'recorded.xlsx');
+      await writeXlsx(path, numbered(0, 6), headers);
+      first = (await upload(path, { commit: 'true' }).expect(201)).body;
+    });
+
+    it.each([
+      ['the same rows as CSV', csvText(numbered(0, 6), headers)],
+      ['the same rows as CSV with an extra newline', csvText(numbered(0, 6), headers) + '\r\n'],
+    ])('%s: records nothing, and says which rows were already recorded and under which batch', async (_what, text) => {
+      const path = join(dir, 'again.csv');
+      writeFileSync(path, text);
+      const position = await ledger.logPosition();
+      const again = await upload(path, { commit: 'true' }).expect(200);
+      expect(again.body).toMatchObject({ rows: 6, problems: [], committed: false, committedEvents: 0, total: { rows: 0, amount: '0.00' }, totals: [] });
+      expect(again.body.alreadyRecorded).toEqual(numbered(0, 6).map((row, k) => ({ row: k + 2, disbursementId: row[8], importBatch: first.batchId })));
+      expect(await ledger.logPosition()).toBe(position);
+      expect(batchEvent(again.body.batchId)).toBeUndefined();
+    });
+
+    it('records only the new rows of a file that mixes them with recorded ones, and its batch event states only those', async () => {
+      const path = join(dir, 'mixed.csv');
+      writeFileSync(path, csvText(numbered(3, 9), headers)); // rows 3–5 recorded, 6–8 new
+      const position = BigInt(await ledger.logPosition());
+      const dry = await upload(path).expect(200);
+      expect(dry.body).toMatchObject({ rows: 6, total: { rows: 3, amount: '3980.50' }, dryRun: true });
+      const mixed = await upload(path, { commit: 'true' }).expect(201);
+      expect(mixed.body).toMatchObject({ rows: 6, committed: true, committedEvents: 4, total: { rows: 3, amount: '3980.50' } });
+      expect(mixed.body.alreadyRecorded).toEqual([2, 3, 4].map((row, k) => ({ row, disbursementId: `RE-${3 + k}`, importBatch: first.batchId })));
+      expect(BigInt(await ledger.logPosition())).toBe(position + 4n);
+      expect(batchEvent(mixed.body.batchId)).toMatchObject({ rows: 3, total: { rows: 3, amount: '3980.50' } });
+    });
+
+    it('refuses a file that lists the same payment twice', async () => {
+      const path = join(dir, 'repeated.csv');
+      const rows = numbered(20, 23);
+      writeFileSync(path, csvText([...rows, rows[1]], headers));
+      const response = await upload(path, { commit: 'true' }).expect(422);
+      expect(response.body.problems.map((p: { row: number; code: string }) => [p.row, p.code])).toEqual([[5, 'IMPORT_ROW_REPEATED']]);
+    });
   });
 });
