@@ -40,7 +40,7 @@ async function main() {
     await sleep(2000);
     const rssBefore = rssMiB(pid);
 
-    let phase: 'import' | 'after' | 'done' = 'import';
+    let phase = 'import' as 'import' | 'after' | 'done';
     let peak = rssBefore;
     let failures = 0;
     let caughtUpAt: number | undefined;

@@ -49,7 +49,7 @@ describe('importing the payment lists offices make', () => {
       const path = join(dir, name);
       writeFileSync(path, bytes());
       const before = await ledger.logPosition();
-      for (const query of [{}, { commit: 'true' }]) {
+      for (const query of [{}, { commit: 'true' }] as Array<Record<string, string>>) {
         const response = await upload(path, query);
         expect(response.status).toBe(400);
         expect(response.headers['content-type']).toMatch(/application\/problem\+json/);

@@ -1,39 +1,53 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parse as parseCsv } from 'csv-parse';
-import ExcelJS from 'exceljs';
-import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parse as parseYaml } from 'yaml';
 import {
+  BeneficiaryEvent,
   BeneficiaryState,
   ColumnMapping,
   DomainError,
   EVENT_SCHEMA_VERSIONS,
+  HEADER_SEARCH_ROWS,
+  ImportConflict,
   ImportField,
+  ImportRowAfterTotal,
+  ImportRowRepeated,
+  ImportSheetsAmbiguous,
+  ImportTotalMismatch,
+  ListCell,
+  ListColumns,
   Money,
   ProgramCatalog,
+  RecordDisbursement,
   beneficiaryDecider,
   beneficiaryStreamId,
-  cellText,
   currentEventOf,
   foldEvents,
+  isBlankRow,
+  isTotalRow,
+  matchHeaders,
+  missingColumns,
   parseColumnMapping,
-  parseRecordDisbursement,
-  readPeriod,
-  readProgram,
-  readStage,
-  resolveColumns,
+  readAmount,
+  readPaymentRow,
+  rowRuleProblems,
 } from '@ledger/domain';
-import { EventStore, StreamAppend } from '@ledger/event-store';
+import { EventIdConflictError, EventStore, StreamAppend, WrongExpectedVersionError } from '@ledger/event-store';
+import { CsvEncoding, ImportFormat, ListSheet, csvRows, inspectListFile, workbookSheets } from './import-file';
 import { Settings } from './settings';
 import { CATALOG, EVENT_STORE, SETTINGS } from './tokens';
 import { WriteContext } from './write-context';
 
+export type { ImportFormat } from './import-file';
+
 /**
  * Batch import of payment lists: every row checked by the write path's own rules (and against the
  * rows before it and the ledger), a dry-run report of every problem by row and column, and a commit
- * of all rows or none — one atomic append across all the students' streams plus the batch's own
- * event. The batch is the file's SHA-256: the same file again records nothing.
+ * of the new rows all or none — one atomic append across all the students' streams plus the batch's
+ * own event, which states what this batch recorded and nothing else. The batch is the file's
+ * SHA-256: the same file again records nothing; rows already in the ledger (from a file of other
+ * bytes) are named with the batch that recorded them and not recorded again.
  */
 export interface ImportProblem {
   row: number;
@@ -42,11 +56,23 @@ export interface ImportProblem {
   message: string;
 }
 
+/** A row whose payment the ledger already holds (same 编号, same content), and the batch that recorded it (null: recorded on its own). */
+export interface AlreadyRecordedRow {
+  row: number;
+  disbursementId: string;
+  importBatch: string | null;
+}
+
 export interface ImportReport {
   batchId: string;
   fileName: string;
+  /** How the file was read: its encoding (CSV), the sheet (XLSX), the header row, the 合计 row checked. */
+  read: { format: ImportFormat; encoding?: CsvEncoding; sheet?: string; headerRow?: number; totalRow?: number };
+  /** Payment rows in the file (not the header, titles, blank lines or the 合计 row). */
   rows: number;
   problems: ImportProblem[];
+  alreadyRecorded: AlreadyRecordedRow[];
+  /** What the import records (a dry run: would record): the new rows, by program and in all. */
   totals: Array<{ programCode: string; rows: number; students: number; amount: string; wanYuan: string }>;
   total: { rows: number; amount: string; wanYuan: string };
   dryRun: boolean;
@@ -57,22 +83,51 @@ export interface ImportReport {
 
 export const IMPORT_EVENT_TYPE = 'PaymentListImported';
 export const importStreamId = (batchId: string) => `import-${batchId}`;
-export type ImportFormat = 'csv' | 'xlsx';
 
-const FIELD_OF_ERROR: Record<string, ImportField> = {
-  'student.residentId': 'residentId',
-  'student.studentNumber': 'studentNumber',
-  student: 'residentId',
-  'payee.type': 'payeeType',
-  'payee.name': 'payeeName',
-  'payee.account': 'account',
-};
+const MAX_LISTED = 10_000;
+/** Work done between two turns of the event loop: other requests wait at most about this long. */
+const SLICE_MS = 10;
 
-const MAX_PROBLEMS = 10_000;
+/** A student's record as the import sees it: where it was read and the events this file adds to it. */
+interface StudentRecord {
+  readonly streamId: string;
+  /** Revision of the stored stream when read (-1: no stream yet). */
+  readonly revision: number;
+  /** The events this file's rows add, with their rows. */
+  readonly pending: Array<{ row: number; event: BeneficiaryEvent }>;
+}
+
+/** Everything one import run keeps while it reads the file. */
+class ImportRun {
+  readonly problems: ImportProblem[] = [];
+  readonly alreadyRecorded: AlreadyRecordedRow[] = [];
+  readonly students = new Map<string, StudentRecord>();
+  /** Recent students' states, so that a student's next row needs no fold (bounded: memory stays flat). */
+  readonly states = new Map<string, BeneficiaryState>();
+  readonly totals = new Map<string, { rows: number; students: Set<string>; fen: bigint }>();
+  rows = 0;
+  /** The sum of every payment row's amount, for the 合计 row; undefined once a row's amount is unreadable. */
+  listFen: bigint | undefined = 0n;
+  private sliceStarted = performance.now();
+
+  constructor(readonly batchId: string) {}
+
+  problem(row: number, column: string, code: string, message: string) {
+    if (this.problems.length < MAX_LISTED) this.problems.push({ row, column, code, message });
+  }
+
+  /** Lets the event loop run other work (requests, /health) every few milliseconds of checking. */
+  async pace(): Promise<void> {
+    if (performance.now() - this.sliceStarted < SLICE_MS) return;
+    await nextTurn();
+    this.sliceStarted = performance.now();
+  }
+}
 
 @Injectable()
 export class ImportService {
   private readonly mapping: ColumnMapping;
+  private static readonly MAX_CACHED_STATES = 2_000;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -82,151 +137,263 @@ export class ImportService {
     this.mapping = parseColumnMapping(parseYaml(readFileSync(settings.importColumnsPath, 'utf8')));
   }
 
-  /** The rows of a CSV or XLSX file (first sheet), streamed: [line number, cells]. The first is the header. */
-  private async *rows(path: string, format: ImportFormat): AsyncGenerator<[number, string[]]> {
-    if (format === 'csv') {
-      let line = 0;
-      for await (const record of createReadStream(path).pipe(parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }))) {
-        yield [++line, record as string[]];
-      }
-      return;
-    }
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit' });
-    for await (const sheet of reader) {
-      for await (const row of sheet) {
-        const values = (row.values as unknown[]).slice(1).map(cellText);
-        if (values.some((value) => value !== '')) yield [row.number, values];
-      }
-      return; // the first sheet only
-    }
-  }
-
-  private static async hashFile(path: string): Promise<string> {
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-    return hash.digest('hex');
+  /** The sheets of the file: a CSV is one, unnamed. */
+  private async *sheets(path: string, format: ImportFormat, encoding: CsvEncoding | undefined, fileName: string): AsyncGenerator<ListSheet> {
+    if (format === 'csv') yield { name: '', rows: csvRows(path, encoding!, fileName) };
+    else yield* workbookSheets(path, fileName);
   }
 
   /**
-   * Checks every row; with `commit`, records them all if none has a problem. `onProgress` is told
-   * the rows read so far.
+   * Checks every row; with `commit`, records the new ones if no row has a problem. `onProgress` is
+   * told the rows read so far. A file that cannot be read at all throws (IMPORT_FILE_…, 400).
    */
   async run(
     path: string,
     options: { format: ImportFormat; fileName: string; commit: boolean; write: WriteContext; onProgress?: (rows: number) => void },
   ): Promise<ImportReport> {
-    const batchId = await ImportService.hashFile(path);
+    const { format, fileName } = options;
+    const { sha256: batchId, encoding } = await inspectListFile(path, format, fileName);
     const existing = await this.store.readStream(importStreamId(batchId));
-    const problems: ImportProblem[] = [];
-    const totals = new Map<string, { rows: number; students: Set<string>; fen: bigint }>();
-    const students = new Map<string, { state: BeneficiaryState; revision: number; events: Array<{ type: string; data: unknown }> }>();
-    let headerOf: Partial<Record<ImportField, string>> = {};
-    let columns: Partial<Record<ImportField, number>> = {};
-    let rows = 0;
-    const problem = (row: number, field: ImportField | 'file', code: string, message: string) => {
-      if (problems.length < MAX_PROBLEMS) problems.push({ row, column: field === 'file' ? '' : (headerOf[field] ?? field), code, message });
-    };
+    const run = new ImportRun(batchId);
+    const read: ImportReport['read'] = { format, ...(encoding && { encoding }) };
 
-    for await (const [line, cells] of this.rows(path, options.format)) {
-      if (Object.keys(columns).length === 0) {
-        try {
-          ({ columns, headerOf } = resolveColumns(cells, this.mapping));
-        } catch (error) {
-          if (!(error instanceof DomainError)) throw error;
-          problem(line, 'file', error.code, error.message);
-          break;
+    let list: { sheet: string; header: ListColumns; headerRow: number } | undefined;
+    let best: { sheet: string; row: number; cells: ListCell[]; match: ListColumns; named: number } | undefined;
+    let total: { row: number; cell: ListCell } | undefined;
+    let afterTotalReported = false;
+    for await (const sheet of this.sheets(path, format, encoding, fileName)) {
+      let header: ListColumns | undefined;
+      let searched = 0;
+      let otherList = false;
+      for await (const { row, cells } of sheet.rows) {
+        await run.pace();
+        if (isBlankRow(cells)) continue;
+        if (!header) {
+          // Titles, notes and units above the header: the header is the first row that names every needed column.
+          if (searched++ >= HEADER_SEARCH_ROWS) continue;
+          const match = matchHeaders(cells, this.mapping);
+          if (match.missing.length === 0) {
+            header = match;
+            if (!list) list = { sheet: sheet.name, header, headerRow: row };
+          } else {
+            // The row most like a header, to say what it lacks if none is found.
+            const named = Object.keys(match.columns).length;
+            if (!best || named > best.named) best = { sheet: sheet.name, row, cells, match, named };
+          }
+          continue;
         }
-        continue;
-      }
-      rows++;
-      if (rows % 1000 === 0) options.onProgress?.(rows);
-      const cell = (field: ImportField) => (columns[field] === undefined ? '' : (cells[columns[field]!] ?? ''));
-      const programCode = readProgram(cell('programCode'), this.catalog);
-      const program = this.catalog.program(programCode);
-      let command;
-      try {
-        command = parseRecordDisbursement({
-          disbursementId: cell('disbursementId') || `${batchId.slice(0, 16)}-${line}`,
-          student: { residentId: cell('residentId') || undefined, studentNumber: cell('studentNumber') || undefined, name: cell('name') || undefined },
-          schoolCode: cell('schoolCode'),
-          stage: readStage(cell('stage')),
-          programCode,
-          period: readPeriod(cell('period')),
-          amount: cell('amount'),
-          payee: { type: cell('payeeType') || program?.payee || 'student', name: cell('payeeName') || undefined, account: cell('account') || undefined },
-          valueDate: cell('valueDate'),
-          fundingSource: cell('fundingSource') || undefined,
-        });
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        problem(line, FIELD_OF_ERROR[error.field ?? ''] ?? ((error.field as ImportField) || 'file'), error.code, error.message);
-        continue;
-      }
-      const key = command.data.student.key;
-      let student = students.get(key);
-      if (!student) {
-        const stored = await this.store.readStream(beneficiaryStreamId(key));
-        student = {
-          state: foldEvents(beneficiaryDecider, stored.map((event) => currentEventOf(event) as never)),
-          revision: stored.length - 1,
-          events: [],
-        };
-        students.set(key, student);
-      }
-      try {
-        // The row is decided against the ledger and the file's rows before it: a duplicate in the file is a duplicate.
-        const events = beneficiaryDecider.decide(command, student.state, { catalog: this.catalog });
-        for (const event of events) {
-          student.state = beneficiaryDecider.evolve(student.state, event);
-          student.events.push(event);
+        if (list!.sheet !== sheet.name) {
+          // A second sheet with a list under its header: which one is meant cannot be told.
+          if (!otherList) run.problem(row, '', ImportSheetsAmbiguous.code, `the workbook has payment lists on sheets "${list!.sheet}" and "${sheet.name}": put one list in a file and import it alone`);
+          otherList = true;
+          continue;
         }
-        const total = totals.get(command.data.programCode) ?? { rows: 0, students: new Set<string>(), fen: 0n };
-        total.rows++;
-        total.students.add(key);
-        total.fen += command.data.amount.fen;
-        totals.set(command.data.programCode, total);
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        problem(line, FIELD_OF_ERROR[error.field ?? ''] ?? ((error.field as ImportField) || 'amount'), error.code, error.message);
+        const { columns, headerOf } = list!.header;
+        const cellOf = (field: ImportField): ListCell => (columns[field] === undefined ? '' : (cells[columns[field]!] ?? ''));
+        if (total) {
+          // After the 合计 row: a signature or a note is not a payment; a row naming a student or an amount cannot be told from one.
+          if (!afterTotalReported && (cellOf('residentId') !== '' || cellOf('studentNumber') !== '' || cellOf('amount') !== '')) {
+            run.problem(row, '', ImportRowAfterTotal.code, `row ${row} comes after the 合计 row ${total.row}: a list ends with its total (move the row above it, or the total below the last payment)`);
+            afterTotalReported = true;
+          }
+          continue;
+        }
+        if (isTotalRow(cells, columns)) {
+          total = { row, cell: cellOf('amount') };
+          continue;
+        }
+        run.rows++;
+        if (run.rows % 1000 === 0) options.onProgress?.(run.rows);
+        await this.checkRow(run, row, cellOf, (field) => headerOf[field] ?? field, columns);
       }
     }
-    options.onProgress?.(rows);
-    if (rows === 0 && problems.length === 0) problem(1, 'file', 'IMPORT_EMPTY', 'the file has no rows');
+    options.onProgress?.(run.rows);
 
-    const totalFen = [...totals.values()].reduce((sum, total) => sum + total.fen, 0n);
+    if (!list) {
+      const where = best?.sheet ? `sheet "${best.sheet}"` : 'the file';
+      const error = missingColumns(best?.match.missing ?? ['residentId', 'schoolCode', 'stage', 'programCode', 'period', 'amount', 'valueDate'], best?.cells ?? [], where);
+      run.problem(best?.row ?? 1, '', error.code, error.message);
+    } else {
+      if (format === 'xlsx') read.sheet = list.sheet;
+      read.headerRow = list.headerRow;
+      if (total) {
+        read.totalRow = total.row;
+        this.checkTotal(run, total, list.header.headerOf.amount ?? 'amount');
+      }
+      if (run.rows === 0 && run.problems.length === 0) run.problem(list.headerRow, '', 'IMPORT_EMPTY', 'the list has no payment rows under its header');
+    }
+
+    const totalFen = [...run.totals.values()].reduce((sum, entry) => sum + entry.fen, 0n);
+    const newRows = [...run.totals.values()].reduce((sum, entry) => sum + entry.rows, 0);
     const report: ImportReport = {
       batchId,
-      fileName: options.fileName,
-      rows,
-      problems,
-      totals: [...totals.entries()].map(([programCode, total]) => {
-        const amount = Money.fromFen(total.fen);
-        return { programCode, rows: total.rows, students: total.students.size, amount: amount.toString(), wanYuan: amount.toWanYuan() };
+      fileName,
+      read,
+      rows: run.rows,
+      problems: run.problems,
+      alreadyRecorded: run.alreadyRecorded,
+      totals: [...run.totals.entries()].map(([programCode, entry]) => {
+        const amount = Money.fromFen(entry.fen);
+        return { programCode, rows: entry.rows, students: entry.students.size, amount: amount.toString(), wanYuan: amount.toWanYuan() };
       }),
-      total: { rows, amount: Money.fromFen(totalFen).toString(), wanYuan: Money.fromFen(totalFen).toWanYuan() },
+      total: { rows: newRows, amount: Money.fromFen(totalFen).toString(), wanYuan: Money.fromFen(totalFen).toWanYuan() },
       dryRun: !options.commit,
       committed: false,
       alreadyImported: existing.length > 0,
     };
-    if (!options.commit || problems.length > 0 || report.alreadyImported) return report;
+    if (!options.commit || run.problems.length > 0) return report;
+    // Nothing new: the log gets no batch event claiming rows it did not record.
+    if (report.alreadyImported || newRows === 0) return { ...report, committedEvents: 0 };
     if (!this.store.appendAtomically) {
       throw new DomainError('IMPORT_NEEDS_ATOMIC_STORE', 'rule', 'an all-or-nothing import needs the embedded store; this store cannot append to many streams atomically');
     }
-    const metadata = { actor: options.write.actor, correlationId: batchId, causationId: options.write.causationId, importBatch: batchId };
+    const appends = await this.appendsOf(run, report, options.write);
+    run.students.clear();
+    run.states.clear();
+    try {
+      await this.store.appendAtomically(appends);
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError) {
+        throw new ImportConflict(`the ledger changed while the list was checked (${error.message}): nothing was recorded; import the list again`, 'file');
+      }
+      throw error;
+    }
+    return { ...report, committed: true, committedEvents: appends.reduce((sum, append) => sum + append.events.length, 0) };
+  }
+
+  /** One payment row: read, decided against the ledger and the file's rows before it, counted. */
+  private async checkRow(
+    run: ImportRun,
+    row: number,
+    cellOf: (field: ImportField) => ListCell,
+    columnOf: (field: ImportField) => string,
+    columns: Partial<Record<ImportField, number>>,
+  ): Promise<void> {
+    const read = readPaymentRow(cellOf, `${run.batchId.slice(0, 16)}-${row}`, this.catalog);
+    if (read.problems) {
+      const order = (field: ImportField) => columns[field] ?? Number.MAX_SAFE_INTEGER;
+      for (const problem of [...read.problems].sort((a, b) => order(a.field) - order(b.field))) run.problem(row, columnOf(problem.field), problem.code, problem.message);
+      if (run.listFen !== undefined) {
+        try {
+          run.listFen += Money.parse(readAmount(cellOf('amount'))).fen;
+        } catch {
+          run.listFen = undefined;
+        }
+      }
+      return;
+    }
+    const command = read.command;
+    if (run.listFen !== undefined) run.listFen += command.data.amount.fen;
+    const key = command.data.student.key;
+    const student = await this.studentOf(run, command);
+    let state = await this.stateOf(run, key, student);
+    let events: BeneficiaryEvent[];
+    try {
+      // Decided against the ledger and the file's rows before it: a duplicate in the file is a duplicate.
+      events = beneficiaryDecider.decide(command, state, { catalog: this.catalog });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      for (const problem of rowRuleProblems(error, command, this.catalog)) run.problem(row, columnOf(problem.field), problem.code, problem.message);
+      return;
+    }
+    if (events.length === 0) {
+      // The same payment (id and content) again: earlier in this file, or already in the ledger.
+      const { disbursementId } = command.data;
+      const earlier = student.pending.find(({ event }) => (event.data as { disbursementId?: string }).disbursementId === disbursementId);
+      if (earlier) run.problem(row, columnOf('disbursementId'), ImportRowRepeated.code, `row ${row} repeats the payment of row ${earlier.row} (${disbursementId}): a list pays each payment once`);
+      else if (run.alreadyRecorded.length < MAX_LISTED) run.alreadyRecorded.push({ row, disbursementId, importBatch: await this.batchThatRecorded(student, disbursementId) });
+      return;
+    }
+    for (const event of events) {
+      state = beneficiaryDecider.evolve(state, event);
+      student.pending.push({ row, event });
+    }
+    this.rememberState(run, key, state);
+    const total = run.totals.get(command.data.programCode) ?? { rows: 0, students: new Set<string>(), fen: 0n };
+    total.rows++;
+    total.students.add(key);
+    total.fen += command.data.amount.fen;
+    run.totals.set(command.data.programCode, total);
+  }
+
+  /**
+   * The record a row's payment goes to: the student's stream (by the key the payment names), read
+   * once per import at the revision the batch will be appended at.
+   */
+  private async studentOf(run: ImportRun, command: RecordDisbursement): Promise<StudentRecord> {
+    const key = command.data.student.key;
+    let student = run.students.get(key);
+    if (!student) {
+      const streamId = beneficiaryStreamId(key);
+      const stored = await this.store.readStream(streamId);
+      student = { streamId, revision: stored.length - 1, pending: [] };
+      run.students.set(key, student);
+      if (stored.length > 0) this.rememberState(run, key, foldEvents(beneficiaryDecider, stored.map((event) => currentEventOf(event) as never)));
+    }
+    return student;
+  }
+
+  /** A student's state: the stored events (read again when no longer cached) and this file's rows so far. */
+  private async stateOf(run: ImportRun, key: string, student: StudentRecord): Promise<BeneficiaryState> {
+    let state = run.states.get(key);
+    if (!state) {
+      const stored = student.revision < 0 ? [] : (await this.store.readStream(student.streamId)).slice(0, student.revision + 1);
+      state = foldEvents(beneficiaryDecider, [...stored.map((event) => currentEventOf(event) as BeneficiaryEvent), ...student.pending.map(({ event }) => event)] as never);
+      this.rememberState(run, key, state);
+    }
+    return state;
+  }
+
+  private rememberState(run: ImportRun, key: string, state: BeneficiaryState): void {
+    run.states.delete(key);
+    if (run.states.size >= ImportService.MAX_CACHED_STATES) run.states.delete(run.states.keys().next().value!);
+    run.states.set(key, state);
+  }
+
+  /** The batch whose import recorded a payment already in a student's stream (null: recorded on its own). */
+  private async batchThatRecorded(student: StudentRecord, disbursementId: string): Promise<string | null> {
+    const stored = await this.store.readStream(student.streamId);
+    const event = stored.find((candidate) => (candidate.data as { disbursementId?: string }).disbursementId === disbursementId);
+    return event?.metadata.importBatch ?? null;
+  }
+
+  /** The 合计 row's amount against the sum of the rows above it. */
+  private checkTotal(run: ImportRun, total: { row: number; cell: ListCell }, column: string): void {
+    if (total.cell === '') return;
+    let stated: Money;
+    try {
+      stated = Money.parse(readAmount(total.cell));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      run.problem(total.row, column, error.code, `the 合计 row's amount: ${error.message}`);
+      return;
+    }
+    if (run.listFen !== undefined && stated.fen !== run.listFen) {
+      run.problem(total.row, column, ImportTotalMismatch.code, `the 合计 row says ${stated} but the ${run.rows} rows above it add up to ${Money.fromFen(run.listFen)}: correct the rows or the total`);
+    }
+  }
+
+  /** The batch's appends: each student's new events at the revision read, then the batch's own event, stating what it records. */
+  private async appendsOf(run: ImportRun, report: ImportReport, write: WriteContext): Promise<StreamAppend[]> {
+    const { batchId } = run;
+    const metadata = { actor: write.actor, correlationId: batchId, causationId: write.causationId, importBatch: batchId };
     let n = 0;
-    const appends: StreamAppend[] = [...students.entries()]
-      .filter(([, student]) => student.events.length > 0)
-      .map(([key, student]) => ({
-        streamId: beneficiaryStreamId(key),
+    const appends: StreamAppend[] = [];
+    for (const student of run.students.values()) {
+      if (student.pending.length === 0) continue;
+      await run.pace();
+      appends.push({
+        streamId: student.streamId,
         expectedVersion: student.revision < 0 ? 'no_stream' : student.revision,
-        events: student.events.map((event) => ({
+        events: student.pending.map(({ event }) => ({
           eventId: `${batchId.slice(0, 32)}-${n++}`,
           type: event.type,
           schemaVersion: EVENT_SCHEMA_VERSIONS[event.type as keyof typeof EVENT_SCHEMA_VERSIONS],
           data: event.data,
           metadata,
         })),
-      }));
+      });
+    }
     appends.push({
       streamId: importStreamId(batchId),
       expectedVersion: 'no_stream',
@@ -235,12 +402,12 @@ export class ImportService {
           eventId: `${batchId.slice(0, 32)}-batch`,
           type: IMPORT_EVENT_TYPE,
           schemaVersion: 1,
-          data: { batchId, fileName: options.fileName, fileHash: batchId, rows, totals: report.totals, total: report.total },
-          metadata: { ...metadata, importBatch: batchId },
+          // What this batch records: the rows already in the ledger are not counted again.
+          data: { batchId, fileName: report.fileName, fileHash: batchId, rows: report.total.rows, totals: report.totals, total: report.total },
+          metadata,
         },
       ],
     });
-    await this.store.appendAtomically(appends);
-    return { ...report, committed: true, committedEvents: n + 1 };
+    return appends;
   }
 }
