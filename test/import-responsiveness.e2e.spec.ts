@@ -50,11 +50,11 @@ describe('the service during a large import', () => {
     expect(response.status).toBe(201);
     const after = before + BigInt(ROWS) + 1n;
 
-    // Never a part of the batch: the log is at its old head or at the batch's end.
-    expect(seen.every((answer) => answer.logPosition === before || answer.logPosition === after)).toBe(true);
+    // Never a part of the batch: the log is at its old head, or at the batch's end or past it (the digests signed after it).
+    expect(seen.filter((answer) => answer.logPosition > before && answer.logPosition < after)).toEqual([]);
     // The batch was being written (the WAL grew) while /health still answered, at the old head.
     expect(seen.some((answer) => !answer.importAnswered && answer.walGrew && answer.logPosition === before)).toBe(true);
     // The read models were catching up on the batch while /health answered.
-    expect(seen.some((answer) => answer.logPosition === after && answer.lag > 0n)).toBe(true);
+    expect(seen.some((answer) => answer.logPosition >= after && answer.lag > 0n)).toBe(true);
   });
 });

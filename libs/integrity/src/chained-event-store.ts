@@ -35,7 +35,13 @@ export class ChainedEventStore extends DelegatingEventStore {
       const linked: StreamAppend[] = [];
       // An import's events share one metadata object, unchanged while this append runs: write it out once.
       const metadataJson = new Map<EventMetadata, string>();
+      let sliceStarted = performance.now();
       for (const append of appends) {
+        // Hashing 300,000 events takes seconds: let the event loop run every few milliseconds.
+        if (performance.now() - sliceStarted >= 10) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStarted = performance.now();
+        }
         // A large import is mostly new streams: link them without a promise each.
         const predecessor = this.knownPredecessor(append.streamId, append.expectedVersion) ?? (await this.readPredecessor(append.streamId, append.expectedVersion));
         linked.push({ streamId: append.streamId, expectedVersion: append.expectedVersion, events: this.link(append.streamId, append.events, predecessor, metadataJson) });
