@@ -99,10 +99,11 @@ export async function inspectListFile(path: string, format: ImportFormat, fileNa
 }
 
 /** Why csv-parse stopped, in the words of someone who made the file in Excel or a text editor. */
-function csvProblem(error: CsvError, lastLine: number): string {
+function csvProblem(error: CsvError): string {
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
-      return `line ${lastLine + 1}: a quoted cell starts here and its closing quote (") is missing`;
+      // The quote opened in the record after the last one read (csv-parse reports the end of the file).
+      return `line ${Number(error.records ?? 0) + 1}: a quoted cell starts here and its closing quote (") is missing`;
     case 'INVALID_OPENING_QUOTE':
       return `line ${error.lines}: a quote (") inside a cell that does not start with one; quote the whole cell and double the quote ("")`;
     case 'CSV_INVALID_CLOSING_QUOTE':
@@ -128,16 +129,13 @@ export async function* csvRows(path: string, encoding: CsvEncoding, fileName: st
       }),
     );
   }
-  const parser = source.pipe(parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: false, trim: true, info: true }));
+  // Blank lines are kept (and skipped by the caller) so that a record's number is its row in Excel.
+  const parser = source.pipe(parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: false, trim: true }));
   let row = 0;
-  let lastLine = 0;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      lastLine = info.lines;
-      yield { row: ++row, cells: record };
-    }
+    for await (const record of parser as AsyncIterable<string[]>) yield { row: ++row, cells: record };
   } catch (error) {
-    if (error instanceof CsvError) throw new ImportFileUnreadable(`${fileName}: not a readable CSV: ${csvProblem(error, lastLine)}`, 'file');
+    if (error instanceof CsvError) throw new ImportFileUnreadable(`${fileName}: not a readable CSV: ${csvProblem(error)}`, 'file');
     throw error;
   }
 }

@@ -85,6 +85,8 @@ export const IMPORT_EVENT_TYPE = 'PaymentListImported';
 export const importStreamId = (batchId: string) => `import-${batchId}`;
 
 const MAX_LISTED = 10_000;
+/** The state of a student with no events (shared: evolve never changes a state, it makes a new one). */
+const NO_EVENTS = beneficiaryDecider.initialState();
 /** Work done between two turns of the event loop: other requests wait at most about this long. */
 const SLICE_MS = 10;
 
@@ -102,7 +104,7 @@ class ImportRun {
   readonly problems: ImportProblem[] = [];
   readonly alreadyRecorded: AlreadyRecordedRow[] = [];
   readonly students = new Map<string, StudentRecord>();
-  /** Recent students' states, so that a student's next row needs no fold (bounded: memory stays flat). */
+  /** Recent states of students with stored events, so that their next row reads no stream again (bounded: memory stays flat). */
   readonly states = new Map<string, BeneficiaryState>();
   readonly totals = new Map<string, { rows: number; students: Set<string>; fen: bigint }>();
   rows = 0;
@@ -308,7 +310,7 @@ export class ImportService {
       state = beneficiaryDecider.evolve(state, event);
       student.pending.push({ row, event });
     }
-    this.rememberState(run, key, state);
+    if (student.revision >= 0) this.rememberState(run, key, state);
     const total = run.totals.get(command.data.programCode) ?? { rows: 0, students: new Set<string>(), fen: 0n };
     total.rows++;
     total.students.add(key);
@@ -333,11 +335,16 @@ export class ImportService {
     return student;
   }
 
-  /** A student's state: the stored events (read again when no longer cached) and this file's rows so far. */
+  /**
+   * A student's state: the stored events and this file's rows so far. A new student's is folded from
+   * the file's rows alone (most students of a list: nothing kept but their events); a stored one's is
+   * cached, or read again.
+   */
   private async stateOf(run: ImportRun, key: string, student: StudentRecord): Promise<BeneficiaryState> {
+    if (student.revision < 0) return student.pending.length === 0 ? NO_EVENTS : foldEvents(beneficiaryDecider, student.pending.map(({ event }) => event) as never);
     let state = run.states.get(key);
     if (!state) {
-      const stored = student.revision < 0 ? [] : (await this.store.readStream(student.streamId)).slice(0, student.revision + 1);
+      const stored = (await this.store.readStream(student.streamId)).slice(0, student.revision + 1);
       state = foldEvents(beneficiaryDecider, [...stored.map((event) => currentEventOf(event) as BeneficiaryEvent), ...student.pending.map(({ event }) => event)] as never);
       this.rememberState(run, key, state);
     }

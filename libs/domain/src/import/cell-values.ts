@@ -48,6 +48,7 @@ export function cellText(value: unknown): string {
 
 /** Full-width forms (１０００, ．, ，, ＡＢＣ) as their ASCII letters; the ideographic space as a space. */
 export function halfWidth(text: string): string {
+  if (!/[\uff01-\uff5e\u3000]/.test(text)) return text;
   return text.replace(/[\uff01-\uff5e]/g, (char) => String.fromCharCode(char.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, ' ');
 }
 
@@ -63,6 +64,7 @@ const CURRENCY_SUFFIX = /(?:元整?|rmb|cny)$/i;
  */
 export function readAmount(cell: ListCell, field = 'amount'): string {
   if (typeof cell === 'number') return numberText(cell);
+  if (typeof cell === 'string' && /^\d+(?:\.\d+)?$/.test(cell)) return cell; // as the ledger writes it
   if (cell instanceof Date) throw new InvalidAmount(`${field} is a date cell, not an amount`, field);
   const text = halfWidth(cell).replace(/\s+/g, '').replace(CURRENCY_PREFIX, '').replace(CURRENCY_SUFFIX, '');
   if (!text.includes(',')) return text;
@@ -110,7 +112,8 @@ const writeDatesAs = 'write it as 2022-10-20, 2022/10/20, 2022.10.20, 20221020 o
  */
 export function readDate(cell: ListCell, field = 'valueDate'): string {
   let text: string;
-  if (cell instanceof Date) text = dateOfCell(cell);
+  if (typeof cell === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(cell)) text = cell; // as the ledger writes it
+  else if (cell instanceof Date) text = dateOfCell(cell);
   else if (typeof cell === 'number') {
     if (Number.isInteger(cell) && cell >= 19_900_101 && cell <= 22_001_231) text = String(cell).replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3');
     else if (cell >= 32_874 && cell < 109_575) text = dateOfSerial(cell); // 1990-01-01 … 2200-12-31

@@ -182,7 +182,11 @@ export class SqliteEventStore implements EventStore {
   appendAtomically(appends: StreamAppend[]): Promise<AppendResult[]> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the event store is closed'));
     const batch = this.atomicBatches.then(() => this.appendBatch(appends));
-    this.atomicBatches = batch.catch(() => undefined);
+    // The queue holds the batch's settling, not its results (all the stored events).
+    this.atomicBatches = batch.then(
+      () => undefined,
+      () => undefined,
+    );
     return batch;
   }
 
