@@ -87,6 +87,8 @@ export const importStreamId = (batchId: string) => `import-${batchId}`;
 const MAX_LISTED = 10_000;
 /** The state of a student with no events (shared: evolve never changes a state, it makes a new one). */
 const NO_EVENTS = beneficiaryDecider.initialState();
+/** Students' appends handed to the store at a time: written and let go of before the next are made. */
+const APPEND_PART_STREAMS = 2_000;
 /** Work done between two turns of the event loop: other requests wait at most about this long. */
 const SLICE_MS = 10;
 
@@ -246,21 +248,28 @@ export class ImportService {
     if (!options.commit || run.problems.length > 0) return report;
     // Nothing new: the log gets no batch event claiming rows it did not record.
     if (report.alreadyImported || newRows === 0) return { ...report, committedEvents: 0 };
-    if (!this.store.appendAtomically) {
+    const appendAtomically = this.store.appendAtomically?.bind(this.store);
+    const appendAtomicallyInParts = this.store.appendAtomicallyInParts?.bind(this.store);
+    if (!appendAtomically && !appendAtomicallyInParts) {
       throw new DomainError('IMPORT_NEEDS_ATOMIC_STORE', 'rule', 'an all-or-nothing import needs the embedded store; this store cannot append to many streams atomically');
     }
-    const appends = await this.appendsOf(run, report, options.write);
-    run.students.clear();
     run.states.clear();
+    const parts = this.appendsOf(run, report, options.write);
+    let committedEvents: number;
     try {
-      await this.store.appendAtomically(appends);
+      if (appendAtomicallyInParts) committedEvents = (await appendAtomicallyInParts(parts)).events;
+      else {
+        const appends: StreamAppend[] = [];
+        for await (const part of parts) appends.push(...part);
+        committedEvents = (await appendAtomically!(appends)).reduce((sum, result) => sum + result.events.length, 0);
+      }
     } catch (error) {
       if (error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError) {
         throw new ImportConflict(`the ledger changed while the list was checked (${error.message}): nothing was recorded; import the list again`, 'file');
       }
       throw error;
     }
-    return { ...report, committed: true, committedEvents: appends.reduce((sum, append) => sum + append.events.length, 0) };
+    return { ...report, committed: true, committedEvents };
   }
 
   /** One payment row: read, decided against the ledger and the file's rows before it, counted. */
@@ -380,16 +389,19 @@ export class ImportService {
     }
   }
 
-  /** The batch's appends: each student's new events at the revision read, then the batch's own event, stating what it records. */
-  private async appendsOf(run: ImportRun, report: ImportReport, write: WriteContext): Promise<StreamAppend[]> {
+  /**
+   * The batch's appends, in parts: each student's new events at the revision read, then the batch's
+   * own event, stating what it records. A student's record is let go of once its part is made.
+   */
+  private async *appendsOf(run: ImportRun, report: ImportReport, write: WriteContext): AsyncGenerator<StreamAppend[]> {
     const { batchId } = run;
     const metadata = { actor: write.actor, correlationId: batchId, causationId: write.causationId, importBatch: batchId };
     let n = 0;
-    const appends: StreamAppend[] = [];
-    for (const student of run.students.values()) {
+    let part: StreamAppend[] = [];
+    for (const [key, student] of run.students) {
+      run.students.delete(key);
       if (student.pending.length === 0) continue;
-      await run.pace();
-      appends.push({
+      part.push({
         streamId: student.streamId,
         expectedVersion: student.revision < 0 ? 'no_stream' : student.revision,
         events: student.pending.map(({ event }) => ({
@@ -400,8 +412,12 @@ export class ImportService {
           metadata,
         })),
       });
+      if (part.length === APPEND_PART_STREAMS) {
+        yield part;
+        part = [];
+      }
     }
-    appends.push({
+    part.push({
       streamId: importStreamId(batchId),
       expectedVersion: 'no_stream',
       events: [
@@ -415,6 +431,6 @@ export class ImportService {
         },
       ],
     });
-    return appends;
+    yield part;
   }
 }

@@ -179,48 +179,72 @@ export class SqliteEventStore implements EventStore {
    * log's readers (the read models, /health, commands) see none of it until it commits. Other appends
    * wait their turn meanwhile, and commit right after it.
    */
-  appendAtomically(appends: StreamAppend[]): Promise<AppendResult[]> {
+  async appendAtomically(appends: StreamAppend[]): Promise<AppendResult[]> {
+    const results: AppendResult[] = [];
+    await this.queueBatch([appends], (result) => results.push(result));
+    return results;
+  }
+
+  /** {@link appendAtomically} with the appends in parts, each written as it comes (and then let go of). */
+  async appendAtomicallyInParts(parts: AsyncIterable<StreamAppend[]>): Promise<{ events: number }> {
+    let events = 0;
+    await this.queueBatch(parts, (result) => (events += result.alreadyAppended ? 0 : result.events.length));
+    return { events };
+  }
+
+  /** One atomic batch after the other. */
+  private queueBatch(parts: AsyncIterable<StreamAppend[]> | Iterable<StreamAppend[]>, onAppended: (result: AppendResult) => void): Promise<void> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the event store is closed'));
-    const batch = this.atomicBatches.then(() => this.appendBatch(appends));
-    // The queue holds the batch's settling, not its results (all the stored events).
-    this.atomicBatches = batch.then(
-      () => undefined,
-      () => undefined,
-    );
+    const batch = this.atomicBatches.then(() => this.writeBatch(parts, onAppended));
+    this.atomicBatches = batch.catch(() => undefined);
     return batch;
   }
 
-  private async appendBatch(appends: StreamAppend[]): Promise<AppendResult[]> {
+  private async writeBatch(parts: AsyncIterable<StreamAppend[]> | Iterable<StreamAppend[]>, onAppended: (result: AppendResult) => void): Promise<void> {
     if (this.closed) throw new StoreUnavailableError('the event store is closed');
-    // An in-memory database has no second connection: one synchronous transaction there.
-    if (this.path === ':memory:') return this.inOneTransaction(() => this.db.transaction(() => appends.map((item) => this.appendInTransaction(item, this.now().toISOString())))());
-    this.atomicBatchOpen = true;
-    let connection: Database.Database | undefined;
+    // An in-memory database has no second connection: all the parts, then one synchronous transaction.
+    const inMemory = this.path === ':memory:';
+    const connection = inMemory ? this.db : this.openBatchConnection();
+    const writer = inMemory ? this.statements : prepareWriteStatements(connection);
+    const written: AppendResult[] = [];
+    let last: GlobalPosition = 0n;
+    this.atomicBatchOpen = !inMemory;
     try {
-      return await this.inOneTransaction(async () => {
-        connection = this.openBatchConnection();
-        const writer = prepareWriteStatements(connection);
-        const recordedAt = this.now().toISOString();
-        const results: AppendResult[] = [];
-        connection.exec('BEGIN IMMEDIATE');
-        try {
-          let sliceStarted = performance.now();
-          for (const append of appends) {
-            results.push(this.appendInTransaction(append, recordedAt, writer));
-            if (performance.now() - sliceStarted >= BATCH_SLICE_MS) {
-              await nextTurn();
-              sliceStarted = performance.now();
+      const all: StreamAppend[][] = [];
+      if (inMemory) for await (const part of parts) all.push(part);
+      const recordedAt = this.now().toISOString();
+      let sliceStarted = performance.now();
+      const write = (append: StreamAppend) => {
+        const result = this.storeFailure(() => this.appendInTransaction(append, recordedAt, writer));
+        written.push(result);
+        const end = result.events[result.events.length - 1]?.position ?? 0n;
+        if (end > last) last = end;
+      };
+      this.storeFailure(() => connection.exec('BEGIN IMMEDIATE'));
+      try {
+        if (inMemory) for (const part of all) part.forEach(write);
+        else {
+          // The parts' own work (building, hashing them) runs between the writes, inside the transaction.
+          for await (const part of parts) {
+            for (const append of part) {
+              write(append);
+              if (performance.now() - sliceStarted >= BATCH_SLICE_MS) {
+                await nextTurn();
+                sliceStarted = performance.now();
+              }
             }
+            for (const result of written) onAppended(result);
+            written.length = 0;
           }
-          connection.exec('COMMIT');
-        } catch (error) {
-          if (connection.inTransaction) connection.exec('ROLLBACK');
-          throw error;
         }
-        return results;
-      });
+        for (const result of written) onAppended(result);
+        this.storeFailure(() => connection.exec('COMMIT'));
+      } catch (error) {
+        if (connection.inTransaction) connection.exec('ROLLBACK');
+        throw error;
+      }
     } finally {
-      connection?.close();
+      if (!inMemory) connection.close();
       this.atomicBatchOpen = false;
       // The appends that waited for the batch.
       if (this.pending.length > 0 && !this.flushScheduled) {
@@ -228,21 +252,17 @@ export class SqliteEventStore implements EventStore {
         setImmediate(() => this.flush());
       }
     }
+    if (last > 0n) this.appended.emit('appended', last);
   }
 
-  /** Runs a whole batch's writes; tells subscribers of its last position; a failure other than a conflict is the store failing. */
-  private async inOneTransaction(write: () => AppendResult[] | Promise<AppendResult[]>): Promise<AppendResult[]> {
-    let results: AppendResult[];
+  /** A write's failure other than a conflict is the store failing (disk full, I/O): nothing of the batch is kept. */
+  private storeFailure<T>(write: () => T): T {
     try {
-      results = await write();
+      return write();
     } catch (error) {
       if (error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError) throw error;
       throw new StoreUnavailableError(`the event log could not be written: ${(error as Error).message}`, error);
     }
-    let last: GlobalPosition = 0n;
-    for (const result of results) for (const event of result.events) if (event.position > last) last = event.position;
-    if (last > 0n) this.appended.emit('appended', last);
-    return results;
   }
 
   /** A connection for one atomic batch, as durable as the main one; its checkpoints are left to the checkpointer. */
