@@ -40,7 +40,14 @@ describe('importing the payment lists offices make', () => {
       ['a CSV with a quote that never closes', 'open-quote.csv', () => Buffer.from(csvText([paymentRow(0), paymentRow(1)]) + '"学生9,1\r\n'), /line 4/],
       ['a CSV with a stray quote inside a cell', 'stray-quote.csv', () => Buffer.from(csvText([paymentRow(0)]).replace('学生0', '学"生0')), /line 2/],
       ['an .xlsx workbook saved with a .csv name', 'workbook.csv', () => readFileSync(join(dir, 'a-workbook.xlsx')), /XLSX workbook.*\.xlsx/],
+      ['an .xlsx cut short', 'cut.xlsx', () => readFileSync(join(dir, 'a-workbook.xlsx')).subarray(0, 3000), /not a readable XLSX workbook/],
+      // Zeros inside the sheet's compressed data: exceljs's streaming reader would wait for the rest forever.
+      ['an .xlsx damaged inside a sheet', 'damaged-sheet.xlsx', () => zeroedAfter(readFileSync(join(dir, 'a-workbook.xlsx')), 'xl/worksheets/sheet1.xml'), /not a readable XLSX workbook/],
     ];
+    const zeroedAfter = (bytes: Buffer, entry: string) => {
+      const at = bytes.indexOf(entry) + entry.length;
+      return Buffer.concat([bytes.subarray(0, at), Buffer.alloc(64), bytes.subarray(at + 64)]);
+    };
     beforeAll(async () => {
       await writeWorkbook(join(dir, 'a-workbook.xlsx'), [{ name: 'Sheet1', rows: [HEADERS, paymentRow(0)] }]);
     });
@@ -56,6 +63,26 @@ describe('importing the payment lists offices make', () => {
         expect(response.body.code).toMatch(/^IMPORT_FILE_/);
         expect(response.body.detail).toMatch(detail);
         expect(response.body.errors).toEqual([{ field: 'file', message: response.body.detail }]);
+      }
+      expect(await ledger.logPosition()).toBe(before);
+    });
+
+    it('answers damaged copies of a real workbook and a real CSV (bytes flipped, cut short) with 4xx or a report, never 5xx', async () => {
+      const workbook = readFileSync(join(dir, 'a-workbook.xlsx'));
+      const csv = Buffer.from(csvText(Array.from({ length: 5 }, (_, i) => paymentRow(i, 6900))));
+      let seed = 15;
+      const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+      const before = await ledger.logPosition();
+      for (const [name, original] of [['damaged.xlsx', workbook], ['damaged.csv', csv]] as const) {
+        for (let i = 0; i < 30; i++) {
+          const bytes = Buffer.from(original);
+          if (i % 3 === 0) bytes.subarray(next() % bytes.length).fill(0);
+          for (let flip = 0; flip < 1 + (i % 4); flip++) bytes[next() % bytes.length] = next() % 256;
+          const path = join(dir, name);
+          writeFileSync(path, i % 5 === 4 ? bytes.subarray(0, next() % bytes.length) : bytes);
+          const response = await upload(path);
+          if (response.status >= 500) throw new Error(`${name} #${i}: ${response.status} ${JSON.stringify(response.body)}`);
+        }
       }
       expect(await ledger.logPosition()).toBe(before);
     });

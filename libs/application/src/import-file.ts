@@ -1,7 +1,7 @@
 import { CsvError, parse as parseCsv } from 'csv-parse';
 import ExcelJS from 'exceljs';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { ImportFileEncoding, ImportFileUnreadable, ListCell, cellValue } from '@ledger/domain';
 
@@ -140,27 +140,76 @@ export async function* csvRows(path: string, encoding: CsvEncoding, fileName: st
   }
 }
 
-/** The visible sheets of a workbook, in the file's order, each with its rows (date cells as dates). */
+/**
+ * Where a zip archive's central directory says it is, if the end-of-central-directory record is
+ * there: a workbook cut short (an upload broken off) has none.
+ */
+function hasZipDirectory(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(Math.min(size, 22 + 65_535));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    for (let at = tail.length - 22; at >= 0; at--) {
+      if (tail.readUInt32LE(at) !== 0x06054b50) continue;
+      const directorySize = tail.readUInt32LE(at + 12);
+      const directoryOffset = tail.readUInt32LE(at + 16);
+      return directoryOffset + directorySize <= size - tail.length + at;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** How long a workbook's reader may go without a row once the whole file is read, before it counts as stuck. */
+const STALL_MS = 5_000;
+
+/**
+ * The visible sheets of a workbook, in the file's order, each with its rows (date cells as dates).
+ * A damaged workbook can leave the streaming reader waiting for data that never comes: once the
+ * file is read to its end, a reader that yields nothing for {@link STALL_MS} is a damaged file.
+ */
 export async function* workbookSheets(path: string, fileName: string): AsyncGenerator<ListSheet> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit' });
   const unreadable = (error: unknown) => new ImportFileUnreadable(`${fileName}: not a readable XLSX workbook (${(error as Error).message})`, 'file');
+  if (!hasZipDirectory(path)) throw new ImportFileUnreadable(`${fileName}: not a readable XLSX workbook (it ends before its table of contents: cut short?)`, 'file');
+  const input = createReadStream(path);
+  let inputEnded = false;
+  input.once('end', () => (inputEnded = true));
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'cache', worksheets: 'emit' });
+  let lastProgress = Date.now();
+  const guarded = async <T>(next: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      const check = () => {
+        if (inputEnded && Date.now() - lastProgress > STALL_MS) reject(unreadable(new Error('its contents stop before they are complete')));
+        else timer = setTimeout(check, 250);
+      };
+      timer = setTimeout(check, 250);
+    });
+    try {
+      return await Promise.race([next, stalled]);
+    } catch (error) {
+      input.destroy();
+      throw error instanceof ImportFileUnreadable ? error : unreadable(error);
+    } finally {
+      clearTimeout(timer);
+      lastProgress = Date.now();
+    }
+  };
   let sheets = 0;
   const iterator = reader[Symbol.asyncIterator]();
   for (;;) {
-    let next: IteratorResult<ExcelJS.stream.xlsx.WorksheetReader>;
-    try {
-      next = await iterator.next();
-    } catch (error) {
-      throw unreadable(error);
-    }
+    const next = await guarded(iterator.next());
     if (next.done) break;
     const sheet = next.value as ExcelJS.stream.xlsx.WorksheetReader & { name: string; state?: string };
     sheets++;
     const rows = async function* (): AsyncGenerator<ListRow> {
-      try {
-        for await (const row of sheet) yield { row: row.number, cells: rowCells(row) };
-      } catch (error) {
-        throw unreadable(error);
+      const rowIterator = sheet[Symbol.asyncIterator]();
+      for (;;) {
+        const row = await guarded(rowIterator.next());
+        if (row.done) return;
+        yield { row: row.value.number, cells: rowCells(row.value) };
       }
     };
     // A hidden sheet holds a template's lookup lists, not payments.
