@@ -67,7 +67,8 @@ export function readAmount(cell: ListCell, field = 'amount'): string {
   if (typeof cell === 'string' && /^\d+(?:\.\d+)?$/.test(cell)) return cell; // as the ledger writes it
   if (cell instanceof Date) throw new InvalidAmount(`${field} is a date cell, not an amount`, field);
   const text = halfWidth(cell).replace(/\s+/g, '').replace(CURRENCY_PREFIX, '').replace(CURRENCY_SUFFIX, '');
-  if (!text.includes(',')) return text;
+  // Not an amount at all: the parser refuses it as written.
+  if (!text.includes(',')) return /^\d+(?:\.\d+)?$/.test(text) ? text : cell.trim();
   if (!/^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(text)) {
     throw new InvalidAmount(`${field} "${cell}" is ambiguous: a thousands separator must group three digits (1,000.00); write the amount without separators, e.g. 500.00`, field);
   }

@@ -82,9 +82,9 @@ export const HEADER_SEARCH_ROWS = 20;
  * and names no student. Its amount is checked against the rows' sum.
  */
 export function isTotalRow(cells: readonly unknown[], columns: Partial<Record<ImportField, number>>): boolean {
-  const first = cells.find((cell) => typeof cell === 'string' ? cell.trim() !== '' : cell !== null && cell !== undefined && cell !== '');
-  if (typeof first !== 'string' || !/^\s*(合\s*计|总\s*计|小\s*计)/.test(first)) return false;
-  const named = (field: ImportField) => columns[field] !== undefined && String(cells[columns[field]!] ?? '').trim() !== '';
+  const label = cells.findIndex((cell) => (typeof cell === 'string' ? cell.trim() !== '' : cell !== null && cell !== undefined));
+  if (label < 0 || typeof cells[label] !== 'string' || !/^\s*(合\s*计|总\s*计|小\s*计)/.test(cells[label] as string)) return false;
+  const named = (field: ImportField) => columns[field] !== undefined && columns[field] !== label && String(cells[columns[field]!] ?? '').trim() !== '';
   return !named('residentId') && !named('studentNumber');
 }
 

@@ -1,7 +1,7 @@
 import { requireOpen, requirePayee, requirePeriodBasis, requireStage, requireWithinStandard } from '../beneficiary/aid-rules';
 import { RecordDisbursement, parseRecordDisbursement } from '../beneficiary/beneficiary.commands';
 import { ProgramCatalog } from '../catalog';
-import { DomainError, UnknownProgram } from '../errors';
+import { DomainError, InvalidResidentId, InvalidStudentNumber, UnknownProgram } from '../errors';
 import { gb11643CheckCharacter } from '../identifiers';
 import { ListCell, cellText, findProgram, readAmount, readDate, readPayeeType, readPeriod, readStage } from './cell-values';
 import type { ImportField } from './payment-list';
@@ -79,6 +79,14 @@ export function readPaymentRow(
     }
   };
 
+  // An 18-digit ID in a number cell has lost its last digits (Excel keeps 15): it may even pass its check.
+  for (const field of DIGIT_FIELDS) {
+    const value = cell(field);
+    if (typeof value === 'number' && Math.abs(value) >= 1e15) {
+      const message = `${field} is a number cell, of which Excel keeps only 15 digits (${cellText(value)}): format the column as text and enter it again`;
+      problems.push(problemOf(field === 'residentId' ? new InvalidResidentId(message, field) : field === 'studentNumber' ? new InvalidStudentNumber(message, field) : new DomainError('FIELD_INVALID', 'invalid', message, field), field));
+    }
+  }
   const programText = text('programCode');
   const program = programText === '' ? undefined : findProgram(programText, catalog);
   if (programText !== '' && !program) {
@@ -119,8 +127,9 @@ export function readPaymentRow(
     ['disbursementId', { disbursementId: input.disbursementId }, true],
     ['fundingSource', { fundingSource: input.fundingSource }, true],
   ];
+  const alreadyFound = new Set(problems.map((problem) => problem.field));
   for (const [field, part, check] of parts) {
-    if (!check) continue;
+    if (!check || alreadyFound.has(field)) continue;
     try {
       parseRecordDisbursement({ ...SOUND_INPUT, ...part });
     } catch (error) {
@@ -128,12 +137,7 @@ export function readPaymentRow(
       problems.push(problemOf(error, field));
     }
   }
-  for (const problem of problems) {
-    if (DIGIT_FIELDS.includes(problem.field) && typeof cell(problem.field) === 'number') {
-      problem.message += ' (the cell is a number, of which Excel keeps only 15 digits: format the column as text and enter it again)';
-    }
-  }
-  return { problems };
+  return { problems: problems.filter((problem, i) => problems.findIndex((other) => other.field === problem.field) === i || !DIGIT_FIELDS.includes(problem.field)) };
 }
 
 /** The codes of the catalog rules {@link catalogRuleProblems} checks. */
