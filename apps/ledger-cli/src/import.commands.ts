@@ -37,7 +37,7 @@ export class ImportCommand extends CliCommand {
     const { problems, alreadyRecorded, ...summary } = report;
     console.log(JSON.stringify({ ...summary, problems: problems.length, alreadyRecorded: alreadyRecorded.length, seconds: Number(seconds) }, null, 2));
     if (problems.length > 0) {
-      console.error(`${problems.length} row(s) have problems: nothing was recorded`);
+      console.error(`${problems.length} problem(s) in ${new Set(problems.map((problem) => problem.row)).size} row(s): nothing was recorded`);
       process.exitCode = 1;
     } else if (report.alreadyImported) console.error('this file was imported before: nothing recorded');
     else if (options.commit && report.total.rows === 0) console.error(`all ${report.rows} rows are already in the ledger (${alreadyRecordedBatches(report)}): nothing recorded`);

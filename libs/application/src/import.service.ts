@@ -215,7 +215,7 @@ export class ImportService {
 
     if (!list) {
       const where = best?.sheet ? `sheet "${best.sheet}"` : 'the file';
-      const error = missingColumns(best?.match.missing ?? ['residentId', 'schoolCode', 'stage', 'programCode', 'period', 'amount', 'valueDate'], best?.cells ?? [], where);
+      const error = missingColumns(best?.match.missing ?? ['schoolCode', 'stage', 'programCode', 'period', 'amount', 'valueDate', 'residentId'], best?.cells ?? [], this.mapping, where);
       run.problem(best?.row ?? 1, '', error.code, error.message);
     } else {
       if (format === 'xlsx') read.sheet = list.sheet;

@@ -65,13 +65,16 @@ export function matchHeaders(headers: readonly unknown[], mapping: ColumnMapping
 /** For each field, the index of the column that feeds it (from the file's header row); refuses a row missing any. */
 export function resolveColumns(headers: string[], mapping: ColumnMapping): { columns: Partial<Record<ImportField, number>>; headerOf: Partial<Record<ImportField, string>> } {
   const { columns, headerOf, missing } = matchHeaders(headers, mapping);
-  if (missing.length > 0) throw missingColumns(missing, headers);
+  if (missing.length > 0) throw missingColumns(missing, headers, mapping);
   return { columns, headerOf };
 }
 
-export function missingColumns(missing: readonly ImportField[], headers: readonly unknown[], where = 'the file'): DomainError {
+/** The refusal of a file without the columns a payment needs, naming them by the headers it could have (学段, 金额 …). */
+export function missingColumns(missing: readonly ImportField[], headers: readonly unknown[], mapping: ColumnMapping, where = 'the file'): DomainError {
+  const headerFor = (field: ImportField) => `${mapping[field][0] ?? field} (${field})`;
+  const named = missing.map((field) => (field === 'residentId' ? `${headerFor('residentId')} or ${headerFor('studentNumber')}` : headerFor(field)));
   const shown = headers.map((header) => String(header ?? '')).filter((header) => header !== '');
-  return new DomainError('IMPORT_COLUMNS_MISSING', 'invalid', `${where} has no column for ${missing.join(', ')} (headers: ${shown.join(', ')})`, 'file');
+  return new DomainError('IMPORT_COLUMNS_MISSING', 'invalid', `${where} has no column for ${named.join(', ')} (its headers: ${shown.join(', ') || 'none'})`, 'file');
 }
 
 /** A title, a note or a blank line above the header: the header is looked for in this many rows. */
