@@ -40,12 +40,12 @@ export class ImportCommand extends CliCommand {
       console.error(`${problems.length} problem(s) in ${new Set(problems.map((problem) => problem.row)).size} row(s): nothing was recorded`);
       process.exitCode = 1;
     } else if (report.alreadyImported) console.error('this file was imported before: nothing recorded');
-    else if (options.commit && report.total.rows === 0) console.error(`all ${report.rows} rows are already in the ledger (${alreadyRecordedBatches(report)}): nothing recorded`);
-    else if (report.committed) {
+    else if (report.total.rows === 0) console.error(`all ${report.rows} rows are already in the ledger (${alreadyRecordedBatches(report)}): nothing ${report.dryRun ? 'to record' : 'recorded'}`);
+    else {
       const skipped = report.alreadyRecorded.length > 0 ? `; ${report.alreadyRecorded.length} already in the ledger (${alreadyRecordedBatches(report)}) not recorded again` : '';
-      console.error(`${report.total.rows} rows recorded in ${seconds} s (batch ${report.batchId.slice(0, 12)})${skipped}`);
+      if (report.committed) console.error(`${report.total.rows} rows recorded in ${seconds} s (batch ${report.batchId.slice(0, 12)})${skipped}`);
+      else console.error(`${report.total.rows} rows checked in ${seconds} s, no problems${skipped}: run again with --commit to record them`);
     }
-    else console.error(`${report.rows} rows checked in ${seconds} s, no problems: run again with --commit to record them`);
   }
 
   @Option({ flags: '--commit', description: 'record the rows (only when no row has a problem)' })
@@ -62,7 +62,7 @@ export class ImportCommand extends CliCommand {
   }
 }
 
-/** The batches that recorded a list's already-recorded rows, for one line: `batch 1a2b3c4d5e6f (12 rows)`. */
+/** The batches that recorded a list's already-recorded rows, for one line: `batch 1a2b3c4d5e6f: 12 rows`. */
 function alreadyRecordedBatches(report: ImportReport): string {
   const byBatch = new Map<string, number>();
   for (const row of report.alreadyRecorded) byBatch.set(row.importBatch ?? 'recorded singly', (byBatch.get(row.importBatch ?? 'recorded singly') ?? 0) + 1);
