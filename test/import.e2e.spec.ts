@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LedgerUnderTest } from './support/ledger-app';
-import { paymentRow, writeCsv, writeXlsx } from './support/payment-lists';
-import { boardingPayment, residentId } from './support/students';
+import { HEADERS, csvText, paymentRow, writeCsv, writeXlsx } from './support/payment-lists';
+import { boardingPayment, residentId, schoolCode } from './support/students';
 
 /** Payment lists uploaded over HTTP: checked row by row, committed whole or not at all, once. */
 describe('importing payment lists', () => {
@@ -95,5 +96,88 @@ describe('importing payment lists', () => {
     const report = await ledger.as('auditor').get('/audit/verify').expect(200);
     expect(report.body).toMatchObject({ ok: true, problems: [] });
     expect(report.body.eventsChecked).toBe(Number(await ledger.logPosition()));
+  });
+
+  describe('rows already in the ledger, in a file of other bytes', () => {
+    const headers = [...HEADERS, '编号'];
+    const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => [...paymentRow(from + k, 9000), `RE-${from + k}`]);
+    const batchEvent = (batchId: string) => {
+      const db = new Database(ledger.settings.eventStorePath, { readonly: true });
+      const row = db.prepare('SELECT data FROM events WHERE stream_id = ?').pluck().get(`import-${batchId}`) as string | undefined;
+      db.close();
+      return row === undefined ? undefined : JSON.parse(row);
+    };
+    let first: { batchId: string };
+
+    beforeAll(async () => {
+      const path = join(dir, 'recorded.xlsx');
+      await writeXlsx(path, numbered(0, 6), headers);
+      first = (await upload(path, { commit: 'true' }).expect(201)).body;
+    });
+
+    it.each([
+      ['the same rows as CSV', csvText(numbered(0, 6), headers)],
+      ['the same rows as CSV with an extra newline', csvText(numbered(0, 6), headers) + '\r\n'],
+    ])('%s: records nothing, and says which rows were already recorded and under which batch', async (_what, text) => {
+      const path = join(dir, 'again.csv');
+      writeFileSync(path, text);
+      const position = await ledger.logPosition();
+      const again = await upload(path, { commit: 'true' }).expect(200);
+      expect(again.body).toMatchObject({ rows: 6, problems: [], committed: false, committedEvents: 0, total: { rows: 0, amount: '0.00' }, totals: [] });
+      expect(again.body.alreadyRecorded).toEqual(numbered(0, 6).map((row, k) => ({ row: k + 2, disbursementId: row[8], importBatch: first.batchId })));
+      expect(await ledger.logPosition()).toBe(position);
+      expect(batchEvent(again.body.batchId)).toBeUndefined();
+    });
+
+    it('records only the new rows of a file that mixes them with recorded ones, and its batch event states only those', async () => {
+      const path = join(dir, 'mixed.csv');
+      writeFileSync(path, csvText(numbered(3, 9), headers)); // rows 3–5 recorded, 6–8 new
+      const position = BigInt(await ledger.logPosition());
+      const dry = await upload(path).expect(200);
+      expect(dry.body).toMatchObject({ rows: 6, total: { rows: 3, amount: '3980.50' }, dryRun: true });
+      const mixed = await upload(path, { commit: 'true' }).expect(201);
+      expect(mixed.body).toMatchObject({ rows: 6, committed: true, committedEvents: 4, total: { rows: 3, amount: '3980.50' } });
+      expect(mixed.body.alreadyRecorded).toEqual([2, 3, 4].map((row, k) => ({ row, disbursementId: `RE-${3 + k}`, importBatch: first.batchId })));
+      expect(BigInt(await ledger.logPosition())).toBe(position + 4n);
+      expect(batchEvent(mixed.body.batchId)).toMatchObject({ rows: 3, total: { rows: 3, amount: '3980.50' } });
+    });
+
+    it('names a payment recorded on its own (not by an import) with no batch', async () => {
+      const single = boardingPayment(9600, { disbursementId: 'SINGLE-1' });
+      await ledger.http.post('/disbursements').send(single).expect(201);
+      const path = join(dir, 'single.csv');
+      writeFileSync(path, csvText([['', residentId(9600), schoolCode('21', 1 + (9600 % 5)), '小学', 'BOARDING_LIVING_SUBSIDY', '2022-autumn', '500.00', '2022-10-20', 'SINGLE-1']], headers));
+      const response = await upload(path, { commit: 'true' }).expect(200);
+      expect(response.body).toMatchObject({ committed: false, committedEvents: 0, alreadyRecorded: [{ row: 2, disbursementId: 'SINGLE-1', importBatch: null }] });
+    });
+
+    it('decides a student’s later rows against the ledger and the file’s earlier rows, however many students come between', async () => {
+      // More students with a record than the import keeps states of (2,000): the first ones' are read again.
+      const STUDENTS = 2_100;
+      const boarding = (k: number, period: string, valueDate: string, id: string) => {
+        const n = 20_000 + 3 * k;
+        return [`学生${n}`, residentId(n, 2011), schoolCode('21', 1 + (n % 9)), '小学', '家庭经济困难寄宿生生活补助', period, '500.00', valueDate, id];
+      };
+      const autumn = join(dir, 'autumn.csv');
+      writeFileSync(autumn, csvText(Array.from({ length: STUDENTS }, (_, k) => boarding(k, '2022年秋季', '2022-10-20', `AUT-${k}`)), headers));
+      await upload(autumn, { commit: 'true' }).expect(201);
+      const spring = join(dir, 'spring.csv');
+      const rows = Array.from({ length: STUDENTS }, (_, k) => boarding(k, '2023年春季', '2023-03-20', `SPR-${k}`));
+      rows.push(boarding(0, '2023年春季', '2023-03-20', 'SPR-AGAIN-0'), boarding(1, '2022年秋季', '2022-10-20', 'AUT-AGAIN-1'));
+      writeFileSync(spring, csvText(rows, headers));
+      const response = await upload(spring, { commit: 'true' }).expect(422);
+      expect(response.body.problems.map((p: { row: number; code: string }) => [p.row, p.code])).toEqual([
+        [STUDENTS + 2, 'DUPLICATE_PAYMENT'], // paid earlier in this file
+        [STUDENTS + 3, 'DUPLICATE_PAYMENT'], // paid by the autumn list
+      ]);
+    });
+
+    it('refuses a file that lists the same payment twice', async () => {
+      const path = join(dir, 'repeated.csv');
+      const rows = numbered(20, 23);
+      writeFileSync(path, csvText([...rows, rows[1]], headers));
+      const response = await upload(path, { commit: 'true' }).expect(422);
+      expect(response.body.problems.map((p: { row: number; code: string }) => [p.row, p.code])).toEqual([[5, 'IMPORT_ROW_REPEATED']]);
+    });
   });
 });

@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { basename } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
-import { AccessControl, ImportService, SETTINGS, Settings, writeContextFor } from '@ledger/application';
+import { AccessControl, ImportReport, ImportService, SETTINGS, Settings, writeContextFor } from '@ledger/application';
 import { operatorWrite } from './access.commands';
 import { progressBar } from './audit.commands';
 
@@ -29,6 +29,7 @@ export class ImportCommand extends CliCommand {
     const bar = progressBar(options.commit ? 'importing' : 'checking');
     bar.start(0, 0);
     const started = Date.now();
+    // A file that cannot be read at all ends in one line (main's error handler), not under a progress bar.
     const report = await this.imports.run(file, {
       format: extension,
       fileName: basename(file),
@@ -38,19 +39,22 @@ export class ImportCommand extends CliCommand {
         bar.setTotal(rows);
         bar.update(rows);
       },
-    });
-    bar.stop();
+    }).finally(() => bar.stop());
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (options.problems) writeFileSync(options.problems, stringify(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }));
     for (const problem of report.problems.slice(0, 20)) console.error(`row ${problem.row} ${problem.column}: ${problem.code} ${problem.message}`);
-    const { problems, ...summary } = report;
-    console.log(JSON.stringify({ ...summary, problems: problems.length, seconds: Number(seconds) }, null, 2));
+    const { problems, alreadyRecorded, ...summary } = report;
+    console.log(JSON.stringify({ ...summary, problems: problems.length, alreadyRecorded: alreadyRecorded.length, seconds: Number(seconds) }, null, 2));
     if (problems.length > 0) {
-      console.error(`${problems.length} row(s) have problems: nothing was recorded`);
+      console.error(`${problems.length} problem(s) in ${new Set(problems.map((problem) => problem.row)).size} row(s): nothing was recorded`);
       process.exitCode = 1;
     } else if (report.alreadyImported) console.error('this file was imported before: nothing recorded');
-    else if (report.committed) console.error(`${report.rows} rows recorded in ${seconds} s (batch ${report.batchId.slice(0, 12)})`);
-    else console.error(`${report.rows} rows checked in ${seconds} s, no problems: run again with --commit to record them`);
+    else if (report.total.rows === 0) console.error(`all ${report.rows} rows are already in the ledger (${alreadyRecordedBatches(report)}): nothing ${report.dryRun ? 'to record' : 'recorded'}`);
+    else {
+      const skipped = report.alreadyRecorded.length > 0 ? `; ${report.alreadyRecorded.length} already in the ledger (${alreadyRecordedBatches(report)}) not recorded again` : '';
+      if (report.committed) console.error(`${report.total.rows} rows recorded in ${seconds} s (batch ${report.batchId.slice(0, 12)})${skipped}`);
+      else console.error(`${report.total.rows} rows checked in ${seconds} s, no problems${skipped}: run again with --commit to record them`);
+    }
   }
 
   @Option({ flags: '--commit', description: 'record the rows (only when no row has a problem)' })
@@ -65,4 +69,11 @@ export class ImportCommand extends CliCommand {
   as(value: string) {
     return value;
   }
+}
+
+/** The batches that recorded a list's already-recorded rows, for one line: `batch 1a2b3c4d5e6f: 12 rows`. */
+function alreadyRecordedBatches(report: ImportReport): string {
+  const byBatch = new Map<string, number>();
+  for (const row of report.alreadyRecorded) byBatch.set(row.importBatch ?? 'recorded singly', (byBatch.get(row.importBatch ?? 'recorded singly') ?? 0) + 1);
+  return [...byBatch].map(([batch, rows]) => `${batch === 'recorded singly' ? batch : `batch ${batch.slice(0, 12)}`}: ${rows} rows`).join(', ');
 }

@@ -92,8 +92,18 @@ describe('the program catalog', () => {
       ['a dating window of an unknown basis', (raw) => (raw.datingWindows.semester = { daysBeforeSchoolYear: 1, daysAfterSchoolYear: 1 }), /datingWindows\.semester: unknown period basis/],
       ['a dating window with a misspelt key', (raw) => (raw.datingWindows.term = { daysBefore: 1, daysAfterSchoolYear: 1 }), /datingWindows\.term\.daysBefore(SchoolYear)?: /],
       ['a loan with a fixed standard', (raw) => ((raw.programs[9].standards as any[])[0] = { from: '2014-09-01', fixed: { higher_vocational: '1', undergraduate: '1', postgraduate: '1' } }), /ORIGIN_CREDIT_LOAN\): a loan program/],
+      ['a short name two programs share', (raw) => (raw.programs[2].aliases = ['寄宿生补助']), /programs\[2\] \(NON_BOARDING_LIVING_SUBSIDY\)\.aliases: "寄宿生补助" also names BOARDING_LIVING_SUBSIDY/],
+      ['a short name that is another program’s name', (raw) => (raw.programs[3].aliases = ['雨 露 计 划']), /NUTRITION_IMPROVEMENT\)\.aliases: "雨 露 计 划" also names YULU_PLAN/],
+      ['a short name that is another program’s code', (raw) => (raw.programs[3].aliases = ['yulu_plan']), /NUTRITION_IMPROVEMENT\)\.aliases: "yulu_plan" also names YULU_PLAN/],
+      ['short names that are not a list of names', (raw) => (raw.programs[3].aliases = '营养餐'), /NUTRITION_IMPROVEMENT\)\.aliases: must be a list of strings/],
     ])('%s', (_, change, message) => {
       expect(broken(change)).toMatch(message);
     });
+  });
+
+  it('gives the short names payment lists use for a program, none naming two programs', () => {
+    expect(catalog.program('BOARDING_LIVING_SUBSIDY')!.aliases).toContain('寄宿生生活补助');
+    expect(catalog.program('NUTRITION_IMPROVEMENT')!.aliases).toContain('营养餐');
+    expect(catalog.program('YULU_PLAN')!.aliases).toEqual([]);
   });
 });

@@ -36,6 +36,8 @@ export interface Standard {
 export interface Program {
   readonly code: string;
   readonly name: { readonly zh: string; readonly en: string };
+  /** Short names payment lists use for it (寄宿生生活补助, 营养餐 …); none may name another program too. */
+  readonly aliases: readonly string[];
   readonly kind: ProgramKind;
   readonly stages: readonly Stage[];
   readonly period: PeriodBasis;
@@ -215,6 +217,7 @@ function parseProgram(raw: unknown, index: number, fundingCodes: ReadonlySet<str
   return {
     code,
     name: { zh: requireString(name, 'zh', `${entry}.name`), en: requireString(name, 'en', `${entry}.name`) },
+    aliases: parseAliases(raw, entry),
     kind,
     stages: stages as Stage[],
     period,
@@ -252,6 +255,31 @@ function parseDatingWindows(raw: unknown): Record<PeriodBasis, DatingWindow> {
   return windows;
 }
 
+function parseAliases(raw: Raw, entry: string): string[] {
+  const aliases = stringList(raw, 'aliases', entry, false).map((alias) => alias.trim());
+  if (aliases.some((alias) => alias === '')) throw new CatalogError(`${entry}.aliases`, 'must not hold an empty name');
+  return aliases;
+}
+
+/** A program's name (code, Chinese or English name, alias) as lists are matched on it: no spaces, any case, half-width. */
+export const programNameKey = (name: string) =>
+  name.replace(/[\uff01-\uff5e]/g, (char) => String.fromCharCode(char.charCodeAt(0) - 0xfee0)).replace(/\s+/g, '').toLowerCase();
+
+/** A short name that is also another program's code, name or short name could mean either: refused. */
+function requireUnambiguousNames(programs: readonly Program[]): void {
+  const owner = new Map<string, Program>();
+  for (const program of programs) for (const name of [program.code, program.name.zh, program.name.en]) if (!owner.has(programNameKey(name))) owner.set(programNameKey(name), program);
+  programs.forEach((program, i) => {
+    for (const alias of program.aliases) {
+      const other = owner.get(programNameKey(alias));
+      if (other && other !== program) {
+        throw new CatalogError(`programs[${i}] (${program.code}).aliases`, `"${alias}" also names ${other.code}: a list could mean either`);
+      }
+      owner.set(programNameKey(alias), program);
+    }
+  });
+}
+
 /** Checks a raw catalog (as read from YAML or JSON) and returns it typed, or throws CatalogError. */
 export function parseCatalog(raw: unknown): ProgramCatalog {
   if (!isRecord(raw)) throw new CatalogError('catalog', 'must be a mapping with fundingSources and programs');
@@ -275,6 +303,7 @@ export function parseCatalog(raw: unknown): ProgramCatalog {
     if (byCode.has(program.code)) throw new CatalogError(`programs[${i}] (${program.code})`, 'duplicate program code');
     byCode.set(program.code, program);
   });
+  requireUnambiguousNames(programs);
   programs.forEach((program, i) => {
     for (const excluded of program.excludes) {
       if (!byCode.has(excluded)) throw new CatalogError(`programs[${i}] (${program.code}).excludes`, `unknown program "${excluded}"`);

@@ -90,3 +90,12 @@ export class StudentIdentifiersConflict extends DomainError {
 export const DisbursementNotFound = define('DISBURSEMENT_NOT_FOUND', 'not_found');
 export const ApprovalNotFound = define('APPROVAL_NOT_FOUND', 'not_found');
 export const LoanNotFound = define('LOAN_NOT_FOUND', 'not_found');
+
+// Payment lists (imports): the file as a whole, or a row's place in it
+export const ImportFileUnreadable = define('IMPORT_FILE_UNREADABLE', 'invalid');
+export const ImportFileEncoding = define('IMPORT_FILE_ENCODING', 'invalid');
+export const ImportSheetsAmbiguous = define('IMPORT_SHEETS_AMBIGUOUS', 'invalid');
+export const ImportTotalMismatch = define('IMPORT_TOTAL_MISMATCH', 'rule');
+export const ImportRowAfterTotal = define('IMPORT_ROW_AFTER_TOTAL', 'invalid');
+export const ImportRowRepeated = define('IMPORT_ROW_REPEATED', 'conflict');
+export const ImportConflict = define('IMPORT_CONFLICT', 'conflict');

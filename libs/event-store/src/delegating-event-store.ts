@@ -24,6 +24,9 @@ export abstract class DelegatingEventStore implements EventStore {
   get appendAtomically(): EventStore['appendAtomically'] {
     return this.inner.appendAtomically?.bind(this.inner);
   }
+  get appendAtomicallyInParts(): EventStore['appendAtomicallyInParts'] {
+    return this.inner.appendAtomicallyInParts?.bind(this.inner);
+  }
   readStream(streamId: string, options?: { fromRevision?: number }): Promise<StoredEvent[]> {
     return this.inner.readStream(streamId, options);
   }

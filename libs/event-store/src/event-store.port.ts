@@ -99,6 +99,13 @@ export interface EventStore {
    * stores that can do it atomically offer it: the embedded SQLite store does; EventStoreDB cannot.
    */
   appendAtomically?(appends: StreamAppend[]): Promise<AppendResult[]>;
+  /**
+   * {@link appendAtomically} for a batch too large to hold twice in memory (an import): the appends
+   * come in parts, are written as they come and become visible together once the last part is
+   * written; a failure, or parts that throw, leave nothing. A stream is in one part only. Resolves
+   * with the number of events written.
+   */
+  appendAtomicallyInParts?(parts: AsyncIterable<StreamAppend[]>): Promise<{ events: number }>;
   close(): Promise<void>;
 }
 

@@ -44,4 +44,21 @@ export class ObservedEventStore extends DelegatingEventStore {
     if (!inner.appendAtomically) return undefined;
     return (appends: StreamAppend[]) => this.timed(() => inner.appendAtomically!(appends));
   }
+
+  override get appendAtomicallyInParts(): EventStore['appendAtomicallyInParts'] {
+    const { inner } = this;
+    if (!inner.appendAtomicallyInParts) return undefined;
+    return async (parts: AsyncIterable<StreamAppend[]>) => {
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+      try {
+        const written = await inner.appendAtomicallyInParts!(parts);
+        this.observe({ events: written.events, seconds: seconds(), ok: true });
+        return written;
+      } catch (error) {
+        this.observe({ events: 0, seconds: seconds(), ok: false });
+        throw error;
+      }
+    };
+  }
 }

@@ -34,6 +34,9 @@ export class PollingSubscription implements Subscription {
           await this.handler(page);
           this.position = page[page.length - 1].position;
           this.releaseWaiters();
+          // Catching up on a large batch is many pages, each read and applied synchronously: let the
+          // event loop run between them (requests, /health), or it would not until the last one.
+          await new Promise((resolve) => setImmediate(resolve));
           continue;
         }
         await new Promise<void>((resolve) => {

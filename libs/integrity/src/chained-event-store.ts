@@ -31,17 +31,35 @@ export class ChainedEventStore extends DelegatingEventStore {
   override get appendAtomically(): EventStore['appendAtomically'] {
     const inner = this.inner;
     if (!inner.appendAtomically) return undefined;
-    return async (appends: StreamAppend[]) => {
-      const linked: StreamAppend[] = [];
-      // An import's events share one metadata object, unchanged while this append runs: write it out once.
+    return async (appends: StreamAppend[]) => inner.appendAtomically!(await this.linkAll(appends));
+  }
+
+  override get appendAtomicallyInParts(): EventStore['appendAtomicallyInParts'] {
+    const inner = this.inner;
+    if (!inner.appendAtomicallyInParts) return undefined;
+    const linkParts = async function* (store: ChainedEventStore, parts: AsyncIterable<StreamAppend[]>): AsyncGenerator<StreamAppend[]> {
+      // An import's events share one metadata object: written out once for the whole batch.
       const metadataJson = new Map<EventMetadata, string>();
-      for (const append of appends) {
-        // A large import is mostly new streams: link them without a promise each.
-        const predecessor = this.knownPredecessor(append.streamId, append.expectedVersion) ?? (await this.readPredecessor(append.streamId, append.expectedVersion));
-        linked.push({ streamId: append.streamId, expectedVersion: append.expectedVersion, events: this.link(append.streamId, append.events, predecessor, metadataJson) });
-      }
-      return inner.appendAtomically!(linked);
+      for await (const part of parts) yield await store.linkAll(part, metadataJson);
     };
+    return (parts: AsyncIterable<StreamAppend[]>) => inner.appendAtomicallyInParts!(linkParts(this, parts));
+  }
+
+  /** Every append of an atomic batch with its events linked into its stream's chain. */
+  private async linkAll(appends: StreamAppend[], metadataJson = new Map<EventMetadata, string>()): Promise<StreamAppend[]> {
+    const linked: StreamAppend[] = [];
+    let sliceStarted = performance.now();
+    for (const append of appends) {
+      // Hashing 300,000 events takes seconds: let the event loop run every few milliseconds.
+      if (performance.now() - sliceStarted >= 10) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStarted = performance.now();
+      }
+      // A large import is mostly new streams: link them without a promise each.
+      const predecessor = this.knownPredecessor(append.streamId, append.expectedVersion) ?? (await this.readPredecessor(append.streamId, append.expectedVersion));
+      linked.push({ streamId: append.streamId, expectedVersion: append.expectedVersion, events: this.link(append.streamId, append.events, predecessor, metadataJson) });
+    }
+    return linked;
   }
 
   /** The events with their links in the stream's chain. */

@@ -174,7 +174,8 @@ export class ReadModels {
   /** Catches up from the checkpoint and keeps following the log. */
   start(store: EventStore, onFailure?: (error: Error) => void): void {
     if (this.subscription) return;
-    this.subscription = store.subscribeToAll(this.applyPage, { after: this.position, batchSize: 2000 });
+    // Pages of 500: catching up on a 300,000-event import, the event loop is free every few dozen ms.
+    this.subscription = store.subscribeToAll(this.applyPage, { after: this.position, batchSize: 500 });
     this.subscription.done.catch((error: Error) => {
       this.failed = error;
       onFailure?.(error);

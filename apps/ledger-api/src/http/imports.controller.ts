@@ -25,7 +25,8 @@ export class ImportsController {
 
   @Post()
   @HttpCode(200)
-  @UseInterceptors(FileInterceptor('file', { storage: diskStorage({ destination: tmpdir() }), limits: { fileSize: 512 * 1024 * 1024 } }))
+  // File names as browsers and curl send them: UTF-8 (multer's default, latin1, garbles 发放名单.xlsx).
+  @UseInterceptors(FileInterceptor('file', { storage: diskStorage({ destination: tmpdir() }), limits: { fileSize: 512 * 1024 * 1024 }, defParamCharset: 'utf8' }))
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiOperation({ summary: 'Import a payment list (CSV or XLSX, Chinese or English headers): dry run by default; commit=true records all rows or none' })

@@ -1,6 +1,5 @@
-import { ProgramCatalog } from '../catalog';
 import { DomainError } from '../errors';
-import { STAGES, Stage } from '../stages';
+import { halfWidth } from './cell-values';
 
 /**
  * Payment lists (CSV or XLSX from a bank or a school): how their columns map to a payment, and how
@@ -14,7 +13,8 @@ export const IMPORT_FIELDS = [
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 export type ColumnMapping = Record<ImportField, string[]>;
 
-const normalise = (header: string) => header.replace(/\s+/g, '').toLowerCase();
+/** A header as matched: no spaces or line breaks, half-width, any case, without a "required" mark (*姓名, ※金额). */
+const normalise = (header: string) => halfWidth(header).replace(/\s+/g, '').replace(/^[*※]+/, '').toLowerCase();
 
 export function parseColumnMapping(raw: unknown): ColumnMapping {
   const columns = (raw as { columns?: Record<string, unknown> })?.columns;
@@ -30,9 +30,21 @@ export function parseColumnMapping(raw: unknown): ColumnMapping {
   return mapping;
 }
 
-/** For each field, the index of the column that feeds it (from the file's header row). */
-export function resolveColumns(headers: string[], mapping: ColumnMapping): { columns: Partial<Record<ImportField, number>>; headerOf: Partial<Record<ImportField, string>> } {
-  const normalised = headers.map((header) => normalise(String(header ?? '')));
+export const REQUIRED_IMPORT_FIELDS: readonly ImportField[] = ['schoolCode', 'stage', 'programCode', 'period', 'amount', 'valueDate'];
+
+export interface ListColumns {
+  /** For each field, the index of the column that feeds it. */
+  columns: Partial<Record<ImportField, number>>;
+  /** For each field, its header as the file writes it (to name the column of a problem). */
+  headerOf: Partial<Record<ImportField, string>>;
+  /** The fields a payment needs that no column feeds (`residentId` standing for "an identity"). */
+  missing: ImportField[];
+}
+
+/** Which columns of a row of headers feed which fields; `missing` says what a header row would still need. */
+export function matchHeaders(headers: readonly unknown[], mapping: ColumnMapping): ListColumns {
+  const texts = headers.map((header) => (typeof header === 'string' ? header : header == null ? '' : String(header)));
+  const normalised = texts.map(normalise);
   const columns: Partial<Record<ImportField, number>> = {};
   const headerOf: Partial<Record<ImportField, string>> = {};
   for (const field of IMPORT_FIELDS) {
@@ -40,53 +52,48 @@ export function resolveColumns(headers: string[], mapping: ColumnMapping): { col
       const index = normalised.indexOf(candidate);
       if (index >= 0) {
         columns[field] = index;
-        headerOf[field] = headers[index];
+        headerOf[field] = texts[index];
         break;
       }
     }
   }
-  const required: ImportField[] = ['schoolCode', 'stage', 'programCode', 'period', 'amount', 'valueDate'];
-  const missing = required.filter((field) => columns[field] === undefined);
+  const missing = REQUIRED_IMPORT_FIELDS.filter((field) => columns[field] === undefined);
   if (columns.residentId === undefined && columns.studentNumber === undefined) missing.push('residentId');
-  if (missing.length > 0) {
-    throw new DomainError('IMPORT_COLUMNS_MISSING', 'invalid', `the file has no column for ${missing.join(', ')} (headers: ${headers.join(', ')})`, 'file');
-  }
+  return { columns, headerOf, missing };
+}
+
+/** For each field, the index of the column that feeds it (from the file's header row); refuses a row missing any. */
+export function resolveColumns(headers: string[], mapping: ColumnMapping): { columns: Partial<Record<ImportField, number>>; headerOf: Partial<Record<ImportField, string>> } {
+  const { columns, headerOf, missing } = matchHeaders(headers, mapping);
+  if (missing.length > 0) throw missingColumns(missing, headers, mapping);
   return { columns, headerOf };
 }
 
-const STAGE_NAMES: Record<string, Stage> = {
-  学前: 'preschool', 幼儿园: 'preschool', 小学: 'primary', 初中: 'junior', 高中: 'senior', 普通高中: 'senior',
-  中职: 'secondary_vocational', 高职: 'higher_vocational', 专科: 'higher_vocational', 本科: 'undergraduate', 研究生: 'postgraduate',
-};
-
-export function readStage(value: string): string {
-  const trimmed = value.trim();
-  return STAGE_NAMES[trimmed] ?? (STAGES.includes(trimmed.toLowerCase() as Stage) ? trimmed.toLowerCase() : trimmed);
+/** The refusal of a file without the columns a payment needs, naming them by the headers it could have (学段, 金额 …). */
+export function missingColumns(missing: readonly ImportField[], headers: readonly unknown[], mapping: ColumnMapping, where = 'the file'): DomainError {
+  const headerFor = (field: ImportField) => `${mapping[field][0] ?? field} (${field})`;
+  const named = missing.map((field) => (field === 'residentId' ? `${headerFor('residentId')} or ${headerFor('studentNumber')}` : headerFor(field)));
+  const shown = headers.map((header) => String(header ?? '')).filter((header) => header !== '');
+  return new DomainError('IMPORT_COLUMNS_MISSING', 'invalid', `${where} has no column for ${named.join(', ')} (its headers: ${shown.join(', ') || 'none'})`, 'file');
 }
 
-/** `2022-autumn`, `2022秋`, `2022年秋季学期`, `2023春`, `2022-2023`, `2022-2023学年` … */
-export function readPeriod(value: string): string {
-  const trimmed = value.trim();
-  const season = /^(\d{4})\s*年?\s*(秋|春)/.exec(trimmed);
-  if (season) return `${season[1]}-${season[2] === '秋' ? 'autumn' : 'spring'}`;
-  const year = /^(\d{4})\s*[-—–至]\s*(\d{4})\s*(学年)?$/.exec(trimmed);
-  if (year) return `${year[1]}-${year[2]}`;
-  return trimmed;
+/** A title, a note or a blank line above the header: the header is looked for in this many rows. */
+export const HEADER_SEARCH_ROWS = 20;
+
+/**
+ * The 合计 (total) or 小计 row of a list, not a payment: a row that says so in its first written cell
+ * and names no student. Its amount is checked against the rows' sum.
+ */
+export function isTotalRow(cells: readonly unknown[], columns: Partial<Record<ImportField, number>>): boolean {
+  const label = cells.findIndex((cell) => (typeof cell === 'string' ? cell.trim() !== '' : cell !== null && cell !== undefined));
+  if (label < 0 || typeof cells[label] !== 'string' || !/^\s*(合\s*计|总\s*计|小\s*计)/.test(cells[label] as string)) return false;
+  const named = (field: ImportField) => columns[field] !== undefined && columns[field] !== label && String(cells[columns[field]!] ?? '').trim() !== '';
+  return !named('residentId') && !named('studentNumber');
 }
 
-/** A program code, or the Chinese or English name of a program in the catalog. */
-export function readProgram(value: string, catalog: ProgramCatalog): string {
-  const trimmed = value.trim();
-  if (catalog.program(trimmed)) return trimmed;
-  const match = catalog.programs.find((program) => program.name.zh === trimmed || program.name.en.toLowerCase() === trimmed.toLowerCase());
-  return match?.code ?? trimmed;
-}
+/** True when a row has nothing written in it. */
+export const isBlankRow = (cells: readonly unknown[]) => cells.every((cell) => cell === null || cell === undefined || (typeof cell === 'string' && cell.trim() === ''));
 
-/** A cell as text: dates as YYYY-MM-DD, numbers as written (amounts must be text with ≤ 2 decimals). */
-export function cellText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  if (typeof value === 'object' && 'text' in (value as object)) return String((value as { text: unknown }).text);
-  if (typeof value === 'object' && 'result' in (value as object)) return cellText((value as { result: unknown }).result);
-  return String(value).trim();
-}
+export { cellText, cellValue, findProgram, readAmount, readDate, readPayeeType, readPeriod, readProgram, readStage } from './cell-values';
+export type { ListCell } from './cell-values';
+export * from './payment-row';

@@ -112,4 +112,75 @@ describe('SQLite event store on its file', () => {
     expect(await fileSizeAfterAppends(true, 3000)).toBeGreaterThan(1_000_000);
     expect(await fileSizeAfterAppends(false, 500)).toBeLessThan(100_000);
   });
+
+  describe('an atomic batch written in parts (a large import)', () => {
+    const append = (stream: string, n: number) => ({ streamId: stream, events: [event(n)], expectedVersion: 'no_stream' as const });
+    /** Parts that wait for `release` after the first one: the batch is open in the middle. */
+    const gatedParts = (first: ReturnType<typeof append>[], rest: ReturnType<typeof append>[], failWith?: Error) => {
+      let release!: () => void;
+      let firstTaken!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const taken = new Promise<void>((resolve) => (firstTaken = resolve));
+      async function* parts() {
+        yield first;
+        firstTaken();
+        await gate;
+        if (failWith) throw failWith;
+        yield rest;
+      }
+      return { parts: parts(), release, taken };
+    };
+
+    it('shows readers none of it until the last part is written, and lets other appends commit right after it', async () => {
+      const store = new SqliteEventStore({ path: freshPath() });
+      await store.appendToStream('before', [event(0)], 'no_stream');
+      const { parts, release, taken } = gatedParts([append('s-1', 1), append('s-2', 2)], [append('s-3', 3)]);
+      const batch = store.appendAtomicallyInParts(parts);
+      await taken;
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the first part is written, the transaction open
+      expect(await store.headPosition()).toBe(1n);
+      expect(await store.readStream('s-1')).toEqual([]);
+      expect(await store.readAll({ maxCount: 10 })).toHaveLength(1);
+      const waiting = store.appendToStream('during', [event(9)], 'no_stream');
+      release();
+      expect(await batch).toEqual({ events: 3 });
+      const during = await waiting;
+      expect((await store.readAll({ maxCount: 10 })).map((e) => e.eventId)).toEqual(['e-0', 'e-1', 'e-2', 'e-3', 'e-9']);
+      expect(during.events[0].position).toBe(5n);
+      await store.close();
+    });
+
+    it('leaves nothing when a part throws or an append of it conflicts, and goes on working', async () => {
+      const store = new SqliteEventStore({ path: freshPath() });
+      await store.appendToStream('taken', [event(0)], 'no_stream');
+      const failing = gatedParts([append('s-1', 1)], [append('s-2', 2)], new Error('the list could not be read'));
+      const batch = store.appendAtomicallyInParts(failing.parts);
+      await failing.taken;
+      failing.release();
+      await expect(batch).rejects.toThrow('the list could not be read');
+      async function* conflicting() {
+        yield [append('s-3', 3)];
+        yield [append('taken', 4)];
+      }
+      await expect(store.appendAtomicallyInParts(conflicting())).rejects.toThrow(/expected version no_stream/);
+      expect((await store.readAll({ maxCount: 10 })).map((e) => e.eventId)).toEqual(['e-0']);
+      await store.appendAtomically([append('s-5', 5)]);
+      expect(await store.headPosition()).toBe(2n);
+      await store.close();
+    });
+
+    it('finishes a batch being written before the store closes', async () => {
+      const path = freshPath();
+      const store = new SqliteEventStore({ path });
+      const { parts, release, taken } = gatedParts([append('s-1', 1)], [append('s-2', 2)]);
+      const batch = store.appendAtomicallyInParts(parts);
+      await taken;
+      const closing = store.close();
+      release();
+      await Promise.all([batch, closing]);
+      const reopened = new SqliteEventStore({ path });
+      expect(await reopened.headPosition()).toBe(2n);
+      await reopened.close();
+    });
+  });
 });

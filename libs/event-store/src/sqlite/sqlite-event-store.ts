@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   AppendResult,
   EventIdConflictError,
@@ -56,6 +57,27 @@ BEGIN SELECT RAISE(ABORT, 'the event log is append-only: DELETE is refused'); EN
 const EVENT_COLUMNS = 'position, event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at';
 type EventRow = [position: bigint, eventId: string, streamId: string, revision: bigint, type: string, schemaVersion: bigint, data: string, metadata: string, recordedAt: string];
 
+/** The statements an append writes with, on the connection that writes it. */
+type WriteStatements = {
+  streamHead: Database.Statement<[string], { revision: bigint | null }>;
+  byEventId: Database.Statement<[string], EventRow>;
+  insert: Database.Statement<unknown[]>;
+};
+
+function prepareWriteStatements(db: Database.Database): WriteStatements {
+  return {
+    streamHead: db.prepare<[string], { revision: bigint | null }>('SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?').safeIntegers(true),
+    byEventId: db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ?`).safeIntegers(true).raw(true),
+    insert: db.prepare(
+      `INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+  };
+}
+
+/** How long an atomic batch writes before it lets the event loop run (requests, /health, the read models). */
+const BATCH_SLICE_MS = 10;
+
 interface PendingAppend {
   streamId: string;
   events: EventToAppend[];
@@ -97,17 +119,19 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly subscriptions = new Set<PollingSubscription>();
   private readonly checkpointer: WalCheckpointer | undefined;
+  private readonly path: string;
+  /** The atomic batches, one after the other; while one is written, the group commit waits. */
+  private atomicBatches: Promise<unknown> = Promise.resolve();
+  private atomicBatchOpen = false;
 
-  private readonly statements: {
-    streamHead: Database.Statement<[string], { revision: bigint | null }>;
-    byEventId: Database.Statement<[string], EventRow>;
-    insert: Database.Statement<unknown[]>;
+  private readonly statements: WriteStatements & {
     readStream: Database.Statement<[string, number], EventRow>;
     readAll: Database.Statement<[bigint, number], EventRow>;
     head: Database.Statement<[], { position: bigint | null }>;
   };
 
   constructor(options: SqliteEventStoreOptions) {
+    this.path = options.path;
     this.db = openDurableDatabase(options.path, { readonly: options.readonly });
     if (!options.readonly) this.db.exec(SCHEMA);
     if ((options.backgroundCheckpoints ?? true) && !options.readonly && options.path !== ':memory:') this.checkpointer = WalCheckpointer.for(this.db, options.path);
@@ -117,12 +141,7 @@ export class SqliteEventStore implements EventStore {
     const prepare = <P extends unknown[], R>(sql: string) => this.db.prepare<P, R>(sql).safeIntegers(true);
     const prepareRows = <P extends unknown[]>(sql: string) => this.db.prepare<P, EventRow>(sql).safeIntegers(true).raw(true);
     this.statements = {
-      streamHead: prepare('SELECT MAX(revision) AS revision FROM events WHERE stream_id = ?'),
-      byEventId: prepareRows(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ?`),
-      insert: this.db.prepare(
-        `INSERT INTO events (event_id, stream_id, revision, type, schema_version, data, metadata, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
+      ...prepareWriteStatements(this.db),
       readStream: prepareRows(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision`),
       readAll: prepareRows(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       head: prepare('SELECT MAX(position) AS position FROM events'),
@@ -155,26 +174,114 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  /** All the appends in one transaction: every one of them is written, or none (the first failure is thrown). */
+  /**
+   * All the appends in one transaction: every one of them is written, or none (the first failure is
+   * thrown). A large batch (an import of 300,000 rows) is written in slices across turns of the event
+   * loop, so that the service keeps answering; it is written on a connection of its own, so that the
+   * log's readers (the read models, /health, commands) see none of it until it commits. Other appends
+   * wait their turn meanwhile, and commit right after it.
+   */
   async appendAtomically(appends: StreamAppend[]): Promise<AppendResult[]> {
+    const results: AppendResult[] = [];
+    await this.queueBatch([appends], (result) => results.push(result));
+    return results;
+  }
+
+  /** {@link appendAtomically} with the appends in parts, each written as it comes (and then let go of). */
+  async appendAtomicallyInParts(parts: AsyncIterable<StreamAppend[]>): Promise<{ events: number }> {
+    let events = 0;
+    await this.queueBatch(parts, (result) => (events += result.alreadyAppended ? 0 : result.events.length));
+    return { events };
+  }
+
+  /** One atomic batch after the other. */
+  private queueBatch(parts: AsyncIterable<StreamAppend[]> | Iterable<StreamAppend[]>, onAppended: (result: AppendResult) => void): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the event store is closed'));
+    const batch = this.atomicBatches.then(() => this.writeBatch(parts, onAppended));
+    this.atomicBatches = batch.catch(() => undefined);
+    return batch;
+  }
+
+  private async writeBatch(parts: AsyncIterable<StreamAppend[]> | Iterable<StreamAppend[]>, onAppended: (result: AppendResult) => void): Promise<void> {
     if (this.closed) throw new StoreUnavailableError('the event store is closed');
-    const recordedAt = this.now().toISOString();
-    const appendAll = this.db.transaction((items: StreamAppend[]) => items.map((item) => this.appendInTransaction(item, recordedAt)));
-    let results: AppendResult[];
+    // An in-memory database has no second connection: all the parts, then one synchronous transaction.
+    const inMemory = this.path === ':memory:';
+    const connection = inMemory ? this.db : this.openBatchConnection();
+    const writer = inMemory ? this.statements : prepareWriteStatements(connection);
+    const written: AppendResult[] = [];
+    let last: GlobalPosition = 0n;
+    this.atomicBatchOpen = !inMemory;
     try {
-      results = appendAll.immediate(appends);
+      const all: StreamAppend[][] = [];
+      if (inMemory) for await (const part of parts) all.push(part);
+      const recordedAt = this.now().toISOString();
+      let sliceStarted = performance.now();
+      const write = (append: StreamAppend) => {
+        const result = this.storeFailure(() => this.appendInTransaction(append, recordedAt, writer));
+        written.push(result);
+        const end = result.events[result.events.length - 1]?.position ?? 0n;
+        if (end > last) last = end;
+      };
+      this.storeFailure(() => connection.exec('BEGIN IMMEDIATE'));
+      try {
+        if (inMemory) for (const part of all) part.forEach(write);
+        else {
+          // The parts' own work (building, hashing them) runs between the writes, inside the transaction.
+          for await (const part of parts) {
+            for (const append of part) {
+              write(append);
+              if (performance.now() - sliceStarted >= BATCH_SLICE_MS) {
+                await nextTurn();
+                sliceStarted = performance.now();
+              }
+            }
+            for (const result of written) onAppended(result);
+            written.length = 0;
+          }
+        }
+        for (const result of written) onAppended(result);
+        this.storeFailure(() => connection.exec('COMMIT'));
+      } catch (error) {
+        if (connection.inTransaction) connection.exec('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      if (!inMemory) connection.close();
+      this.atomicBatchOpen = false;
+      // The appends that waited for the batch.
+      if (this.pending.length > 0 && !this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    }
+    if (last > 0n) this.appended.emit('appended', last);
+  }
+
+  /** A write's failure other than a conflict is the store failing (disk full, I/O): nothing of the batch is kept. */
+  private storeFailure<T>(write: () => T): T {
+    try {
+      return write();
     } catch (error) {
       if (error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError) throw error;
       throw new StoreUnavailableError(`the event log could not be written: ${(error as Error).message}`, error);
     }
-    const last = results.flatMap((result) => result.events).reduce<GlobalPosition>((max, event) => (event.position > max ? event.position : max), 0n);
-    if (last > 0n) this.appended.emit('appended', last);
-    return results;
+  }
+
+  /** A connection for one atomic batch, as durable as the main one; its checkpoints are left to the checkpointer. */
+  private openBatchConnection(): Database.Database {
+    const connection = openDurableDatabase(this.path);
+    // A batch's commit must not run a checkpoint of its hundreds of megabytes on the event loop: the
+    // checkpointer (or the main connection's setting, without one) takes care of the WAL.
+    connection.pragma(`wal_autocheckpoint = ${this.checkpointer ? 0 : Number(this.db.pragma('wal_autocheckpoint', { simple: true }))}`);
+    connection.pragma(`journal_size_limit = ${Number(this.db.pragma('journal_size_limit', { simple: true }))}`);
+    return connection;
   }
 
   /** Commits every append queued since the last flush in one transaction (one fsync). */
   private flush(): void {
     this.flushScheduled = false;
+    // An atomic batch is being written on its own connection: these wait for it (it flushes them when done).
+    if (this.atomicBatchOpen || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
@@ -212,26 +319,26 @@ export class SqliteEventStore implements EventStore {
     if (last > 0n) this.appended.emit('appended', last);
   }
 
-  private appendInTransaction({ streamId, events, expectedVersion }: StreamAppend, recordedAt: string): AppendResult {
+  private appendInTransaction({ streamId, events, expectedVersion }: StreamAppend, recordedAt: string, writer: WriteStatements = this.statements): AppendResult {
     if (expectedVersion === 'no_stream') {
       // A new stream (most of an import) needs no head lookup: the UNIQUE (stream_id, revision) index
       // refuses revision 0 of a stream that exists, and then the general path below answers.
-      const stored = this.insertNewStream(streamId, events, recordedAt);
+      const stored = this.insertNewStream(streamId, events, recordedAt, writer);
       if (stored) return { nextExpectedVersion: events.length - 1, events: stored, alreadyAppended: false };
     }
-    const head = this.statements.streamHead.get(streamId)?.revision;
+    const head = writer.streamHead.get(streamId)?.revision;
     const current = head === null || head === undefined ? -1 : Number(head);
     // A repeat can only be of events already in this stream; for a new stream the UNIQUE index on
     // event ids catches an id used elsewhere (below), without a lookup per event.
     if (current >= 0) {
-      const repeat = this.findRepeat(streamId, events);
+      const repeat = this.findRepeat(streamId, events, writer);
       if (repeat) return repeat;
     }
     const matches =
       expectedVersion === 'any' ||
       (expectedVersion === 'no_stream' ? current === -1 : expectedVersion === current);
     if (!matches) throw new WrongExpectedVersionError(streamId, expectedVersion, current === -1 ? 'no_stream' : current);
-    return { nextExpectedVersion: current + events.length, events: this.insertEvents(streamId, events, current + 1, recordedAt), alreadyAppended: false };
+    return { nextExpectedVersion: current + events.length, events: this.insertEvents(streamId, events, current + 1, recordedAt, writer), alreadyAppended: false };
   }
 
   /**
@@ -239,10 +346,10 @@ export class SqliteEventStore implements EventStore {
    * or the first event id is taken — a repeat, a version conflict or an id used elsewhere, which
    * the general path tells apart.
    */
-  private insertNewStream(streamId: string, events: EventToAppend[], recordedAt: string): StoredEvent[] | undefined {
+  private insertNewStream(streamId: string, events: EventToAppend[], recordedAt: string, writer: WriteStatements): StoredEvent[] | undefined {
     let first: StoredEvent[];
     try {
-      first = this.insertEvents(streamId, events.slice(0, 1), 0, recordedAt);
+      first = this.insertEvents(streamId, events.slice(0, 1), 0, recordedAt, writer);
     } catch (error) {
       const taken =
         error instanceof EventIdConflictError ||
@@ -250,18 +357,18 @@ export class SqliteEventStore implements EventStore {
       if (taken) return undefined;
       throw error;
     }
-    return events.length === 1 ? first : first.concat(this.insertEvents(streamId, events.slice(1), 1, recordedAt));
+    return events.length === 1 ? first : first.concat(this.insertEvents(streamId, events.slice(1), 1, recordedAt, writer));
   }
 
   /** Inserts the events from `firstRevision` on; an event id already in the log (in another stream) is an EventIdConflictError. */
-  private insertEvents(streamId: string, events: EventToAppend[], firstRevision: number, recordedAt: string): StoredEvent[] {
+  private insertEvents(streamId: string, events: EventToAppend[], firstRevision: number, recordedAt: string, writer: WriteStatements): StoredEvent[] {
     const stored: StoredEvent[] = [];
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       const revision = firstRevision + i;
       let info: Database.RunResult;
       try {
-        info = this.statements.insert.run(event.eventId, streamId, revision, event.type, event.schemaVersion, JSON.stringify(event.data), JSON.stringify(event.metadata), recordedAt);
+        info = writer.insert.run(event.eventId, streamId, revision, event.type, event.schemaVersion, JSON.stringify(event.data), JSON.stringify(event.metadata), recordedAt);
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /events\.event_id/.test((error as Error).message)) {
           throw new EventIdConflictError(event.eventId, 'is already used in another stream');
@@ -277,8 +384,8 @@ export class SqliteEventStore implements EventStore {
    * Idempotency by event id: when the events are already this stream's, answer as the first
    * append did; an id already used elsewhere or with other content is a conflict.
    */
-  private findRepeat(streamId: string, events: EventToAppend[]): AppendResult | undefined {
-    const found = events.map((event) => this.statements.byEventId.get(event.eventId));
+  private findRepeat(streamId: string, events: EventToAppend[], writer: WriteStatements): AppendResult | undefined {
+    const found = events.map((event) => writer.byEventId.get(event.eventId));
     if (found.every((row) => row === undefined)) return undefined;
     const stored: StoredEvent[] = [];
     found.forEach((row, i) => {
@@ -291,7 +398,7 @@ export class SqliteEventStore implements EventStore {
       }
       stored.push(toStoredEvent(row));
     });
-    const head = this.statements.streamHead.get(streamId)?.revision;
+    const head = writer.streamHead.get(streamId)?.revision;
     return { nextExpectedVersion: Number(head), events: stored, alreadyAppended: true };
   }
 
@@ -323,7 +430,8 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
-    // Appends already queued still commit before the connection closes.
+    // A batch being written commits (or fails) first; appends already queued still commit before the connection closes.
+    await this.atomicBatches;
     if (this.pending.length > 0) this.flush();
     await this.checkpointer?.stop();
     this.db.close();

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { isBlankRow, isTotalRow, matchHeaders, parseColumnMapping } from './payment-list';
+
+describe('the columns of a payment list', () => {
+  const mapping = parseColumnMapping(parse(readFileSync(join(__dirname, '../../../../config/import-columns.yaml'), 'utf8')));
+
+  it('finds each field’s column by its header, as lists write headers (marks, spaces, line breaks, full width)', () => {
+    const headers = ['序号', '*姓名', '身份证号码', '学校\n代码', ' 学段 ', '资助项目', '学期', '金额（元）', '发放日期', '※收款方类型'];
+    const { columns, missing } = matchHeaders(headers, mapping);
+    expect(missing).toEqual([]);
+    expect(columns).toMatchObject({ name: 1, residentId: 2, schoolCode: 3, stage: 4, programCode: 5, period: 6, amount: 7, valueDate: 8, payeeType: 9 });
+  });
+
+  it('says what a row lacks to be the header (a title row lacks everything)', () => {
+    expect(matchHeaders(['2022年秋季学期学生资助发放名单'], mapping).missing).toEqual(['schoolCode', 'stage', 'programCode', 'period', 'amount', 'valueDate', 'residentId']);
+    expect(matchHeaders(['姓名', '学籍号', '学校标识码', '学段', '项目', '学期', '金额'], mapping).missing).toEqual(['valueDate']);
+  });
+
+  it('tells a 合计 row from a payment: it says so first and names no student', () => {
+    const { columns } = matchHeaders(['姓名', '身份证号', '学校标识码', '学段', '项目', '学期', '金额', '发放日期'], mapping);
+    expect(isTotalRow(['合计', '', '', '', '', '', '7961.00', ''], columns)).toBe(true);
+    expect(isTotalRow(['', '总 计：', '', '', '', '', 7961, ''], columns)).toBe(true);
+    expect(isTotalRow(['小计', '', '', '', '', '', '3980.50', ''], columns)).toBe(true);
+    expect(isTotalRow(['合计', '654002201103150011', '', '', '', '', '500', ''], columns)).toBe(false);
+    expect(isTotalRow(['学生1', '654002201103150011', '', '', '', '', '500', ''], columns)).toBe(false);
+    expect(isBlankRow(['', ' ', ''])).toBe(true);
+  });
+});
