@@ -91,7 +91,7 @@ describe('importing the payment lists offices make', () => {
       const path = join(dir, 'open-quote.csv');
       writeFileSync(path, csvText([paymentRow(0), paymentRow(1)]) + '"学生9,1\r\n');
       const cli = spawnSync(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), 'import', path], {
-        env: { ...process.env, LEDGER_DATA_DIR: join(dir, 'cli-data') },
+        env: { ...process.env, LEDGER_DATA_DIR: ledger.dataDir }, // the service's (the CLI works on an existing ledger)
         encoding: 'utf8',
       });
       expect(cli.status).toBe(1);
