@@ -6,7 +6,7 @@ import { writeCsv } from './support/payment-lists';
 import { boardingPayment, residentId, schoolCode } from './support/students';
 
 /**
- * Every rule of SPEC §4 refused over HTTP with its status and stable code, as
+ * Every rule of the write path refused over HTTP with its status and stable code, as
  * application/problem+json with the field at fault — and the log does not move.
  */
 /** Today and tomorrow in China (UTC+8, no daylight saving), worked out here apart from the service's own clock. */
@@ -215,6 +215,21 @@ describe('rules refused over HTTP, nothing appended', () => {
       expect(await ledger.logPosition()).toBe(before);
       writeCsv(path, [row(70), row(71)]);
       await ledger.http.post('/imports').query({ commit: 'true' }).attach('file', path).expect(201);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an imported row dated after today, on its date cell, appending nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-future-import-'));
+    try {
+      const path = join(dir, 'boarding.csv');
+      const row = (i: number, date: string) => [`学生${i}`, residentId(i), schoolCode('21', 1), '小学', '寄宿生生活补助', `${schoolYearNow}年秋季`, '625', date];
+      writeCsv(path, [row(90, chinaDate(Date.now())), row(91, tomorrow)]);
+      const before = await ledger.logPosition();
+      const response = await ledger.http.post('/imports').query({ commit: 'true' }).attach('file', path).expect(422);
+      expect(response.body.problems.map((problem: { row: number; column: string; code: string }) => [problem.row, problem.column, problem.code])).toEqual([[3, '发放日期', 'DATE_IN_FUTURE']]);
+      expect(await ledger.logPosition()).toBe(before);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -439,9 +439,9 @@ describe('dates that have not come yet (today, from the application’s clock, p
     expect(paid({ period: '2026-autumn', amount: '625.00', valueDate: TODAY }).data).toMatchObject({ valueDate: TODAY });
   });
 
-  it('says which day today is and that a value date is the day the money moved', () => {
+  it('says which day today is', () => {
     const refusal = spec.given([]).when(pay({ period: '2026-autumn', amount: '625.00', valueDate: '2026-12-02' })).thenFails('DATE_IN_FUTURE', 'valueDate');
-    expect(refusal.message).toBe('valueDate 2026-12-02 is after today (2026-12-01, China time): record money on or after the day it moves');
+    expect(refusal.message).toBe('valueDate 2026-12-02 is after today (2026-12-01, China time): the ledger records only what has already happened');
   });
 
   it('refuses an approval dated after today', () => {
