@@ -66,7 +66,7 @@ describe('hostile JSON bodies', () => {
     'POST /approvals': { path: '/approvals', role: 'finance_officer', body: { ...boardingPayment(100 + i), payee: undefined, valueDate: undefined, approvedOn: '2022-09-01' }, nestIn: 'student' },
     'POST /disbursements/:disbursementId/reversal': { path: '/disbursements/edge-paid/reversal', role: 'finance_officer', body: { reason: 'edge', valueDate: '2022-11-01' }, nestIn: 'student' },
     'POST /loans': { path: '/loans', role: 'finance_officer', body: loanOf(500 + i, `edge-loan-${i}`), nestIn: 'payee' },
-    'POST /loans/:loanId/repayments': { path: '/loans/edge-loan/repayments', role: 'finance_officer', body: { amount: '1.00', valueDate: '2027-12-20' }, nestIn: 'student' },
+    'POST /loans/:loanId/repayments': { path: '/loans/edge-loan/repayments', role: 'finance_officer', body: { amount: '1.00', valueDate: '2025-12-20' }, nestIn: 'student' },
     'POST /budgets/allocations': { path: '/budgets/allocations', role: 'finance_officer', body: { programCode: 'YULU_PLAN', fiscalYear: 2022, fundingSource: 'RURAL_REVITALISATION', amount: '1.00', valueDate: '2022-03-01' }, nestIn: 'note' },
     'POST /users': { path: '/users', role: 'admin', body: { userId: `edge-${i}`, displayName: 'Edge', role: 'auditor' }, nestIn: 'displayName' },
     'POST /users/:userId/role': { path: '/users/edge-clerk/role', role: 'admin', body: { role: 'auditor' }, nestIn: 'role' },

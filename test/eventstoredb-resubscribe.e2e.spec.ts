@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beneficiaryDecider, parseRecordDisbursement, parseReverseDisbursement, LedgerEvent, EVENT_SCHEMA_VERSIONS } from '@ledger/domain';
+import { beneficiaryDecider, parseRecordDisbursement, parseReverseDisbursement, LedgerEvent, LocalDate, EVENT_SCHEMA_VERSIONS } from '@ledger/domain';
 import { shippedCatalog } from '../libs/domain/src/testing/catalog.fixture';
 import { EventStoreDbEventStore, StoredEvent } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels, dumpTables, rebuildReadModels } from '@ledger/projections';
@@ -15,17 +15,18 @@ import { boardingPayment, residentId } from './support/students';
  */
 describe('an EventStoreDB subscription across a server restart', () => {
   const catalog = shippedCatalog();
+  const today = '2023-12-31' as LocalDate;
   const dir = mkdtempSync(join(tmpdir(), 'ledger-resubscribe-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Pays student i (and reverses every fifth payment) through the real domain, straight into the store. */
   async function record(store: EventStoreDbEventStore, i: number) {
     const streamId = `beneficiary-${residentId(i)}`;
-    const paid = beneficiaryDecider.decide(parseRecordDisbursement({ ...boardingPayment(i), disbursementId: `d-${i}` }), beneficiaryDecider.initialState(), { catalog });
+    const paid = beneficiaryDecider.decide(parseRecordDisbursement({ ...boardingPayment(i), disbursementId: `d-${i}` }), beneficiaryDecider.initialState(), { catalog, today });
     const events: LedgerEvent[] = [...paid];
     if (i % 5 === 0) {
       const state = beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid[0]);
-      events.push(...beneficiaryDecider.decide(parseReverseDisbursement({ student: { residentId: residentId(i) }, disbursementId: `d-${i}`, reason: 'test', valueDate: '2022-11-01' }), state, { catalog }));
+      events.push(...beneficiaryDecider.decide(parseReverseDisbursement({ student: { residentId: residentId(i) }, disbursementId: `d-${i}`, reason: 'test', valueDate: '2022-11-01' }), state, { catalog, today }));
     }
     await store.appendToStream(
       streamId,

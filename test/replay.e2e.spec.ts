@@ -7,6 +7,7 @@ import {
   budgetStreamId,
   beneficiaryDecider,
   beneficiaryStreamId,
+  LocalDate,
   parseAllocateBudget,
   parseApproveAid,
   parseRecordDisbursement,
@@ -32,7 +33,8 @@ describe('replay as recorded by the end of a day', () => {
     let clock = new Date('2022-09-20T10:00:00+08:00');
     const store = new ChainedEventStore(new SqliteEventStore({ path: join(dir, 'ledger.sqlite'), now: () => clock }));
     const runner = new CommandRunner(store);
-    const context = { catalog: shippedCatalog() };
+    // Decided on the day each command is recorded: nothing is dated after it.
+    const context = { catalog: shippedCatalog(), get today() { return clock.toISOString().slice(0, 10) as LocalDate; } };
     const write = writeContextFor({ id: 'officer', role: 'finance_officer' }, 'test');
     const pay = (i: number, overrides: Record<string, unknown> = {}) => {
       // Paid the day it is recorded: a reversal (dated the day it is recorded) is never before its payment.
@@ -86,7 +88,8 @@ describe('replay as recorded by the end of a day', () => {
 describe('replay by value date, by recording time, and both', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-valued-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const context = { catalog: shippedCatalog() };
+  /** Every command is decided on a day after the last date these steps carry. */
+  const context = { catalog: shippedCatalog(), today: '2023-12-31' as LocalDate };
   const write = writeContextFor({ id: 'officer', role: 'finance_officer' }, 'test');
 
   type Step = { recordedOn: string; valuedOn: string; command: any; stream: string; decider: any };

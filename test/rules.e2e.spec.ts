@@ -6,9 +6,15 @@ import { writeCsv } from './support/payment-lists';
 import { boardingPayment, residentId, schoolCode } from './support/students';
 
 /**
- * Every rule of SPEC §4 refused over HTTP with its status and stable code, as
+ * Every rule of the write path refused over HTTP with its status and stable code, as
  * application/problem+json with the field at fault — and the log does not move.
  */
+/** Today and tomorrow in China (UTC+8, no daylight saving), worked out here apart from the service's own clock. */
+const chinaDate = (instant: number) => new Date(instant + 8 * 3_600_000).toISOString().slice(0, 10);
+const tomorrow = chinaDate(Date.now() + 86_400_000);
+/** The school year tomorrow lies in (September to August), by the year it starts. */
+const schoolYearNow = Number(tomorrow.slice(0, 4)) - (Number(tomorrow.slice(5, 7)) >= 9 ? 0 : 1);
+
 describe('rules refused over HTTP, nothing appended', () => {
   let ledger: LedgerUnderTest;
   const boarding = boardingPayment(1, { disbursementId: 'paid-1' });
@@ -96,8 +102,8 @@ describe('rules refused over HTTP, nothing appended', () => {
     ['reversal without a reason', '/disbursements/paid-1/reversal', { reason: '', valueDate: '2022-11-02' }, 400, 'REQUEST_INVALID', 'reason'],
     ['loan over the yearly cap', '/loans', { ...loan, loanId: 'loan-2', amount: '4000.01' }, 422, 'LOAN_OVER_YEARLY_CAP', 'amount'],
     ['loan paid to the student', '/loans', { ...loan, loanId: 'loan-2', amount: '100.00', payee: { type: 'student' } }, 422, 'PAYEE_NOT_ALLOWED', 'payee.type'],
-    ['repayment above what is outstanding', '/loans/loan-1/repayments', { amount: '8000.01', valueDate: '2027-12-20' }, 422, 'REPAYMENT_EXCEEDS_OUTSTANDING', 'amount'],
-    ['repayment of an unknown loan', '/loans/no-such-loan/repayments', { amount: '1.00', valueDate: '2027-12-20' }, 404, 'LOAN_NOT_FOUND', 'loanId'],
+    ['repayment above what is outstanding', '/loans/loan-1/repayments', { amount: '8000.01', valueDate: '2025-12-20' }, 422, 'REPAYMENT_EXCEEDS_OUTSTANDING', 'amount'],
+    ['repayment of an unknown loan', '/loans/no-such-loan/repayments', { amount: '1.00', valueDate: '2025-12-20' }, 404, 'LOAN_NOT_FOUND', 'loanId'],
     ['resident ID with a wrong check character', '/disbursements', { ...boarding, disbursementId: 'x', student: { residentId: '110105194912310021' } }, 400, 'RESIDENT_ID_INVALID', 'student.residentId'],
     ['student number of the wrong form', '/disbursements', { ...boarding, disbursementId: 'x', student: { studentNumber: 'X11010519491231002X' } }, 400, 'STUDENT_NUMBER_INVALID', 'student.studentNumber'],
     ['school code of 9 digits', '/disbursements', { ...boarding, disbursementId: 'x', schoolCode: '216500001' }, 400, 'SCHOOL_CODE_INVALID', 'schoolCode'],
@@ -117,6 +123,19 @@ describe('rules refused over HTTP, nothing appended', () => {
     ['boarding payment to a student approved the non-boarding subsidy', '/disbursements', boardingPayment(20, { disbursementId: 'x' }), 409, 'MUTUALLY_EXCLUSIVE_PROGRAMS', 'programCode'],
     ['payment over the program’s budget for the year', '/disbursements', zihui(31, { disbursementId: 'x', amount: '500.00' }), 422, 'BUDGET_EXCEEDED', 'amount'],
     ['budget override without a reason', '/disbursements', zihui(31, { disbursementId: 'x', amount: '500.00', budgetOverride: { reason: '' } }), 400, 'REQUEST_INVALID', 'budgetOverride.reason'],
+    ['payment for a term decades ahead, dated in it', '/disbursements', { ...boarding, disbursementId: 'x', period: '2099-autumn', amount: '625.00', valueDate: '2099-10-20' }, 422, 'DATE_IN_FUTURE', 'valueDate'],
+    ['payment of this school year dated tomorrow', '/disbursements', boardingPayment(80, { disbursementId: 'x', period: `${schoolYearNow}-autumn`, amount: '625.00', valueDate: tomorrow }), 422, 'DATE_IN_FUTURE', 'valueDate'],
+    ['approval dated tomorrow', '/approvals', approval(81, { period: `${schoolYearNow + 1}-spring`, amount: '625.00', approvedOn: tomorrow }), 422, 'DATE_IN_FUTURE', 'approvedOn'],
+    ['loan dated tomorrow', '/loans', { ...loan, loanId: 'loan-3', period: `${schoolYearNow}-${schoolYearNow + 1}`, valueDate: tomorrow }, 422, 'DATE_IN_FUTURE', 'valueDate'],
+    ['reversal of a 2022 payment dated in 2099', '/disbursements/paid-1/reversal', { reason: 'wrong card', valueDate: '2099-10-22' }, 422, 'DATE_IN_FUTURE', 'valueDate'],
+    ['reversal dated tomorrow', '/disbursements/paid-1/reversal', { reason: 'wrong card', valueDate: tomorrow }, 422, 'DATE_IN_FUTURE', 'valueDate'],
+    ['repayment dated tomorrow', '/loans/loan-1/repayments', { amount: '1.00', valueDate: tomorrow }, 422, 'DATE_IN_FUTURE', 'valueDate'],
+    ['repayment dated before its loan was paid', '/loans/loan-1/repayments', { amount: '1.00', valueDate: '1990-01-01' }, 422, 'REPAYMENT_BEFORE_LOAN', 'valueDate'],
+    ['repayment dated the day before its loan was paid', '/loans/loan-1/repayments', { amount: '1.00', valueDate: '2022-09-19' }, 422, 'REPAYMENT_BEFORE_LOAN', 'valueDate'],
+    ['budget allocation for 2099 dated in 2099', '/budgets/allocations', { programCode: 'YULU_PLAN', fiscalYear: 2099, fundingSource: 'RURAL_REVITALISATION', amount: '100.00', valueDate: '2099-01-05' }, 422, 'DATE_IN_FUTURE', 'valueDate'],
+    ['budget allocation for next year dated tomorrow', '/budgets/allocations', { programCode: 'YULU_PLAN', fiscalYear: Number(tomorrow.slice(0, 4)) + 1, fundingSource: 'RURAL_REVITALISATION', amount: '100.00', valueDate: tomorrow }, 422, 'DATE_IN_FUTURE', 'valueDate'],
+    ['budget allocation dated years before its fiscal year', '/budgets/allocations', { programCode: 'YULU_PLAN', fiscalYear: 2023, fundingSource: 'RURAL_REVITALISATION', amount: '100.00', valueDate: '2019-01-05' }, 422, 'DATE_OUTSIDE_FISCAL_YEAR', 'valueDate'],
+    ['budget allocation dated long after its fiscal year', '/budgets/allocations', { programCode: 'YULU_PLAN', fiscalYear: 2022, fundingSource: 'RURAL_REVITALISATION', amount: '100.00', valueDate: '2023-04-01' }, 422, 'DATE_OUTSIDE_FISCAL_YEAR', 'valueDate'],
     ['budget from a source the program lacks', '/budgets/allocations', { programCode: 'YULU_PLAN', fiscalYear: 2022, fundingSource: 'BANK', amount: '100.00', valueDate: '2022-03-01' }, 422, 'FUNDING_SOURCE_UNKNOWN', 'fundingSource'],
   ];
 
@@ -132,6 +151,21 @@ describe('rules refused over HTTP, nothing appended', () => {
     expect(await ledger.logPosition()).toBe(before);
     },
   );
+
+  it('records what is dated today, a repayment on the day its loan was paid, and an advance allocation (提前下达)', async () => {
+    const today = chinaDate(Date.now());
+    await ledger.http.post('/disbursements').send(boardingPayment(82, { disbursementId: 'paid-today', period: `${schoolYearNow}-autumn`, amount: '625.00', valueDate: today })).expect(201);
+    await ledger.http.post('/loans/loan-1/repayments').send({ amount: '1.00', valueDate: '2022-09-20' }).expect(201);
+    await ledger.http.post('/budgets/allocations').send({ programCode: 'YULU_PLAN', fiscalYear: 2023, fundingSource: 'RURAL_REVITALISATION', amount: '100.00', valueDate: '2022-11-20' }).expect(201);
+  });
+
+  it('says a resident ID’s check character does not match without saying which one would, echoing none of it', async () => {
+    const response = await ledger.http.post('/disbursements').send({ ...boarding, disbursementId: 'x', student: { residentId: '110105194912310021' } }).expect(400);
+    expect(response.body.errors).toEqual([
+      { field: 'student.residentId', message: 'student.residentId has a check character that does not match its other 17 characters: one of the 18 is wrong (compare the number with the ID document)' },
+    ]);
+    expect(JSON.stringify(response.body)).not.toMatch(/expected|11010519/);
+  });
 
   it('records a payment over budget with an explicit override: its reason in the event, its actor from the token', async () => {
     const response = await ledger.http
@@ -181,6 +215,21 @@ describe('rules refused over HTTP, nothing appended', () => {
       expect(await ledger.logPosition()).toBe(before);
       writeCsv(path, [row(70), row(71)]);
       await ledger.http.post('/imports').query({ commit: 'true' }).attach('file', path).expect(201);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an imported row dated after today, on its date cell, appending nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-future-import-'));
+    try {
+      const path = join(dir, 'boarding.csv');
+      const row = (i: number, date: string) => [`学生${i}`, residentId(i), schoolCode('21', 1), '小学', '寄宿生生活补助', `${schoolYearNow}年秋季`, '625', date];
+      writeCsv(path, [row(90, chinaDate(Date.now())), row(91, tomorrow)]);
+      const before = await ledger.logPosition();
+      const response = await ledger.http.post('/imports').query({ commit: 'true' }).attach('file', path).expect(422);
+      expect(response.body.problems.map((problem: { row: number; column: string; code: string }) => [problem.row, problem.column, problem.code])).toEqual([[3, '发放日期', 'DATE_IN_FUTURE']]);
+      expect(await ledger.logPosition()).toBe(before);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -162,7 +162,7 @@ describe('one record per student, by any identifier', () => {
       valueDate: '2022-09-20',
     };
     await ledger.http.post('/loans').send(loan).expect(201);
-    const repaid = await ledger.http.post('/loans/loan-linked/repayments').send({ amount: '1000.00', valueDate: '2027-12-20', student: { studentNumber: j } }).expect(201);
+    const repaid = await ledger.http.post('/loans/loan-linked/repayments').send({ amount: '1000.00', valueDate: '2025-12-20', student: { studentNumber: j } }).expect(201);
     expect(repaid.body.streamId).toBe(`beneficiary-${id}`);
     const second = await ledger.http.post('/loans').send({ ...loan, loanId: 'loan-linked-2', student: { studentNumber: j }, amount: '4000.01' });
     expect(second.body.code).toBe('LOAN_OVER_YEARLY_CAP');

@@ -6,7 +6,7 @@ import { EventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels, dumpTables, rebuildReadModels } from '@ledger/projections';
 import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 import { LedgerUnderTest, inParallel } from './support/ledger-app';
-import { boardingPayment as boarding, residentId, schoolCode } from './support/students';
+import { boardingPayment as boarding, residentId, schoolCode, studentNumberJ } from './support/students';
 
 describe('ledger workflows over HTTP', () => {
   let ledger: LedgerUnderTest;
@@ -86,14 +86,75 @@ describe('ledger workflows over HTTP', () => {
       valueDate: '2022-09-20',
     };
     await ledger.http.post('/loans').send(loan).expect(201);
-    await ledger.http.post('/loans/loan-A/repayments').send({ amount: '2500.00', valueDate: '2027-12-20' }).expect(201);
+    await ledger.http.post('/loans/loan-A/repayments').send({ amount: '2500.00', valueDate: '2025-12-20' }).expect(201);
     const totals = await ledger.http.get('/totals').query({ fiscalYear: 2022, programCode: 'ORIGIN_CREDIT_LOAN' }).expect(200);
     expect(totals.body.totals[0]).toMatchObject({
       net: { students: 1, amount: { yuan: '12000.00' } },
       loans: { repaid: { yuan: '2500.00' }, outstanding: { yuan: '9500.00' } },
     });
-    const over = await ledger.http.post('/loans/loan-A/repayments').send({ amount: '9500.01', valueDate: '2028-12-20' });
+    const over = await ledger.http.post('/loans/loan-A/repayments').send({ amount: '9500.01', valueDate: '2026-06-20' });
     expect(over.body.code).toBe('REPAYMENT_EXCEEDS_OUTSTANDING');
+  });
+
+  describe('one payment id (编号) that two students have: schools number their lists 1, 2, 3 …', () => {
+    const first = residentId(6000);
+    const second = residentId(6001);
+    const secondJ = studentNumberJ(6001);
+    const loanOf = (id: string) => ({
+      loanId: 'L-shared', student: { residentId: id }, schoolCode: schoolCode('41', 10694), stage: 'undergraduate', programCode: 'ORIGIN_CREDIT_LOAN',
+      period: '2022-2023', amount: '6000.00', payee: { type: 'university_fee_account', name: 'Xinjiang University' }, valueDate: '2022-09-20',
+    });
+    beforeAll(async () => {
+      await ledger.http.post('/disbursements').send(boarding(6000, { disbursementId: 'QX2022-0002' })).expect(201);
+      await ledger.http.post('/disbursements').send(boarding(6001, { disbursementId: 'QX2022-0002', student: { residentId: second, studentNumber: secondJ }, amount: '500.00' })).expect(201);
+      await ledger.http.post('/loans').send(loanOf(residentId(6002, 2003))).expect(201);
+      await ledger.http.post('/loans').send(loanOf(residentId(6003, 2003))).expect(201);
+    });
+
+    it('reads the payment of the student named by any of their identifiers, in the query', async () => {
+      const byId = await ledger.http.get('/disbursements/QX2022-0002').query({ residentId: first }).expect(200);
+      expect(byId.body).toMatchObject({ disbursementId: 'QX2022-0002', beneficiaryKey: first, status: 'paid' });
+      const byG = await ledger.http.get('/disbursements/QX2022-0002').query({ studentNumber: `G${second}` }).expect(200);
+      expect(byG.body).toMatchObject({ beneficiaryKey: second });
+      const byJ = await ledger.http.get('/disbursements/QX2022-0002').query({ studentNumber: secondJ.toLowerCase() }).expect(200);
+      expect(byJ.body).toMatchObject({ beneficiaryKey: second });
+      const both = await ledger.http.get('/disbursements/QX2022-0002').query({ residentId: second, studentNumber: secondJ }).expect(200);
+      expect(both.body).toMatchObject({ beneficiaryKey: second });
+    });
+
+    it('says how to name the student when the id alone is ambiguous', async () => {
+      const response = await ledger.http.get('/disbursements/QX2022-0002').expect(409);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.body).toMatchObject({ code: 'RECORD_ID_AMBIGUOUS' });
+      expect(response.body.detail).toBe('2 students have a disbursement QX2022-0002: name the student with ?residentId=… or ?studentNumber=… (any of their identifiers)');
+      expect(response.body.errors.map((error: { field: string }) => error.field)).toEqual(['residentId', 'studentNumber']);
+    });
+
+    it('answers 404 for a student who has no payment of that id, 400 for a bad identifier or an unknown parameter', async () => {
+      const other = await ledger.http.get('/disbursements/QX2022-0002').query({ residentId: residentId(1000) });
+      expect({ status: other.status, code: other.body.code }).toEqual({ status: 404, code: 'DISBURSEMENT_NOT_FOUND' });
+      const nobody = await ledger.http.get('/disbursements/QX2022-0002').query({ residentId: residentId(6999) });
+      expect({ status: nobody.status, code: nobody.body.code }).toEqual({ status: 404, code: 'DISBURSEMENT_NOT_FOUND' });
+      const bad = await ledger.http.get('/disbursements/QX2022-0002').query({ residentId: '654002201001010010' });
+      expect({ status: bad.status, code: bad.body.code, field: bad.body.errors[0].field }).toEqual({ status: 400, code: 'RESIDENT_ID_INVALID', field: 'residentId' });
+      const disagree = await ledger.http.get('/disbursements/QX2022-0002').query({ residentId: first, studentNumber: `G${second}` });
+      expect({ status: disagree.status, code: disagree.body.code }).toEqual({ status: 400, code: 'STUDENT_IDENTIFIERS_DISAGREE' });
+      const unknown = await ledger.http.get('/disbursements/QX2022-0002').query({ student: first });
+      expect({ status: unknown.status, code: unknown.body.code, field: unknown.body.errors[0].field }).toEqual({ status: 400, code: 'REQUEST_INVALID', field: 'student' });
+    });
+
+    it('reverses and repays by an ambiguous id only with the student named in the body, appending nothing until then', async () => {
+      const before = await ledger.logPosition();
+      const reversal = await ledger.http.post('/disbursements/QX2022-0002/reversal').send({ reason: 'paid twice', valueDate: '2022-12-01' }).expect(409);
+      expect(reversal.body.detail).toBe('2 students have a disbursement QX2022-0002: name the student in the body, "student": {"residentId": …} or {"studentNumber": …}');
+      const repayment = await ledger.http.post('/loans/L-shared/repayments').send({ amount: '1.00', valueDate: '2022-12-01' }).expect(409);
+      expect(repayment.body).toMatchObject({ code: 'RECORD_ID_AMBIGUOUS', errors: [{ field: 'student' }] });
+      expect(await ledger.logPosition()).toBe(before);
+      await ledger.http.post('/disbursements/QX2022-0002/reversal').send({ reason: 'paid twice', valueDate: '2022-12-01', student: { studentNumber: secondJ } }).expect(201);
+      await ledger.http.post('/loans/L-shared/repayments').send({ amount: '1.00', valueDate: '2022-12-01', student: { residentId: residentId(6003, 2003) } }).expect(201);
+      expect((await ledger.http.get('/disbursements/QX2022-0002').query({ residentId: second }).expect(200)).body.status).toBe('reversed');
+      expect((await ledger.http.get('/disbursements/QX2022-0002').query({ residentId: first }).expect(200)).body.status).toBe('paid');
+    });
   });
 
   it('records approvals (拟享受) apart from payments', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DomainError, gb11643CheckCharacter, budgetDecider, budgetStreamId, parseAllocateBudget, parseRecordDisbursement, parseReverseDisbursement } from '@ledger/domain';
+import { DomainError, LocalDate, gb11643CheckCharacter, budgetDecider, budgetStreamId, parseAllocateBudget, parseRecordDisbursement, parseReverseDisbursement } from '@ledger/domain';
 import { SqliteEventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
 import { shippedCatalog } from '../../domain/src/testing/catalog.fixture';
@@ -27,7 +27,7 @@ describe('payments against a budget, many at once', () => {
   });
 
   const allocate = (amount: string) =>
-    runner.run(budgetStreamId('XINJIANG_AID_GRANT', 2022), budgetDecider, { catalog }, parseAllocateBudget({ allocationId: `a-${amount}`, programCode: 'XINJIANG_AID_GRANT', fiscalYear: 2022, fundingSource: 'PAIRED_AID', amount, valueDate: '2022-03-01' }), write);
+    runner.run(budgetStreamId('XINJIANG_AID_GRANT', 2022), budgetDecider, { catalog, today: '2023-12-31' as LocalDate }, parseAllocateBudget({ allocationId: `a-${amount}`, programCode: 'XINJIANG_AID_GRANT', fiscalYear: 2022, fundingSource: 'PAIRED_AID', amount, valueDate: '2022-03-01' }), write);
   const residentIdOf = (i: number) => {
     const first17 = `65400220020101${String(i).padStart(3, '0')}`;
     return first17 + gb11643CheckCharacter(first17);

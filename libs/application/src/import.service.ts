@@ -17,6 +17,7 @@ import {
   ImportTotalMismatch,
   ListCell,
   ListColumns,
+  LocalDate,
   Money,
   ProgramCatalog,
   RecordDisbursement,
@@ -37,7 +38,8 @@ import { CsvEncoding, ImportFormat, ListSheet, csvRows, inspectListFile, workboo
 import { Settings } from './settings';
 import { BudgetBatch, BudgetKeeper, ReadModelsDatabase } from './budget-keeper';
 import { StudentDirectory, StudentDirectoryBatch, studentDirectoryOn } from './student-directory';
-import { CATALOG, EVENT_STORE, READ_MODELS, SETTINGS } from './tokens';
+import { CATALOG, CLOCK, EVENT_STORE, READ_MODELS, SETTINGS } from './tokens';
+import { Clock, systemClock } from './clock';
 import { WriteContext } from './write-context';
 
 export type { ImportFormat } from './import-file';
@@ -121,6 +123,8 @@ class ImportRun {
     readonly directory: StudentDirectoryBatch,
     /** The rows' payments, counted together against their programs' budgets. */
     readonly budget: BudgetBatch,
+    /** The day every row is decided against (no value date after it): the day the import started. */
+    readonly today: LocalDate,
   ) {}
 
   problem(row: number, column: string, code: string, message: string) {
@@ -147,6 +151,7 @@ export class ImportService {
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
     @Inject(SETTINGS) settings: Settings,
     @Optional() @Inject(READ_MODELS) readModels?: ReadModelsDatabase,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {
     this.mapping = parseColumnMapping(parseYaml(readFileSync(settings.importColumnsPath, 'utf8')));
     this.directory = studentDirectoryOn(store);
@@ -170,7 +175,7 @@ export class ImportService {
     const { format, fileName } = options;
     const { sha256: batchId, encoding } = await inspectListFile(path, format, fileName);
     const existing = await this.store.readStream(importStreamId(batchId));
-    const run = new ImportRun(batchId, this.directory.batch(), this.budgets.batch());
+    const run = new ImportRun(batchId, this.directory.batch(), this.budgets.batch(), this.clock.today());
     const read: ImportReport['read'] = { format, ...(encoding && { encoding }) };
 
     let list: { sheet: string; header: ListColumns; headerRow: number } | undefined;
@@ -322,7 +327,7 @@ export class ImportService {
     let events: BeneficiaryEvent[];
     try {
       // Decided against the ledger and the file's rows before it: a duplicate in the file is a duplicate.
-      events = beneficiaryDecider.decide(command, state, { catalog: this.catalog });
+      events = beneficiaryDecider.decide(command, state, { catalog: this.catalog, today: run.today });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       for (const problem of rowRuleProblems(error, command, this.catalog)) run.problem(row, columnOf(problem.field), problem.code, problem.message);

@@ -3,6 +3,7 @@ export * from './settings';
 export * from './data-dir-lock';
 export * from './catalog.loader';
 export * from './write-context';
+export * from './clock';
 export * from './command-runner.service';
 export * from './ledger.commands';
 export * from './student-directory';

@@ -38,8 +38,11 @@ export interface StudentDirectoryBatch {
 export interface StudentDirectory {
   /** Where a request naming this student lands (StudentIdentifiersConflict when its identifiers lead to two records). */
   place(student: StudentIdentity): Promise<StudentRecordPlacement>;
-  /** The key of the record this student is filed under, or undefined when none of their identifiers leads to one. Reads only. */
-  recordKeyOf(student: StudentIdentity): Promise<string | undefined>;
+  /**
+   * The key of the record this student is filed under, or undefined when none of their identifiers leads to one. Reads only.
+   * `field`: where the identifiers are in the request, for a StudentIdentifiersConflict ('' for query parameters).
+   */
+  recordKeyOf(student: StudentIdentity, field?: string): Promise<string | undefined>;
   batch(): StudentDirectoryBatch;
 }
 
@@ -81,10 +84,10 @@ class EventLogStudentDirectory implements StudentDirectory {
     };
   }
 
-  async recordKeyOf(student: StudentIdentity): Promise<string | undefined> {
+  async recordKeyOf(student: StudentIdentity, field = 'student'): Promise<string | undefined> {
     const streams = await this.read(student);
     if ([...streams.values()].every((events) => events.length === 0)) return undefined;
-    return placeStudent(student, (key) => standingOf(streams.get(key)!)).student.key;
+    return placeStudent(student, (key) => standingOf(streams.get(key)!), field).student.key;
   }
 
   batch(): StudentDirectoryBatch {

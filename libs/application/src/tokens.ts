@@ -6,3 +6,5 @@ export const READ_MODELS = Symbol('READ_MODELS');
 export const DECLARED_REPORTS = Symbol('DECLARED_REPORTS');
 /** Optional: who is told how each command ended (the service's metrics). */
 export const COMMAND_OBSERVER = Symbol('COMMAND_OBSERVER');
+/** Optional: the Clock commands are decided by (the system's when not provided). */
+export const CLOCK = Symbol('CLOCK');

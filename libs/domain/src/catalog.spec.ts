@@ -1,5 +1,5 @@
 import { parsePeriod } from './calendar';
-import { CatalogError, DEFAULT_DATING_WINDOW, datingWindowFor, parseCatalog, standardFor, isOpenFor, areExclusive } from './catalog';
+import { CatalogError, DEFAULT_BUDGET_DATING, DEFAULT_DATING_WINDOW, budgetDatingWindowFor, datingWindowFor, parseCatalog, standardFor, isOpenFor, areExclusive } from './catalog';
 import { rawShippedCatalog, shippedCatalog } from './testing/catalog.fixture';
 
 describe('the program catalog', () => {
@@ -63,8 +63,21 @@ describe('the program catalog', () => {
     expect(datingWindowFor(tight, parsePeriod('2022-2023'))).toEqual({ from: '2022-06-01', until: '2025-08-31' });
   });
 
+  it('dates a budget allocation for a fiscal year from the start of the year before to the months after it the catalog says', () => {
+    expect(catalog.budgetDating).toEqual({ monthsBeforeFiscalYear: 12, monthsAfterFiscalYear: 3 });
+    expect(budgetDatingWindowFor(catalog, 2023)).toEqual({ from: '2022-01-01', until: '2024-03-31' });
+    expect(budgetDatingWindowFor(catalog, 2024)).toEqual({ from: '2023-01-01', until: '2025-03-31' });
+    const raw = rawShippedCatalog();
+    delete raw.budgetDating;
+    expect(parseCatalog(raw).budgetDating).toEqual(DEFAULT_BUDGET_DATING);
+    const tight = parseCatalog({ ...rawShippedCatalog(), budgetDating: { monthsBeforeFiscalYear: 2, monthsAfterFiscalYear: 0 } });
+    expect(budgetDatingWindowFor(tight, 2024)).toEqual({ from: '2023-11-01', until: '2024-12-31' });
+    const february = parseCatalog({ ...rawShippedCatalog(), budgetDating: { monthsBeforeFiscalYear: 0, monthsAfterFiscalYear: 2 } });
+    expect(budgetDatingWindowFor(february, 2023)).toEqual({ from: '2023-01-01', until: '2024-02-29' });
+  });
+
   describe('refuses a bad catalog, naming the bad entry', () => {
-    type Raw = { programs: Array<Record<string, unknown>>; fundingSources: unknown[]; datingWindows?: any };
+    type Raw = { programs: Array<Record<string, unknown>>; fundingSources: unknown[]; datingWindows?: any; budgetDating?: any };
     const broken = (change: (raw: Raw) => void) => {
       const raw = rawShippedCatalog() as unknown as Raw;
       change(raw);
@@ -91,6 +104,9 @@ describe('the program catalog', () => {
       ['a dating window of a fraction of a day', (raw) => (raw.datingWindows.term.daysAfterSchoolYear = 1.5), /datingWindows\.term\.daysAfterSchoolYear: must be a whole number of days/],
       ['a dating window of an unknown basis', (raw) => (raw.datingWindows.semester = { daysBeforeSchoolYear: 1, daysAfterSchoolYear: 1 }), /datingWindows\.semester: unknown period basis/],
       ['a dating window with a misspelt key', (raw) => (raw.datingWindows.term = { daysBefore: 1, daysAfterSchoolYear: 1 }), /datingWindows\.term\.daysBefore(SchoolYear)?: /],
+      ['a budget dating of a fraction of a month', (raw) => (raw.budgetDating.monthsAfterFiscalYear = 0.5), /budgetDating\.monthsAfterFiscalYear: must be a whole number of months from 0 to 24/],
+      ['a budget dating with a misspelt key', (raw) => (raw.budgetDating = { monthsBefore: 12, monthsAfterFiscalYear: 3 }), /budgetDating\.monthsBefore(FiscalYear)?: /],
+      ['a budget dating that is not a mapping', (raw) => (raw.budgetDating = 12), /budgetDating: must have monthsBeforeFiscalYear and monthsAfterFiscalYear/],
       ['a loan with a fixed standard', (raw) => ((raw.programs[9].standards as any[])[0] = { from: '2014-09-01', fixed: { higher_vocational: '1', undergraduate: '1', postgraduate: '1' } }), /ORIGIN_CREDIT_LOAN\): a loan program/],
       ['a short name two programs share', (raw) => (raw.programs[2].aliases = ['寄宿生补助']), /programs\[2\] \(NON_BOARDING_LIVING_SUBSIDY\)\.aliases: "寄宿生补助" also names BOARDING_LIVING_SUBSIDY/],
       ['a short name that is another program’s name', (raw) => (raw.programs[3].aliases = ['雨 露 计 划']), /NUTRITION_IMPROVEMENT\)\.aliases: "雨 露 计 划" also names YULU_PLAN/],

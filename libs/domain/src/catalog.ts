@@ -12,7 +12,7 @@ import { Stage, STAGES, isStage } from './stages';
 export const PROGRAM_KINDS = ['subsidy', 'grant', 'waiver', 'loan'] as const;
 export type ProgramKind = (typeof PROGRAM_KINDS)[number];
 
-/** Who receives the money (SPEC §4: the nutrition plan pays a canteen, loans a university). */
+/** Who receives the money (the nutrition plan pays a canteen, loans a university). */
 export const PAYEE_TYPES = ['student', 'canteen', 'school', 'university_fee_account'] as const;
 export type PayeeType = (typeof PAYEE_TYPES)[number];
 
@@ -75,10 +75,25 @@ export const PERIOD_BASES: readonly PeriodBasis[] = ['term', 'school_year'];
 /** The window of a catalog that does not set one (`datingWindows` in config/programs.yaml). */
 export const DEFAULT_DATING_WINDOW: DatingWindow = { daysBeforeSchoolYear: 92, daysAfterSchoolYear: 731 };
 
+/**
+ * When a budget allocation for fiscal year Y may be dated: from `monthsBeforeFiscalYear` months
+ * before 1 January of Y — allocations are made in advance (提前下达), in the year before — to
+ * `monthsAfterFiscalYear` months after 31 December of Y, while the year's accounts are closed
+ * (year-end and settlement allocations whose documents come after the year ends).
+ */
+export interface BudgetDating {
+  readonly monthsBeforeFiscalYear: number;
+  readonly monthsAfterFiscalYear: number;
+}
+
+/** The budget dating of a catalog that does not set one (`budgetDating` in config/programs.yaml). */
+export const DEFAULT_BUDGET_DATING: BudgetDating = { monthsBeforeFiscalYear: 12, monthsAfterFiscalYear: 3 };
+
 export interface ProgramCatalog {
   readonly programs: readonly Program[];
   readonly fundingSources: readonly FundingSource[];
   readonly datingWindows: Readonly<Record<PeriodBasis, DatingWindow>>;
+  readonly budgetDating: BudgetDating;
   program(code: string): Program | undefined;
 }
 
@@ -104,6 +119,16 @@ export function datingWindowFor(catalog: Pick<ProgramCatalog, 'datingWindows'>, 
   const window = catalog.datingWindows[period.basis];
   const year = schoolYearOf(period);
   return { from: addDays(year.starts, -window.daysBeforeSchoolYear), until: addDays(year.ends, window.daysAfterSchoolYear) };
+}
+
+/** The first and last date a budget allocation for this fiscal year may carry. */
+export function budgetDatingWindowFor(catalog: Pick<ProgramCatalog, 'budgetDating'>, fiscalYear: number): { from: LocalDate; until: LocalDate } {
+  const { monthsBeforeFiscalYear, monthsAfterFiscalYear } = catalog.budgetDating;
+  // Date.UTC carries months beyond 0–11 into the years around; day 0 is the last day of the month before.
+  const from = new Date(Date.UTC(fiscalYear, -monthsBeforeFiscalYear, 1));
+  const until = new Date(Date.UTC(fiscalYear + 1, monthsAfterFiscalYear, 0));
+  const date = (instant: Date) => instant.toISOString().slice(0, 10) as LocalDate;
+  return { from: date(from), until: date(until) };
 }
 
 /** True when either program lists the other as excluded. */
@@ -255,6 +280,23 @@ function parseDatingWindows(raw: unknown): Record<PeriodBasis, DatingWindow> {
   return windows;
 }
 
+const MAX_BUDGET_DATING_MONTHS = 24;
+
+function parseBudgetDating(raw: unknown): BudgetDating {
+  if (raw === undefined) return DEFAULT_BUDGET_DATING;
+  if (!isRecord(raw)) throw new CatalogError('budgetDating', 'must have monthsBeforeFiscalYear and monthsAfterFiscalYear');
+  const unknown = Object.keys(raw).find((key) => key !== 'monthsBeforeFiscalYear' && key !== 'monthsAfterFiscalYear');
+  if (unknown) throw new CatalogError(`budgetDating.${unknown}`, 'unknown key; budgetDating has monthsBeforeFiscalYear and monthsAfterFiscalYear');
+  const months = (key: keyof BudgetDating) => {
+    const value = raw[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_BUDGET_DATING_MONTHS) {
+      throw new CatalogError(`budgetDating.${key}`, `must be a whole number of months from 0 to ${MAX_BUDGET_DATING_MONTHS}`);
+    }
+    return value;
+  };
+  return { monthsBeforeFiscalYear: months('monthsBeforeFiscalYear'), monthsAfterFiscalYear: months('monthsAfterFiscalYear') };
+}
+
 function parseAliases(raw: Raw, entry: string): string[] {
   const aliases = stringList(raw, 'aliases', entry, false).map((alias) => alias.trim());
   if (aliases.some((alias) => alias === '')) throw new CatalogError(`${entry}.aliases`, 'must not hold an empty name');
@@ -311,5 +353,6 @@ export function parseCatalog(raw: unknown): ProgramCatalog {
     }
   });
   const datingWindows = parseDatingWindows(raw.datingWindows);
-  return { programs, fundingSources, datingWindows, program: (code) => byCode.get(code) };
+  const budgetDating = parseBudgetDating(raw.budgetDating);
+  return { programs, fundingSources, datingWindows, budgetDating, program: (code) => byCode.get(code) };
 }

@@ -47,7 +47,7 @@ export const MissingStudentIdentity = define('STUDENT_IDENTITY_MISSING', 'invali
 export const BodyTooDeep = define('BODY_TOO_DEEP', 'invalid');
 export const StudentIdentifiersDisagree = define('STUDENT_IDENTIFIERS_DISAGREE', 'invalid');
 
-// Rules of SPEC §4 (422 unless the rule is about another record: then 404/409)
+// Rules of the write path (422 unless the rule is about another record: then 404/409)
 export const AmountNotPositive = define('AMOUNT_NOT_POSITIVE', 'rule');
 export const AmountOffStandard = define('AMOUNT_OFF_STANDARD', 'rule');
 export const AmountOverCap = define('AMOUNT_OVER_CAP', 'rule');
@@ -63,6 +63,10 @@ export const RepaymentExceedsOutstanding = define('REPAYMENT_EXCEEDS_OUTSTANDING
 export const UnknownFundingSource = define('FUNDING_SOURCE_UNKNOWN', 'rule');
 export const DateOutsidePeriod = define('DATE_OUTSIDE_PERIOD', 'rule');
 export const ReversalBeforePayment = define('REVERSAL_BEFORE_PAYMENT', 'rule');
+/** A value date or an approval date after today: the ledger records only what has happened. */
+export const DateInFuture = define('DATE_IN_FUTURE', 'rule');
+export const RepaymentBeforeLoan = define('REPAYMENT_BEFORE_LOAN', 'rule');
+export const DateOutsideFiscalYear = define('DATE_OUTSIDE_FISCAL_YEAR', 'rule');
 export const BudgetExceeded = define('BUDGET_EXCEEDED', 'rule');
 
 export const DuplicatePayment = define('DUPLICATE_PAYMENT', 'conflict');
@@ -80,6 +84,21 @@ export class StudentIdentifiersConflict extends DomainError {
     readonly fields: readonly string[],
   ) {
     super(StudentIdentifiersConflict.code, 'conflict', message, fields[0]);
+  }
+
+  override get problems(): FieldProblem[] {
+    return this.fields.map((field) => ({ field, message: this.message }));
+  }
+}
+
+/** A record id (a payment's, a loan's) that several students' records hold: the request must name the student, in any of the fields given. */
+export class RecordIdAmbiguous extends DomainError {
+  static readonly code = 'RECORD_ID_AMBIGUOUS';
+  constructor(
+    message: string,
+    readonly fields: readonly string[],
+  ) {
+    super(RecordIdAmbiguous.code, 'conflict', message, fields[0]);
   }
 
   override get problems(): FieldProblem[] {

@@ -25,8 +25,8 @@ describe('resident ID (GB 11643-1999)', () => {
   });
 
   it.each([
-    ['110105194912310021', /check character 1, expected X/],
-    ['440524188001010015', /check character 5, expected 4/],
+    ['110105194912310021', /check character that does not match/],
+    ['440524188001010015', /check character that does not match/],
     ['11010519491331002X', /no valid birth date/],
     ['11010519490229002X', /no valid birth date/],
     ['1101051949123100', /17 digits/],
@@ -36,6 +36,31 @@ describe('resident ID (GB 11643-1999)', () => {
     const result = refusal(() => parseResidentId(id));
     expect(result).toMatch(/^RESIDENT_ID_INVALID/);
     expect(result).toMatch(message);
+  });
+});
+
+describe('what a refusal of an identifier says', () => {
+  // A message that named the matching check character would invite "fixing" a mistyped digit by
+  // changing the check character instead: a valid ID of nobody. Nor is any of the input echoed.
+  it('says that the check character does not match, not which one would', () => {
+    expect(refusal(() => parseResidentId('110105194912310021', 'student.residentId'))).toBe(
+      'RESIDENT_ID_INVALID: student.residentId has a check character that does not match its other 17 characters: one of the 18 is wrong (compare the number with the ID document)',
+    );
+    expect(refusal(() => parseResidentId('440524188001010015'))).not.toMatch(/4|5|expected/);
+  });
+
+  it('says the same of G and J student numbers', () => {
+    expect(refusal(() => parseStudentNumber('G110105194912310021'))).toBe(
+      'STUDENT_NUMBER_INVALID: studentNumber has a check character that does not match its other characters: one of the 18 after the G is wrong (compare the number with the student register)',
+    );
+    expect(refusal(() => parseStudentNumber('J44052418800101001X'))).toMatch(/^STUDENT_NUMBER_INVALID: studentNumber has a check character that does not match its other characters: one of the 18 after the J is wrong/);
+    expect(refusal(() => parseStudentNumber('J44052418800101001X'))).not.toMatch(/expected|4405|0101/);
+  });
+
+  it('does not echo a birth date back', () => {
+    expect(refusal(() => parseResidentId('11010519491331002X'))).toBe('RESIDENT_ID_INVALID: residentId holds no valid birth date (characters 7 to 14, YYYYMMDD)');
+    expect(refusal(() => parseStudentNumber('L654002201013011234'))).toBe('STUDENT_NUMBER_INVALID: studentNumber holds no valid birth date (characters 8 to 15, YYYYMMDD)');
+    expect(refusal(() => parseStudentNumber('G11010519491331002X'))).toBe('STUDENT_NUMBER_INVALID: studentNumber holds no valid birth date (characters 8 to 15, YYYYMMDD)');
   });
 });
 

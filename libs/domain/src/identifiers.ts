@@ -1,7 +1,7 @@
 import { InvalidResidentId, InvalidSchoolCode, InvalidStudentNumber } from './errors';
 
 /**
- * Identifiers of people and schools (DOMAIN.md §2). Each is validated once at the edge and then
+ * Identifiers of people and schools. Each is validated once at the edge and then
  * carried as a branded string, so a function that takes a `ResidentId` cannot be handed a name.
  */
 export type ResidentId = string & { readonly __brand: 'ResidentId' };
@@ -28,19 +28,30 @@ function isCalendarDate(yyyymmdd: string): boolean {
   return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-/** Why an 18-character GB 11643 number is wrong, or undefined when it is valid. */
-function gb11643Problem(value: string): string | undefined {
+/**
+ * Why an 18-character GB 11643 number is wrong, or undefined when it is valid. `offset`: where the
+ * number starts in what was typed (1 after a student number's letter), to count characters by.
+ *
+ * A message never says which check character would match, nor echoes what was typed: told the
+ * matching one, an officer who mistyped a digit could "fix" the number by changing its check
+ * character — a valid number of nobody, or of another child. The check only says that one of the 18
+ * characters is wrong; which one, the document says.
+ */
+function gb11643Problem(value: string, offset: number, document: string, after = ''): string | undefined {
   if (!/^\d{17}[\dX]$/.test(value)) return 'must be 17 digits followed by a digit or X';
-  if (!isCalendarDate(value.slice(6, 14))) return `holds no valid birth date (${value.slice(6, 14)})`;
-  const expected = gb11643CheckCharacter(value.slice(0, 17));
-  if (value[17] !== expected) return `has check character ${value[17]}, expected ${expected}`;
+  if (!isCalendarDate(value.slice(6, 14))) return `holds no valid birth date (characters ${offset + 7} to ${offset + 14}, YYYYMMDD)`;
+  if (value[17] !== gb11643CheckCharacter(value.slice(0, 17))) {
+    return after
+      ? `has a check character that does not match its other characters: one of the 18 after the ${after} is wrong (compare the number with the ${document})`
+      : `has a check character that does not match its other 17 characters: one of the 18 is wrong (compare the number with the ${document})`;
+  }
   return undefined;
 }
 
 /** An 18-character resident ID (居民身份证号, GB 11643-1999). A lowercase x is accepted as X. */
 export function parseResidentId(input: unknown, field = 'residentId'): ResidentId {
   const value = typeof input === 'string' ? input.trim().toUpperCase() : '';
-  const problem = typeof input !== 'string' ? 'must be a string' : gb11643Problem(value);
+  const problem = typeof input !== 'string' ? 'must be a string' : gb11643Problem(value, 0, 'ID document');
   if (problem) throw new InvalidResidentId(`${field} ${problem}`, field);
   return value as ResidentId;
 }
@@ -57,10 +68,10 @@ export function parseStudentNumber(input: unknown, field = 'studentNumber'): Stu
   else if (value.length !== 19) problem = `must be 19 characters (a letter and 18 more), got ${value.length}`;
   else if (value[0] === 'L') {
     if (!/^L\d{18}$/.test(value)) problem = 'temporary L numbers are L followed by 18 digits';
-    else if (!isCalendarDate(value.slice(7, 15))) problem = `holds no valid birth date (${value.slice(7, 15)})`;
+    else if (!isCalendarDate(value.slice(7, 15))) problem = 'holds no valid birth date (characters 8 to 15, YYYYMMDD)';
   } else {
-    const inner = gb11643Problem(value.slice(1));
-    if (inner) problem = `${value[0]} number ${inner}`;
+    const inner = gb11643Problem(value.slice(1), 1, 'student register', value[0]);
+    if (inner) problem = inner.startsWith('must') ? `${value[0]} number ${inner}` : inner;
   }
   if (problem) throw new InvalidStudentNumber(`${field} ${problem}`, field);
   return value as StudentNumber;

@@ -1,13 +1,14 @@
-import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
   DisbursementNotFound,
-  DomainError,
   LoanNotFound,
+  RecordIdAmbiguous,
   StudentIdentity,
   identityFromKey,
+  parseStudentIdentity,
   parseAllocateBudget,
   parseApproveAid,
   parseRecordDisbursement,
@@ -15,9 +16,11 @@ import {
   parseRecordLoanRepayment,
   parseReverseDisbursement,
 } from '@ledger/domain';
-import { queryDisbursements, queryLoans } from '@ledger/projections';
-import { ExecuteBeneficiaryCommand, ExecuteBudgetCommand, WriteContext } from '@ledger/application';
+import { DisbursementView, queryDisbursements, queryLoans } from '@ledger/projections';
+import { EVENT_STORE, ExecuteBeneficiaryCommand, ExecuteBudgetCommand, StudentDirectory, WriteContext, studentDirectoryOn } from '@ledger/application';
+import { EventStore } from '@ledger/event-store';
 import { ReadSide } from '../queries/read-side.service';
+import { RequestInvalidError } from './problem-details.filter';
 import {
   AllocateBudgetDto,
   ApproveAidDto,
@@ -35,21 +38,34 @@ const IDEMPOTENCY_HEADER = {
   description: 'Retry with the same key and body: nothing is recorded twice and the first answer is repeated',
 };
 
-class AmbiguousRecordId extends DomainError {
-  constructor(what: string, id: string) {
-    super('RECORD_ID_AMBIGUOUS', 'conflict', `several students have a ${what} ${id}: name the student in the body`, 'student');
-  }
-}
+/**
+ * Payment and loan ids are chosen per student, not across the ledger: school lists number their
+ * rows 1, 2, 3 … and every school's list would collide, and a ledger already holding such ids could
+ * not be made unique without rewriting it. An id that several students hold is read or reversed
+ * with the student named — in the query for a GET (no body), in the body for a write.
+ */
+const ambiguousInQuery = (what: string, id: string, students: number) =>
+  new RecordIdAmbiguous(`${students} students have a ${what} ${id}: name the student with ?residentId=… or ?studentNumber=… (any of their identifiers)`, ['residentId', 'studentNumber']);
+const ambiguousInBody = (what: string, id: string, students: number) =>
+  new RecordIdAmbiguous(`${students} students have a ${what} ${id}: name the student in the body, "student": {"residentId": …} or {"studentNumber": …}`, ['student']);
+
+/** The query parameters that name a student beside a record id. */
+const STUDENT_QUERY = ['residentId', 'studentNumber'];
 
 /** The finance officer's writes: approve, pay, reverse, lend, take repayments, allocate budget. */
 @ApiTags('record aid')
 @ApiHeader(IDEMPOTENCY_HEADER)
 @Controller()
 export class AidController {
+  private readonly students: StudentDirectory;
+
   constructor(
     private readonly commandBus: CommandBus,
     private readonly readSide: ReadSide,
-  ) {}
+    @Inject(EVENT_STORE) store: EventStore,
+  ) {
+    this.students = studentDirectoryOn(store);
+  }
 
   @Post('approvals')
   @ApiOperation({ summary: 'Approve aid for a student and period (拟享受: approved, not yet paid)' })
@@ -84,12 +100,11 @@ export class AidController {
   }
 
   @Get('disbursements/:disbursementId')
-  @ApiOperation({ summary: 'One payment and its status' })
-  async disbursement(@Param('disbursementId') disbursementId: string) {
-    const found = queryDisbursements(await this.readSide.current(), disbursementId);
-    if (found.length === 0) throw new DisbursementNotFound(`no disbursement ${disbursementId}`, 'disbursementId');
-    if (found.length > 1) throw new AmbiguousRecordId('disbursement', disbursementId);
-    const { amount, position, reversal, ...rest } = found[0];
+  @ApiOperation({ summary: 'One payment and its status; where several students have a payment of this id, name the student (any of their identifiers)' })
+  @ApiQuery({ name: 'residentId', required: false, description: 'the student paid, by resident ID' })
+  @ApiQuery({ name: 'studentNumber', required: false, description: 'the student paid, by national student number (G, J or L)' })
+  async disbursement(@Param('disbursementId') disbursementId: string, @Query() query: Record<string, unknown>) {
+    const { amount, position, reversal, ...rest } = await this.paymentNamed(disbursementId, query);
     return {
       ...rest,
       amount: amount.toString(),
@@ -131,17 +146,37 @@ export class AidController {
     return sendWriteOutcome(response, outcome, { allocationId });
   }
 
+  /** The payment of this id, of the student the query names (through the student directory: any of their identifiers), or the only one. */
+  private async paymentNamed(disbursementId: string, query: Record<string, unknown>): Promise<DisbursementView> {
+    const unknown = Object.keys(query).filter((name) => !STUDENT_QUERY.includes(name));
+    if (unknown.length > 0) {
+      throw new RequestInvalidError(unknown.map((name) => ({ field: name, message: `${name} is not a parameter of this route: name the student with residentId or studentNumber` })));
+    }
+    const named = STUDENT_QUERY.some((name) => query[name] !== undefined);
+    const student = named ? parseStudentIdentity({ residentId: query.residentId, studentNumber: query.studentNumber }, '') : undefined;
+    const found = queryDisbursements(await this.readSide.current(), disbursementId);
+    if (!student) {
+      if (found.length === 0) throw new DisbursementNotFound(`no disbursement ${disbursementId}`, 'disbursementId');
+      if (found.length > 1) throw ambiguousInQuery('disbursement', disbursementId, found.length);
+      return found[0];
+    }
+    const recordKey = await this.students.recordKeyOf(student, '');
+    const own = found.find((payment) => payment.beneficiaryKey === recordKey);
+    if (!own) throw new DisbursementNotFound(`the student named has no disbursement ${disbursementId}`, 'disbursementId');
+    return own;
+  }
+
   private async studentOfDisbursement(disbursementId: string): Promise<StudentIdentity> {
     const found = queryDisbursements(await this.readSide.current(), disbursementId);
     if (found.length === 0) throw new DisbursementNotFound(`no disbursement ${disbursementId}`, 'disbursementId');
-    if (found.length > 1) throw new AmbiguousRecordId('disbursement', disbursementId);
+    if (found.length > 1) throw ambiguousInBody('disbursement', disbursementId, found.length);
     return identityFromKey(found[0].beneficiaryKey);
   }
 
   private async studentOfLoan(loanId: string): Promise<StudentIdentity> {
     const found = queryLoans(await this.readSide.current(), loanId);
     if (found.length === 0) throw new LoanNotFound(`no loan ${loanId}`, 'loanId');
-    if (found.length > 1) throw new AmbiguousRecordId('loan', loanId);
+    if (found.length > 1) throw ambiguousInBody('loan', loanId, found.length);
     return identityFromKey(found[0].beneficiaryKey);
   }
 }

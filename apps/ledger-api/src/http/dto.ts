@@ -187,7 +187,7 @@ export class RecordLoanRepaymentDto {
   @IsString(amountMessage)
   amount!: string;
 
-  @ApiProperty({ example: '2027-12-20' })
+  @ApiProperty({ example: '2025-12-20' })
   @IsString()
   valueDate!: string;
 

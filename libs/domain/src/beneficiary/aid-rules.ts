@@ -3,6 +3,7 @@ import { Program, ProgramCatalog, datingWindowFor, isOpenFor, standardFor } from
 import {
   AmountOffStandard,
   AmountOverCap,
+  DateInFuture,
   DateOutsidePeriod,
   PayeeNotAllowed,
   PeriodBasisMismatch,
@@ -15,7 +16,7 @@ import { Stage } from '../stages';
 import { PayeeType } from '../catalog';
 
 /**
- * The rules a single aid line must pass against the catalog (SPEC §4), whatever the command:
+ * The rules a single aid line must pass against the catalog, whatever the command:
  * program known and open in that period, stage eligible, period of the program's basis, amount
  * positive and within the standard. Rules that need the beneficiary's history (double payment,
  * exclusions, loan caps) live in the decider beside this file.
@@ -49,6 +50,22 @@ export function requireDatedWithinPeriod(catalog: Pick<ProgramCatalog, 'datingWi
   const { from, until } = datingWindowFor(catalog, period);
   if (date < from || date > until) {
     throw new DateOutsidePeriod(`${field} ${date} is outside what ${period.id} may be dated: from ${from} to ${until}`, field);
+  }
+}
+
+/**
+ * A value date (the day money moved: a payment, a loan, a repayment, a reversal, a budget
+ * allocation) or an approval date is not after today: the ledger must not state that something
+ * happened on a day that has not come. `today` is the bureau's date (China time), from the
+ * application's clock. There is no margin: money is recorded once it has moved, on the bank's
+ * value date, which is never later than the day the officer records it; a transfer ordered for a
+ * later day is recorded on that day.
+ */
+export function requireHasHappened(date: LocalDate, today: LocalDate, field: string): void {
+  // A context without today would let every date through: a fault of the caller, never of the request.
+  if (typeof today !== 'string' || today === '') throw new Error('no today in the decider context: the command path must give the clock’s day');
+  if (date > today) {
+    throw new DateInFuture(`${field} ${date} is after today (${today}, China time): the ledger records only what has already happened`, field);
   }
 }
 

@@ -1,5 +1,6 @@
 import { deciderSpecification } from '../testing/decider-specification';
 import { shippedCatalog } from '../testing/catalog.fixture';
+import { LocalDate } from '../calendar';
 import { Money } from '../money';
 import { beneficiaryDecider } from './beneficiary.decider';
 import {
@@ -11,7 +12,10 @@ import {
 } from './beneficiary.commands';
 import { BeneficiaryEvent } from './beneficiary.events';
 
-const spec = deciderSpecification(beneficiaryDecider, { catalog: shippedCatalog() });
+/** Today, as the application layer's clock gives it (China time): pinned, so that these rules never depend on when the tests run. */
+const TODAY = '2026-12-01' as LocalDate;
+const context = { catalog: shippedCatalog(), today: TODAY };
+const spec = deciderSpecification(beneficiaryDecider, context);
 
 const student = { residentId: '654002201001010015' };
 const beneficiary = { key: '654002201001010015', residentId: '654002201001010015' };
@@ -32,7 +36,7 @@ const pay = (overrides: Record<string, unknown> = {}) =>
 
 /** The event `pay(overrides)` records on an empty record. */
 const paid = (overrides: Record<string, unknown> = {}): BeneficiaryEvent =>
-  beneficiaryDecider.decide(pay(overrides), beneficiaryDecider.initialState(), { catalog: shippedCatalog() })[0];
+  beneficiaryDecider.decide(pay(overrides), beneficiaryDecider.initialState(), context)[0];
 
 const lend = (overrides: Record<string, unknown> = {}) =>
   parseRecordLoanDisbursement({
@@ -49,7 +53,7 @@ const lend = (overrides: Record<string, unknown> = {}) =>
   });
 
 const lent = (overrides: Record<string, unknown> = {}): BeneficiaryEvent =>
-  beneficiaryDecider.decide(lend(overrides), beneficiaryDecider.initialState(), { catalog: shippedCatalog() })[0];
+  beneficiaryDecider.decide(lend(overrides), beneficiaryDecider.initialState(), context)[0];
 
 describe('recording a disbursement', () => {
   it('records a payment at the standard', () => {
@@ -133,9 +137,7 @@ describe('recording a disbursement', () => {
   });
 
   it('pays the same program again for another period', () => {
-    const event = beneficiaryDecider.decide(pay({ disbursementId: 'd-2', period: '2023-spring' }), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()), {
-      catalog: shippedCatalog(),
-    });
+    const event = beneficiaryDecider.decide(pay({ disbursementId: 'd-2', period: '2023-spring' }), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()), context);
     expect(event).toHaveLength(1);
   });
 
@@ -143,7 +145,7 @@ describe('recording a disbursement', () => {
     const reversal = beneficiaryDecider.decide(
       parseReverseDisbursement({ student, disbursementId: 'd-1', reason: 'wrong card', valueDate: '2022-11-01' }),
       beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()),
-      { catalog: shippedCatalog() },
+      context,
     );
     spec.given([paid(), ...reversal]).when(pay({ disbursementId: 'd-2' })).then([paid({ disbursementId: 'd-2' })]);
   });
@@ -181,7 +183,7 @@ describe('recording a disbursement', () => {
     const approval = beneficiaryDecider.decide(
       parseApproveAid({ approvalId: 'a-1', student, schoolCode: '2165000001', stage: 'primary', programCode: 'BOARDING_LIVING_SUBSIDY', period: '2022-autumn', amount: '500.00', approvedOn: '2022-09-10' }),
       beneficiaryDecider.initialState(),
-      { catalog: shippedCatalog() },
+      context,
     );
     const settled = paid();
     spec.given(approval).when(pay({ approvalId: 'a-1' })).then([{ ...settled, data: { ...settled.data, approvalId: 'a-1' } } as BeneficiaryEvent]);
@@ -192,7 +194,7 @@ describe('recording a disbursement', () => {
     const approval = beneficiaryDecider.decide(
       parseApproveAid({ approvalId: 'a-1', student, schoolCode: '3465000001', stage: 'senior', programCode: 'SENIOR_NATIONAL_GRANT', period: '2022-autumn', amount: '1000.00', approvedOn: '2022-09-10' }),
       beneficiaryDecider.initialState(),
-      { catalog: shippedCatalog() },
+      context,
     );
     const grant = (overrides: Record<string, unknown>) => pay({ approvalId: 'a-1', programCode: 'SENIOR_NATIONAL_GRANT', stage: 'senior', schoolCode: '3465000001', amount: '1000.00', ...overrides });
     spec.given(approval).when(grant({ amount: '1500.00' })).thenFails('APPROVAL_MISMATCH', 'amount');
@@ -200,10 +202,10 @@ describe('recording a disbursement', () => {
     const boarding = beneficiaryDecider.decide(
       parseApproveAid({ approvalId: 'b-1', student, schoolCode: '2165000001', stage: 'primary', programCode: 'BOARDING_LIVING_SUBSIDY', period: '2022-autumn', amount: '500.00', approvedOn: '2022-09-10' }),
       beneficiaryDecider.initialState(),
-      { catalog: shippedCatalog() },
+      context,
     );
     spec.given(boarding).when(pay({ approvalId: 'b-1', stage: 'junior', amount: '625.00' })).thenFails('APPROVAL_MISMATCH', 'stage');
-    const settled = beneficiaryDecider.decide(grant({}), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), approval[0]), { catalog: shippedCatalog() });
+    const settled = beneficiaryDecider.decide(grant({}), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), approval[0]), context);
     expect(settled[0].data).toMatchObject({ approvalId: 'a-1', amount: '1000.00' });
   });
 
@@ -211,7 +213,7 @@ describe('recording a disbursement', () => {
     const nonBoarding = beneficiaryDecider.decide(
       parseApproveAid({ approvalId: 'a-1', student, schoolCode: '2165000001', stage: 'primary', programCode: 'NON_BOARDING_LIVING_SUBSIDY', period: '2022-autumn', amount: '250.00', approvedOn: '2022-09-10' }),
       beneficiaryDecider.initialState(),
-      { catalog: shippedCatalog() },
+      context,
     );
     spec.given(nonBoarding).when(pay()).thenFails('MUTUALLY_EXCLUSIVE_PROGRAMS', 'programCode');
     spec.given(nonBoarding).when(pay({ period: '2023-spring' })).then([paid({ period: '2023-spring' })]);
@@ -228,7 +230,7 @@ describe('recording a disbursement', () => {
 
   describe('against the program’s budget for the fiscal year', () => {
     const budget = (paidBefore: string, allocated = '1000.00') => ({
-      catalog: shippedCatalog(),
+      ...context,
       budget: { programCode: 'BOARDING_LIVING_SUBSIDY', fiscalYear: 2022, allocated: Money.parse(allocated), paid: Money.parse(paidBefore) },
     });
     const withBudget = (paidBefore: string) => deciderSpecification(beneficiaryDecider, budget(paidBefore));
@@ -273,7 +275,7 @@ describe('approving aid (拟享受)', () => {
       ...overrides,
     });
   const approved = (overrides: Record<string, unknown> = {}) =>
-    beneficiaryDecider.decide(approve(overrides), beneficiaryDecider.initialState(), { catalog: shippedCatalog() })[0];
+    beneficiaryDecider.decide(approve(overrides), beneficiaryDecider.initialState(), context)[0];
 
   it('records an approval within the standard', () => {
     expect(approved()).toEqual({
@@ -333,7 +335,7 @@ describe('reversing a disbursement', () => {
   });
 
   it('records the reason code given, and refuses one outside the list', () => {
-    const [reversal] = beneficiaryDecider.decide(reverse({ reasonCode: 'WRONG_ACCOUNT' }), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()), { catalog: shippedCatalog() });
+    const [reversal] = beneficiaryDecider.decide(reverse({ reasonCode: 'WRONG_ACCOUNT' }), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()), context);
     expect(reversal.data).toMatchObject({ reason: 'paid to the wrong card', reasonCode: 'WRONG_ACCOUNT' });
     expect(() => reverse({ reasonCode: 'BECAUSE' })).toThrow(expect.objectContaining({ code: 'FIELD_INVALID', field: 'reasonCode' }));
   });
@@ -343,13 +345,13 @@ describe('reversing a disbursement', () => {
   });
 
   it('refuses to reverse a payment twice', () => {
-    const [reversal] = beneficiaryDecider.decide(reverse(), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()), { catalog: shippedCatalog() });
+    const [reversal] = beneficiaryDecider.decide(reverse(), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()), context);
     spec.given([paid(), reversal]).when(reverse({ reason: 'again' })).thenFails('DISBURSEMENT_ALREADY_REVERSED');
   });
 
   it('refuses a reversal dated before the payment it reverses, and takes one on the same day', () => {
     spec.given([paid()]).when(reverse({ valueDate: '2022-10-19' })).thenFails('REVERSAL_BEFORE_PAYMENT', 'valueDate');
-    const [sameDay] = beneficiaryDecider.decide(reverse({ valueDate: '2022-10-20' }), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()), { catalog: shippedCatalog() });
+    const [sameDay] = beneficiaryDecider.decide(reverse({ valueDate: '2022-10-20' }), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()), context);
     expect(sameDay).toMatchObject({ type: 'DisbursementReversed', data: { valueDate: '2022-10-20' } });
   });
 
@@ -360,10 +362,10 @@ describe('reversing a disbursement', () => {
 
 describe('loans', () => {
   const repay = (overrides: Record<string, unknown> = {}) =>
-    parseRecordLoanRepayment({ student, repaymentId: 'r-1', loanId: 'loan-2022', amount: '2000.00', valueDate: '2027-12-20', ...overrides });
+    parseRecordLoanRepayment({ student, repaymentId: 'r-1', loanId: 'loan-2022', amount: '2000.00', valueDate: '2025-12-20', ...overrides });
   const repaid = (overrides: Record<string, unknown> = {}) => {
     const state = beneficiaryDecider.evolve(beneficiaryDecider.initialState(), lent());
-    return beneficiaryDecider.decide(repay(overrides), state, { catalog: shippedCatalog() })[0];
+    return beneficiaryDecider.decide(repay(overrides), state, context)[0];
   };
 
   it('records a loan within the yearly cap, paid to the fee account', () => {
@@ -404,7 +406,7 @@ describe('loans', () => {
     spec.given([lent()]).when(repay()).then([
       {
         type: 'LoanRepaymentRecorded',
-        data: { repaymentId: 'r-1', loanId: 'loan-2022', beneficiary, programCode: 'ORIGIN_CREDIT_LOAN', amount: '2000.00', valueDate: '2027-12-20' },
+        data: { repaymentId: 'r-1', loanId: 'loan-2022', beneficiary, programCode: 'ORIGIN_CREDIT_LOAN', amount: '2000.00', valueDate: '2025-12-20' },
       },
     ]);
   });
@@ -424,9 +426,69 @@ describe('loans', () => {
   });
 });
 
+describe('dates that have not come yet (today, from the application’s clock, pinned to 2026-12-01)', () => {
+  const repay = (overrides: Record<string, unknown> = {}) =>
+    parseRecordLoanRepayment({ student, repaymentId: 'r-1', loanId: 'loan-2022', amount: '1.00', valueDate: '2025-12-20', ...overrides });
+  const reverse = (overrides: Record<string, unknown> = {}) =>
+    parseReverseDisbursement({ student, disbursementId: 'd-1', reason: 'paid to the wrong card', valueDate: '2022-11-01', ...overrides });
+
+  it('refuses a payment dated after today, even within its period’s dating window, and takes one dated today', () => {
+    spec.given([]).when(pay({ period: '2099-autumn', amount: '625.00', valueDate: '2099-10-20' })).thenFails('DATE_IN_FUTURE', 'valueDate');
+    spec.given([]).when(pay({ period: '2026-autumn', amount: '625.00', valueDate: '2028-05-01' })).thenFails('DATE_IN_FUTURE', 'valueDate');
+    spec.given([]).when(pay({ period: '2026-autumn', amount: '625.00', valueDate: '2026-12-02' })).thenFails('DATE_IN_FUTURE', 'valueDate');
+    expect(paid({ period: '2026-autumn', amount: '625.00', valueDate: TODAY }).data).toMatchObject({ valueDate: TODAY });
+  });
+
+  it('says which day today is', () => {
+    const refusal = spec.given([]).when(pay({ period: '2026-autumn', amount: '625.00', valueDate: '2026-12-02' })).thenFails('DATE_IN_FUTURE', 'valueDate');
+    expect(refusal.message).toBe('valueDate 2026-12-02 is after today (2026-12-01, China time): the ledger records only what has already happened');
+  });
+
+  it('refuses an approval dated after today', () => {
+    const approve = (approvedOn: string) =>
+      parseApproveAid({ approvalId: 'a-1', student, schoolCode: '2165000001', stage: 'primary', programCode: 'BOARDING_LIVING_SUBSIDY', period: '2027-spring', amount: '625.00', approvedOn });
+    spec.given([]).when(approve('2026-12-02')).thenFails('DATE_IN_FUTURE', 'approvedOn');
+    expect(beneficiaryDecider.decide(approve(TODAY), beneficiaryDecider.initialState(), context)[0].data).toMatchObject({ approvedOn: TODAY, period: '2027-spring' });
+  });
+
+  it('refuses a loan dated after today', () => {
+    spec.given([]).when(lend({ period: '2026-2027', valueDate: '2027-09-20' })).thenFails('DATE_IN_FUTURE', 'valueDate');
+  });
+
+  it('refuses a reversal dated after today, of a payment long past', () => {
+    spec.given([paid()]).when(reverse({ valueDate: '2099-10-22' })).thenFails('DATE_IN_FUTURE', 'valueDate');
+    spec.given([paid()]).when(reverse({ valueDate: '2026-12-02' })).thenFails('DATE_IN_FUTURE', 'valueDate');
+    expect(beneficiaryDecider.decide(reverse({ valueDate: TODAY }), beneficiaryDecider.evolve(beneficiaryDecider.initialState(), paid()), context)[0].data).toMatchObject({ valueDate: TODAY });
+  });
+
+  it('refuses a repayment dated after today', () => {
+    spec.given([lent()]).when(repay({ valueDate: '2026-12-02' })).thenFails('DATE_IN_FUTURE', 'valueDate');
+    spec.given([lent()]).when(repay({ valueDate: TODAY })).then([
+      { type: 'LoanRepaymentRecorded', data: { repaymentId: 'r-1', loanId: 'loan-2022', beneficiary, programCode: 'ORIGIN_CREDIT_LOAN', amount: '1.00', valueDate: TODAY } },
+    ]);
+  });
+
+  it('counts today as the clock gives it: the same payment is refused on the day before', () => {
+    const yesterday = deciderSpecification(beneficiaryDecider, { ...context, today: '2026-11-30' as LocalDate });
+    yesterday.given([]).when(pay({ period: '2026-autumn', amount: '625.00', valueDate: TODAY })).thenFails('DATE_IN_FUTURE', 'valueDate');
+  });
+});
+
+describe('repayments dated before their loan', () => {
+  const repay = (valueDate: string) => parseRecordLoanRepayment({ student, repaymentId: 'r-1', loanId: 'loan-2022', amount: '1.00', valueDate });
+
+  it('refuses a repayment dated before the loan was paid (2022-09-20), and takes one on that day', () => {
+    spec.given([lent()]).when(repay('1990-01-01')).thenFails('REPAYMENT_BEFORE_LOAN', 'valueDate');
+    spec.given([lent()]).when(repay('2022-09-19')).thenFails('REPAYMENT_BEFORE_LOAN', 'valueDate');
+    spec.given([lent()]).when(repay('2022-09-20')).then([
+      { type: 'LoanRepaymentRecorded', data: { repaymentId: 'r-1', loanId: 'loan-2022', beneficiary, programCode: 'ORIGIN_CREDIT_LOAN', amount: '1.00', valueDate: '2022-09-20' } },
+    ]);
+  });
+});
+
 describe('parsing commands', () => {
   it('names the field of a bad identifier', () => {
-    expect(() => pay({ student: { residentId: '110105194912310021' } })).toThrow(/student\.residentId has check character 1, expected X/);
+    expect(() => pay({ student: { residentId: '110105194912310021' } })).toThrow(/^student\.residentId has a check character that does not match its other 17 characters: one of the 18 is wrong/);
     expect(() => pay({ schoolCode: '12345' })).toThrow(/schoolCode must be exactly 10 digits/);
     expect(() => pay({ student: {} })).toThrow(/student needs a residentId or a studentNumber/);
   });

@@ -14,6 +14,7 @@ import {
   LoanProgramNeedsLoanCommand,
   MutuallyExclusivePrograms,
   NotALoanProgram,
+  RepaymentBeforeLoan,
   RepaymentExceedsOutstanding,
   ReversalBeforePayment,
   UnknownFundingSource,
@@ -22,6 +23,7 @@ import { Money } from '../money';
 import { BudgetStanding, requireWithinBudget } from '../budget/budget';
 import {
   requireDatedWithinPeriod,
+  requireHasHappened,
   requireOpen,
   requirePayee,
   requirePeriodBasis,
@@ -73,6 +75,8 @@ export interface BeneficiaryState {
 
 export interface BeneficiaryContext {
   readonly catalog: ProgramCatalog;
+  /** The bureau's date (China time) as the command is decided, from the application's clock: no date may be after it. */
+  readonly today: LocalDate;
   /**
    * For a payment: its program's budget for the payment's fiscal year, as the ledger stood before
    * it; absent when no budget is allocated to that program and year (then nothing is checked).
@@ -154,12 +158,13 @@ function alreadyRecorded(existing: Recorded<unknown> | undefined, data: unknown,
   throw new IdAlreadyUsed(`${what} ${id} is already recorded with different content`, `${what}Id`);
 }
 
-/** Catalog rules every aid line passes (aid-rules.ts), its date (value date, approval date) among them. */
-function checkLine(catalog: ProgramCatalog, program: Program, command: AidLineCommand, date: LocalDate, dateField: string): void {
+/** Catalog rules every aid line passes (aid-rules.ts), its date (value date, approval date) among them: within the period's window, and not after today. */
+function checkLine({ catalog, today }: BeneficiaryContext, program: Program, command: AidLineCommand, date: LocalDate, dateField: string): void {
   requirePeriodBasis(program, command.period);
   requireOpen(program, command.period);
   requireStage(program, command.stage);
   requireDatedWithinPeriod(catalog, command.period, date, dateField);
+  requireHasHappened(date, today, dateField);
 }
 
 /**
@@ -215,10 +220,11 @@ function requireNotExclusive(
   }
 }
 
-function approveAid({ data }: ApproveAid, state: BeneficiaryState, { catalog }: BeneficiaryContext): BeneficiaryEvent[] {
+function approveAid({ data }: ApproveAid, state: BeneficiaryState, context: BeneficiaryContext): BeneficiaryEvent[] {
+  const { catalog } = context;
   const program = requireProgram(catalog, data.programCode);
   if (program.kind === 'loan') throw new LoanProgramNeedsLoanCommand(`${program.code} is a loan: record it as a loan disbursement`, 'programCode');
-  checkLine(catalog, program, data, data.approvedOn, 'approvedOn');
+  checkLine(context, program, data, data.approvedOn, 'approvedOn');
   requireWithinStandard(program, data.period, data.stage, data.amount);
   const event: AidApproved = { type: 'AidApproved', data: { approvalId: data.approvalId, ...aidLine(data), approvedOn: data.approvedOn } };
   if (alreadyRecorded(state.approvals.get(data.approvalId), event.data, 'approval', data.approvalId)) return [];
@@ -237,7 +243,7 @@ function recordDisbursement({ data }: RecordDisbursement, state: BeneficiaryStat
   const { catalog } = context;
   const program = requireProgram(catalog, data.programCode);
   if (program.kind === 'loan') throw new LoanProgramNeedsLoanCommand(`${program.code} is a loan: record it as a loan disbursement`, 'programCode');
-  checkLine(catalog, program, data, data.valueDate, 'valueDate');
+  checkLine(context, program, data, data.valueDate, 'valueDate');
   requirePayee(program, data.payee.type);
   requireWithinStandard(program, data.period, data.stage, data.amount);
   if (data.fundingSource && !program.fundingSources.includes(data.fundingSource)) {
@@ -279,13 +285,14 @@ function recordDisbursement({ data }: RecordDisbursement, state: BeneficiaryStat
   return [budgetOverride ? { ...event, data: { ...event.data, budgetOverride } } : event];
 }
 
-function reverseDisbursement({ data }: ReverseDisbursement, state: BeneficiaryState): BeneficiaryEvent[] {
+function reverseDisbursement({ data }: ReverseDisbursement, state: BeneficiaryState, { today }: BeneficiaryContext): BeneficiaryEvent[] {
   const payment = state.disbursements.get(data.disbursementId);
   if (!payment) throw new DisbursementNotFound(`no disbursement ${data.disbursementId} for this student`, 'disbursementId');
   if (payment.reversed) throw new DisbursementAlreadyReversed(`disbursement ${data.disbursementId} is already reversed`, 'disbursementId');
   if (data.valueDate < payment.data.valueDate) {
     throw new ReversalBeforePayment(`disbursement ${data.disbursementId} was paid on ${payment.data.valueDate}; it cannot be reversed on ${data.valueDate}, before that`, 'valueDate');
   }
+  requireHasHappened(data.valueDate, today, 'valueDate');
   const { disbursementId, beneficiary, schoolCode, stage, programCode, period, amount, valueDate } = payment.data;
   return [
     {
@@ -307,10 +314,10 @@ function reverseDisbursement({ data }: ReverseDisbursement, state: BeneficiarySt
   ];
 }
 
-function recordLoanDisbursement({ data }: RecordLoanDisbursement, state: BeneficiaryState, { catalog }: BeneficiaryContext): BeneficiaryEvent[] {
-  const program = requireProgram(catalog, data.programCode);
+function recordLoanDisbursement({ data }: RecordLoanDisbursement, state: BeneficiaryState, context: BeneficiaryContext): BeneficiaryEvent[] {
+  const program = requireProgram(context.catalog, data.programCode);
   if (program.kind !== 'loan') throw new NotALoanProgram(`${program.code} is not a loan program`, 'programCode');
-  checkLine(catalog, program, data, data.valueDate, 'valueDate');
+  checkLine(context, program, data, data.valueDate, 'valueDate');
   requirePayee(program, data.payee.type);
   data.amount.assertPositive();
   const event: LoanDisbursed = { type: 'LoanDisbursed', data: { loanId: data.loanId, ...aidLine(data), payee: data.payee, valueDate: data.valueDate } };
@@ -330,7 +337,14 @@ function recordLoanDisbursement({ data }: RecordLoanDisbursement, state: Benefic
   return [event];
 }
 
-function recordLoanRepayment({ data }: RecordLoanRepayment, state: BeneficiaryState): BeneficiaryEvent[] {
+/** A repayment is dated on or after the day its loan was paid: money cannot come back before it went out. */
+function requireRepaidAfterLoan(loan: LoanDisbursed['data'], valueDate: LocalDate): void {
+  if (valueDate < loan.valueDate) {
+    throw new RepaymentBeforeLoan(`loan ${loan.loanId} was paid on ${loan.valueDate}; a repayment of it cannot be dated ${valueDate}, before that`, 'valueDate');
+  }
+}
+
+function recordLoanRepayment({ data }: RecordLoanRepayment, state: BeneficiaryState, { today }: BeneficiaryContext): BeneficiaryEvent[] {
   const loan = state.loans.get(data.loanId);
   if (!loan) throw new LoanNotFound(`no loan ${data.loanId} for this student`, 'loanId');
   data.amount.assertPositive();
@@ -347,6 +361,8 @@ function recordLoanRepayment({ data }: RecordLoanRepayment, state: BeneficiarySt
     if (fingerprint(existing) === fingerprint(eventData)) return [];
     throw new IdAlreadyUsed(`repayment ${data.repaymentId} is already recorded with different content`, 'repaymentId');
   }
+  requireRepaidAfterLoan(loan.data, data.valueDate);
+  requireHasHappened(data.valueDate, today, 'valueDate');
   const outstanding = Money.parse(loan.data.amount).minus(loan.repaid);
   if (data.amount.greaterThan(outstanding)) {
     throw new RepaymentExceedsOutstanding(`loan ${data.loanId} has ¥${outstanding} outstanding; a repayment of ¥${data.amount} exceeds it`, 'amount');
@@ -361,11 +377,11 @@ function decide(command: BeneficiaryCommand, state: BeneficiaryState, context: B
     case 'RecordDisbursement':
       return recordDisbursement(command, state, context);
     case 'ReverseDisbursement':
-      return reverseDisbursement(command, state);
+      return reverseDisbursement(command, state, context);
     case 'RecordLoanDisbursement':
       return recordLoanDisbursement(command, state, context);
     case 'RecordLoanRepayment':
-      return recordLoanRepayment(command, state);
+      return recordLoanRepayment(command, state, context);
     default: {
       const unreachable: never = command;
       throw new Error(`unknown command ${JSON.stringify(unreachable)}`);

@@ -65,9 +65,20 @@ describe('placing a student on their record (placeStudent)', () => {
     expect(given({}).when({ studentNumber: `G${ID}` })).toEqual({ student: expect.objectContaining({ key: ID }), links: [] });
   });
 
-  it('refuses a G number that holds another resident ID than the one given', () => {
+  it('refuses a G number that holds another resident ID than the one given, echoing neither', () => {
     expect(() => parseStudentIdentity({ residentId: ID, studentNumber: `G${OTHER_ID}` })).toThrow(
-      expect.objectContaining({ code: 'STUDENT_IDENTIFIERS_DISAGREE', field: 'student.studentNumber' }),
+      expect.objectContaining({
+        code: 'STUDENT_IDENTIFIERS_DISAGREE',
+        field: 'student.studentNumber',
+        message: 'student.studentNumber is a G number that holds another resident ID than student.residentId: one of them is wrong',
+      }),
     );
+  });
+
+  it('names the fields without a prefix when the identifiers stand alone (query parameters)', () => {
+    expect(parseStudentIdentity({ studentNumber: `g${ID}` }, '')).toEqual({ key: ID, studentNumber: `G${ID}` });
+    expect(() => parseStudentIdentity({ residentId: '12345' }, '')).toThrow(expect.objectContaining({ code: 'RESIDENT_ID_INVALID', field: 'residentId' }));
+    expect(() => parseStudentIdentity({}, '')).toThrow(expect.objectContaining({ code: 'STUDENT_IDENTITY_MISSING', message: 'name the student by residentId or studentNumber' }));
+    expect(() => parseStudentIdentity({ residentId: ID, studentNumber: `G${OTHER_ID}` }, '')).toThrow(expect.objectContaining({ field: 'studentNumber' }));
   });
 });

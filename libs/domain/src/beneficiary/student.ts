@@ -27,19 +27,18 @@ export interface StudentIdentityInput {
   name?: unknown;
 }
 
+/** `field`: where the identifiers are in the request (`student` in a body; '' for identifiers that stand alone, as query parameters). */
 export function parseStudentIdentity(input: StudentIdentityInput | undefined, field = 'student'): StudentIdentity {
-  const residentId = input?.residentId == null ? undefined : parseResidentId(input.residentId, `${field}.residentId`);
-  const studentNumber =
-    input?.studentNumber == null ? undefined : parseStudentNumber(input.studentNumber, `${field}.studentNumber`);
+  const at = (name: string) => (field ? `${field}.${name}` : name);
+  const residentId = input?.residentId == null ? undefined : parseResidentId(input.residentId, at('residentId'));
+  const studentNumber = input?.studentNumber == null ? undefined : parseStudentNumber(input.studentNumber, at('studentNumber'));
   if (!residentId && !studentNumber) {
-    throw new MissingStudentIdentity(`${field} needs a residentId or a studentNumber`, field);
+    throw new MissingStudentIdentity(field ? `${field} needs a residentId or a studentNumber` : 'name the student by residentId or studentNumber', field || 'residentId');
   }
   const inside = studentNumber && residentIdInStudentNumber(studentNumber);
   if (residentId && inside && inside !== residentId) {
-    throw new StudentIdentifiersDisagree(
-      `${field}.studentNumber ${studentNumber} holds the resident ID ${inside}, not ${field}.residentId ${residentId}: one of them is wrong`,
-      `${field}.studentNumber`,
-    );
+    // Neither is echoed: the caller has both, and which of the two is wrong only the documents say.
+    throw new StudentIdentifiersDisagree(`${at('studentNumber')} is a G number that holds another resident ID than ${at('residentId')}: one of them is wrong`, at('studentNumber'));
   }
   const name = typeof input?.name === 'string' && input.name.trim() !== '' ? input.name.trim() : undefined;
   const key = residentId ?? inside ?? (studentNumber as string);
@@ -97,6 +96,7 @@ export interface StudentPlacement {
  * different records are refused: the ledger cannot tell which one is right, and never merges records.
  */
 export function placeStudent(student: StudentIdentity, standingOf: (key: string) => IdentifierStanding, field = 'student'): StudentPlacement {
+  const at = (name: string) => (field ? `${field}.${name}` : name);
   const named = identifiersOf(student);
   const leadsTo = named.map((identifier) => {
     const standing = standingOf(identifier.key);
@@ -104,10 +104,10 @@ export function placeStudent(student: StudentIdentity, standingOf: (key: string)
   });
   const records = [...new Set(leadsTo.filter((key): key is string => key !== undefined))];
   if (records.length > 1) {
-    const leads = named.map((identifier, i) => `${field}.${identifier.field} ${identifier.value} leads to the record ${leadsTo[i]}`).join(', ');
+    const leads = named.map((identifier, i) => `${at(identifier.field)} ${identifier.value} leads to the record ${leadsTo[i]}`).join(', ');
     throw new StudentIdentifiersConflict(
       `${leads}: two students' records, so these cannot both be this student's identifiers; correct the request (the ledger does not merge records)`,
-      named.map((identifier) => `${field}.${identifier.field}`),
+      named.map((identifier) => at(identifier.field)),
     );
   }
   const recordKey = records[0] ?? named[0].key;

@@ -1,10 +1,13 @@
 import { deciderSpecification } from '../testing/decider-specification';
 import { shippedCatalog } from '../testing/catalog.fixture';
+import { LocalDate } from '../calendar';
 import { Money } from '../money';
 import { DomainError } from '../errors';
 import { BudgetStanding, budgetDecider, parseAllocateBudget, requireWithinBudget } from './budget';
 
-const spec = deciderSpecification(budgetDecider, { catalog: shippedCatalog() });
+/** Today as the application's clock gives it, pinned. */
+const TODAY = '2026-12-01' as LocalDate;
+const spec = deciderSpecification(budgetDecider, { catalog: shippedCatalog(), today: TODAY });
 const allocate = (overrides: Record<string, unknown> = {}) =>
   parseAllocateBudget({
     allocationId: 'b-1',
@@ -42,6 +45,31 @@ describe('allocating budget', () => {
   it('refuses a fiscal year that is not a whole year', () => {
     expect(() => allocate({ fiscalYear: 2022.5 })).toThrow(/fiscalYear must be a whole year/);
     expect(() => allocate({ fiscalYear: '2022' })).toThrow(/fiscalYear/);
+  });
+});
+
+describe('the value date of an allocation', () => {
+  const on = (fiscalYear: number, valueDate: string) => allocate({ fiscalYear, valueDate });
+  const recorded = (fiscalYear: number, valueDate: string) => [{ ...allocated, data: { ...allocated.data, fiscalYear, valueDate } }];
+
+  it('refuses an allocation dated after today, whatever its fiscal year', () => {
+    spec.given([]).when(on(2099, '2099-01-05')).thenFails('DATE_IN_FUTURE', 'valueDate');
+    spec.given([]).when(on(2027, '2026-12-02')).thenFails('DATE_IN_FUTURE', 'valueDate');
+    spec.given([]).when(on(2027, TODAY)).then(recorded(2027, TODAY));
+  });
+
+  it('takes a date in the fiscal year, in the year before (advance allocations, 提前下达) or in the first quarter after', () => {
+    spec.given([]).when(on(2023, '2022-01-01')).then(recorded(2023, '2022-01-01'));
+    spec.given([]).when(on(2023, '2022-11-20')).then(recorded(2023, '2022-11-20'));
+    spec.given([]).when(on(2023, '2023-06-30')).then(recorded(2023, '2023-06-30'));
+    spec.given([]).when(on(2023, '2024-03-31')).then(recorded(2023, '2024-03-31'));
+  });
+
+  it('refuses a date further from the fiscal year, saying what it may be', () => {
+    const refusal = spec.given([]).when(on(2023, '2019-01-05')).thenFails('DATE_OUTSIDE_FISCAL_YEAR', 'valueDate');
+    expect(refusal.message).toBe('valueDate 2019-01-05 is outside what an allocation for fiscal year 2023 may be dated: from 2022-01-01 (an advance allocation, 提前下达) to 2024-03-31');
+    spec.given([]).when(on(2023, '2021-12-31')).thenFails('DATE_OUTSIDE_FISCAL_YEAR', 'valueDate');
+    spec.given([]).when(on(2023, '2024-04-01')).thenFails('DATE_OUTSIDE_FISCAL_YEAR', 'valueDate');
   });
 });
 

@@ -1,9 +1,9 @@
 import { LocalDate, parseLocalDate } from '../calendar';
-import { ProgramCatalog } from '../catalog';
+import { ProgramCatalog, budgetDatingWindowFor } from '../catalog';
 import { Decider } from '../decider';
-import { BudgetExceeded, DomainError, IdAlreadyUsed, UnknownFundingSource } from '../errors';
+import { BudgetExceeded, DateOutsideFiscalYear, DomainError, IdAlreadyUsed, UnknownFundingSource } from '../errors';
 import { Money } from '../money';
-import { requireProgram } from '../beneficiary/aid-rules';
+import { requireHasHappened, requireProgram } from '../beneficiary/aid-rules';
 import { parseProgramCode, parseRecordId } from '../beneficiary/beneficiary.commands';
 import { BudgetOverride } from '../beneficiary/beneficiary.events';
 
@@ -82,18 +82,41 @@ export function parseAllocateBudget(input: {
   };
 }
 
-export const budgetDecider: Decider<AllocateBudget, BudgetEvent, BudgetState, { catalog: ProgramCatalog }> = {
+export interface BudgetContext {
+  readonly catalog: ProgramCatalog;
+  /** The bureau's date (China time) as the command is decided, from the application's clock. */
+  readonly today: LocalDate;
+}
+
+/**
+ * An allocation is dated near the fiscal year it is for (catalog `budgetDating`): in it, in the year
+ * before (advance allocations, 提前下达) or early in the year after. A date further away is a typo,
+ * or an allocation booked to the wrong year.
+ */
+export function requireDatedForFiscalYear(catalog: Pick<ProgramCatalog, 'budgetDating'>, fiscalYear: number, valueDate: LocalDate, field = 'valueDate'): void {
+  const { from, until } = budgetDatingWindowFor(catalog, fiscalYear);
+  if (valueDate < from || valueDate > until) {
+    throw new DateOutsideFiscalYear(
+      `${field} ${valueDate} is outside what an allocation for fiscal year ${fiscalYear} may be dated: from ${from} (an advance allocation, 提前下达) to ${until}`,
+      field,
+    );
+  }
+}
+
+export const budgetDecider: Decider<AllocateBudget, BudgetEvent, BudgetState, BudgetContext> = {
   initialState: () => ({ allocations: new Map(), allocated: Money.ZERO }),
   evolve: (state, event) => ({
     allocations: new Map(state.allocations).set(event.data.allocationId, JSON.stringify(event.data)),
     allocated: state.allocated.plus(Money.parse(event.data.amount)),
   }),
-  decide: ({ data }, state, { catalog }) => {
+  decide: ({ data }, state, { catalog, today }) => {
     const program = requireProgram(catalog, data.programCode);
     if (!program.fundingSources.includes(data.fundingSource)) {
       throw new UnknownFundingSource(`${program.code} is funded by ${program.fundingSources.join(', ')}, not ${data.fundingSource}`, 'fundingSource');
     }
     data.amount.assertPositive();
+    requireDatedForFiscalYear(catalog, data.fiscalYear, data.valueDate);
+    requireHasHappened(data.valueDate, today, 'valueDate');
     const event: BudgetAllocated = {
       type: 'BudgetAllocated',
       data: {
