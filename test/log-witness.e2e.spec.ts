@@ -37,10 +37,12 @@ describe('the log witness and the read models checked against the log at start',
   });
 
   /** Starts the service on a copy of the ledger after `tamper` edited its event log with a raw connection. */
-  async function startAfter(tamper: (db: Database.Database) => void, env: Record<string, string> = {}) {
+  async function startAfter(tamper: (db: Database.Database) => void, env: Record<string, string> = {}, options: { forgetReadModels?: boolean } = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-witnessed-'));
     copies.push(dir);
     cpSync(ledger.dataDir, dir, { recursive: true });
+    // What the README tells operators to do to accept an older restore: the service forgets the log it had seen.
+    if (options.forgetReadModels) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `read-models.sqlite${suffix}`), { force: true });
     const db = new Database(join(dir, 'ledger.sqlite'));
     db.exec('DROP TRIGGER events_refuse_update; DROP TRIGGER events_refuse_delete;');
     tamper(db);
@@ -137,6 +139,37 @@ describe('the log witness and the read models checked against the log at start',
     expect(health.readModelsRefusedAtStart).toMatch(/content changed/);
     expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'content_changed', position: String(last) } });
     await copy.as('admin').post('/audit/digests').expect(503);
+    await copy.close();
+  });
+
+  it('after a payment after the last digest was deleted, the read models too: names the missing positions, and signs and proves nothing', async () => {
+    const first = positions['paid-35'];
+    const { copy, lines } = await startAfter((db) => db.prepare('DELETE FROM events WHERE stream_id = (SELECT stream_id FROM events WHERE position = ?)').run(first), {}, { forgetReadModels: true });
+    expect(lines.filter((line) => /read models refused/.test(line))).toHaveLength(0); // nothing recorded to compare with
+    const health = await integrityOnceChecked(copy);
+    expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'position_gap', position: String(first) } });
+    expect(lines.find((line) => /integrity alarm: position_gap/.test(line))).toMatch(new RegExp(`position ${first} is missing|positions ${first}–\\d+ are missing`));
+    await copy.as('admin').post('/audit/digests').expect(503);
+    const verified = await copy.as('auditor').get('/audit/verify').expect(200);
+    expect(verified.body).toMatchObject({ ok: false, firstProblem: { kind: 'position_gap', position: String(first) } });
+    await copy.close();
+  });
+
+  it('after the whole digest stream was deleted, the read models too: names the first missing position', async () => {
+    let digestAt = 0;
+    const { copy } = await startAfter(
+      (db) => {
+        digestAt = db.prepare("SELECT MIN(position) FROM events WHERE stream_id = 'integrity-digests'").pluck().get() as number;
+        db.prepare("DELETE FROM events WHERE stream_id = 'integrity-digests'").run();
+      },
+      {},
+      { forgetReadModels: true },
+    );
+    expect(digestAt).toBeGreaterThan(0);
+    const health = await integrityOnceChecked(copy);
+    expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'position_gap', position: String(digestAt) } });
+    const verified = await copy.as('auditor').get('/audit/verify').expect(200);
+    expect(verified.body).toMatchObject({ ok: false, firstProblem: { kind: 'position_gap', position: String(digestAt) } });
     await copy.close();
   });
 

@@ -2,7 +2,7 @@ import { EventStore, GlobalPosition, StoreUnavailableError, StoredEvent } from '
 import { DIGEST_EVENT_TYPE, DIGEST_STREAM, LogDigest, digestSignatureValid, keyIdOf } from './digest';
 import { integrityOf, leafDataOf, recomputedHash } from './event-hash';
 import { IncrementalMerkleTree, leafHash } from './merkle';
-import { RecordedLeaf, VerificationProblem } from './verify-log';
+import { RecordedLeaf, VerificationProblem, positionGap } from './verify-log';
 
 /**
  * The service's own witness of the log: before the service signs a digest or hands out a proof, it
@@ -327,6 +327,8 @@ export class LogWitness {
     const index = this.tree.size;
     const position = event.position.toString();
     const at = { position, leafIndex: index, streamId: event.streamId, revision: event.revision };
+    // Where the store numbers its events without gaps, a skipped position is an event removed (a whole stream, the digests, …).
+    if (this.store.consecutivePositions && event.position > this.position + 1n) return positionGap(this.position, event.position, index);
     const integrity = integrityOf(event);
     if (!integrity) return { kind: 'missing_integrity', ...at, detail: 'the event carries no integrity hash: it was not written by the ledger' };
     const hash = recomputedHash(event);

@@ -110,6 +110,8 @@ export function openDurableDatabase(path: string, options: { readonly?: boolean 
 }
 
 export class SqliteEventStore implements EventStore {
+  /** `position` is the INTEGER PRIMARY KEY: an insert takes the highest plus one (one rolled back takes none), and no row is ever deleted. */
+  readonly consecutivePositions = true;
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly appended = new EventEmitter();
