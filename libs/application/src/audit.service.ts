@@ -66,6 +66,13 @@ export interface SignatureTrust {
 
 export const UNTRUSTED_KEYS = 'the key each digest names (not a trusted key)';
 
+/** Who asked for a digest (an auditor, an admin), and the request: recorded in the digest event's metadata. */
+export interface DigestRequest {
+  requestedBy: { id: string; role: string };
+  correlationId?: string;
+  causationId?: string;
+}
+
 /** Digests appended at once (EventStoreDB limits the size of one append). */
 const DIGESTS_PER_APPEND = 500;
 
@@ -268,15 +275,17 @@ export class AuditService {
     await this.appendDigests(due.map((head) => this.signHead(key, head)));
   }
 
-  private async appendDigests(digests: LogDigest[]): Promise<void> {
+  private async appendDigests(digests: LogDigest[], request?: DigestRequest): Promise<void> {
     const witness = this.witness!;
+    // The system signs every digest; one signed on request names who asked (and the request).
+    const metadata = { actor: { id: 'system:digest', role: 'system' }, ...(request && { requestedBy: request.requestedBy, correlationId: request.correlationId, causationId: request.causationId }) };
     for (let start = 0; start < digests.length; start += DIGESTS_PER_APPEND) {
       let chunk = digests.slice(start, start + DIGESTS_PER_APPEND);
       for (let attempt = 0; chunk.length > 0; attempt++) {
         try {
           const result = await this.store.appendToStream(
             DIGEST_STREAM,
-            chunk.map((digest) => ({ eventId: randomUUID(), type: DIGEST_EVENT_TYPE, schemaVersion: 1, data: digest, metadata: { actor: { id: 'system:digest', role: 'system' } } })),
+            chunk.map((digest) => ({ eventId: randomUUID(), type: DIGEST_EVENT_TYPE, schemaVersion: 1, data: digest, metadata })),
             this.digestRevision,
           );
           this.digestRevision = result.nextExpectedVersion;
@@ -299,7 +308,7 @@ export class AuditService {
    * Signs a digest of the log as the witness has checked it, up to the head as of this request
    * (after the digests due), unless the last digest is of that size already.
    */
-  async signDigestNow(): Promise<LogDigest | undefined> {
+  async signDigestNow(request?: DigestRequest): Promise<LogDigest | undefined> {
     this.requireSigning();
     const witness = await this.witnessedToHead();
     return this.serially(async () => {
@@ -313,7 +322,7 @@ export class AuditService {
         return digest;
       }
       const digest = this.signHead(key, head);
-      await this.appendDigests([digest]);
+      await this.appendDigests([digest], request);
       return digest;
     });
   }
