@@ -113,6 +113,7 @@ export class AuditService {
     const signers = [...new Set(digestEvents.map((event) => (event.data as LogDigest).keyId))];
     const path = this.settings.signingKeyFile;
     const putItBack = 'no digest is signed until the key that signed them is put back (README, "Backup and restore")';
+    let made = false;
     if (!existsSync(path)) {
       if (signers.length > 0) {
         return this.refuseToSign('SIGNING_KEY_MISSING', `no signing key (LEDGER_SIGNING_KEY_FILE), and the log's digests were signed by key ${signers.join(', ')}: ${putItBack}`, path);
@@ -120,6 +121,7 @@ export class AuditService {
       mkdirSync(dirname(path), { recursive: true });
       try {
         writeFileSync(path, newSigningKeyPem(), { mode: 0o600, flag: 'wx' });
+        made = true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // another instance made it first
       }
@@ -130,6 +132,13 @@ export class AuditService {
       return this.refuseToSign('SIGNING_KEY_UNREADABLE', `the signing key (LEDGER_SIGNING_KEY_FILE) cannot be used (${(error as Error).message}): no digest is signed`, path);
     }
     this.keyId = keyIdOf(publicKeyText(createPublicKey(this.key)));
+    // A new key is news to the auditors: the digests it signs prove nothing to them until they hold its public key.
+    if (made) {
+      this.logger.warn(
+        `made a new signing key ${this.keyId} (LEDGER_SIGNING_KEY_FILE: ${path}), the log holding no digest: give auditors its public key (GET /audit/public-key) ` +
+          'before they rely on its digests, and keep a copy of the key apart (README, "Backup and restore")',
+      );
+    }
     const others = signers.filter((keyId) => keyId !== this.keyId);
     if (others.length > 0) {
       return this.refuseToSign('SIGNING_KEY_MISMATCH', `the signing key (LEDGER_SIGNING_KEY_FILE) is key ${this.keyId}, but the log's digests were signed by key ${others.join(', ')}: ${putItBack}`, path);
