@@ -97,6 +97,11 @@ describe('the log witness and the read models checked against the log at start',
     expect(digest.body).toMatchObject({ code: 'INTEGRITY_ALARM', integrity: { witness: { state: 'alarm' } } });
     await copy.as('auditor').get('/audit/proofs/consistency').query({ firstSize: 10 }).expect(503);
     await copy.as('auditor').get('/audit/proofs/inclusion').query({ eventId: eventIds['paid-3'] }).expect(503);
+    // What the log no longer holds is answered with the alarm too, not with "no such event" or "no such size".
+    const removed = await copy.as('auditor').get('/audit/proofs/inclusion').query({ eventId: eventIds['paid-39'] }).expect(503);
+    expect(removed.body).toMatchObject({ code: 'INTEGRITY_ALARM' });
+    const beyond = await copy.as('auditor').get('/audit/proofs/consistency').query({ firstSize: 10, secondSize: events + 26 }).expect(503);
+    expect(beyond.body).toMatchObject({ code: 'INTEGRITY_ALARM' });
 
     // New payments are recorded and become visible (at positions the deleted events had).
     const paid = await copy.http.post('/disbursements').send(boardingPayment(990, { disbursementId: 'after-rollback' })).expect(201);
@@ -120,6 +125,8 @@ describe('the log witness and the read models checked against the log at start',
     expect(digest.body).toMatchObject({ code: 'INTEGRITY_ALARM', detail: expect.stringMatching(new RegExp(`content_changed at position ${target}`)) });
     expect(JSON.stringify(digest.body)).not.toMatch(/beneficiary-|\d{17}[\dX]/);
     await copy.as('auditor').get('/audit/proofs/consistency').query({ firstSize: 3 }).expect(503);
+    const outside = await copy.as('auditor').get('/audit/proofs/inclusion').query({ eventId: eventIds['paid-39'], treeSize: 3 }).expect(503);
+    expect(outside.body).toMatchObject({ code: 'INTEGRITY_ALARM' });
     expect((await copy.as('auditor').get('/audit/digests').expect(200)).body.digests).toHaveLength(1); // nothing new was signed
     await copy.close();
   });

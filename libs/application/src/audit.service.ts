@@ -338,8 +338,17 @@ export class AuditService {
 
   // --- proofs, from recorded leaves the witness has checked
 
-  private static refuseSizeBeyond(recorded: number, size: number): void {
-    if (recorded < size) throw new DomainError('TREE_SIZE_TOO_LARGE', 'invalid', `the log holds ${recorded} events, fewer than a tree of size ${size}`, 'treeSize');
+  private static sizeBeyond(recorded: number, size: number): DomainError | undefined {
+    return recorded < size ? new DomainError('TREE_SIZE_TOO_LARGE', 'invalid', `the log holds ${recorded} events, fewer than a tree of size ${size}`, 'treeSize') : undefined;
+  }
+
+  /**
+   * Refuses with what the log does not hold (no such event, no such size) only while the witness
+   * vouches for the log: under an integrity alarm, the alarm is the answer (the event may be one removed).
+   */
+  private async refuseFromTheLog(error: DomainError): Promise<never> {
+    await this.witnessedToHead();
+    throw error;
   }
 
   private leafHashesOf(size: number): Buffer[] {
@@ -352,10 +361,11 @@ export class AuditService {
   async inclusionProof(eventId: string, treeSize?: number) {
     const leaves = recordedLeaves(this.db);
     const leaf = leaves.ofEvent(eventId);
-    if (!leaf) throw new DomainError('EVENT_NOT_IN_LOG', 'not_found', `no event ${eventId} in the log`, 'eventId');
+    if (!leaf) return this.refuseFromTheLog(new DomainError('EVENT_NOT_IN_LOG', 'not_found', `no event ${eventId} in the log`, 'eventId'));
     const size = treeSize ?? (await this.digests()).at(-1)?.treeSize ?? (await this.witnessedToHead()).status.eventsWitnessed;
-    if (leaf.leafIndex >= size) throw new DomainError('EVENT_NOT_IN_TREE', 'invalid', `event ${eventId} is leaf ${leaf.leafIndex}, not in a tree of size ${size}`, 'treeSize');
-    AuditService.refuseSizeBeyond(leaves.count(), size);
+    if (leaf.leafIndex >= size) return this.refuseFromTheLog(new DomainError('EVENT_NOT_IN_TREE', 'invalid', `event ${eventId} is leaf ${leaf.leafIndex}, not in a tree of size ${size}`, 'treeSize'));
+    const beyond = AuditService.sizeBeyond(leaves.count(), size);
+    if (beyond) return this.refuseFromTheLog(beyond);
     await this.witnessed((tree) => tree.treeSize >= size);
     const hashes = this.leafHashesOf(size);
     return {
@@ -374,9 +384,10 @@ export class AuditService {
     const invalid = (second: number | string) => new DomainError('TREE_SIZES_INVALID', 'invalid', `need 1 ≤ first size (${firstSize}) ≤ second size (${second})`, 'firstSize');
     if (!Number.isInteger(firstSize) || firstSize < 1) throw invalid(secondSize ?? 'the log’s');
     if (secondSize !== undefined && firstSize > secondSize) throw invalid(secondSize);
-    if (secondSize !== undefined) AuditService.refuseSizeBeyond(recordedLeaves(this.db).count(), secondSize);
+    const beyond = secondSize !== undefined && AuditService.sizeBeyond(recordedLeaves(this.db).count(), secondSize);
+    if (beyond) return this.refuseFromTheLog(beyond);
     const second = secondSize ?? (await this.witnessedToHead()).status.eventsWitnessed;
-    if (firstSize > second) throw invalid(second);
+    if (firstSize > second) return this.refuseFromTheLog(invalid(second));
     await this.witnessed((tree) => tree.treeSize >= second);
     const hashes = this.leafHashesOf(second);
     return {
