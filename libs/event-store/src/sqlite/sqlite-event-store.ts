@@ -151,11 +151,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * A consistent copy of the whole log into `path`, taken online (SQLite's backup API) while appends
-   * go on: it holds every append committed before the copy began.
+   * A consistent copy of the whole log into `path` (in an existing directory), taken online (SQLite's
+   * backup API) while appends go on: it holds every append committed before the copy began.
    */
   async backup(path: string): Promise<void> {
-    mkdirSync(dirname(path), { recursive: true });
     await this.db.backup(path);
   }
 
