@@ -5,7 +5,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, rmdi
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import { SETTINGS, Settings, UNTRUSTED_KEYS } from '@ledger/application';
-import { SqliteEventStore } from '@ledger/event-store';
+import { SqliteEventStore, openReadOnlyDatabase } from '@ledger/event-store';
 import { DIGEST_EVENT_TYPE, DIGEST_STREAM, VerificationReport, keyIdOf, loadSigningKey, publicKeyText, verifyLog } from '@ledger/integrity';
 
 /**
@@ -92,7 +92,7 @@ export class RestoreCommand extends CliCommand {
       existing.close();
       if (events > 0) throw new Error(`${this.settings.eventStorePath} holds ${events} events: restore only into an empty data directory`);
     }
-    const backup = new Database(file, { readonly: true });
+    const backup = openReadOnlyDatabase(file); // from a read-only medium too
     let signers: string[];
     try {
       const integrity = backup.pragma('integrity_check', { simple: true });
