@@ -92,6 +92,7 @@ export class AuditService {
   /** One signer at a time, so that digests enter the log in order of size. */
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private quietTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -176,7 +177,10 @@ export class AuditService {
       { recordedLeaves: leaves.from, recordedUpTo: () => models.checkpoint, ...(refused && { refusedLeaves: refused }) },
       {
         digestEvery: this.settings.digestEvery,
-        onProgress: () => void this.signDue().catch((error: Error) => this.logger.error(`signing the digests due failed (tried again with the next events): ${error.message}`)),
+        onProgress: () => {
+          void this.signDue().catch((error: Error) => this.logger.error(`signing the digests due failed (tried again with the next events): ${error.message}`));
+          this.signWhenQuiet();
+        },
         onAlarm: (problem) =>
           this.logger.error(`integrity alarm: ${problem.kind} at position ${problem.position}: ${problem.detail}. No digest is signed and no proof given (README, "Auditing")`),
         onReadFailure: (error) => this.logger.warn(`the log witness could not read the log (it tries again): ${error.message}`),
@@ -201,6 +205,7 @@ export class AuditService {
   /** Stops witnessing and signing (at shutdown), once the digest being appended is in. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.quietTimer);
     await this.witness?.stop();
     await this.queue;
   }
@@ -271,6 +276,27 @@ export class AuditService {
   /** Signs the digests due (every multiple of LEDGER_DIGEST_EVERY the witness passed), each over exactly its prefix. */
   private signDue(): Promise<void> {
     return this.serially(() => this.appendDueDigests());
+  }
+
+  /**
+   * (Re)starts the quiet timer: once no event has come for LEDGER_DIGEST_QUIET_MS, the events no
+   * digest covers are signed, so that what an insider could change or drop unnoticed by the
+   * service's own checks (the tail after the last digest) stays short in time, whatever the cadence.
+   */
+  private signWhenQuiet(): void {
+    if (this.settings.digestQuietMs === 0 || this.stopped) return;
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(
+      () =>
+        void this.serially(async () => {
+          const head = this.witness?.unsignedHead();
+          if (!head || this.stopped || this.refusal || !this.key) return;
+          await this.appendDueDigests();
+          if (this.witness?.unsignedHead()) await this.appendDigests([this.signHead(this.key, this.witness.currentHead())]);
+        }).catch((error: Error) => this.logger.error(`signing a digest after a quiet spell failed (tried again after the next events): ${error.message}`)),
+      this.settings.digestQuietMs,
+    );
+    this.quietTimer.unref();
   }
 
   private async appendDueDigests(): Promise<void> {
