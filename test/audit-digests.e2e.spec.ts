@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EVENT_STORE } from '@ledger/application';
 import { EventStore } from '@ledger/event-store';
-import { DIGEST_STREAM } from '@ledger/integrity';
+import { DIGEST_STREAM, loadSigningKey, newSigningKeyPem, signDigest } from '@ledger/integrity';
 import { LedgerUnderTest } from './support/ledger-app';
 import { boardingPayment } from './support/students';
 
@@ -90,6 +90,26 @@ describe('keeping a digest', () => {
     writeFileSync(join(dir, 'inclusion.json'), JSON.stringify(proof.body));
     const checked = await cli('check-inclusion', '--proof', join(dir, 'inclusion.json'), '--digest', join(dir, 'kept.json'), '--public-key', join(dir, 'ledger-key.txt'));
     expect(checked).toMatchObject({ code: 0, stdout: expect.stringMatching(/^OK: event .* is leaf \d+ of the signed tree of size/) });
+  });
+
+  it('is checked against each newer one by the README’s routine, which keeps the newer only when the log extends the kept one', async () => {
+    const block = /```bash\n((?:(?!```)[\s\S])*mv newer\.json kept\.json[^\n]*\n)```/.exec(readFileSync(join(__dirname, '../README.md'), 'utf8'))?.[1];
+    if (!block) throw new Error('no README routine that keeps newer.json');
+    const cliCommand = `"${process.execPath}" -r "${join(__dirname, 'support/register-ts.js')}" "${join(__dirname, '../apps/ledger-cli/src/main.ts')}"`;
+    const routine = block.replaceAll('localhost:3000', base).replaceAll('npm run cli --', cliCommand);
+    const keptSize = () => JSON.parse(readFileSync(join(dir, 'kept.json'), 'utf8')).treeSize as number;
+    const before = keptSize();
+    await ledger.http.post('/disbursements').send(boardingPayment(4)).expect(201);
+    expect(await bash(routine, ledger.tokens.auditor)).toBe(0);
+    expect(keptSize()).toBeGreaterThan(before);
+    expect(readdirSync(dir).filter((name) => /^kept-\d{4}-\d\d-\d\d\.json$/.test(name))).toHaveLength(1);
+
+    // A kept digest the log does not extend (here: one signed by another key) stops the routine, and stays kept.
+    const forged = signDigest(loadSigningKey(newSigningKeyPem()), { ...JSON.parse(readFileSync(join(dir, 'kept.json'), 'utf8')), signedAt: new Date().toISOString() });
+    writeFileSync(join(dir, 'kept.json'), JSON.stringify(forged));
+    await ledger.http.post('/disbursements').send(boardingPayment(5)).expect(201);
+    expect(await bash(routine, ledger.tokens.auditor)).toBe(1);
+    expect(JSON.parse(readFileSync(join(dir, 'kept.json'), 'utf8'))).toEqual(forged);
   });
 
   it('is not silently replaced by nothing: a recipe that gets no digest fails, and the CLI names the file and what is wrong', async () => {
