@@ -289,10 +289,10 @@ export class AuditService {
     this.quietTimer = setTimeout(
       () =>
         void this.serially(async () => {
-          const head = this.witness?.unsignedHead();
-          if (!head || this.stopped || this.refusal || !this.key) return;
           await this.appendDueDigests();
-          if (this.witness?.unsignedHead()) await this.appendDigests([this.signHead(this.key, this.witness.currentHead())]);
+          this.checkDigestSigners();
+          const head = this.witness?.unsignedHead();
+          if (head && this.key && !this.refusal && !this.stopped) await this.appendDigests([this.signHead(this.key, head)]);
         }).catch((error: Error) => this.logger.error(`signing a digest after a quiet spell failed (tried again after the next events): ${error.message}`)),
       this.settings.digestQuietMs,
     );
