@@ -22,6 +22,10 @@ import {
 import { PollingSubscription } from '../polling-subscription';
 import { WalCheckpointer } from './wal-checkpointer';
 
+// SQLite takes `file:` URIs (for `immutable=1`: openReadOnlyDatabase) only when told so before it starts, which
+// better-sqlite3 reads from this variable when it loads. The paths given to it never start with `file:`.
+process.env.SQLITE_USE_URI ??= '1';
+
 /**
  * The embedded event store: one SQLite file, WAL, `synchronous=FULL`, so an acknowledged append
  * survives `kill -9` and power loss. Appends that arrive together share one transaction and one
@@ -108,10 +112,6 @@ export function openDurableDatabase(path: string, options: { readonly?: boolean 
   db.pragma('synchronous = FULL');
   return db;
 }
-
-// SQLite takes `file:` URIs (for `immutable=1`, below) only when told so before it starts, which
-// better-sqlite3 reads from this variable when it loads. The paths given to it never start with `file:`.
-process.env.SQLITE_USE_URI ??= '1';
 
 const walIndexUnavailable = (error: unknown) => /^SQLITE_(CANTOPEN|READONLY)/.test((error as { code?: string }).code ?? '');
 const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
