@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -93,6 +93,44 @@ describe('backup and restore while the service writes', () => {
       const again = await cliResult(restoredDir, 'verify');
       expect(again.code).toBe(0);
       expect(JSON.parse(again.stdout).digestsChecked).toBeGreaterThan(JSON.parse(verified.stdout).digestsChecked);
+    });
+
+    it('restores nothing from a copy that does not verify: no log, no key, nothing left behind, and a retry with a sound copy works', async () => {
+      const damaged = join(dir, 'damaged-backup.sqlite');
+      copyFileSync(file, damaged);
+      const db = new Database(damaged);
+      db.exec('DROP TRIGGER events_refuse_update');
+      const changed = db.prepare("SELECT MIN(position) FROM events WHERE type = 'DisbursementRecorded'").pluck().get() as number;
+      db.prepare("UPDATE events SET data = replace(data, '\"500.00\"', '\"5000.00\"') WHERE position = ?").run(changed);
+      db.close();
+      const restoredDir = join(dir, 'restored-from-damaged');
+      const keyFile = join(ledger.dataDir, 'signing-key.pem');
+      const restored = await cliResult(restoredDir, 'restore', damaged, '--signing-key', keyFile);
+      expect(restored.code).toBe(1);
+      expect(JSON.parse(restored.stdout)).toMatchObject({ ok: false, restored: false, firstProblem: { kind: 'content_changed', position: String(changed) }, signingKey: { restored: false } });
+      expect(restored.stderr).toMatch(new RegExp(`nothing restored: the copy does not verify \\(content_changed at position ${changed}`));
+      expect(existsSync(restoredDir) ? readdirSync(restoredDir) : []).toEqual([]);
+
+      const retried = await cliResult(restoredDir, 'restore', file, '--signing-key', keyFile);
+      expect(retried.code).toBe(0);
+      expect(JSON.parse(retried.stdout)).toMatchObject({ ok: true, restored: true, signingKey: { restored: true, keyId } });
+      expect(readdirSync(restoredDir).sort()).toEqual(['ledger.sqlite', 'signing-key.pem']);
+    });
+
+    it('backs up into one self-contained file, and refuses a directory that does not exist, naming it', async () => {
+      const target = join(dir, 'one-file');
+      mkdirSync(target);
+      const backedUp = await cliResult(ledger.dataDir, 'backup', join(target, 'ledger.sqlite'));
+      expect(backedUp).toMatchObject({ code: 0, stdout: expect.stringMatching(/backed up \d+ events/) });
+      expect(readdirSync(target)).toEqual(['ledger.sqlite']);
+      // Not in WAL mode (file format bytes 18-19: 1 = rollback journal): the file is the whole copy, whatever is next to it.
+      expect([...readFileSync(join(target, 'ledger.sqlite')).subarray(18, 20)]).toEqual([1, 1]);
+
+      const missing = join(dir, 'no-such-directory');
+      const refused = await cliResult(ledger.dataDir, 'backup', join(missing, 'ledger.sqlite'));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^error: the directory ${missing} does not exist`))]);
+      expect(existsSync(missing)).toBe(false);
     });
 
     it('refuses a key that did not sign the log’s digests', async () => {

@@ -87,4 +87,26 @@ describe('the digest cadence', () => {
     expect((await reopened.as('auditor').get('/audit/verify').expect(200)).body).toMatchObject({ ok: true });
     await reopened.stop();
   });
+
+  it('also signs one once the log has been quiet for LEDGER_DIGEST_QUIET_MS with events no digest covers, and none over digests alone', async () => {
+    const ledger = await LedgerUnderTest.start({ LEDGER_DIGEST_EVERY: '0', LEDGER_DIGEST_QUIET_MS: '300' });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 1200));
+    for (let i = 0; i < 3; i++) await ledger.http.post('/disbursements').send(boardingPayment(3000 + i)).expect(201);
+    await settle();
+    let log = readLog(ledger.dataDir);
+    // The tail is signed: one digest, over every event before it; and nothing more while nothing else comes.
+    expect(log.digests).toHaveLength(1);
+    expect(log.digests[0].treeSize).toBe(log.size - 1);
+    await settle();
+    expect(readLog(ledger.dataDir).size).toBe(log.size);
+
+    await ledger.http.post('/disbursements').send(boardingPayment(3100)).expect(201);
+    await settle();
+    log = readLog(ledger.dataDir);
+    expect(log.digests.map((digest) => digest.treeSize)).toEqual([log.digests[0].treeSize, log.size - 1]);
+    expectEachDigestOverExactlyItsPrefix(log);
+    const [event] = (await ledger.as('auditor').get('/audit/digests').expect(200)).body.digests.slice(-1);
+    expect(event.treeSize).toBe(log.size - 1);
+    await ledger.stop();
+  });
 });

@@ -119,6 +119,20 @@ export function eventStoreContract(name: string, createStore: () => Promise<Even
       expect(await store.headPosition()).toBe(all[all.length - 1].position);
     });
 
+    it('says whether its positions are consecutive, and keeps its word: 1, 2, 3, … with no gap, failed appends included', async () => {
+      // A store that promises consecutive positions lets a missing position prove an event was removed (verifyLog, the witness).
+      expect(typeof store.consecutivePositions).toBe('boolean');
+      const id = stream();
+      await store.appendToStream(id, [event(), event()], 'no_stream');
+      await expect(store.appendToStream(id, [event()], 0)).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await Promise.allSettled(Array.from({ length: 5 }, () => store.appendToStream(id, [event(), event()], 1)));
+      await store.appendToStream(stream(), [event()], 'no_stream');
+      const positions: bigint[] = [];
+      for await (const page of readAllPages(store, 0n, 3)) positions.push(...page.map((e) => e.position));
+      for (let i = 1; i < positions.length; i++) expect(positions[i] > positions[i - 1]).toBe(true);
+      if (store.consecutivePositions) expect(positions).toEqual(positions.map((_, i) => BigInt(i + 1)));
+    });
+
     it('delivers the log to a subscription: history first, then live events, in order', async () => {
       const id = stream();
       await store.appendToStream(id, [event('Before')], 'no_stream');

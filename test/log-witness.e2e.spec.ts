@@ -37,10 +37,12 @@ describe('the log witness and the read models checked against the log at start',
   });
 
   /** Starts the service on a copy of the ledger after `tamper` edited its event log with a raw connection. */
-  async function startAfter(tamper: (db: Database.Database) => void, env: Record<string, string> = {}) {
+  async function startAfter(tamper: (db: Database.Database) => void, env: Record<string, string> = {}, options: { forgetReadModels?: boolean } = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-witnessed-'));
     copies.push(dir);
     cpSync(ledger.dataDir, dir, { recursive: true });
+    // What the README tells operators to do to accept an older restore: the service forgets the log it had seen.
+    if (options.forgetReadModels) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `read-models.sqlite${suffix}`), { force: true });
     const db = new Database(join(dir, 'ledger.sqlite'));
     db.exec('DROP TRIGGER events_refuse_update; DROP TRIGGER events_refuse_delete;');
     tamper(db);
@@ -95,6 +97,11 @@ describe('the log witness and the read models checked against the log at start',
     expect(digest.body).toMatchObject({ code: 'INTEGRITY_ALARM', integrity: { witness: { state: 'alarm' } } });
     await copy.as('auditor').get('/audit/proofs/consistency').query({ firstSize: 10 }).expect(503);
     await copy.as('auditor').get('/audit/proofs/inclusion').query({ eventId: eventIds['paid-3'] }).expect(503);
+    // What the log no longer holds is answered with the alarm too, not with "no such event" or "no such size".
+    const removed = await copy.as('auditor').get('/audit/proofs/inclusion').query({ eventId: eventIds['paid-39'] }).expect(503);
+    expect(removed.body).toMatchObject({ code: 'INTEGRITY_ALARM' });
+    const beyond = await copy.as('auditor').get('/audit/proofs/consistency').query({ firstSize: 10, secondSize: events + 26 }).expect(503);
+    expect(beyond.body).toMatchObject({ code: 'INTEGRITY_ALARM' });
 
     // New payments are recorded and become visible (at positions the deleted events had).
     const paid = await copy.http.post('/disbursements').send(boardingPayment(990, { disbursementId: 'after-rollback' })).expect(201);
@@ -118,6 +125,8 @@ describe('the log witness and the read models checked against the log at start',
     expect(digest.body).toMatchObject({ code: 'INTEGRITY_ALARM', detail: expect.stringMatching(new RegExp(`content_changed at position ${target}`)) });
     expect(JSON.stringify(digest.body)).not.toMatch(/beneficiary-|\d{17}[\dX]/);
     await copy.as('auditor').get('/audit/proofs/consistency').query({ firstSize: 3 }).expect(503);
+    const outside = await copy.as('auditor').get('/audit/proofs/inclusion').query({ eventId: eventIds['paid-39'], treeSize: 3 }).expect(503);
+    expect(outside.body).toMatchObject({ code: 'INTEGRITY_ALARM' });
     expect((await copy.as('auditor').get('/audit/digests').expect(200)).body.digests).toHaveLength(1); // nothing new was signed
     await copy.close();
   });
@@ -137,6 +146,37 @@ describe('the log witness and the read models checked against the log at start',
     expect(health.readModelsRefusedAtStart).toMatch(/content changed/);
     expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'content_changed', position: String(last) } });
     await copy.as('admin').post('/audit/digests').expect(503);
+    await copy.close();
+  });
+
+  it('after a payment after the last digest was deleted, the read models too: names the missing positions, and signs and proves nothing', async () => {
+    const first = positions['paid-35'];
+    const { copy, lines } = await startAfter((db) => db.prepare('DELETE FROM events WHERE stream_id = (SELECT stream_id FROM events WHERE position = ?)').run(first), {}, { forgetReadModels: true });
+    expect(lines.filter((line) => /read models refused/.test(line))).toHaveLength(0); // nothing recorded to compare with
+    const health = await integrityOnceChecked(copy);
+    expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'position_gap', position: String(first) } });
+    expect(lines.find((line) => /integrity alarm: position_gap/.test(line))).toMatch(new RegExp(`position ${first} is missing|positions ${first}–\\d+ are missing`));
+    await copy.as('admin').post('/audit/digests').expect(503);
+    const verified = await copy.as('auditor').get('/audit/verify').expect(200);
+    expect(verified.body).toMatchObject({ ok: false, firstProblem: { kind: 'position_gap', position: String(first) } });
+    await copy.close();
+  });
+
+  it('after the whole digest stream was deleted, the read models too: names the first missing position', async () => {
+    let digestAt = 0;
+    const { copy } = await startAfter(
+      (db) => {
+        digestAt = db.prepare("SELECT MIN(position) FROM events WHERE stream_id = 'integrity-digests'").pluck().get() as number;
+        db.prepare("DELETE FROM events WHERE stream_id = 'integrity-digests'").run();
+      },
+      {},
+      { forgetReadModels: true },
+    );
+    expect(digestAt).toBeGreaterThan(0);
+    const health = await integrityOnceChecked(copy);
+    expect(health.integrity.witness).toMatchObject({ state: 'alarm', alarm: { kind: 'position_gap', position: String(digestAt) } });
+    const verified = await copy.as('auditor').get('/audit/verify').expect(200);
+    expect(verified.body).toMatchObject({ ok: false, firstProblem: { kind: 'position_gap', position: String(digestAt) } });
     await copy.close();
   });
 

@@ -8,11 +8,57 @@ import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import { AuditService, CATALOG, EVENT_STORE, UNTRUSTED_KEYS, anomaliesCsv, exportLogLines } from '@ledger/application';
 import { ProgramCatalog, parseLocalDate } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
-import { CheckResult, ConsistencyProof, InclusionProof, LogDigest, checkConsistencyProof, checkInclusionProof } from '@ledger/integrity';
+import {
+  CheckResult,
+  ConsistencyProof,
+  InclusionProof,
+  LogDigest,
+  checkConsistencyProof,
+  checkInclusionProof,
+  consistencyProofProblem,
+  digestProblem,
+  inclusionProofProblem,
+  keyIdOf,
+  publicKeyProblem,
+} from '@ledger/integrity';
 import { ALL_PROJECTIONS, ReplayLimit, anomaliesProjection, pointInTimeBasis, queryAnomalies, queryProgramTotals, replayReadModels } from '@ledger/projections';
 
-const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
-const trustedKey = (path?: string) => (path ? readFileSync(path, 'utf8').trim() : undefined);
+/** A file's text, or one line saying why it cannot be read. */
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new Error(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : message}`);
+  }
+}
+
+/** Evidence read from a file, refused in one line naming the file and what is wrong with it. */
+function readEvidence<T>(file: string, what: string, problemOf: (value: unknown) => string | undefined): T {
+  const text = readText(file);
+  const hint = what === 'a digest' ? ' (keep one from POST /audit/digests: README, "Auditing")' : '';
+  if (text.trim() === '') throw new Error(`${file} is empty: not ${what}${hint}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file} is not JSON, so not ${what}: ${(error as Error).message}`);
+  }
+  const problem = problemOf(value);
+  if (problem) throw new Error(`${file} is not ${what}: ${problem}${hint}`);
+  return value as T;
+}
+
+const readDigest = (file: string) => readEvidence<LogDigest>(file, 'a digest', digestProblem);
+
+/** The public key the auditor trusts (base64 SPKI), refused in one line unless it is one. */
+function trustedKey(file?: string): string | undefined {
+  if (!file) return undefined;
+  const text = readText(file).trim();
+  const problem = publicKeyProblem(text);
+  if (problem) throw new Error(`${file} is not a public key: ${problem} (expected the base64 key of GET /audit/public-key: jq -r .publicKey)`);
+  return text;
+}
 
 /** A progress bar on standard error, so standard output stays clean for results. */
 export function progressBar(label: string) {
@@ -58,21 +104,34 @@ export class VerifyCommand extends CliCommand {
   }
 }
 
-/** A proof check's verdict: OK with what it proves, or REJECTED with why (and a failing exit code). */
-function printCheck(result: CheckResult, proves: () => string): void {
-  if (result.ok) console.log(`OK: ${proves()}`);
-  else {
+/**
+ * A proof check's verdict: OK with what it proves (exit 0); REJECTED with why (exit 1); or, without
+ * a key the auditor trusts, NOT TRUSTED (exit 2): a digest's own key shows only that it was not
+ * changed since someone signed it — anyone can sign a digest and a proof that fit, with a key of
+ * their own — so it is never reported OK.
+ */
+function printCheck(result: CheckResult, proves: () => string, trusted: string | undefined, digests: LogDigest[]): void {
+  if (!result.ok) {
     console.error(`REJECTED: ${result.reason}`);
     process.exitCode = 1;
-  }
+  } else if (!trusted) {
+    const keys = [...new Set(digests.map((digest) => keyIdOf(digest.publicKey)))].join(', key ');
+    console.error(
+      `NOT TRUSTED: ${proves()}, but the signature was checked only against the key the digest names (key ${keys}), not a key you trust: ` +
+        'anyone can sign a digest and a proof that fit. Check it against the ledger’s public key you kept: --public-key <file> (from GET /audit/public-key).',
+    );
+    process.exitCode = 2;
+  } else console.log(`OK: ${proves()}`);
 }
 
-@Command({ name: 'check-inclusion', description: 'check an inclusion proof (from GET /audit/proofs/inclusion) against a digest you kept' })
+@Command({ name: 'check-inclusion', description: 'check an inclusion proof (from GET /audit/proofs/inclusion) against a digest you kept and the key you trust; exit 0 OK, 1 REJECTED, 2 NOT TRUSTED (no --public-key)' })
 export class CheckInclusionCommand extends CliCommand {
   async run(_: string[], options: { proof: string; digest: string; publicKey?: string }): Promise<void> {
-    const proof = readJson<InclusionProof>(options.proof);
-    const result = checkInclusionProof(proof, readJson<LogDigest>(options.digest), trustedKey(options.publicKey));
-    printCheck(result, () => `event ${proof.eventId} is leaf ${proof.leafIndex} of the signed tree of size ${proof.treeSize}`);
+    const proof = readEvidence<InclusionProof>(options.proof, 'an inclusion proof', inclusionProofProblem);
+    const digest = readDigest(options.digest);
+    const trusted = trustedKey(options.publicKey);
+    const result = checkInclusionProof(proof, digest, trusted);
+    printCheck(result, () => `event ${proof.eventId} is leaf ${proof.leafIndex} of the signed tree of size ${proof.treeSize}`, trusted, [digest]);
   }
 
   @Option({ flags: '--proof <file>', required: true })
@@ -83,18 +142,21 @@ export class CheckInclusionCommand extends CliCommand {
   digest(value: string) {
     return value;
   }
-  @Option({ flags: '--public-key <file>', description: 'the ledger’s public key you trust (base64 SPKI, from GET /audit/public-key)' })
+  @Option({ flags: '--public-key <file>', description: 'the ledger’s public key you trust (base64 SPKI, from GET /audit/public-key); without it the check is NOT TRUSTED (exit 2)' })
   publicKey(value: string) {
     return value;
   }
 }
 
-@Command({ name: 'check-consistency', description: 'check that a newer digest’s log extends an older one (proof from GET /audit/proofs/consistency)' })
+@Command({ name: 'check-consistency', description: 'check that a newer digest’s log extends an older one (proof from GET /audit/proofs/consistency); exit 0 OK, 1 REJECTED, 2 NOT TRUSTED (no --public-key)' })
 export class CheckConsistencyCommand extends CliCommand {
   async run(_: string[], options: { proof: string; olderDigest: string; newerDigest: string; publicKey?: string }): Promise<void> {
-    const proof = readJson<ConsistencyProof>(options.proof);
-    const result = checkConsistencyProof(proof, readJson<LogDigest>(options.olderDigest), readJson<LogDigest>(options.newerDigest), trustedKey(options.publicKey));
-    printCheck(result, () => `the log of ${proof.secondSize} events extends the log of ${proof.firstSize} you kept`);
+    const proof = readEvidence<ConsistencyProof>(options.proof, 'a consistency proof', consistencyProofProblem);
+    const older = readDigest(options.olderDigest);
+    const newer = readDigest(options.newerDigest);
+    const trusted = trustedKey(options.publicKey);
+    const result = checkConsistencyProof(proof, older, newer, trusted);
+    printCheck(result, () => `the log of ${proof.secondSize} events extends the log of ${proof.firstSize} you kept`, trusted, [older, newer]);
   }
 
   @Option({ flags: '--proof <file>', required: true })
@@ -109,7 +171,7 @@ export class CheckConsistencyCommand extends CliCommand {
   newerDigest(value: string) {
     return value;
   }
-  @Option({ flags: '--public-key <file>' })
+  @Option({ flags: '--public-key <file>', description: 'the ledger’s public key you trust (base64 SPKI, from GET /audit/public-key); without it the check is NOT TRUSTED (exit 2)' })
   publicKey(value: string) {
     return value;
   }

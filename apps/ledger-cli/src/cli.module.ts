@@ -1,8 +1,7 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { AccessControl, AuditService, CATALOG, CommandRunner, ImportService, EVENT_STORE, READ_MODELS, SETTINGS, Settings, createEventStore, loadCatalog, loadSettings } from '@ledger/application';
-import { EventStore } from '@ledger/event-store';
+import { EventStore, openReadOnlyDatabase } from '@ledger/event-store';
 import { ACCESS_COMMANDS } from './access.commands';
 import { AUDIT_COMMANDS } from './audit.commands';
 import { REPORT_COMMANDS } from './report.commands';
@@ -66,7 +65,7 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
       inject: [SETTINGS],
       useFactory: (settings: Settings) =>
         ledgerUseOf(process.argv.slice(2)) !== 'none' && existsSync(settings.readModelsPath)
-          ? { db: new Database(settings.readModelsPath, { readonly: true, fileMustExist: true }) }
+          ? { db: openReadOnlyDatabase(settings.readModelsPath) }
           : undefined,
     },
     { provide: CATALOG, inject: [SETTINGS], useFactory: (settings: Settings) => loadCatalog(settings.catalogPath) },

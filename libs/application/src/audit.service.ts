@@ -66,6 +66,13 @@ export interface SignatureTrust {
 
 export const UNTRUSTED_KEYS = 'the key each digest names (not a trusted key)';
 
+/** Who asked for a digest (an auditor, an admin), and the request: recorded in the digest event's metadata. */
+export interface DigestRequest {
+  requestedBy: { id: string; role: string };
+  correlationId?: string;
+  causationId?: string;
+}
+
 /** Digests appended at once (EventStoreDB limits the size of one append). */
 const DIGESTS_PER_APPEND = 500;
 
@@ -85,6 +92,7 @@ export class AuditService {
   /** One signer at a time, so that digests enter the log in order of size. */
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private quietTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -106,6 +114,7 @@ export class AuditService {
     const signers = [...new Set(digestEvents.map((event) => (event.data as LogDigest).keyId))];
     const path = this.settings.signingKeyFile;
     const putItBack = 'no digest is signed until the key that signed them is put back (README, "Backup and restore")';
+    let made = false;
     if (!existsSync(path)) {
       if (signers.length > 0) {
         return this.refuseToSign('SIGNING_KEY_MISSING', `no signing key (LEDGER_SIGNING_KEY_FILE), and the log's digests were signed by key ${signers.join(', ')}: ${putItBack}`, path);
@@ -113,6 +122,7 @@ export class AuditService {
       mkdirSync(dirname(path), { recursive: true });
       try {
         writeFileSync(path, newSigningKeyPem(), { mode: 0o600, flag: 'wx' });
+        made = true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // another instance made it first
       }
@@ -123,6 +133,13 @@ export class AuditService {
       return this.refuseToSign('SIGNING_KEY_UNREADABLE', `the signing key (LEDGER_SIGNING_KEY_FILE) cannot be used (${(error as Error).message}): no digest is signed`, path);
     }
     this.keyId = keyIdOf(publicKeyText(createPublicKey(this.key)));
+    // A new key is news to the auditors: the digests it signs prove nothing to them until they hold its public key.
+    if (made) {
+      this.logger.warn(
+        `made a new signing key ${this.keyId} (LEDGER_SIGNING_KEY_FILE: ${path}), the log holding no digest: give auditors its public key (GET /audit/public-key) ` +
+          'before they rely on its digests, and keep a copy of the key apart (README, "Backup and restore")',
+      );
+    }
     const others = signers.filter((keyId) => keyId !== this.keyId);
     if (others.length > 0) {
       return this.refuseToSign('SIGNING_KEY_MISMATCH', `the signing key (LEDGER_SIGNING_KEY_FILE) is key ${this.keyId}, but the log's digests were signed by key ${others.join(', ')}: ${putItBack}`, path);
@@ -160,7 +177,10 @@ export class AuditService {
       { recordedLeaves: leaves.from, recordedUpTo: () => models.checkpoint, ...(refused && { refusedLeaves: refused }) },
       {
         digestEvery: this.settings.digestEvery,
-        onProgress: () => void this.signDue().catch((error: Error) => this.logger.error(`signing the digests due failed (tried again with the next events): ${error.message}`)),
+        onProgress: () => {
+          void this.signDue().catch((error: Error) => this.logger.error(`signing the digests due failed (tried again with the next events): ${error.message}`));
+          this.signWhenQuiet();
+        },
         onAlarm: (problem) =>
           this.logger.error(`integrity alarm: ${problem.kind} at position ${problem.position}: ${problem.detail}. No digest is signed and no proof given (README, "Auditing")`),
         onReadFailure: (error) => this.logger.warn(`the log witness could not read the log (it tries again): ${error.message}`),
@@ -185,6 +205,7 @@ export class AuditService {
   /** Stops witnessing and signing (at shutdown), once the digest being appended is in. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.quietTimer);
     await this.witness?.stop();
     await this.queue;
   }
@@ -257,6 +278,27 @@ export class AuditService {
     return this.serially(() => this.appendDueDigests());
   }
 
+  /**
+   * (Re)starts the quiet timer: once no event has come for LEDGER_DIGEST_QUIET_MS, the events no
+   * digest covers are signed, so that what an insider could change or drop unnoticed by the
+   * service's own checks (the tail after the last digest) stays short in time, whatever the cadence.
+   */
+  private signWhenQuiet(): void {
+    if (this.settings.digestQuietMs === 0 || this.stopped) return;
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(
+      () =>
+        void this.serially(async () => {
+          await this.appendDueDigests();
+          this.checkDigestSigners();
+          const head = this.witness?.unsignedHead();
+          if (head && this.key && !this.refusal && !this.stopped) await this.appendDigests([this.signHead(this.key, head)]);
+        }).catch((error: Error) => this.logger.error(`signing a digest after a quiet spell failed (tried again after the next events): ${error.message}`)),
+      this.settings.digestQuietMs,
+    );
+    this.quietTimer.unref();
+  }
+
   private async appendDueDigests(): Promise<void> {
     const witness = this.witness;
     if (!witness || this.stopped || witness.status.state !== 'witnessed') return;
@@ -268,15 +310,17 @@ export class AuditService {
     await this.appendDigests(due.map((head) => this.signHead(key, head)));
   }
 
-  private async appendDigests(digests: LogDigest[]): Promise<void> {
+  private async appendDigests(digests: LogDigest[], request?: DigestRequest): Promise<void> {
     const witness = this.witness!;
+    // The system signs every digest; one signed on request names who asked (and the request).
+    const metadata = { actor: { id: 'system:digest', role: 'system' }, ...(request && { requestedBy: request.requestedBy, correlationId: request.correlationId, causationId: request.causationId }) };
     for (let start = 0; start < digests.length; start += DIGESTS_PER_APPEND) {
       let chunk = digests.slice(start, start + DIGESTS_PER_APPEND);
       for (let attempt = 0; chunk.length > 0; attempt++) {
         try {
           const result = await this.store.appendToStream(
             DIGEST_STREAM,
-            chunk.map((digest) => ({ eventId: randomUUID(), type: DIGEST_EVENT_TYPE, schemaVersion: 1, data: digest, metadata: { actor: { id: 'system:digest', role: 'system' } } })),
+            chunk.map((digest) => ({ eventId: randomUUID(), type: DIGEST_EVENT_TYPE, schemaVersion: 1, data: digest, metadata })),
             this.digestRevision,
           );
           this.digestRevision = result.nextExpectedVersion;
@@ -299,7 +343,7 @@ export class AuditService {
    * Signs a digest of the log as the witness has checked it, up to the head as of this request
    * (after the digests due), unless the last digest is of that size already.
    */
-  async signDigestNow(): Promise<LogDigest | undefined> {
+  async signDigestNow(request?: DigestRequest): Promise<LogDigest | undefined> {
     this.requireSigning();
     const witness = await this.witnessedToHead();
     return this.serially(async () => {
@@ -313,15 +357,24 @@ export class AuditService {
         return digest;
       }
       const digest = this.signHead(key, head);
-      await this.appendDigests([digest]);
+      await this.appendDigests([digest], request);
       return digest;
     });
   }
 
   // --- proofs, from recorded leaves the witness has checked
 
-  private static refuseSizeBeyond(recorded: number, size: number): void {
-    if (recorded < size) throw new DomainError('TREE_SIZE_TOO_LARGE', 'invalid', `the log holds ${recorded} events, fewer than a tree of size ${size}`, 'treeSize');
+  private static sizeBeyond(recorded: number, size: number): DomainError | undefined {
+    return recorded < size ? new DomainError('TREE_SIZE_TOO_LARGE', 'invalid', `the log holds ${recorded} events, fewer than a tree of size ${size}`, 'treeSize') : undefined;
+  }
+
+  /**
+   * Refuses with what the log does not hold (no such event, no such size) only while the witness
+   * vouches for the log: under an integrity alarm, the alarm is the answer (the event may be one removed).
+   */
+  private async refuseFromTheLog(error: DomainError): Promise<never> {
+    await this.witnessedToHead();
+    throw error;
   }
 
   private leafHashesOf(size: number): Buffer[] {
@@ -334,10 +387,11 @@ export class AuditService {
   async inclusionProof(eventId: string, treeSize?: number) {
     const leaves = recordedLeaves(this.db);
     const leaf = leaves.ofEvent(eventId);
-    if (!leaf) throw new DomainError('EVENT_NOT_IN_LOG', 'not_found', `no event ${eventId} in the log`, 'eventId');
+    if (!leaf) return this.refuseFromTheLog(new DomainError('EVENT_NOT_IN_LOG', 'not_found', `no event ${eventId} in the log`, 'eventId'));
     const size = treeSize ?? (await this.digests()).at(-1)?.treeSize ?? (await this.witnessedToHead()).status.eventsWitnessed;
-    if (leaf.leafIndex >= size) throw new DomainError('EVENT_NOT_IN_TREE', 'invalid', `event ${eventId} is leaf ${leaf.leafIndex}, not in a tree of size ${size}`, 'treeSize');
-    AuditService.refuseSizeBeyond(leaves.count(), size);
+    if (leaf.leafIndex >= size) return this.refuseFromTheLog(new DomainError('EVENT_NOT_IN_TREE', 'invalid', `event ${eventId} is leaf ${leaf.leafIndex}, not in a tree of size ${size}`, 'treeSize'));
+    const beyond = AuditService.sizeBeyond(leaves.count(), size);
+    if (beyond) return this.refuseFromTheLog(beyond);
     await this.witnessed((tree) => tree.treeSize >= size);
     const hashes = this.leafHashesOf(size);
     return {
@@ -356,9 +410,10 @@ export class AuditService {
     const invalid = (second: number | string) => new DomainError('TREE_SIZES_INVALID', 'invalid', `need 1 ≤ first size (${firstSize}) ≤ second size (${second})`, 'firstSize');
     if (!Number.isInteger(firstSize) || firstSize < 1) throw invalid(secondSize ?? 'the log’s');
     if (secondSize !== undefined && firstSize > secondSize) throw invalid(secondSize);
-    if (secondSize !== undefined) AuditService.refuseSizeBeyond(recordedLeaves(this.db).count(), secondSize);
+    const beyond = secondSize !== undefined && AuditService.sizeBeyond(recordedLeaves(this.db).count(), secondSize);
+    if (beyond) return this.refuseFromTheLog(beyond);
     const second = secondSize ?? (await this.witnessedToHead()).status.eventsWitnessed;
-    if (firstSize > second) throw invalid(second);
+    if (firstSize > second) return this.refuseFromTheLog(invalid(second));
     await this.witnessed((tree) => tree.treeSize >= second);
     const hashes = this.leafHashesOf(second);
     return {

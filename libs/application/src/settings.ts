@@ -24,6 +24,7 @@ export interface Settings {
   bodyLimit: string;
   signingKeyFile: string;
   digestEvery: number;
+  digestQuietMs: number;
   rateLimitPerMinute: number;
   requestLog: boolean;
   logLevel: LogLevel;
@@ -62,6 +63,7 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   { variable: 'LEDGER_DASHBOARD_DIR', defaultText: 'dist/dashboard', meaning: 'the built dashboard served at `/` (built by `npm start`; not served when missing)' },
   { variable: 'LEDGER_SIGNING_KEY_FILE', defaultText: '<data dir>/signing-key.pem', meaning: 'Ed25519 key (PKCS#8 PEM) that signs log digests; made on first start when missing, never for a log that holds digests' },
   { variable: 'LEDGER_DIGEST_EVERY', defaultText: '1000', meaning: 'sign a digest of the log at every tree size that is a multiple of this (`0`: only on `POST /audit/digests`)' },
+  { variable: 'LEDGER_DIGEST_QUIET_MS', defaultText: '300000', meaning: 'also sign a digest once no event has come for this long and some are not covered by one, so that the unsigned tail stays short (`0`: never)' },
   { variable: 'LEDGER_BODY_LIMIT', defaultText: '1mb', meaning: 'largest request body accepted (`512kb`, `1mb`, …)' },
   { variable: 'LEDGER_RATE_LIMIT', defaultText: '6000', meaning: 'requests per minute per client (per token, else per address); `0` turns the limit off' },
   { variable: 'LEDGER_READ_WAIT_MS', defaultText: '10000', meaning: 'how long a read waits for the read models to reach the log head as of the request before answering 503' },
@@ -140,6 +142,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dashboardDir: pathOf('LEDGER_DASHBOARD_DIR'),
     signingKeyFile: env.LEDGER_SIGNING_KEY_FILE ? fromCwd(text('LEDGER_SIGNING_KEY_FILE')) : join(dataDir, 'signing-key.pem'),
     digestEvery: wholeNumber('LEDGER_DIGEST_EVERY', 'a whole number of events'),
+    digestQuietMs: wholeNumber('LEDGER_DIGEST_QUIET_MS', 'a whole number of milliseconds', 2_147_483_647),
     bodyLimit,
     rateLimitPerMinute: wholeNumber('LEDGER_RATE_LIMIT', 'a whole number of requests per minute'),
     readWaitMs: wholeNumber('LEDGER_READ_WAIT_MS', 'a whole number of milliseconds'),

@@ -18,6 +18,10 @@ import {
 export abstract class DelegatingEventStore implements EventStore {
   constructor(readonly inner: EventStore) {}
 
+  get consecutivePositions(): boolean {
+    return this.inner.consecutivePositions;
+  }
+
   appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult> {
     return this.inner.appendToStream(streamId, events, expectedVersion);
   }

@@ -85,6 +85,12 @@ export interface SubscribeOptions {
 }
 
 export interface EventStore {
+  /**
+   * True when the log's positions are 1, 2, 3, … with no gap, ever (the embedded SQLite store: an
+   * INTEGER PRIMARY KEY that nothing deletes): a missing position is then an event removed behind the
+   * store's back. EventStoreDB's positions grow but skip (they are byte offsets): false.
+   */
+  readonly consecutivePositions: boolean;
   appendToStream(streamId: string, events: EventToAppend[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
   /** Events of a stream in order (from a revision on); an empty array for a stream that does not exist. */
   readStream(streamId: string, options?: { fromRevision?: StreamRevision }): Promise<StoredEvent[]>;

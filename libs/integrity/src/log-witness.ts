@@ -2,7 +2,7 @@ import { EventStore, GlobalPosition, StoreUnavailableError, StoredEvent } from '
 import { DIGEST_EVENT_TYPE, DIGEST_STREAM, LogDigest, digestSignatureValid, keyIdOf } from './digest';
 import { integrityOf, leafDataOf, recomputedHash } from './event-hash';
 import { IncrementalMerkleTree, leafHash } from './merkle';
-import { RecordedLeaf, VerificationProblem } from './verify-log';
+import { RecordedLeaf, VerificationProblem, positionGap } from './verify-log';
 
 /**
  * The service's own witness of the log: before the service signs a digest or hands out a proof, it
@@ -88,6 +88,10 @@ export class LogWitness {
   private readonly knownDigestSizes = new Set<number>();
   /** Sizes some digest in the log (or one being appended) covers. */
   private readonly signedSizes = new Set<number>();
+  /** The largest of them. */
+  private largestSigned = 0;
+  /** The tree's size after the last event witnessed that is not a digest. */
+  private lastEventSize = 0;
   private due: TreeHead[] = [];
   /** Digests whose size the witness kept no head for (signed elsewhere): checked from the recorded leaves. */
   private unchecked: Array<{ digest: LogDigest; at: Pick<VerificationProblem, 'position' | 'leafIndex' | 'streamId' | 'revision'> }> = [];
@@ -161,8 +165,20 @@ export class LogWitness {
 
   /** Sizes a digest now covers (one this process appended, or another instance did). */
   markSigned(sizes: Iterable<number>): void {
-    for (const size of sizes) this.signedSizes.add(size);
+    for (const size of sizes) {
+      this.signedSizes.add(size);
+      if (size > this.largestSigned) this.largestSigned = size;
+    }
     this.due = this.due.filter((head) => !this.signedSizes.has(head.treeSize));
+  }
+
+  /**
+   * The head of the witnessed tree when it ends with events no digest covers (not digests alone),
+   * for a digest after a quiet spell; undefined when there is nothing to sign, or it cannot vouch.
+   */
+  unsignedHead(): TreeHead | undefined {
+    if (this.state !== 'witnessed' || this.unchecked.length > 0 || this.lastEventSize <= this.largestSigned) return undefined;
+    return this.currentHead();
   }
 
   /**
@@ -282,7 +298,7 @@ export class LogWitness {
       if (event.type !== DIGEST_EVENT_TYPE) continue;
       const size = (event.data as LogDigest).treeSize;
       this.knownDigestSizes.add(size);
-      this.signedSizes.add(size);
+      this.markSigned([size]);
     }
   }
 
@@ -327,6 +343,8 @@ export class LogWitness {
     const index = this.tree.size;
     const position = event.position.toString();
     const at = { position, leafIndex: index, streamId: event.streamId, revision: event.revision };
+    // Where the store numbers its events without gaps, a skipped position is an event removed (a whole stream, the digests, …).
+    if (this.store.consecutivePositions && event.position > this.position + 1n) return positionGap(this.position, event.position, index);
     const integrity = integrityOf(event);
     if (!integrity) return { kind: 'missing_integrity', ...at, detail: 'the event carries no integrity hash: it was not written by the ledger' };
     const hash = recomputedHash(event);
@@ -348,6 +366,7 @@ export class LogWitness {
     this.position = event.position;
     const size = this.tree.size;
     const isDigest = event.streamId === DIGEST_STREAM && event.type === DIGEST_EVENT_TYPE;
+    if (!isDigest) this.lastEventSize = size;
     // A prefix that ends with a digest is not signed again (else, digesting every event, it never ends).
     const cadence = this.options.digestEvery > 0 && size % this.options.digestEvery === 0 && !isDigest;
     if (cadence || this.knownDigestSizes.has(size)) {

@@ -18,7 +18,8 @@ export type ProblemKind =
   | 'leaf_mismatch'
   | 'digest_mismatch'
   | 'digest_signature_invalid'
-  | 'rolled_back';
+  | 'rolled_back'
+  | 'position_gap';
 
 export interface VerificationProblem {
   kind: ProblemKind;
@@ -58,7 +59,7 @@ export interface VerifyOptions {
 const MAX_PROBLEMS = 100;
 
 /** What the content says first, then what the chain and the record say about the same place. */
-const KIND_ORDER: ProblemKind[] = ['content_changed', 'missing_integrity', 'revision_gap', 'out_of_order', 'chain_broken', 'leaf_mismatch', 'rolled_back', 'digest_mismatch', 'digest_signature_invalid'];
+const KIND_ORDER: ProblemKind[] = ['position_gap', 'content_changed', 'missing_integrity', 'revision_gap', 'out_of_order', 'chain_broken', 'leaf_mismatch', 'rolled_back', 'digest_mismatch', 'digest_signature_invalid'];
 
 function byPlaceInTheLog(a: VerificationProblem, b: VerificationProblem): number {
   const leaf = (problem: VerificationProblem) => (problem.leafIndex < 0 ? Number.MAX_SAFE_INTEGER : problem.leafIndex);
@@ -92,11 +93,13 @@ export async function verifyLog(store: EventStore, options: VerifyOptions = {}):
   const tree = new IncrementalMerkleTree();
   let leafIndex = 0;
   let lastPosition = 0n;
+  const consecutive = store.consecutivePositions;
 
   for await (const page of readAllPages(store, 0n, options.pageSize ?? 2000)) {
     for (const event of page) {
       const position = event.position.toString();
       const at = { position, leafIndex, streamId: event.streamId, revision: event.revision };
+      if (consecutive && event.position > lastPosition + 1n) report(positionGap(lastPosition, event.position, leafIndex));
       const integrity = integrityOf(event);
       if (recorded && !leavesDiverged) {
         const leaf = await recorded.next();
@@ -174,6 +177,22 @@ export async function verifyLog(store: EventStore, options: VerifyOptions = {}):
     rootHash: tree.root().toString('hex'),
     ...(problems[0] && { firstProblem: problems[0] }),
     problems,
+  };
+}
+
+/**
+ * Positions missing between two events of a store whose positions have no gaps (or before the
+ * first): events removed there, whatever the chains and the digests say.
+ */
+export function positionGap(previous: bigint, next: bigint, leafIndex: number): VerificationProblem {
+  const first = previous + 1n;
+  const count = next - first;
+  const which = count === 1n ? `position ${first} is missing (1 event)` : `positions ${first}–${next - 1n} are missing (${count} events)`;
+  return {
+    kind: 'position_gap',
+    position: first.toString(),
+    leafIndex,
+    detail: `${which}: this store numbers its events without gaps, so ${count === 1n ? 'an event was' : 'events were'} removed from the log here, before position ${next}`,
   };
 }
 

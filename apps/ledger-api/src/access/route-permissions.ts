@@ -6,7 +6,7 @@ import { ROLES_FOR_WORK, Role } from '@ledger/domain';
  * take their roles from the domain's `ROLES_FOR_WORK`, which the CLI reads too.
  *
  * - finance_officer: records, approves, reverses, lends, allocates budget; reads what that needs.
- * - auditor: reads everything, personal data included; writes nothing.
+ * - auditor: reads everything, personal data included; records nothing but asks for a signed digest.
  * - bureau_staff: reads totals, budgets and the catalog; personal data reaches it masked.
  * - admin: manages users and tokens; records and reads no aid.
  */
@@ -35,7 +35,7 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
 
   'GET /audit/public-key': ['auditor', 'finance_officer', 'bureau_staff', 'admin'],
   'GET /audit/digests': ['auditor', 'admin'],
-  'POST /audit/digests': ['admin'],
+  'POST /audit/digests': ROLES_FOR_WORK.request_digest,
   'GET /audit/proofs/inclusion': ['auditor'],
   'GET /audit/proofs/consistency': ['auditor'],
   'GET /audit/verify': ['auditor'],

@@ -1,9 +1,10 @@
 import { ArgumentsHost, Catch, Controller, ExceptionFilter, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AuditService, AuditUnavailableError } from '@ledger/application';
+import { AuditService, AuditUnavailableError, WriteContext } from '@ledger/application';
 import { keyIdOf } from '@ledger/integrity';
 import { RequestInvalidError, problemOf, sendProblem } from './problem-details.filter';
+import { Write } from './write-context.decorator';
 
 const wholeNumber = (value: string | undefined, field: string): number | undefined => {
   if (value === undefined) return undefined;
@@ -49,9 +50,13 @@ export class AuditController {
 
   @Post('digests')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign a digest of the log now, as the service has checked it (it also signs one at every tree size that is a multiple of LEDGER_DIGEST_EVERY); 503 while it cannot vouch for the log' })
-  async signDigest() {
-    return { digest: (await this.audit.signDigestNow()) ?? null };
+  @ApiOperation({
+    summary:
+      'Sign a digest of the log now, as the service has checked it, to keep off the machine (auditors, admins; it also signs one at every tree size that is a multiple of LEDGER_DIGEST_EVERY); 503 while it cannot vouch for the log',
+  })
+  async signDigest(@Write() write: WriteContext) {
+    const { actor, correlationId, causationId } = write;
+    return { digest: (await this.audit.signDigestNow({ requestedBy: actor, correlationId, causationId })) ?? null };
   }
 
   @Get('proofs/inclusion')

@@ -22,6 +22,8 @@ export const ROLES_FOR_WORK = {
   record_aid: ['finance_officer'],
   /** add users, change their roles, issue and revoke tokens */
   manage_access: ['admin'],
+  /** have the service sign a digest of the log now, to keep off the machine (the system signs it; who asked is recorded) */
+  request_digest: ['auditor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Work = keyof typeof ROLES_FOR_WORK;
 

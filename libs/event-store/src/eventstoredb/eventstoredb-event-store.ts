@@ -88,6 +88,8 @@ function unavailable(error: unknown): never {
 }
 
 export class EventStoreDbEventStore implements EventStore {
+  /** Commit positions are offsets in the server's transaction log: increasing, with gaps. */
+  readonly consecutivePositions = false;
   private readonly client: EventStoreDBClient;
   private readonly subscriptions = new Set<EventStoreDbSubscription>();
   private readonly prefix: string;

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
@@ -21,6 +21,10 @@ import {
 } from '../event-store.port';
 import { PollingSubscription } from '../polling-subscription';
 import { WalCheckpointer } from './wal-checkpointer';
+
+// SQLite takes `file:` URIs (for `immutable=1`: openReadOnlyDatabase) only when told so before it starts, which
+// better-sqlite3 reads from this variable when it loads. The paths given to it never start with `file:`.
+process.env.SQLITE_USE_URI ??= '1';
 
 /**
  * The embedded event store: one SQLite file, WAL, `synchronous=FULL`, so an acknowledged append
@@ -102,14 +106,54 @@ export interface SqliteEventStoreOptions {
 /** Applies the durability settings; better-sqlite3 12 reopens a WAL file at NORMAL, so always. */
 export function openDurableDatabase(path: string, options: { readonly?: boolean } = {}): Database.Database {
   if (!options.readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  const db = options.readonly ? openReadOnlyDatabase(path) : new Database(path);
   db.pragma('busy_timeout = 10000');
   if (!options.readonly) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   return db;
 }
 
+const walIndexUnavailable = (error: unknown) => /^SQLITE_(CANTOPEN|READONLY)/.test((error as { code?: string }).code ?? '');
+const sizeOf = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+
+/**
+ * An existing database opened read-only, for readers (the CLI's read-only commands), in a directory
+ * it may not write to too (a read-only mount). SQLite reads a WAL database through its `-shm` index
+ * beside it, which it makes when missing — not in such a directory. With no index and no
+ * write-ahead content, everything is in the file and no writer has it open (a writer keeps the
+ * index beside it): the file is read as it is (`immutable=1`). With write-ahead content but no index,
+ * it cannot be read there: one line says why and what to do.
+ */
+export function openReadOnlyDatabase(path: string): Database.Database {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    db.prepare('SELECT COUNT(*) FROM sqlite_master').get(); // the first read opens the write-ahead log and its index
+    return db;
+  } catch (error) {
+    db.close();
+    if (!walIndexUnavailable(error)) throw error;
+    const hasIndex = existsSync(`${path}-shm`);
+    const pending = sizeOf(`${path}-wal`);
+    if (!hasIndex && pending === 0) {
+      const uri = `file:${path.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}?immutable=1`;
+      const immutable = new Database(uri, { readonly: true, fileMustExist: true });
+      immutable.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+      return immutable;
+    }
+    if (!hasIndex) {
+      throw new Error(
+        `cannot read ${path} in a read-only directory: its write-ahead log ${path}-wal holds changes (${pending} bytes) not yet in the file, and SQLite cannot make ` +
+          `the ${path}-shm index it needs to read them there: copy the data directory somewhere writable (cp -a) and set LEDGER_DATA_DIR to the copy, ` +
+          'or make the directory read-only only once the service has stopped cleanly (it folds the log into the file)',
+      );
+    }
+    throw new Error(`cannot read ${path} read-only: ${(error as Error).message}`);
+  }
+}
+
 export class SqliteEventStore implements EventStore {
+  /** `position` is the INTEGER PRIMARY KEY: an insert takes the highest plus one (one rolled back takes none), and no row is ever deleted. */
+  readonly consecutivePositions = true;
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly appended = new EventEmitter();
@@ -149,11 +193,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * A consistent copy of the whole log into `path`, taken online (SQLite's backup API) while appends
-   * go on: it holds every append committed before the copy began.
+   * A consistent copy of the whole log into `path` (in an existing directory), taken online (SQLite's
+   * backup API) while appends go on: it holds every append committed before the copy began.
    */
   async backup(path: string): Promise<void> {
-    mkdirSync(dirname(path), { recursive: true });
     await this.db.backup(path);
   }
 
