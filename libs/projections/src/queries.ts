@@ -174,6 +174,16 @@ export function queryBeneficiaryHistory(db: Database.Database, beneficiaryKey: s
     }));
 }
 
+/** Every name recorded for a student's record (in any of its events), for masking free text about the student. */
+export function queryStudentNames(db: Database.Database, beneficiaryKey: string): string[] {
+  return db
+    .prepare<[string], string>(
+      "SELECT DISTINCT json_extract(data, '$.beneficiary.name') FROM beneficiary_events WHERE beneficiary_key = ? AND json_extract(data, '$.beneficiary.name') IS NOT NULL",
+    )
+    .pluck()
+    .all(beneficiaryKey);
+}
+
 export interface DisbursementView {
   disbursementId: string;
   beneficiaryKey: string;

@@ -15,9 +15,10 @@ import {
   parseRecordLoanRepayment,
   parseReverseDisbursement,
 } from '@ledger/domain';
-import { queryDisbursements, queryLoans } from '@ledger/projections';
+import { queryDisbursements, queryLoans, queryStudentNames } from '@ledger/projections';
 import { ExecuteBeneficiaryCommand, ExecuteBudgetCommand, WriteContext } from '@ledger/application';
 import { ReadSide } from '../queries/read-side.service';
+import { withKnownNames } from '../access/personal-data';
 import {
   AllocateBudgetDto,
   ApproveAidDto,
@@ -86,16 +87,19 @@ export class AidController {
   @Get('disbursements/:disbursementId')
   @ApiOperation({ summary: 'One payment and its status' })
   async disbursement(@Param('disbursementId') disbursementId: string) {
-    const found = queryDisbursements(await this.readSide.current(), disbursementId);
+    const db = await this.readSide.current();
+    const found = queryDisbursements(db, disbursementId);
     if (found.length === 0) throw new DisbursementNotFound(`no disbursement ${disbursementId}`, 'disbursementId');
     if (found.length > 1) throw new AmbiguousRecordId('disbursement', disbursementId);
     const { amount, position, reversal, ...rest } = found[0];
-    return {
+    const view = {
       ...rest,
       amount: amount.toString(),
       position: position.toString(),
       ...(reversal && { reversal: { reason: reversal.reason, reasonCode: reversal.reasonCode, position: reversal.position.toString() } }),
     };
+    // The reversal reason may name the student, whom the view names only by key: the masking knows the record's names.
+    return withKnownNames(view, queryStudentNames(db, rest.beneficiaryKey));
   }
 
   @Post('loans')
