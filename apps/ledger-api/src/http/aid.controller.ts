@@ -44,7 +44,6 @@ class AmbiguousRecordId extends DomainError {
 
 /** The finance officer's writes: approve, pay, reverse, lend, take repayments, allocate budget. */
 @ApiTags('record aid')
-@ApiHeader(IDEMPOTENCY_HEADER)
 @Controller()
 export class AidController {
   constructor(
@@ -53,6 +52,7 @@ export class AidController {
   ) {}
 
   @Post('approvals')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Approve aid for a student and period (拟享受: approved, not yet paid)' })
   async approve(@Body() body: ApproveAidDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
     const approvalId = recordIdFor(body.approvalId, write);
@@ -62,6 +62,7 @@ export class AidController {
   }
 
   @Post('disbursements')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Record a payment of a subsidy, grant or waiver' })
   async disburse(@Body() body: RecordDisbursementDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
     const disbursementId = recordIdFor(body.disbursementId, write);
@@ -71,6 +72,7 @@ export class AidController {
   }
 
   @Post('disbursements/:disbursementId/reversal')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Reverse a payment, with a reason (the payment itself is never changed)' })
   async reverse(
     @Param('disbursementId') disbursementId: string,
@@ -103,6 +105,7 @@ export class AidController {
   }
 
   @Post('loans')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Record a loan disbursement (paid to the university's fee account)" })
   async lend(@Body() body: RecordLoanDisbursementDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
     const loanId = recordIdFor(body.loanId, write);
@@ -112,6 +115,7 @@ export class AidController {
   }
 
   @Post('loans/:loanId/repayments')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Record a loan repayment (not above what is outstanding)' })
   async repay(
     @Param('loanId') loanId: string,
@@ -127,6 +131,7 @@ export class AidController {
   }
 
   @Post('budgets/allocations')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Allocate budget to a program's fiscal year from a funding source" })
   async allocate(@Body() body: AllocateBudgetDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
     const allocationId = recordIdFor(body.allocationId, write);
