@@ -153,7 +153,8 @@ export interface HistoryEntry {
   eventId: string;
   type: string;
   data: unknown;
-  actor: { id: string; role: string } | null;
+  /** Who recorded the event; `via` when it came from a command on the machine (the CLI), not over HTTP. */
+  actor: { id: string; role: string; via?: { channel: string; osUser: string; host: string } } | null;
   recordedAt: string;
 }
 
