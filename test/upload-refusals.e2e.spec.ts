@@ -37,6 +37,7 @@ describe('refused uploads', () => {
     ['two files in the field "file"', () => ledger.http.post('/imports').attach('file', list).attach('file', list), 'file', /one file only/],
     ['the file in another field', () => ledger.http.post('/imports').attach('upload', list), 'upload', /send the payment list as the multipart field "file", not "upload"/],
     ['a multipart body cut short', () => ledger.http.post('/imports').set('content-type', `multipart/form-data; boundary=${boundary}`).send(cutShort), 'file', /cut short/],
+    ['a body of too many parts', () => Array.from({ length: 150 }, (_, i) => i).reduce((request, i) => request.field(`note${i}`, 'x'), ledger.http.post('/imports')).attach('file', list), 'file', /too many parts/],
     ['no file at all', () => ledger.http.post('/imports').field('note', 'x'), 'file', /^send the payment list as the multipart field "file"$/],
   ])('refuses %s with a 400 naming the field', async (_what, send, field, message) => {
     expect(await problemOf(send)).toEqual({ status: 400, code: 'REQUEST_INVALID', errors: [{ field, message: expect.stringMatching(message) }] });

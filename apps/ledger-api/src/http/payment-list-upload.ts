@@ -48,7 +48,8 @@ function uploadProblem(error: unknown): unknown {
 @Injectable()
 export class PaymentListUpload implements NestInterceptor {
   // File names as browsers and curl send them: UTF-8 (multer's default, latin1, garbles 发放名单.xlsx).
-  private readonly upload = multer({ storage: diskStorage({ destination: tmpdir() }), limits: { fileSize: MAX_UPLOAD_BYTES }, defParamCharset: 'utf8' }).single(UPLOAD_FIELD);
+  // An upload is one file: a body of thousands of parts is refused early, as Nest's own interceptor does.
+  private readonly upload = multer({ storage: diskStorage({ destination: tmpdir() }), limits: { fileSize: MAX_UPLOAD_BYTES, parts: 100 }, defParamCharset: 'utf8' }).single(UPLOAD_FIELD);
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<Request>();
