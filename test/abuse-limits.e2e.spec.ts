@@ -144,6 +144,30 @@ describe('hostile JSON bodies', () => {
     expect((await ledger.http.post('/budgets/allocations').send({ note: 'x', nested })).body.code).toBe('REQUEST_INVALID');
   });
 
+  it.each(Object.keys(routes(0)))('%s refuses a JSON body sent without content-type: application/json with a 415 saying so, appending nothing', async (route) => {
+    const { path, role, body } = routes(0)[route];
+    const before = await ledger.logPosition();
+    const text = JSON.stringify(body);
+    const answers: Record<string, unknown> = {};
+    for (const [how, send] of [
+      ['text/plain', () => ledger.as(role).post(path).type('text/plain').send(text)],
+      ['form-urlencoded (curl -d)', () => ledger.as(role).post(path).send(text)],
+      ['no content-type', () => ledger.as(role).post(path).send(Buffer.from(text))],
+    ] as const) {
+      const response = await send();
+      answers[how] = { status: response.status, code: response.body.code, fields: response.body.errors?.map((problem: { field: string }) => problem.field), type: response.headers['content-type'] };
+    }
+    const refused = { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', fields: ['Content-Type'], type: expect.stringMatching(/^application\/problem\+json/) };
+    expect(answers).toEqual({ 'text/plain': refused, 'form-urlencoded (curl -d)': refused, 'no content-type': refused });
+    expect(await ledger.logPosition()).toBe(before);
+  });
+
+  it('says what the body must be sent as, and still takes a write with no body where none is needed', async () => {
+    const response = await ledger.http.post('/disbursements/edge-paid/reversal').type('text/plain').send('{"reason": "edge", "valueDate": "2022-11-01"}');
+    expect(response.body.detail).toBe('the body must be JSON, sent with Content-Type: application/json (this one was sent as text/plain)');
+    await ledger.as('admin').post('/users/auditor/tokens').expect(201);
+  });
+
   it('refuses JSON in another charset than UTF-8, which the depth check could not read', async () => {
     const text = JSON.stringify({ reason: 'edge', valueDate: '2022-11-01' });
     const response = await ledger.http.post('/disbursements/edge-paid/reversal').set('content-type', 'application/json; charset=utf-16le').send(Buffer.from(text, 'utf16le'));

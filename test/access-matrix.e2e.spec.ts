@@ -56,6 +56,11 @@ describe('who may call what: every route × every caller', () => {
     }
     for (const key of aidWrites) expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['finance_officer'] });
     for (const key of aidReads) expect({ key, admin: rolesOf(key).includes('admin'), auditor: rolesOf(key).includes('auditor') }).toEqual({ key, admin: false, auditor: true });
+    // Whether an identifier leads to a record (the person is an aid recipient) is personal data:
+    // no route that looks a student up is open to a role that sees personal data masked.
+    const studentLookups = Object.keys(ROUTE_ROLES).filter((key) => key.includes(':studentKey'));
+    expect(studentLookups).toEqual(['GET /beneficiaries/:studentKey/history']);
+    for (const key of studentLookups) expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['finance_officer', 'auditor'] });
     for (const key of Object.keys(ROUTE_ROLES).filter((k) => /users|tokens/.test(k) && k.startsWith('POST'))) {
       expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['admin'] });
     }

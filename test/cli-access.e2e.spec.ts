@@ -1,15 +1,18 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AccessControl, EVENT_STORE, markDemoLedger, writeContextFor } from '@ledger/application';
-import { SqliteEventStore } from '@ledger/event-store';
+import { EventStore, SqliteEventStore } from '@ledger/event-store';
 import { LedgerUnderTest } from './support/ledger-app';
 import { paymentRow, writeCsv } from './support/payment-lists';
 import { residentId } from './support/students';
 
 const run = promisify(execFile);
+
+/** What an event appended by a CLI command records of where it came from: this machine, as this operating-system user. */
+const viaTheCli = { channel: 'cli', osUser: userInfo().username, host: hostname() };
 
 /** The CLI as a separate process on the files of a data directory (of a running service, or not). */
 async function cli(dataDir: string, ...args: string[]) {
@@ -55,9 +58,26 @@ describe('managing users and tokens with the CLI while the service runs', () => 
     const users = await ledger.as('auditor').get('/users').expect(200);
     const carol = users.body.users.find((user: { userId: string }) => user.userId === 'carol');
     expect(carol.changes.map((change: { type: string; by: unknown }) => [change.type, change.by])).toEqual([
-      ['UserAdded', { id: 'admin', role: 'admin' }],
-      ['TokenIssued', { id: 'admin', role: 'admin' }],
-      ['TokenRevoked', { id: 'admin', role: 'admin' }],
+      ['UserAdded', { id: 'admin', role: 'admin', via: viaTheCli }],
+      ['TokenIssued', { id: 'admin', role: 'admin', via: viaTheCli }],
+      ['TokenRevoked', { id: 'admin', role: 'admin', via: viaTheCli }],
+    ]);
+  });
+
+  it('tells the changes made over HTTP from those made on the command line, in the events themselves', async () => {
+    expect(await cli(ledger.dataDir, 'add-user', 'erin', '--role', 'auditor', '--as', 'admin')).toMatchObject({ code: 0 });
+    await ledger.as('admin').post('/users/erin/role').send({ role: 'bureau_staff' }).expect(200);
+    const events = await ledger.app.get<EventStore>(EVENT_STORE).readStream('access-control');
+    const erin = events.filter((event) => (event.data as { userId?: string }).userId === 'erin');
+    expect(erin.map((event) => [event.type, event.metadata.via ?? 'none'])).toEqual([
+      ['UserAdded', viaTheCli],
+      ['UserRoleChanged', 'none'],
+    ]);
+    const users = await ledger.as('auditor').get('/users').expect(200);
+    const changes = users.body.users.find((user: { userId: string }) => user.userId === 'erin').changes;
+    expect(changes.map((change: { by: unknown }) => change.by)).toEqual([
+      { id: 'admin', role: 'admin', via: viaTheCli },
+      { id: 'admin', role: 'admin' },
     ]);
   });
 
@@ -127,7 +147,12 @@ describe('the actor of a CLI command that appends', () => {
   it('records the named officer, with their role, as the actor of an import', async () => {
     expect(await cli(ledger.dataDir, 'import', list, '--commit', '--as', 'officer')).toMatchObject({ code: 0 });
     const history = await ledger.as('auditor').get(`/beneficiaries/${residentId(0, 2011)}/history`).expect(200);
-    expect(history.body.events.map((event: { actor: unknown }) => event.actor)).toEqual([{ id: 'officer', role: 'finance_officer' }]);
+    expect(history.body.events.map((event: { actor: unknown }) => event.actor)).toEqual([{ id: 'officer', role: 'finance_officer', via: viaTheCli }]);
+    // Every event of the batch, its own PaymentListImported included, says so in its metadata.
+    const exported = (await ledger.as('auditor').get('/audit/export').buffer(true)).text.trim().split('\n').map((line) => JSON.parse(line));
+    const batch = exported.filter((line) => line.metadata?.importBatch);
+    expect(batch.map((line) => line.type)).toEqual(expect.arrayContaining(['DisbursementRecorded', 'PaymentListImported']));
+    expect(batch.map((line) => line.metadata.via)).toEqual(batch.map(() => viaTheCli));
   });
 });
 
@@ -148,6 +173,18 @@ describe('the CLI on a ledger with no users yet', () => {
     expect(existsSync(join(dataDir, 'first-run-admin.token'))).toBe(true);
     const listed = await cli(dataDir, 'list');
     expect(listed.stdout).toMatch(/admin\s+admin[\s\S]*alice\s+finance_officer/);
+    // The first admin, its token and alice: all made on the command line, and recorded so.
+    const store = new SqliteEventStore({ path: join(dataDir, 'ledger.sqlite'), readonly: true });
+    try {
+      const events = await store.readStream('access-control');
+      expect(events.map((event) => [event.type, event.metadata.actor?.id, event.metadata.via])).toEqual([
+        ['UserAdded', 'system:first-run', viaTheCli],
+        ['TokenIssued', 'system:first-run', viaTheCli],
+        ['UserAdded', 'admin', viaTheCli],
+      ]);
+    } finally {
+      store.close();
+    }
   });
 });
 
@@ -169,7 +206,9 @@ describe('seeding the demo ledger', () => {
       const auditor = (await access.issueToken('checker', setup)).token;
       const history = await ledger.as({ token: auditor }).get(`/disbursements/demo-pre-0`).expect(200);
       const events = await ledger.as({ token: auditor }).get(`/beneficiaries/${history.body.beneficiaryKey}/history`).expect(200);
-      expect(events.body.events[0].actor).toEqual({ id: 'demo-seeder', role: 'finance_officer' });
+      expect(events.body.events[0].actor).toEqual({ id: 'demo-seeder', role: 'finance_officer', via: viaTheCli });
+      const marker = await ledger.app.get<EventStore>(EVENT_STORE).readStream('demo-ledger');
+      expect(marker.map((event) => event.metadata.via)).toEqual([viaTheCli]);
     } finally {
       await ledger.close();
     }

@@ -36,7 +36,7 @@ describe('importing the payment lists offices make', () => {
     const cases: Array<[string, string, () => Buffer, RegExp]> = [
       ['an .xlsx that is a CSV renamed', 'renamed.xlsx', () => Buffer.from(csvText([paymentRow(0)])), /not an XLSX workbook/],
       ['an .xlsx of random bytes', 'noise.xlsx', () => Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)), /not an XLSX workbook/],
-      ['an empty .xlsx', 'empty.xlsx', () => Buffer.alloc(0), /not an XLSX workbook/],
+      ['an empty .xlsx', 'empty.xlsx', () => Buffer.alloc(0), /the file is empty/],
       ['a CSV with a quote that never closes', 'open-quote.csv', () => Buffer.from(csvText([paymentRow(0), paymentRow(1)]) + '"学生9,1\r\n'), /line 4/],
       ['a CSV with a stray quote inside a cell', 'stray-quote.csv', () => Buffer.from(csvText([paymentRow(0)]).replace('学生0', '学"生0')), /line 2/],
       ['an .xlsx workbook saved with a .csv name', 'workbook.csv', () => readFileSync(join(dir, 'a-workbook.xlsx')), /XLSX workbook.*\.xlsx/],

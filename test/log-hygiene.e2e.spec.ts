@@ -40,9 +40,12 @@ describe('the logs of a full run', () => {
         await ledger.as('auditor').get(`/beneficiaries/${id}/history`);
         await ledger.as('bureau_staff').get(`/beneficiaries/G${id}/history`);
         // The service accepts student numbers and check characters in lower case: the log must not keep them.
-        await ledger.as('bureau_staff').get(`/beneficiaries/g${id.toLowerCase()}/history`);
+        await ledger.as('auditor').get(`/beneficiaries/g${id.toLowerCase()}/history`);
         await ledger.as('auditor').get(`/disbursements/pay_${id.toLowerCase()}`);
-        secrets.push(`g${id.toLowerCase()}`, id.toLowerCase());
+        const phone = `139${String(12345600 + i)}`;
+        await ledger.as('auditor').get(`/disbursements/tel-${phone}`);
+        await ledger.http.post(`/disbursements/log-${i}/reversal`).send({ reason: `家长电话${phone}，学校0999-${8123400 + i}`, valueDate: '2022-11-01' });
+        secrets.push(`g${id.toLowerCase()}`, id.toLowerCase(), phone, `0999-${8123400 + i}`);
       }
       const issued = await ledger.as('admin').post('/users/auditor/tokens').send({});
       secrets.push(issued.body.token);
@@ -50,7 +53,8 @@ describe('the logs of a full run', () => {
       await ledger.as('admin').post(`/tokens/${issued.body.tokenId}/revocation`).send({ reason: 'test' });
       await ledger.as({ token: issued.body.token }).get('/totals');
       await ledger.as({ token: ledger.tokens.auditor.replace(/.$/, 'Q') }).get('/totals');
-      new Logger('Careless').error(`could not pay ${secrets[1]} on card ${secrets[3]} with ${secrets[0]}`);
+      new Logger('Careless').error(`could not pay ${secrets[1]} on card ${secrets[3]} with ${secrets[0]}; call 13998765432 or (0999)8123456`);
+      secrets.push('13998765432', '8123456');
       await ledger.stop();
     } finally {
       stdout.mockRestore();
@@ -59,6 +63,8 @@ describe('the logs of a full run', () => {
     const log = printed.join('');
     expect(log).toMatch(/POST \/disbursements 201/);
     expect(log).toMatch(/GET \/beneficiaries\/654002\*+\d{3}[\dX]\/history 200/);
+    expect(log).toMatch(/GET \/beneficiaries\/G654002\*+\d{3}[\dX]\/history 403/);
+    expect(log).toMatch(/GET \/disbursements\/tel-139\*{4}\d{4} 404/);
     expect(log).toMatch(/GET \/beneficiaries\/g654002\*+\d{3}[\dx]\/history 200/);
     expect(log).toMatch(/could not pay/);
     const leaked = secrets.filter((secret) => log.includes(secret) || log.includes(secret.split('.').pop()!));

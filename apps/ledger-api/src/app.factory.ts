@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Settings, assertDataDirWritable, holdingDataDir, loadCatalog, loadDeclaredReports } from '@ledger/application';
 import { maskPersonalDataInAnswers } from './access/personal-data';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
-import { malformedJsonAsProblem, refuseDeepJson, requestValidationPipe } from './http/validation';
+import { malformedJsonAsProblem, refuseBodiesThatAreNotJson, refuseDeepJson, requestValidationPipe } from './http/validation';
 import { LedgerModule } from './ledger.module';
 import { GracefulShutdown } from './operations/graceful-shutdown';
 import { LedgerMetrics } from './operations/ledger-metrics';
@@ -53,6 +53,7 @@ async function buildLedgerApp(settings: Settings, options: { logDestination?: De
     (app.getHttpAdapter().getInstance() as Express).get('/', (_request, response) => response.sendFile(dashboardIndex));
   }
   // A body nested deeper than any request needs is refused before it is parsed (refuseDeepJson).
+  app.use(refuseBodiesThatAreNotJson);
   app.useBodyParser('json', { limit: settings.bodyLimit, verify: refuseDeepJson });
   app.use(malformedJsonAsProblem);
   app.useGlobalPipes(requestValidationPipe());

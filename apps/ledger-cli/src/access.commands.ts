@@ -7,8 +7,11 @@ import { ROLES, ROLES_FOR_WORK, Role, Work, isRole } from '@ledger/domain';
  * The write context of a CLI command that appends. Whoever can run the CLI can read the data files
  * anyway, but every change still records who made it: the operator names themselves with `--as
  * <userId>`, a user of this ledger whose current role may do the work — the matrix the API's routes
- * use. On a ledger with no users yet, `--as admin` for user management first makes the first admin
- * exactly as the service's first start does (its token in <data dir>/first-run-admin.token).
+ * use. Nothing proves the name (the machine is the trust boundary), so every event appended also
+ * records that it came from the command line, with the operating-system user and host
+ * (`metadata.via`, see AccessControl.operatorWrite). On a ledger with no users yet, `--as admin`
+ * for user management first makes the first admin exactly as the service's first start does (its
+ * token in <data dir>/first-run-admin.token).
  */
 export async function operatorWrite(access: AccessControl, settings: Settings, what: string, userId: string | undefined, work: Work): Promise<WriteContext> {
   if (userId === undefined) {

@@ -132,6 +132,7 @@ export class CommandRunner {
         causationId: write.causationId,
         ...(write.idempotencyKey && { idempotencyKey: write.idempotencyKey }),
         requestHash: write.requestHash,
+        ...(write.via && { via: write.via }),
       };
       try {
         const appended = await this.append(

@@ -1,4 +1,5 @@
 import { EventStore } from '@ledger/event-store';
+import { commandLineChannel } from './write-context';
 
 /**
  * The mark of a demo ledger: the first event `seed-demo` writes, before any synthetic command, so
@@ -32,7 +33,7 @@ export async function markDemoLedger(store: EventStore): Promise<void> {
         type: DEMO_LEDGER_EVENT_TYPE,
         schemaVersion: 1,
         data: { note: 'a synthetic demo ledger (seed-demo): no event in it is real aid' },
-        metadata: { actor: { id: 'system:seed-demo', role: 'system' } },
+        metadata: { actor: { id: 'system:seed-demo', role: 'system' }, via: commandLineChannel() },
       },
     ],
     'no_stream',

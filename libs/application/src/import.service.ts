@@ -424,7 +424,7 @@ export class ImportService {
    */
   private async *appendsOf(run: ImportRun, report: ImportReport, write: WriteContext): AsyncGenerator<StreamAppend[]> {
     const { batchId } = run;
-    const metadata = { actor: write.actor, correlationId: batchId, causationId: write.causationId, importBatch: batchId };
+    const metadata = { actor: write.actor, correlationId: batchId, causationId: write.causationId, importBatch: batchId, ...(write.via && { via: write.via }) };
     let n = 0;
     let part: StreamAppend[] = [];
     for (const [key, student] of run.students) {

@@ -66,3 +66,51 @@ describe('redaction of names beside an identifier, and of known names', () => {
     expect(redactFreeText(text, ['阿依古丽'])).toBe(text);
   });
 });
+
+describe('redaction of phone numbers', () => {
+  it('masks Chinese mobile numbers as notices do (first 3, last 4), written whole, grouped or with the country code', () => {
+    expect(redactText('原因：联系家长，电话13912345678')).toBe('原因：联系家长，电话139****5678');
+    expect(redactText('tel 139-1234-5678 or 139 1234 5678')).toBe('tel 139-****-5678 or 139 **** 5678');
+    expect(redactText('+86 13912345678, 8613912345678, +86-139-1234-5678')).toBe('+86 139****5678, 86139****5678, +86-139-****-5678');
+    expect(redactText('手机：１３９１２３４５６７８')).toBe('手机：１３９****５６７８');
+  });
+
+  it('masks landlines written with their area code, keeping the code and the last two digits', () => {
+    expect(redactText('学校电话0999-8123456，乌鲁木齐(0991)4567890，北京010-62345678')).toBe('学校电话0999-*****56，乌鲁木齐(0991)*****90，北京010-******78');
+    expect(redactText('座机（0999）8123456')).toBe('座机（0999）*****56');
+  });
+
+  it('leaves ids, codes, amounts, dates, positions and hashes whole', () => {
+    const text =
+      'payment 2022-0001-1234567, school 2165000001, amount 13912345.00 yuan on 2022-10-20, 2022-2023, position 1391234567, ' +
+      'hash 9f1a13912345678e, request 6c7df91a-820d-4389-9f51-139123456789, 0999 schools, 12:30-13:45, L-2022-0001';
+    expect(redactText(text)).toBe(text);
+  });
+
+  it('masks the name written beside a phone number like one beside an ID', () => {
+    expect(redactText('联系人：古丽娜尔（13912345678）')).toBe('联系人：古***（139****5678）');
+    expect(redactText('古丽娜尔的手机号13912345678')).toBe('古***的手机号139****5678');
+  });
+});
+
+describe('what is taken for a name beside an identifier (narrowly: ordinary words are left alone)', () => {
+  it('does not take a word written right beside an identifier for a name', () => {
+    expect(redactText('重复654002201001010111')).toBe('重复654002********0111');
+    expect(redactText('654002201001010111重复')).toBe('654002********0111重复');
+    expect(redactText('身份证号654002201001010111重复，已退回')).toBe('身份证号654002********0111重复，已退回');
+    expect(redactText('卡号6217001234567890123错误')).toBe('卡号621700*********0123错误');
+  });
+
+  it('does not take an ordinary word before 的 and a label, or before a bracket, for a name', () => {
+    expect(redactText('错误的银行卡号6217001234567890123')).toBe('错误的银行卡号621700*********0123');
+    expect(redactText('重复的身份证号654002201001010111')).toBe('重复的身份证号654002********0111');
+    expect(redactText('学生（654002201001010111）重复发放')).toBe('学生（654002********0111）重复发放');
+    expect(redactText('因学生提供了错误的银行卡号6217001234567890123')).toBe('因学生提供了错误的银行卡号621700*********0123');
+  });
+
+  it('takes a name written in the transliterated form (with ·) anywhere, with or without an identifier', () => {
+    expect(redactText('阿依古丽·买买提的银行卡号错误')).toBe('阿*******的银行卡号错误');
+    expect(redactText('654002201001010111古丽娜尔·艾力')).toBe('654002********0111古******');
+    expect(redactText('退款给阿依古丽·买买提，身份证号艾力·于苏甫已核对')).toBe('退款给阿*******，身份证号艾*****已核对');
+  });
+});

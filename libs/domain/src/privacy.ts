@@ -50,34 +50,85 @@ const CARD = new RegExp(`(?<!${DIGIT})${DIGIT}{12,19}(?!${DIGIT})`, 'g');
 const ANY_DIGIT = new RegExp(DIGIT);
 
 /**
- * A name written beside an identifier — `古丽娜尔 (654002…)`, `古丽娜尔的身份证号654002…`,
- * `654002… 古丽娜尔·艾力`, `Zhang San (654002…)` — is masked with it: a run of Han characters just
- * before one (across spaces or an opening bracket; the label words of an identifier and a 的 at its
- * end are not the name), or just after one across spaces, or capitalised Latin words just before
- * one in brackets. Before a colon the run is a label (`身份证号：`), not a name.
+ * Chinese phone numbers. A mobile number (11 digits, 13x–19x), whole or grouped (`139 1234 5678`,
+ * `139-1234-5678`), with or without the country code, keeps its first 3 and last 4 digits, as
+ * receipts print it. A landline is taken only with its area code set apart (`0999-8123456`,
+ * `(0991)4567890`, `（0991）4567890`) and keeps the code and its last 2 digits: a bare run of 7–12
+ * digits is as likely an id, an amount or a position. Neither is taken beside a Latin letter, so a
+ * hash or a code with eleven digits in it stays whole.
  */
-const IDENTIFIER_AHEAD = `(?=[GJLgjl]?${DIGIT}{12})`;
-const HAN_NAME_BEFORE = new RegExp(`([\\p{sc=Han}·•]{2,})([ \\t]*[(（【\\[]?[ \\t]*)${IDENTIFIER_AHEAD}`, 'gu');
-const HAN_NAME_AFTER = new RegExp(`((?<![0-9A-Za-z\\uFF10-\\uFF19])[GJLgjl]?${DIGIT}{12,19}${CHECK}?[ \\t]*)([\\p{sc=Han}·•]{2,})`, 'gu');
-const LATIN_NAME_BEFORE = new RegExp(`\\b([A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)([ \\t]*[(（][ \\t]*)${IDENTIFIER_AHEAD}`, 'g');
-const IDENTIFIER_LABEL = /(?:的)?(?:身份证号码|身份证号|身份证|证件号码|证件号|学籍号|银行卡号|银行卡|卡号|账号|帐号|号码|编号)$/u;
-
-function maskNameBefore(run: string): string {
-  const label = IDENTIFIER_LABEL.exec(run)?.[0] ?? '';
-  const rest = run.slice(0, run.length - label.length);
-  const name = rest.endsWith('的') ? rest.slice(0, -1) : rest;
-  return [...name].length >= 2 ? `${maskName(name)}${rest.slice(name.length)}${label}` : run;
-}
+const NOT_BESIDE = '0-9A-Za-z\\uFF10-\\uFF19';
+const MOBILE = new RegExp(
+  `(?<![${NOT_BESIDE}+])((?:(?:\\+|00)?86[ -]?)?)([1１][3-9３-９]${DIGIT})([ -]?)(${DIGIT}{4})([ -]?)(${DIGIT}{4})(?![${NOT_BESIDE}])`,
+  'g',
+);
+const LANDLINE = new RegExp(`(?<![${NOT_BESIDE}-])(\\([0０]${DIGIT}{2,3}\\)|（[0０]${DIGIT}{2,3}）|[0０]${DIGIT}{2,3}-)( ?)([2-9２-９]${DIGIT}{6,7})(?![${NOT_BESIDE}])`, 'g');
+const MOBILE_AHEAD = `[1１][3-9３-９]${DIGIT}(?:[ -]?${DIGIT}{4}){2}(?!${DIGIT})`;
 
 /**
- * Redacts anything in free text that looks like a resident ID, a student number, a bank card
- * or an access token, and a name written beside one: the last line of defence for logs, and the
- * redaction of free text in answers to roles that see masked data. UUIDs are left whole, so that
- * a logged request id still finds the events it caused.
+ * Names in free text without knowing them, narrowly, so that ordinary words stay whole:
+ * - a name in the transliterated form, Han characters joined by `·` (`古丽娜尔·艾力`), anywhere
+ *   (from and to the particles and labels around it, see NAME_BOUNDARY);
+ * - a word of 2–6 Han characters standing on its own (after the start, a space or punctuation)
+ *   just before an identifier in brackets (`古丽娜尔 (654002…)`, `古丽娜尔（13912345678）`), or
+ *   before 的 and the label of an identifier (`古丽娜尔的身份证号654002…`, `…的手机号139…`);
+ * - capitalised Latin words just before an identifier in brackets (`Zhang San (654002…)`).
+ * A word written right beside a number (`重复654002…`, `654002…重复`), ordinary words in those
+ * places (`错误的银行卡号…`, `学生（654002…）`) and a name inside a longer run of Han characters are
+ * not taken for names. An identifier is a resident ID, a student number, a card or a mobile number.
+ */
+const HAN = '\\p{sc=Han}';
+const INTERPUNCT = /[·•]/;
+const IDENTIFIER_AHEAD = `(?=[GJLgjl]?${DIGIT}{12}|${MOBILE_AHEAD})`;
+const LABEL = '身份证号码|身份证号|身份证|证件号码|证件号|学籍号|银行卡号|银行卡|卡号|账号|帐号|手机号码|手机号|手机|联系电话|电话号码|电话|号码|编号';
+/**
+ * Where a transliterated name written in a run of Han characters ends (and, before it, starts):
+ * at a particle or preposition (`阿依古丽·买买提的银行卡` → `阿依古丽·买买提`) or an identifier's label.
+ * None of these characters is used to transliterate names (`于` is: 于苏甫); nor does one start with
+ * 号 or 码, which would continue a label (`身份证号`).
+ */
+const NAME_BOUNDARY = '的之和与及已因在被为是了等给向对把将由让请从到';
+const NAME_CHARACTER = `(?:(?!${LABEL})[^\\P{sc=Han}${NAME_BOUNDARY}])`;
+const TRANSLITERATED_NAME = new RegExp(`(?<=^|[^${HAN}]|[${NAME_BOUNDARY}]|${LABEL})(?![号码])${NAME_CHARACTER}+(?:[·•]${NAME_CHARACTER}+)+`, 'gu');
+const HAN_NAME_BEFORE_BRACKET = new RegExp(`(?<![${HAN}·•])([${HAN}·•]{2,})([ \\t]*[(（【\\[][ \\t]*)${IDENTIFIER_AHEAD}`, 'gu');
+const HAN_NAME_BEFORE_LABEL = new RegExp(`(?<![${HAN}·•])([${HAN}·•]{2,}?)(的(?:${LABEL})[ \\t]*[：:]?[ \\t]*)${IDENTIFIER_AHEAD}`, 'gu');
+const LATIN_NAME_BEFORE = new RegExp(`\\b([A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)([ \\t]*[(（][ \\t]*)${IDENTIFIER_AHEAD}`, 'g');
+const TRAILING_LABEL = new RegExp(`(?:的)?(?:${LABEL})$`, 'u');
+/** Words that stand where a name would (before 的 and a label, or a bracketed number) and are none. */
+const NOT_NAMES: ReadonlySet<string> = new Set([
+  ...['重复', '错误', '正确', '有效', '无效', '相同', '同一', '另一', '其他', '最新', '原来', '以前', '之前', '真实', '实际'],
+  ...['本人', '学生', '该生', '此生', '家长', '父亲', '母亲', '父母', '监护人', '收款人', '持卡人', '开户人', '户主', '对方', '学校', '银行'],
+]);
+
+/** The name in a run of Han characters standing before an identifier, with what follows it, or undefined when the run holds none. */
+function nameIn(run: string): { name: string; rest: string } | undefined {
+  const label = TRAILING_LABEL.exec(run)?.[0] ?? '';
+  const name = run.slice(0, run.length - label.length);
+  const length = [...name].length;
+  if (length < 2 || NOT_NAMES.has(name) || (length > 6 && !INTERPUNCT.test(name))) return undefined;
+  return { name, rest: label };
+}
+
+const maskedNameIn = (run: string) => {
+  const found = nameIn(run);
+  return found ? `${maskName(found.name)}${found.rest}` : run;
+};
+
+/** `13912345678` → `139****5678`, the grouping and the country code kept. */
+const maskMobile = (_: string, country: string, first: string, gap1: string, middle: string, gap2: string, last: string) =>
+  `${country}${first}${gap1}${stars(middle.length)}${gap2}${last}`;
+/** `0999-8123456` → `0999-*****56` */
+const maskLandline = (_: string, areaCode: string, gap: string, number: string) => `${areaCode}${gap}${stars(number.length - 2)}${number.slice(-2)}`;
+
+/**
+ * Redacts anything in free text that looks like a resident ID, a student number, a bank card,
+ * a phone number or an access token, and the names described above: the last line of defence for
+ * logs, and the redaction of free text in answers to roles that see masked data. UUIDs are left
+ * whole, so that a logged request id still finds the events it caused.
  */
 export function redactText(text: string): string {
-  // Nothing to find without a digit (the common case: most log lines and most free text).
-  if (!ANY_DIGIT.test(text)) return text;
+  // Nothing to find without a digit or a `·` (the common case: most log lines and most free text).
+  if (!ANY_DIGIT.test(text) && !INTERPUNCT.test(text)) return text;
   let redacted = '';
   let from = 0;
   for (const whole of text.matchAll(WHOLE)) {
@@ -89,20 +140,23 @@ export function redactText(text: string): string {
 }
 
 function redactPersonal(text: string): string {
-  if (!ANY_DIGIT.test(text)) return text;
-  return text
-    .replace(HAN_NAME_BEFORE, (_, run: string, gap: string) => `${maskNameBefore(run)}${gap}`)
-    .replace(HAN_NAME_AFTER, (_, identifier: string, name: string) => `${identifier}${maskName(name)}`)
+  const named = INTERPUNCT.test(text) ? text.replace(TRANSLITERATED_NAME, maskName) : text;
+  if (!ANY_DIGIT.test(named)) return named;
+  return named
+    .replace(HAN_NAME_BEFORE_BRACKET, (_, run: string, gap: string) => `${maskedNameIn(run)}${gap}`)
+    .replace(HAN_NAME_BEFORE_LABEL, (_, run: string, label: string) => `${maskedNameIn(run)}${label}`)
     .replace(LATIN_NAME_BEFORE, (_, name: string, gap: string) => `${maskName(name)}${gap}`)
     .replace(STUDENT_NUMBER, (number) => maskStudentNumber(number))
     .replace(RESIDENT_ID, (id) => maskResidentId(id))
+    .replace(MOBILE, maskMobile)
+    .replace(LANDLINE, maskLandline)
     .replace(CARD, (digits) => maskAccount(digits));
 }
 
 /**
  * Free text shown to a role that sees masked data: `redactText`, and every name the answer itself
  * holds (the student's, as recorded) masked wherever it stands — whole, and each part of it of two
- * characters or more (`阿依古丽` of `阿依古丽·买买提`). Other names in free text are not recognised.
+ * characters or more (`阿依古丽` of `阿依古丽·买买提`). Other names are recognised only as `redactText` says.
  */
 export function redactFreeText(text: string, knownNames: Iterable<string> = []): string {
   let redacted = text;

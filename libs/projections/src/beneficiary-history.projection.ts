@@ -54,14 +54,15 @@ export const beneficiaryHistoryProjection: Projection = {
 
     return (event, stored) => {
       if (event.type === 'BudgetAllocated') return;
-      const { actor } = stored.metadata;
+      // Who recorded it, and how when not over HTTP (a CLI import says so: via).
+      const { actor, via } = stored.metadata;
       addEvent.run(
         event.data.beneficiary.key,
         stored.position,
         stored.eventId,
         event.type,
         JSON.stringify(event.data),
-        actor ? JSON.stringify(actor) : null,
+        actor ? JSON.stringify(via === undefined ? actor : { ...actor, via }) : null,
         stored.recordedAt,
       );
       if (event.type === 'DisbursementRecorded') {

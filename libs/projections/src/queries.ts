@@ -153,7 +153,8 @@ export interface HistoryEntry {
   eventId: string;
   type: string;
   data: unknown;
-  actor: { id: string; role: string } | null;
+  /** Who recorded the event; `via` when it came from a command on the machine (the CLI), not over HTTP. */
+  actor: { id: string; role: string; via?: { channel: string; osUser: string; host: string } } | null;
   recordedAt: string;
 }
 
@@ -172,6 +173,16 @@ export function queryBeneficiaryHistory(db: Database.Database, beneficiaryKey: s
       actor: row.actor ? JSON.parse(row.actor) : null,
       recordedAt: row.recorded_at,
     }));
+}
+
+/** Every name recorded for a student's record (in any of its events), for masking free text about the student. */
+export function queryStudentNames(db: Database.Database, beneficiaryKey: string): string[] {
+  return db
+    .prepare<[string], string>(
+      "SELECT DISTINCT json_extract(data, '$.beneficiary.name') FROM beneficiary_events WHERE beneficiary_key = ? AND json_extract(data, '$.beneficiary.name') IS NOT NULL",
+    )
+    .pluck()
+    .all(beneficiaryKey);
 }
 
 export interface DisbursementView {

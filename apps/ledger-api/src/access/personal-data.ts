@@ -65,13 +65,26 @@ class Masking {
   }
 }
 
+/** The names an answer's free text may hold, carried beside the answer for the masking, never sent (JSON leaves symbols out). */
+const KNOWN_NAMES = Symbol('known names');
+
+/**
+ * `answer`, with the names of the student it is about for the masking of its free text: the
+ * answer need not show them (a payment's view holds no name, its reversal reason may).
+ */
+export function withKnownNames<T extends object>(answer: T, names: Iterable<string>): T {
+  return Object.defineProperty(answer, KNOWN_NAMES, { value: [...names], enumerable: false });
+}
+
 /**
  * A copy of `value` with every personal field masked, wherever it sits in the response, and every
- * free-text string redacted (ID numbers, cards, tokens, a name beside one, and the names of the
- * people the answer is about).
+ * free-text string redacted (ID numbers, cards, phone numbers, tokens, the names `redactText`
+ * recognises, and the names of the people the answer is about: those it holds and those it was given
+ * with `withKnownNames`).
  */
 export function maskPersonalData(value: unknown): unknown {
   const masking = new Masking();
+  for (const name of (value as { [KNOWN_NAMES]?: string[] } | null)?.[KNOWN_NAMES] ?? []) masking.names.add(name);
   const masked = masking.copy(value, '');
   masking.redactFreeText();
   return masked;

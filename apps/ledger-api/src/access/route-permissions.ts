@@ -7,7 +7,8 @@ import { ROLES_FOR_WORK, Role } from '@ledger/domain';
  *
  * - finance_officer: records, approves, reverses, lends, allocates budget; reads what that needs.
  * - auditor: reads everything, personal data included; records nothing but asks for a signed digest.
- * - bureau_staff: reads totals, budgets and the catalog; personal data reaches it masked.
+ * - bureau_staff: reads totals, budgets, the catalog, reports and a payment by its id, personal data
+ *   masked; looks up no student (not even whether one has a record).
  * - admin: manages users and tokens; records and reads no aid.
  */
 export const PUBLIC = 'public' as const;
@@ -26,8 +27,10 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
   'POST /budgets/allocations': ROLES_FOR_WORK.record_aid,
   'POST /imports': ROLES_FOR_WORK.record_aid,
 
+  // A payment by its id (a record id, not a person's), its personal data masked for bureau staff.
   'GET /disbursements/:disbursementId': ['finance_officer', 'auditor', 'bureau_staff'],
-  'GET /beneficiaries/:studentKey/history': ['finance_officer', 'auditor', 'bureau_staff'],
+  // Not bureau staff: whether a resident ID has a record at all (is an aid recipient) is personal data.
+  'GET /beneficiaries/:studentKey/history': ['finance_officer', 'auditor'],
   'GET /totals': ['finance_officer', 'auditor', 'bureau_staff'],
   'GET /budgets': ['finance_officer', 'auditor', 'bureau_staff'],
   'GET /programs': ['finance_officer', 'auditor', 'bureau_staff'],

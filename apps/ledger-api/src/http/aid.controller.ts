@@ -16,10 +16,11 @@ import {
   parseRecordLoanRepayment,
   parseReverseDisbursement,
 } from '@ledger/domain';
-import { DisbursementView, queryDisbursements, queryLoans } from '@ledger/projections';
+import { DisbursementView, queryDisbursements, queryLoans, queryStudentNames } from '@ledger/projections';
 import { EVENT_STORE, ExecuteBeneficiaryCommand, ExecuteBudgetCommand, StudentDirectory, WriteContext, studentDirectoryOn } from '@ledger/application';
 import { EventStore } from '@ledger/event-store';
 import { ReadSide } from '../queries/read-side.service';
+import { withKnownNames } from '../access/personal-data';
 import { RequestInvalidError } from './problem-details.filter';
 import {
   AllocateBudgetDto,
@@ -54,7 +55,6 @@ const STUDENT_QUERY = ['residentId', 'studentNumber'];
 
 /** The finance officer's writes: approve, pay, reverse, lend, take repayments, allocate budget. */
 @ApiTags('record aid')
-@ApiHeader(IDEMPOTENCY_HEADER)
 @Controller()
 export class AidController {
   private readonly students: StudentDirectory;
@@ -68,6 +68,7 @@ export class AidController {
   }
 
   @Post('approvals')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Approve aid for a student and period (拟享受: approved, not yet paid)' })
   async approve(@Body() body: ApproveAidDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
     const approvalId = recordIdFor(body.approvalId, write);
@@ -77,6 +78,7 @@ export class AidController {
   }
 
   @Post('disbursements')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Record a payment of a subsidy, grant or waiver' })
   async disburse(@Body() body: RecordDisbursementDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
     const disbursementId = recordIdFor(body.disbursementId, write);
@@ -86,6 +88,7 @@ export class AidController {
   }
 
   @Post('disbursements/:disbursementId/reversal')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Reverse a payment, with a reason (the payment itself is never changed)' })
   async reverse(
     @Param('disbursementId') disbursementId: string,
@@ -105,15 +108,18 @@ export class AidController {
   @ApiQuery({ name: 'studentNumber', required: false, description: 'the student paid, by national student number (G, J or L)' })
   async disbursement(@Param('disbursementId') disbursementId: string, @Query() query: Record<string, unknown>) {
     const { amount, position, reversal, ...rest } = await this.paymentNamed(disbursementId, query);
-    return {
+    const view = {
       ...rest,
       amount: amount.toString(),
       position: position.toString(),
       ...(reversal && { reversal: { reason: reversal.reason, reasonCode: reversal.reasonCode, position: reversal.position.toString() } }),
     };
+    // The reversal reason may name the student, whom the view names only by key: the masking knows the record's names.
+    return withKnownNames(view, queryStudentNames(await this.readSide.current(), rest.beneficiaryKey));
   }
 
   @Post('loans')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Record a loan disbursement (paid to the university's fee account)" })
   async lend(@Body() body: RecordLoanDisbursementDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
     const loanId = recordIdFor(body.loanId, write);
@@ -123,6 +129,7 @@ export class AidController {
   }
 
   @Post('loans/:loanId/repayments')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Record a loan repayment (not above what is outstanding)' })
   async repay(
     @Param('loanId') loanId: string,
@@ -138,6 +145,7 @@ export class AidController {
   }
 
   @Post('budgets/allocations')
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Allocate budget to a program's fiscal year from a funding source" })
   async allocate(@Body() body: AllocateBudgetDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
     const allocationId = recordIdFor(body.allocationId, write);

@@ -8,7 +8,8 @@ import { EventStore } from '@ledger/event-store';
 import { anomaliesProjection, pointInTimeBasis, queryAnomalies } from '@ledger/projections';
 import { ReadSide } from '../queries/read-side.service';
 import { RequestInvalidError } from './problem-details.filter';
-import { parsePointInTime } from './point-in-time';
+import { POINT_IN_TIME_PARAMETERS, readPointInTime } from './point-in-time';
+import { unknownParameterProblems } from './query-parameters';
 
 /** The auditor's reports: anomalies (JSON or CSV) and the whole log with its hashes (NDJSON, streamed). */
 @ApiTags('audit')
@@ -29,9 +30,11 @@ export class AuditReportsController {
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiProduces('application/json', 'text/csv')
   async anomalies(@Res({ passthrough: true }) response: Response, @Query() query: Record<string, string | undefined>) {
-    const { format = 'json', ...pointInTime } = query;
-    if (!['json', 'csv'].includes(format)) throw new RequestInvalidError([{ field: 'format', message: 'format must be json or csv' }]);
-    const limit = parsePointInTime(pointInTime) ?? {};
+    const { format = 'json', asOf, ...named } = query;
+    const problems = unknownParameterProblems(named, [...POINT_IN_TIME_PARAMETERS, 'format']);
+    if (!['json', 'csv'].includes(format)) problems.push({ field: 'format', message: 'format must be json or csv' });
+    const limit = readPointInTime({ ...named, asOf }, named.asOfPosition === undefined ? undefined : await this.store.headPosition(), problems) ?? {};
+    if (problems.length) throw new RequestInvalidError(problems);
     const { answer, events, lastPosition } = await this.readSide.asOf(limit, queryAnomalies, [anomaliesProjection(this.catalog)]);
     if (format === 'csv') {
       response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="anomalies.csv"');

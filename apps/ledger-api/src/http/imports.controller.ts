@@ -1,13 +1,11 @@
 import { Controller, HttpCode, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
-import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { stringify } from 'csv-stringify/sync';
 import type { Response } from 'express';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { diskStorage } from 'multer';
 import { ImportService, WriteContext } from '@ledger/application';
+import { ImportFileUnreadable } from '@ledger/domain';
 import { RequestInvalidError } from './problem-details.filter';
+import { PaymentListUpload, UPLOAD_FIELD } from './payment-list-upload';
 import { Write } from './write-context.decorator';
 
 interface UploadedList {
@@ -25,8 +23,7 @@ export class ImportsController {
 
   @Post()
   @HttpCode(200)
-  // File names as browsers and curl send them: UTF-8 (multer's default, latin1, garbles 发放名单.xlsx).
-  @UseInterceptors(FileInterceptor('file', { storage: diskStorage({ destination: tmpdir() }), limits: { fileSize: 512 * 1024 * 1024 }, defParamCharset: 'utf8' }))
+  @UseInterceptors(PaymentListUpload)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiOperation({ summary: 'Import a payment list (CSV or XLSX, Chinese or English headers): dry run by default; commit=true records all rows or none' })
@@ -39,21 +36,20 @@ export class ImportsController {
     @Query('commit') commit?: string,
     @Query('format') format = 'json',
   ) {
-    if (!file) throw new RequestInvalidError([{ field: 'file', message: 'send the payment list as multipart field "file"' }]);
-    try {
-      const extension = file.originalname.toLowerCase().split('.').pop();
-      if (extension !== 'csv' && extension !== 'xlsx') throw new RequestInvalidError([{ field: 'file', message: 'the file must be .csv or .xlsx' }]);
-      if (commit !== undefined && commit !== 'true' && commit !== 'false') throw new RequestInvalidError([{ field: 'commit', message: 'commit must be true or false' }]);
-      const report = await this.imports.run(file.path, { format: extension, fileName: file.originalname, commit: commit === 'true', write });
-      if (report.problems.length > 0) response.status(422);
-      else if (report.committed) response.status(201);
-      if (format === 'csv') {
-        response.type('text/csv; charset=utf-8');
-        return stringify(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] });
-      }
-      return report;
-    } finally {
-      rmSync(file.path, { force: true });
+    if (!file) throw new RequestInvalidError([{ field: UPLOAD_FIELD, message: `send the payment list as the multipart field "${UPLOAD_FIELD}"` }]);
+    // The same answer for either kind of file (an empty CSV would read as a list of no rows, an empty XLSX as no workbook).
+    if (file.size === 0) throw new ImportFileUnreadable('the file is empty: there is no list in it', UPLOAD_FIELD);
+    const extension = file.originalname.toLowerCase().split('.').pop();
+    if (extension !== 'csv' && extension !== 'xlsx') throw new RequestInvalidError([{ field: UPLOAD_FIELD, message: 'the file must be .csv or .xlsx' }]);
+    if (commit !== undefined && commit !== 'true' && commit !== 'false') throw new RequestInvalidError([{ field: 'commit', message: 'commit must be true or false' }]);
+    // The temporary file is removed by PaymentListUpload once this is answered.
+    const report = await this.imports.run(file.path, { format: extension, fileName: file.originalname, commit: commit === 'true', write });
+    if (report.problems.length > 0) response.status(422);
+    else if (report.committed) response.status(201);
+    if (format === 'csv') {
+      response.type('text/csv; charset=utf-8');
+      return stringify(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] });
     }
+    return report;
   }
 }

@@ -1,6 +1,5 @@
-import { parseLocalDate } from '@ledger/domain';
+import { FieldProblem, parseLocalDate } from '@ledger/domain';
 import { ReplayLimit } from '@ledger/projections';
-import { RequestInvalidError } from './problem-details.filter';
 
 /**
  * The point-in-time parameters of the replayed answers (totals, anomalies), named for what they are:
@@ -16,9 +15,13 @@ export const POINT_IN_TIME_PARAMETERS = ['valuedUpTo', 'recordedBy', 'asOfPositi
 export const AS_OF_REFUSED =
   'asOf is ambiguous and no longer accepted: valuedUpTo=YYYY-MM-DD counts the aid valued (paid, approved, allocated) on or before that day, recordedBy=YYYY-MM-DD gives the ledger as recorded by the end of that day (China time); give either or both';
 
-/** The replay limit the query asks for, or undefined for the live read models; a 400 naming each bad field. */
-export function parsePointInTime(query: Record<string, string | undefined>): ReplayLimit | undefined {
-  const problems: Array<{ field: string; message: string }> = [];
+/**
+ * The replay limit the query asks for, or undefined for the live read models; each bad field added
+ * to `problems`. `logHead` is the log's last position, needed when `asOfPosition` is given: a
+ * position beyond it names a ledger that does not exist (yet), and is refused rather than answered
+ * as the head (the answer would claim a position it does not stand at).
+ */
+export function readPointInTime(query: Record<string, string | undefined>, logHead: bigint | undefined, problems: FieldProblem[]): ReplayLimit | undefined {
   const limit: ReplayLimit = {};
   if (query.asOf !== undefined) problems.push({ field: 'asOf', message: AS_OF_REFUSED });
   for (const field of ['valuedUpTo', 'recordedBy'] as const) {
@@ -31,8 +34,9 @@ export function parsePointInTime(query: Record<string, string | undefined>): Rep
   }
   if (query.asOfPosition !== undefined) {
     if (!/^\d{1,20}$/.test(query.asOfPosition)) problems.push({ field: 'asOfPosition', message: 'asOfPosition must be a log position (a whole number)' });
-    else limit.untilPosition = BigInt(query.asOfPosition);
+    else if (logHead === undefined || BigInt(query.asOfPosition) > logHead) {
+      problems.push({ field: 'asOfPosition', message: `asOfPosition must be a position of the log, at most its head (${logHead})` });
+    } else limit.untilPosition = BigInt(query.asOfPosition);
   }
-  if (problems.length) throw new RequestInvalidError(problems);
   return Object.keys(limit).length > 0 ? limit : undefined;
 }

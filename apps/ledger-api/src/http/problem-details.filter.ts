@@ -8,9 +8,29 @@ import { StoreUnavailableError } from '@ledger/event-store';
 
 /** A request the caller got wrong, found before the domain saw it (shape, types, header). */
 export class RequestInvalidError extends Error {
+  readonly status: number = 400;
+  readonly code: string = 'REQUEST_INVALID';
+
   constructor(readonly problems: FieldProblem[]) {
     super(problems.map((problem) => `${problem.field}: ${problem.message}`).join('; '));
   }
+}
+
+/** A body in another form than the route reads (JSON sent as text/plain, or with no Content-Type). */
+export class UnsupportedMediaTypeError extends RequestInvalidError {
+  override readonly status = 415;
+  override readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+
+  constructor(field: string, message: string) {
+    super([{ field, message }]);
+    this.message = message;
+  }
+}
+
+/** An upload larger than the route takes (the file of an import). */
+export class UploadTooLargeError extends RequestInvalidError {
+  override readonly status = 413;
+  override readonly code = 'BODY_TOO_LARGE';
 }
 
 /** A body that is not JSON: said where, without quoting it back (the parser's own message does). */
@@ -81,14 +101,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     if (exception instanceof RequestInvalidError) {
-      return {
-        type: problemType('REQUEST_INVALID'),
-        title: 'Request invalid',
-        status: 400,
-        code: 'REQUEST_INVALID',
-        detail: exception.message,
-        errors: exception.problems,
-      };
+      return { ...problemOf(exception.status, exception.code, exception.message), errors: exception.problems };
     }
     if (exception instanceof MalformedJsonError) return problemOf(400, 'BODY_MALFORMED', exception.message);
     if (exception instanceof StoreUnavailableError) {

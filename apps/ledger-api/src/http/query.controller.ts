@@ -3,13 +3,14 @@ import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import type { Response } from 'express';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Money, Program, ProgramCatalog, STAGES, identityFromKey } from '@ledger/domain';
+import { FieldProblem, Money, Program, ProgramCatalog, STAGES, identityFromKey, parsePeriod, parseSchoolCode } from '@ledger/domain';
 import { ProgramTotals, TOTALS_GROUPINGS, TotalsFilter, pointInTimeBasis, programTotalsProjection, queryBeneficiaryHistory, queryBudgets, queryProgramTotals } from '@ledger/projections';
 import { ReadSide } from '../queries/read-side.service';
 import { CATALOG, EVENT_STORE, StudentDirectory, studentDirectoryOn } from '@ledger/application';
 import { EventStore } from '@ledger/event-store';
 import { RequestInvalidError } from './problem-details.filter';
-import { POINT_IN_TIME_PARAMETERS, parsePointInTime } from './point-in-time';
+import { POINT_IN_TIME_PARAMETERS, readPointInTime } from './point-in-time';
+import { programCodeProblem, unknownParameterProblems } from './query-parameters';
 
 /** Amounts as exact yuan strings and as 万元, the unit the work report prints. */
 const money = (amount: Money) => ({ yuan: amount.toString(), wanYuan: amount.toWanYuan() });
@@ -52,28 +53,41 @@ function totalsView(row: ProgramTotals, catalog: ProgramCatalog) {
   };
 }
 
-function parseTotalsFilter(query: Record<string, string | undefined>): TotalsFilter {
-  const problems: Array<{ field: string; message: string }> = [];
-  const allowed = ['fiscalYear', 'programCode', 'schoolCode', 'stage', 'period', 'groupBy', ...POINT_IN_TIME_PARAMETERS, 'format'];
-  for (const key of Object.keys(query)) if (!allowed.includes(key)) problems.push({ field: key, message: `unknown filter; filters are ${allowed.join(', ')}` });
+const TOTALS_PARAMETERS = ['fiscalYear', 'programCode', 'schoolCode', 'stage', 'period', 'groupBy', ...POINT_IN_TIME_PARAMETERS, 'format'];
+
+/** The totals filter the query asks for; each malformed filter added to `problems` (never echoed: it may be anything). */
+function readTotalsFilter(query: Record<string, string | undefined>, catalog: ProgramCatalog, problems: FieldProblem[]): TotalsFilter {
   const filter: TotalsFilter = {};
   if (query.fiscalYear !== undefined) {
     if (!/^\d{4}$/.test(query.fiscalYear)) problems.push({ field: 'fiscalYear', message: 'fiscalYear must be a year such as 2022' });
     else filter.fiscalYear = Number(query.fiscalYear);
   }
-  if (query.stage !== undefined && !STAGES.includes(query.stage as never)) problems.push({ field: 'stage', message: `stage must be one of ${STAGES.join(', ')}` });
-  if (query.groupBy !== undefined && !TOTALS_GROUPINGS.includes(query.groupBy as never)) {
-    problems.push({ field: 'groupBy', message: `groupBy must be one of ${TOTALS_GROUPINGS.join(', ')}` });
+  const programProblem = programCodeProblem(catalog, query.programCode);
+  if (programProblem) problems.push(programProblem);
+  else if (query.programCode !== undefined) filter.programCode = query.programCode;
+  if (query.schoolCode !== undefined) {
+    try {
+      filter.schoolCode = parseSchoolCode(query.schoolCode);
+    } catch (error) {
+      problems.push({ field: 'schoolCode', message: (error as Error).message });
+    }
   }
-  if (problems.length) throw new RequestInvalidError(problems);
-  return {
-    ...filter,
-    ...(query.programCode && { programCode: query.programCode }),
-    ...(query.schoolCode && { schoolCode: query.schoolCode }),
-    ...(query.stage && { stage: query.stage }),
-    ...(query.period && { period: query.period.toLowerCase() }),
-    ...(query.groupBy && { groupBy: query.groupBy as TotalsFilter['groupBy'] }),
-  };
+  if (query.stage !== undefined) {
+    if (!STAGES.includes(query.stage as never)) problems.push({ field: 'stage', message: `stage must be one of ${STAGES.join(', ')}` });
+    else filter.stage = query.stage;
+  }
+  if (query.period !== undefined) {
+    try {
+      filter.period = parsePeriod(query.period).id;
+    } catch (error) {
+      problems.push({ field: 'period', message: (error as Error).message });
+    }
+  }
+  if (query.groupBy !== undefined) {
+    if (!TOTALS_GROUPINGS.includes(query.groupBy as never)) problems.push({ field: 'groupBy', message: `groupBy must be one of ${TOTALS_GROUPINGS.join(', ')}` });
+    else filter.groupBy = query.groupBy as TotalsFilter['groupBy'];
+  }
+  return filter;
 }
 
 /** The totals table as the work report prints it: persons, person-times, yuan and 万元, by program. */
@@ -112,7 +126,7 @@ export class QueryController {
   constructor(
     private readonly readSide: ReadSide,
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
-    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {
     this.students = studentDirectoryOn(store);
   }
@@ -146,10 +160,14 @@ export class QueryController {
   @ApiQuery({ name: 'asOfPosition', required: false, description: 'the ledger as recorded up to this log position, by replay' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: 'the table as the report prints it, for download' })
   async totals(@Query() query: Record<string, string | undefined>, @Res({ passthrough: true }) response: Response) {
-    const { asOf, valuedUpTo, recordedBy, asOfPosition, format = 'json', ...rest } = query;
-    if (!['json', 'csv', 'xlsx'].includes(format)) throw new RequestInvalidError([{ field: 'format', message: 'format must be json, csv or xlsx' }]);
-    const filter = parseTotalsFilter(rest);
-    const limit = parsePointInTime({ asOf, valuedUpTo, recordedBy, asOfPosition });
+    // asOf is refused with its own message (see point-in-time.ts), not as an unknown parameter.
+    const { asOf, ...named } = query;
+    const { valuedUpTo, recordedBy, asOfPosition, format = 'json', ...filters } = named;
+    const problems = unknownParameterProblems(named, TOTALS_PARAMETERS);
+    const filter = readTotalsFilter(filters, this.catalog, problems);
+    const limit = readPointInTime({ asOf, valuedUpTo, recordedBy, asOfPosition }, asOfPosition === undefined ? undefined : await this.store.headPosition(), problems);
+    if (!['json', 'csv', 'xlsx'].includes(format)) problems.push({ field: 'format', message: 'format must be json, csv or xlsx' });
+    if (problems.length) throw new RequestInvalidError(problems);
     const replayed = limit && (await this.readSide.asOf(limit, (db) => queryProgramTotals(db, filter), [programTotalsProjection]));
     if (format !== 'json') {
       const rows = replayed ? replayed.answer : queryProgramTotals(await this.readSide.current(), filter);
@@ -179,10 +197,15 @@ export class QueryController {
 
   @Get('budgets')
   @ApiOperation({ summary: 'Budget allocations by program, fiscal year and funding source' })
-  async budgets(@Query('fiscalYear') fiscalYear?: string, @Query('programCode') programCode?: string) {
-    if (fiscalYear !== undefined && !/^\d{4}$/.test(fiscalYear)) {
-      throw new RequestInvalidError([{ field: 'fiscalYear', message: 'fiscalYear must be a year such as 2022' }]);
-    }
+  @ApiQuery({ name: 'fiscalYear', required: false, example: 2022 })
+  @ApiQuery({ name: 'programCode', required: false })
+  async budgets(@Query() query: Record<string, string | undefined>) {
+    const { fiscalYear, programCode } = query;
+    const problems = unknownParameterProblems(query, ['fiscalYear', 'programCode']);
+    if (fiscalYear !== undefined && !/^\d{4}$/.test(fiscalYear)) problems.push({ field: 'fiscalYear', message: 'fiscalYear must be a year such as 2022' });
+    const programProblem = programCodeProblem(this.catalog, programCode);
+    if (programProblem) problems.push(programProblem);
+    if (problems.length) throw new RequestInvalidError(problems);
     const rows = queryBudgets(await this.readSide.current(), {
       ...(fiscalYear && { fiscalYear: Number(fiscalYear) }),
       ...(programCode && { programCode }),

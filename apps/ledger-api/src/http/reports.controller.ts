@@ -5,6 +5,7 @@ import { CATALOG, DECLARED_REPORTS, reconcile, reconciliationCsv, reconciliation
 import { DeclaredReport, ProgramCatalog } from '@ledger/domain';
 import { ReadSide } from '../queries/read-side.service';
 import { RequestInvalidError } from './problem-details.filter';
+import { unknownParameterProblems } from './query-parameters';
 
 /** Published reports and their reconciliation with the ledger. */
 @ApiTags('reports')
@@ -27,10 +28,13 @@ export class ReportsController {
   @ApiOperation({ summary: 'Every line of the report against the ledger (count, amount, difference, status, reasons) and the report against itself' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] })
   @ApiProduces('application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  async reconciliation(@Param('id') id: string, @Res({ passthrough: true }) response: Response, @Query('format') format = 'json') {
+  async reconciliation(@Param('id') id: string, @Res({ passthrough: true }) response: Response, @Query() query: Record<string, string | undefined>) {
     const report = this.reports.find((candidate) => candidate.id === id);
     if (!report) throw new NotFoundException(`no declared report "${id}"`);
-    if (!['json', 'csv', 'xlsx'].includes(format)) throw new RequestInvalidError([{ field: 'format', message: 'format must be json, csv or xlsx' }]);
+    const { format = 'json' } = query;
+    const problems = unknownParameterProblems(query, ['format']);
+    if (!['json', 'csv', 'xlsx'].includes(format)) problems.push({ field: 'format', message: 'format must be json, csv or xlsx' });
+    if (problems.length) throw new RequestInvalidError(problems);
     const result = reconcile(report, this.catalog, await this.readSide.current());
     if (format === 'csv') {
       response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${id}-reconciliation.csv"`);

@@ -1,8 +1,8 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import type { NextFunction } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooDeep, FieldProblem } from '@ledger/domain';
-import { MalformedJsonError, RequestInvalidError } from './problem-details.filter';
+import { MalformedJsonError, RequestInvalidError, UnsupportedMediaTypeError } from './problem-details.filter';
 
 function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   return errors.flatMap((error) => {
@@ -107,4 +107,22 @@ export function refuseDeepJson(_request: IncomingMessage, _response: ServerRespo
 export function malformedJsonAsProblem(error: unknown, _request: IncomingMessage, _response: ServerResponse, next: NextFunction): void {
   const parseFailed = (error as { type?: unknown } | null)?.type === 'entity.parse.failed';
   next(parseFailed ? new MalformedJsonError(/at position (\d+)/.exec(String((error as Error).message))?.[1]) : error);
+}
+
+/** The routes whose body is not JSON: the import takes a multipart upload. */
+const NOT_JSON_ROUTES: ReadonlySet<string> = new Set(['/imports']);
+const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * A body sent to a JSON route as anything but `application/json` (text/plain, curl -d's form
+ * encoding, no Content-Type at all) is refused with a 415 before it is read: the JSON parser
+ * would pass it by, and the route would see an empty body ("every field must be a string"), or,
+ * where every field is optional, act on it. A write without a body is left to the route.
+ */
+export function refuseBodiesThatAreNotJson(request: Request, _response: Response, next: NextFunction): void {
+  const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  if (!hasBody || !WITH_BODY.has(request.method) || NOT_JSON_ROUTES.has(request.path.replace(/\/+$/, '')) || request.is('application/json')) return next();
+  const sentAs = request.headers['content-type']?.split(';')[0].trim().slice(0, 100);
+  const message = `the body must be JSON, sent with Content-Type: application/json (this one was sent ${sentAs ? `as ${sentAs}` : 'without a Content-Type'})`;
+  next(new UnsupportedMediaTypeError('Content-Type', message));
 }

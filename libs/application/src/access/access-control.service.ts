@@ -20,7 +20,7 @@ import {
 import { EventStore, StoredEvent, StreamRevision } from '@ledger/event-store';
 import { CommandOutcome, CommandRunner } from '../command-runner.service';
 import { EVENT_STORE } from '../tokens';
-import { WriteContext, writeContextFor } from '../write-context';
+import { WriteContext, commandLineChannel, writeContextFor } from '../write-context';
 import { formatToken, hashSecret, newTokenParts, parseToken, secretMatches } from './access-tokens';
 
 export interface Actor {
@@ -39,8 +39,12 @@ export interface IssuedToken {
 /** The user the ledger makes on its first start, when it has none. */
 export const FIRST_ADMIN_USER_ID = 'admin';
 
-/** The actor of the first admin's creation: the ledger itself, on an empty ledger only. */
-export const firstRunWrite = (): WriteContext => writeContextFor({ id: 'system:first-run', role: 'admin' }, 'first-run');
+/**
+ * The actor of the first admin's creation by a command on the machine (the CLI's `--as admin`,
+ * `seed-demo`): the ledger itself, on an empty ledger only, via the command line. (The service's
+ * first start passes its own.)
+ */
+export const firstRunWrite = (): WriteContext => writeContextFor({ id: 'system:first-run', role: 'admin' }, 'first-run', commandLineChannel());
 
 /** Why an operator may not act as the user they named, in one line. */
 export class OperatorRefused extends Error {
@@ -104,12 +108,14 @@ export class AccessControl {
   /**
    * The write context of an operator at the machine (the CLI) who names themselves as `userId`:
    * refused unless that user exists, is active and has, now, a role the matrix allows for `work`.
-   * `what` names the command in the refusal.
+   * `what` names the command in the refusal. Nothing proves the operator is that user (anyone with
+   * a shell on the machine can name anyone): every event it appends records that it came from the
+   * command line, with the operating-system user and host (`via`).
    */
   async operatorWrite(userId: string, work: Work, what: string): Promise<WriteContext> {
     const result = authorizeOperator(await this.current(), userId, work);
     if (!result.ok) throw new OperatorRefused(result.reason, userId, work, what, result.user?.role);
-    return writeContextFor({ id: result.user.userId, role: result.user.role }, what);
+    return writeContextFor({ id: result.user.userId, role: result.user.role }, what, commandLineChannel());
   }
 
   async execute(command: AccessCommand, write: WriteContext): Promise<CommandOutcome> {
@@ -146,7 +152,8 @@ export class AccessControl {
         .map((event) => ({
           type: event.type,
           at: event.recordedAt,
-          by: event.metadata.actor ?? null,
+          // Who, and how they came: a change made on the command line says so (via).
+          by: event.metadata.actor ? { ...event.metadata.actor, ...(event.metadata.via !== undefined && { via: event.metadata.via }) } : null,
           ...detailsOf(event),
         })),
     }));
