@@ -145,4 +145,19 @@ describe('who may call what: every route × every caller', () => {
     expect(JSON.stringify(users.body)).not.toContain(issued.body.token.split('.')[3]);
     expect(JSON.stringify(users.body)).not.toMatch(/secretHash/);
   });
+
+  it('never answers a retried token request with a secret that does not work: the secret was shown once', async () => {
+    await ledger.as('admin').post('/users').send({ userId: 'temp', displayName: 'Temporary clerk', role: 'bureau_staff' }).expect(201);
+    const first = await ledger.as('admin').post('/users/temp/tokens').set('Idempotency-Key', 'temp-desk-1').send({ label: 'desk' }).expect(201);
+    await ledger.as({ token: first.body.token }).get('/me').expect(200);
+    const before = await ledger.logPosition();
+    const again = await ledger.as('admin').post('/users/temp/tokens').set('Idempotency-Key', 'temp-desk-1').send({ label: 'desk' });
+    expect({ status: again.status, code: again.body.code, token: again.body.token }).toEqual({ status: 409, code: 'TOKEN_SECRET_SHOWN_ONCE', token: undefined });
+    expect(again.body.detail).toContain(first.body.tokenId);
+    expect(await ledger.logPosition()).toBe(before);
+    // The first token still works; the retry issued none.
+    await ledger.as({ token: first.body.token }).get('/me').expect(200);
+    const users = await ledger.as('auditor').get('/users').expect(200);
+    expect(users.body.users.find((user: { userId: string }) => user.userId === 'temp').tokens).toHaveLength(1);
+  });
 });

@@ -118,3 +118,7 @@ export const ImportTotalMismatch = define('IMPORT_TOTAL_MISMATCH', 'rule');
 export const ImportRowAfterTotal = define('IMPORT_ROW_AFTER_TOTAL', 'invalid');
 export const ImportRowRepeated = define('IMPORT_ROW_REPEATED', 'conflict');
 export const ImportConflict = define('IMPORT_CONFLICT', 'conflict');
+
+// Users and tokens
+/** A token request retried with its Idempotency-Key: the token exists, its secret was in the first answer only. */
+export const TokenSecretShownOnce = define('TOKEN_SECRET_SHOWN_ONCE', 'conflict');

@@ -11,6 +11,7 @@ import {
   AuthenticationFailure,
   OperatorFailure,
   ROLES_FOR_WORK,
+  TokenSecretShownOnce,
   Role,
   Work,
   accessDecider,
@@ -129,13 +130,22 @@ export class AccessControl {
     const { tokenId, secret } = newTokenParts();
     const expiresAt =
       options.expiresInDays === undefined ? undefined : new Date(Date.now() + options.expiresInDays * 86_400_000).toISOString();
-    await this.execute(
+    const outcome = await this.execute(
       {
         type: 'IssueToken',
         data: { tokenId, userId, secretHash: hashSecret(secret), ...(options.label && { label: options.label }), ...(expiresAt && { expiresAt }) },
       },
       write,
     );
+    if (outcome.result === 'replayed') {
+      // The first answer held the secret; only its hash is kept, so it cannot be answered again, and a
+      // secret made now matches nothing recorded.
+      const issued = (outcome.events[0]?.data as { tokenId?: string } | undefined)?.tokenId ?? '?';
+      throw new TokenSecretShownOnce(
+        `this request (Idempotency-Key ${write.idempotencyKey}) already issued token ${issued}; its secret was shown only in that first answer. If it was lost, revoke token ${issued} (POST /tokens/${issued}/revocation) and issue a new one`,
+        'Idempotency-Key',
+      );
+    }
     return { token: formatToken(userId, tokenId, secret), tokenId, userId, ...(expiresAt && { expiresAt }) };
   }
 
