@@ -10,6 +10,7 @@ import { ProgramCatalog, parseLocalDate } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
 import { CheckResult, ConsistencyProof, InclusionProof, LogDigest, checkConsistencyProof, checkInclusionProof } from '@ledger/integrity';
 import { ALL_PROJECTIONS, ReplayLimit, anomaliesProjection, pointInTimeBasis, queryAnomalies, queryProgramTotals, replayReadModels } from '@ledger/projections';
+import { userPath } from './user-paths';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 const trustedKey = (path?: string) => (path ? readFileSync(path, 'utf8').trim() : undefined);
@@ -54,7 +55,7 @@ export class VerifyCommand extends CliCommand {
 
   @Option({ flags: '--public-key <file>', description: 'the ledger’s public key you trust (base64 SPKI; default: the local signing key’s, if there is one)' })
   publicKey(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 
@@ -77,15 +78,15 @@ export class CheckInclusionCommand extends CliCommand {
 
   @Option({ flags: '--proof <file>', required: true })
   proof(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--digest <file>', required: true, description: 'a digest (from GET /audit/digests) you kept' })
   digest(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--public-key <file>', description: 'the ledger’s public key you trust (base64 SPKI, from GET /audit/public-key)' })
   publicKey(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 
@@ -99,19 +100,19 @@ export class CheckConsistencyCommand extends CliCommand {
 
   @Option({ flags: '--proof <file>', required: true })
   proof(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--older-digest <file>', required: true })
   olderDigest(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--newer-digest <file>', required: true })
   newerDigest(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--public-key <file>' })
   publicKey(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 
@@ -244,7 +245,7 @@ export class AnomaliesCommand extends PointInTimeCommand {
 
   @Option({ flags: '--csv <file>', description: 'write them as CSV' })
   csv(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 
@@ -271,7 +272,7 @@ export class ExportCommand extends CliCommand {
 
   @Option({ flags: '--out <file>', required: true })
   out(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 

@@ -7,6 +7,7 @@ import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import { SETTINGS, Settings, UNTRUSTED_KEYS } from '@ledger/application';
 import { SqliteEventStore } from '@ledger/event-store';
 import { DIGEST_EVENT_TYPE, DIGEST_STREAM, keyIdOf, loadSigningKey, publicKeyText, verifyLog } from '@ledger/integrity';
+import { userPath } from './user-paths';
 
 /**
  * Backup and restore of the embedded event log. The read models are not backed up: they are
@@ -19,7 +20,8 @@ export class BackupCommand extends CliCommand {
     super();
   }
 
-  async run([file]: string[]): Promise<void> {
+  async run([given]: string[]): Promise<void> {
+    const file = userPath(given);
     if (this.settings.eventStore !== 'sqlite') throw new Error('back up EventStoreDB with its own procedure (see the README)');
     if (existsSync(file)) throw new Error(`${file} exists: choose a new file`);
     const store = new SqliteEventStore({ path: this.settings.eventStorePath, readonly: true });
@@ -53,7 +55,8 @@ export class RestoreCommand extends CliCommand {
     super();
   }
 
-  async run([file]: string[], options: { signingKey?: string }): Promise<void> {
+  async run([backupFile]: string[], options: { signingKey?: string }): Promise<void> {
+    const file = userPath(backupFile);
     if (existsSync(this.settings.eventStorePath)) {
       // Only an empty log may be replaced.
       const existing = new Database(this.settings.eventStorePath, { readonly: true });
@@ -140,7 +143,7 @@ export class RestoreCommand extends CliCommand {
 
   @Option({ flags: '--signing-key <file>', description: 'the signing key (PKCS#8 PEM) to restore with the log; refused unless it signed the log’s digests' })
   signingKey(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 
