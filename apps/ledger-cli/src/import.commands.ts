@@ -1,9 +1,8 @@
 import { Inject } from '@nestjs/common';
-import { stringify } from 'csv-stringify/sync';
 import { basename } from 'node:path';
 import { statSync, writeFileSync } from 'node:fs';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
-import { AccessControl, ImportReport, ImportService, SETTINGS, Settings, writeContextFor } from '@ledger/application';
+import { AccessControl, ImportReport, ImportService, SETTINGS, Settings, csvForExcel, writeContextFor } from '@ledger/application';
 import { operatorWrite } from './access.commands';
 import { progressBar } from './audit.commands';
 import { userPath } from './user-paths';
@@ -44,7 +43,7 @@ export class ImportCommand extends CliCommand {
       },
     }).finally(() => bar.stop());
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    if (options.problems) writeFileSync(options.problems, stringify(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }));
+    if (options.problems) writeFileSync(options.problems, csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }));
     for (const problem of report.problems.slice(0, 20)) console.error(`row ${problem.row} ${problem.column}: ${problem.code} ${problem.message}`);
     const { problems, alreadyRecorded, ...summary } = report;
     console.log(JSON.stringify({ ...summary, problems: problems.length, alreadyRecorded: alreadyRecorded.length, seconds: Number(seconds) }, null, 2));

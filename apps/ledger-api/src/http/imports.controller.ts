@@ -1,12 +1,11 @@
 import { Controller, HttpCode, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { stringify } from 'csv-stringify/sync';
 import type { Response } from 'express';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { diskStorage } from 'multer';
-import { ImportService, WriteContext } from '@ledger/application';
+import { ImportService, WriteContext, csvForExcel } from '@ledger/application';
 import { RequestInvalidError } from './problem-details.filter';
 import { Write } from './write-context.decorator';
 
@@ -49,7 +48,7 @@ export class ImportsController {
       else if (report.committed) response.status(201);
       if (format === 'csv') {
         response.type('text/csv; charset=utf-8');
-        return stringify(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] });
+        return csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] });
       }
       return report;
     } finally {
