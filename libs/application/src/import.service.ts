@@ -31,6 +31,7 @@ import {
   readAmount,
   readPaymentRow,
   rowRuleProblems,
+  rowWiderThanHeader,
 } from '@ledger/domain';
 import { EventIdConflictError, EventStore, StreamAppend, WrongExpectedVersionError } from '@ledger/event-store';
 import { CsvEncoding, ImportFormat, ListSheet, csvRows, inspectListFile, workbookSheets } from './import-file';
@@ -173,7 +174,7 @@ export class ImportService {
     const run = new ImportRun(batchId, this.directory.batch(), this.budgets.batch());
     const read: ImportReport['read'] = { format, ...(encoding && { encoding }) };
 
-    let list: { sheet: string; header: ListColumns; headerRow: number } | undefined;
+    let list: { sheet: string; header: ListColumns; headerRow: number; headerCells: number } | undefined;
     let best: { sheet: string; row: number; cells: ListCell[]; match: ListColumns; named: number } | undefined;
     let total: { row: number; cell: ListCell } | undefined;
     let afterTotalReported = false;
@@ -190,7 +191,7 @@ export class ImportService {
           const match = matchHeaders(cells, this.mapping);
           if (match.missing.length === 0) {
             header = match;
-            if (!list) list = { sheet: sheet.name, header, headerRow: row };
+            if (!list) list = { sheet: sheet.name, header, headerRow: row, headerCells: cells.length };
           } else {
             // The row most like a header, to say what it lacks if none is found.
             const named = Object.keys(match.columns).length;
@@ -214,12 +215,19 @@ export class ImportService {
           }
           continue;
         }
+        // A CSV row wider than its header had a cell split by an unquoted comma: its cells are not under their headers.
+        const tooWide = format === 'csv' ? rowWiderThanHeader(cells, list!.headerCells, row) : undefined;
+        if (tooWide) run.problem(row, '', tooWide.code, tooWide.message);
         if (isTotalRow(cells, columns)) {
-          total = { row, cell: cellOf('amount') };
+          total = { row, cell: tooWide ? '' : cellOf('amount') };
           continue;
         }
         run.rows++;
         if (run.rows % 1000 === 0) options.onProgress?.(run.rows);
+        if (tooWide) {
+          run.listFen = undefined; // its amount is not known: the 合计 row cannot be checked against the rows
+          continue;
+        }
         await this.checkRow(run, row, cellOf, (field) => headerOf[field] ?? field, columns);
       }
     }

@@ -1,4 +1,4 @@
-import { DomainError } from '../errors';
+import { DomainError, ImportRowTooManyCells } from '../errors';
 import { halfWidth } from './cell-values';
 
 /**
@@ -89,6 +89,24 @@ export function isTotalRow(cells: readonly unknown[], columns: Partial<Record<Im
   if (label < 0 || typeof cells[label] !== 'string' || !/^\s*(合\s*计|总\s*计|小\s*计)/.test(cells[label] as string)) return false;
   const named = (field: ImportField) => columns[field] !== undefined && columns[field] !== label && String(cells[columns[field]!] ?? '').trim() !== '';
   return !named('residentId') && !named('studentNumber');
+}
+
+/**
+ * A CSV row with more cells than its header: a comma inside a cell that is not in quotes (an amount
+ * written 5,00) has split that cell and moved every cell after it one column on, so no cell after it
+ * can be read as its header says. Reported as that, and none of its fields guessed at. Extra cells
+ * that are empty may be a comma too many at the end of the line; they are refused all the same: a
+ * split amount before an empty last column looks just like it, and reads as a smaller amount.
+ */
+export function rowWiderThanHeader(cells: readonly unknown[], headerCells: number, row: number): { code: string; message: string } | undefined {
+  if (cells.length <= headerCells) return undefined;
+  const extraEmpty = cells.slice(headerCells).every((cell) => cell === '' || cell === null || cell === undefined);
+  return {
+    code: ImportRowTooManyCells.code,
+    message:
+      `row ${row} has ${cells.length} cells, the header ${headerCells}: a comma inside a cell that is not in quotes (5,00 or 1,000.00) splits it in two ` +
+      `and moves the cells after it${extraEmpty ? ', or the line ends with a comma too many' : ''}; put such a cell in quotes ("1,000.00") or write it without the comma`,
+  };
 }
 
 /** True when a row has nothing written in it. */
