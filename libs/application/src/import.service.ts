@@ -32,6 +32,7 @@ import {
   readPaymentRow,
   rowRuleProblems,
   rowWiderThanHeader,
+  shortened,
 } from '@ledger/domain';
 import { EventIdConflictError, EventStore, StreamAppend, WrongExpectedVersionError } from '@ledger/event-store';
 import { CsvEncoding, ImportFormat, ListSheet, csvRows, inspectListFile, workbookSheets } from './import-file';
@@ -87,6 +88,8 @@ export const IMPORT_EVENT_TYPE = 'PaymentListImported';
 export const importStreamId = (batchId: string) => `import-${batchId}`;
 
 const MAX_LISTED = 10_000;
+/** The longest problem message reported: what a message quotes of the file is bounded at its source, this is the backstop. */
+const MAX_MESSAGE_CHARACTERS = 1_000;
 /** The state of a student with no events (shared: evolve never changes a state, it makes a new one). */
 const NO_EVENTS = beneficiaryDecider.initialState();
 /** Students' appends handed to the store at a time: written and let go of before the next are made. */
@@ -125,7 +128,7 @@ class ImportRun {
   ) {}
 
   problem(row: number, column: string, code: string, message: string) {
-    if (this.problems.length < MAX_LISTED) this.problems.push({ row, column, code, message });
+    if (this.problems.length < MAX_LISTED) this.problems.push({ row, column: shortened(column), code, message: shortened(message, MAX_MESSAGE_CHARACTERS) });
   }
 
   /** Lets the event loop run other work (requests, /health) every few milliseconds of checking. */

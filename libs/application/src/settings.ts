@@ -22,6 +22,9 @@ export interface Settings {
   reportsDir: string;
   dashboardDir: string;
   bodyLimit: string;
+  /** The largest payment list `POST /imports` accepts, as written (`100mb`) and in bytes. */
+  uploadLimit: string;
+  uploadLimitBytes: number;
   signingKeyFile: string;
   digestEvery: number;
   rateLimitPerMinute: number;
@@ -63,6 +66,7 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   { variable: 'LEDGER_SIGNING_KEY_FILE', defaultText: '<data dir>/signing-key.pem', meaning: 'Ed25519 key (PKCS#8 PEM) that signs log digests; made on first start when missing, never for a log that holds digests' },
   { variable: 'LEDGER_DIGEST_EVERY', defaultText: '1000', meaning: 'sign a digest of the log at every tree size that is a multiple of this (`0`: only on `POST /audit/digests`)' },
   { variable: 'LEDGER_BODY_LIMIT', defaultText: '1mb', meaning: 'largest request body accepted (`512kb`, `1mb`, …)' },
+  { variable: 'LEDGER_UPLOAD_LIMIT', defaultText: '100mb', meaning: 'largest payment list `POST /imports` accepts (`512kb`, `100mb`, `1gb`, …); a larger one is refused with 413 `UPLOAD_TOO_LARGE`' },
   { variable: 'LEDGER_RATE_LIMIT', defaultText: '6000', meaning: 'requests per minute per client (per token, else per address); `0` turns the limit off' },
   { variable: 'LEDGER_READ_WAIT_MS', defaultText: '10000', meaning: 'how long a read waits for the read models to reach the log head as of the request before answering 503' },
   { variable: 'LEDGER_SHUTDOWN_GRACE_MS', defaultText: '10000', meaning: 'on SIGTERM, how long requests in flight may take to finish before the stores close' },
@@ -125,6 +129,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   const bodyLimit = text('LEDGER_BODY_LIMIT');
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new SettingsError('LEDGER_BODY_LIMIT', `"${bodyLimit}" is not a size like 512kb or 1mb`);
+  const uploadLimit = text('LEDGER_UPLOAD_LIMIT');
+  const uploadSize = uploadLimit.match(/^(\d+)(b|kb|mb|gb)$/i);
+  const uploadLimitBytes = uploadSize ? Number(uploadSize[1]) * 1024 ** ['b', 'kb', 'mb', 'gb'].indexOf(uploadSize[2].toLowerCase()) : 0;
+  if (!uploadSize || uploadLimitBytes === 0 || !Number.isSafeInteger(uploadLimitBytes)) throw new SettingsError('LEDGER_UPLOAD_LIMIT', `"${uploadLimit}" is not a size like 512kb, 100mb or 1gb`);
   const requestLog = oneOf('LEDGER_REQUEST_LOG', ['true', 'false'] as const) === 'true';
   return {
     port,
@@ -141,6 +149,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     signingKeyFile: env.LEDGER_SIGNING_KEY_FILE ? fromCwd(text('LEDGER_SIGNING_KEY_FILE')) : join(dataDir, 'signing-key.pem'),
     digestEvery: wholeNumber('LEDGER_DIGEST_EVERY', 'a whole number of events'),
     bodyLimit,
+    uploadLimit,
+    uploadLimitBytes,
     rateLimitPerMinute: wholeNumber('LEDGER_RATE_LIMIT', 'a whole number of requests per minute'),
     readWaitMs: wholeNumber('LEDGER_READ_WAIT_MS', 'a whole number of milliseconds'),
     shutdownGraceMs: wholeNumber('LEDGER_SHUTDOWN_GRACE_MS', 'a whole number of milliseconds'),

@@ -1,18 +1,48 @@
-import { Controller, HttpCode, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { CallHandler, Controller, ExecutionContext, HttpCode, Inject, Injectable, NestInterceptor, PayloadTooLargeException, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { diskStorage } from 'multer';
-import { ImportService, WriteContext, csvForExcel } from '@ledger/application';
-import { RequestInvalidError } from './problem-details.filter';
+import { ImportService, SETTINGS, Settings, WriteContext, csvForExcel } from '@ledger/application';
+import { RequestInvalidError, RequestRefusedError } from './problem-details.filter';
 import { Write } from './write-context.decorator';
 
 interface UploadedList {
   path: string;
   originalname: string;
   size: number;
+}
+
+/**
+ * The upload of a payment list (multipart field "file"), stored in a temporary file as it arrives and
+ * limited to LEDGER_UPLOAD_LIMIT: beyond it multer stops storing it, and the request is refused with
+ * 413, naming the limit.
+ */
+@Injectable()
+export class PaymentListUpload implements NestInterceptor {
+  private readonly multer: NestInterceptor;
+
+  constructor(@Inject(SETTINGS) private readonly settings: Settings) {
+    const Interceptor = FileInterceptor('file', {
+      storage: diskStorage({ destination: tmpdir() }),
+      limits: { fileSize: settings.uploadLimitBytes },
+      // File names as browsers and curl send them: UTF-8 (multer's default, latin1, garbles 发放名单.xlsx).
+      defParamCharset: 'utf8',
+    });
+    this.multer = new Interceptor();
+  }
+
+  async intercept(context: ExecutionContext, next: CallHandler) {
+    try {
+      return await this.multer.intercept(context, next);
+    } catch (error) {
+      if (!(error instanceof PayloadTooLargeException)) throw error;
+      const limit = `${this.settings.uploadLimit} (LEDGER_UPLOAD_LIMIT)`;
+      throw new RequestRefusedError(413, 'UPLOAD_TOO_LARGE', [{ field: 'file', message: `the file is larger than ${limit}: import the list in parts, or raise the limit` }]);
+    }
+  }
 }
 
 /** Payment lists (CSV or XLSX) uploaded whole: a dry run first, then all rows or none. */
@@ -24,8 +54,7 @@ export class ImportsController {
 
   @Post()
   @HttpCode(200)
-  // File names as browsers and curl send them: UTF-8 (multer's default, latin1, garbles 发放名单.xlsx).
-  @UseInterceptors(FileInterceptor('file', { storage: diskStorage({ destination: tmpdir() }), limits: { fileSize: 512 * 1024 * 1024 }, defParamCharset: 'utf8' }))
+  @UseInterceptors(PaymentListUpload)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiOperation({ summary: 'Import a payment list (CSV or XLSX, Chinese or English headers): dry run by default; commit=true records all rows or none' })

@@ -13,6 +13,17 @@ export class RequestInvalidError extends Error {
   }
 }
 
+/** A request refused with a status of its own, naming its fields (an upload over its limit: 413). */
+export class RequestRefusedError extends RequestInvalidError {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    problems: FieldProblem[],
+  ) {
+    super(problems);
+  }
+}
+
 /** A body that is not JSON: said where, without quoting it back (the parser's own message does). */
 export class MalformedJsonError extends Error {
   constructor(position?: string) {
@@ -80,6 +91,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ...(exception.problems.length > 0 && { errors: exception.problems }),
       };
     }
+    if (exception instanceof RequestRefusedError) return { ...problemOf(exception.status, exception.code, exception.message), errors: exception.problems };
     if (exception instanceof RequestInvalidError) {
       return {
         type: problemType('REQUEST_INVALID'),
