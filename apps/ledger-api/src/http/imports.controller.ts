@@ -28,8 +28,9 @@ export class PaymentListUpload implements NestInterceptor {
     const Interceptor = FileInterceptor('file', {
       storage: diskStorage({ destination: tmpdir() }),
       limits: { fileSize: settings.uploadLimitBytes },
-      // File names as browsers and curl send them: UTF-8 (multer's default, latin1, garbles 发放名单.xlsx).
-      defParamCharset: 'utf8',
+      // The file name's bytes, one character each (see sentFileName), and its path, which is dropped once decoded.
+      defParamCharset: 'latin1',
+      preservePath: true,
     });
     this.multer = new Interceptor();
   }
@@ -43,6 +44,30 @@ export class PaymentListUpload implements NestInterceptor {
       throw new RequestRefusedError(413, 'UPLOAD_TOO_LARGE', [{ field: 'file', message: `the file is larger than ${limit}: import the list in parts, or raise the limit` }]);
     }
   }
+}
+
+/**
+ * The name of an uploaded file as its client wrote it. busboy gives the bytes of a plain `filename=`
+ * one character a byte (latin1); they are read here as UTF-8, which browsers and curl send, or — when
+ * they are not UTF-8 — as GB18030, which older clients on Chinese Windows send (GBK is part of it). A
+ * name sent as `filename*=UTF-8''…` arrives decoded already. A path before the name is dropped only
+ * after decoding: the second byte of a GBK character can be a backslash (淺 is 0x9C 0x5C).
+ */
+export function sentFileName(received: string): string {
+  let name = received;
+  if (!/[^\u0000-\u00ff]/.test(received)) {
+    const bytes = Buffer.from(received, 'latin1');
+    name = new TextDecoder('utf-8').decode(bytes); // neither encoding: UTF-8, with replacement characters
+    for (const encoding of ['utf-8', 'gb18030']) {
+      try {
+        name = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+        break;
+      } catch {
+        // not this encoding
+      }
+    }
+  }
+  return name.split(/[\\/]/).pop()!;
 }
 
 /** Payment lists (CSV or XLSX) uploaded whole: a dry run first, then all rows or none. */
@@ -69,10 +94,11 @@ export class ImportsController {
   ) {
     if (!file) throw new RequestInvalidError([{ field: 'file', message: 'send the payment list as multipart field "file"' }]);
     try {
-      const extension = file.originalname.toLowerCase().split('.').pop();
+      const fileName = sentFileName(file.originalname);
+      const extension = fileName.toLowerCase().split('.').pop();
       if (extension !== 'csv' && extension !== 'xlsx') throw new RequestInvalidError([{ field: 'file', message: 'the file must be .csv or .xlsx' }]);
       if (commit !== undefined && commit !== 'true' && commit !== 'false') throw new RequestInvalidError([{ field: 'commit', message: 'commit must be true or false' }]);
-      const report = await this.imports.run(file.path, { format: extension, fileName: file.originalname, commit: commit === 'true', write });
+      const report = await this.imports.run(file.path, { format: extension, fileName, commit: commit === 'true', write });
       if (report.problems.length > 0) response.status(422);
       else if (report.committed) response.status(201);
       if (format === 'csv') {
