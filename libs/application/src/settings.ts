@@ -55,7 +55,7 @@ export interface SettingSpec {
 /** The schema, in the README's order. */
 export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   { variable: 'PORT', defaultText: '3000', meaning: 'HTTP port (0: any free port)' },
-  { variable: 'LEDGER_DATA_DIR', defaultText: 'data', meaning: 'where `ledger.sqlite`, `read-models.sqlite` and the signing key live (relative to the working directory); must be writable; one service at a time' },
+  { variable: 'LEDGER_DATA_DIR', defaultText: 'data', meaning: 'where `ledger.sqlite`, `read-models.sqlite` and the signing key live (relative to the working directory: under npm, the package root); must be writable; one service at a time' },
   { variable: 'LEDGER_EVENT_STORE', defaultText: 'sqlite', meaning: 'where the event log lives: `sqlite` (the embedded file) or `eventstoredb`' },
   { variable: 'LEDGER_EVENTSTOREDB_URL', meaning: 'with `eventstoredb` (required then): `esdb://host:2113?tls=false` (one node), `esdb://h1:2113,h2:2113,h3:2113` or `esdb+discover://cluster.dns:2113` (a cluster)' },
   { variable: 'LEDGER_EVENTSTOREDB_STREAM_PREFIX', meaning: "prefix of the ledger's streams on EventStoreDB, to share a server" },
