@@ -86,7 +86,7 @@ describe('reconciliation over HTTP', () => {
     });
     const csv = await ledger.as('bureau_staff').get('/reports/yining-2022/reconciliation').query({ format: 'csv' }).expect(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-    expect(csv.text).toMatch(/^line,text,programs/);
+    expect(csv.text).toMatch(/^\ufeffline,text,programs/);
     const xlsx = await ledger.as('bureau_staff').get('/reports/yining-2022/reconciliation').query({ format: 'xlsx' }).buffer(true).parse((res, callback) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -256,4 +256,28 @@ describe('importing the payment lists offices make', () => {
     db.close();
     expect(JSON.parse(stored).fileName).toBe('2022年秋季发放名单.csv');
   });
+
+  it('reads a file name sent in GBK (an old client on Chinese Windows) as GB18030 when it is not UTF-8', async () => {
+    const list = Buffer.from(csvText(Array.from({ length: 2 }, (_, i) => paymentRow(i, 8100))));
+    /** A multipart body naming the file with these bytes, as such a client writes it (no filename*). */
+    const sent = (name: Buffer, parameter = 'filename') => {
+      const boundary = 'ledger-test-boundary';
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; ${parameter === 'filename' ? 'filename="' : `${parameter}=`}`),
+        name,
+        Buffer.from(`${parameter === 'filename' ? '"' : ''}\r\nContent-Type: text/csv\r\n\r\n`),
+        list,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      return ledger.http.post('/imports').set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body);
+    };
+    expect((await sent(gbk('2022年秋季发放名单.csv')).expect(200)).body.fileName).toBe('2022年秋季发放名单.csv');
+    // 淺 is 0x9C 0x5C in GBK: its second byte is a backslash, which must not cut the name as a path.
+    expect((await sent(gbk('淺水小学名单.csv')).expect(200)).body.fileName).toBe('淺水小学名单.csv');
+    expect((await sent(Buffer.from('2022年秋季发放名单.csv')).expect(200)).body.fileName).toBe('2022年秋季发放名单.csv');
+    expect((await sent(Buffer.from(`UTF-8''${encodeURIComponent('发放名单.csv')}`), 'filename*').expect(200)).body.fileName).toBe('发放名单.csv');
+    // A path before the name (old browsers sent the whole path) is not part of it, in either encoding.
+    expect((await sent(gbk('C:\\名单\\发放名单.csv')).expect(200)).body.fileName).toBe('发放名单.csv');
+    expect((await sent(Buffer.from('/home/li/名单/发放名单.csv')).expect(200)).body.fileName).toBe('发放名单.csv');
+  });
 });

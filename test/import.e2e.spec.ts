@@ -70,6 +70,22 @@ describe('importing payment lists', () => {
     expect(csv.text.trim().split('\n')).toHaveLength(4);
   });
 
+  it('reports a CSV row with more cells than the header as that (an unquoted comma), not as problems of cells it shifted', async () => {
+    const rows = [paymentRow(0, 2100), paymentRow(3, 2100), paymentRow(6, 2100)];
+    const line = (row: string[]) => row.join(',');
+    // Line 3: an amount written 5,00 without quotes is two cells: 5 under 金额, 00 under 发放日期, the date beyond.
+    const text = [HEADERS, rows[0], [...rows[1].slice(0, 6), '5,00', rows[1][7]], rows[2]].map((row) => (row === HEADERS ? row.join(',') : line(row))).join('\n');
+    // Line 5: a line with a comma too many at its end (an empty cell beyond the header).
+    const path = join(dir, 'shifted.csv');
+    writeFileSync(path, `${text}\n${line(paymentRow(9, 2100))},\n`);
+    const response = await upload(path).expect(422);
+    expect(response.body.problems).toEqual([
+      { row: 3, column: '', code: 'IMPORT_ROW_TOO_MANY_CELLS', message: expect.stringMatching(/^row 3 has 9 cells, the header 8: .*comma.*not in quotes/) },
+      { row: 5, column: '', code: 'IMPORT_ROW_TOO_MANY_CELLS', message: expect.stringMatching(/^row 5 has 9 cells, the header 8: .*ends with a comma/) },
+    ]);
+    expect(response.body.rows).toBe(4);
+  });
+
   it('reads XLSX lists the same way', async () => {
     const path = join(dir, 'list.xlsx');
     await writeXlsx(path, Array.from({ length: 9 }, (_, i) => paymentRow(i, 3000)));

@@ -127,7 +127,7 @@ describe('the demo ledger and the 2022 report', () => {
   });
 
   it('writes CSV and XLSX whose figures read back', async () => {
-    const rows = parse(reconciliationCsv(result), { columns: true }) as Array<Record<string, string>>;
+    const rows = parse(reconciliationCsv(result), { bom: true, columns: true }) as Array<Record<string, string>>;
     const yulu = rows.find((row) => row.line === 'yulu')!;
     expect(yulu).toMatchObject({ 'declared count': '434', 'declared 万元': '130.2', 'ledger yuan': '1302000.00', 'ledger 万元': '130.2', status: 'agrees' });
     expect(rows.find((row) => row.line === 'boarding')).toMatchObject({ 'declared yuan': '1128875.00', 'ledger persons': '1455' });

@@ -1,9 +1,10 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import request from 'supertest';
+import { paymentRow, writeCsv } from './support/payment-lists';
 import { ServiceProcess, untilHealthy } from './support/service-process';
 
 /**
@@ -69,6 +70,26 @@ function track(child: ChildProcess, port: number): ServiceProcess {
   return { child, base: `http://127.0.0.1:${port}`, output: () => output, exited };
 }
 
+/**
+ * GETs each address over and over until the child exits: the answers that were not 200, and how
+ * many requests were made (a check that made none proves nothing).
+ */
+async function pollUntilExit(child: ChildProcess, addresses: string[]): Promise<{ requests: number; failures: string[] }> {
+  let exited = child.exitCode !== null || child.signalCode !== null;
+  child.once('exit', () => (exited = true));
+  let requests = 0;
+  const failures: string[] = [];
+  while (!exited) {
+    for (const address of addresses) {
+      requests++;
+      const status = await fetch(address).then((response) => response.status, (error: Error) => error.message);
+      if (status !== 200) failures.push(`${address}: ${status}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { requests, failures };
+}
+
 /** What the Dockerfile's runtime stage copies from the build stage, and the command it runs. */
 function dockerImageLayout(): { copies: string[]; command: string[] } {
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
@@ -92,6 +113,21 @@ describe('the ledger as released', () => {
     expect(servicePid).not.toBe(npm.child.pid);
     orphans.push(servicePid);
 
+    // A second `npm start` on the same data directory builds again, then refuses (the directory is
+    // locked): its build must not take the running service's files from under it.
+    const page = await fetch(`${npm.base}/`).then((response) => response.text());
+    const bundle = page.match(/assets\/[^"]+\.js/)![0];
+    const secondPort = await freePort();
+    const second = track(
+      spawn('npm', ['start'], { cwd: root, env: { ...process.env, PORT: String(secondPort), LEDGER_DATA_DIR: dataDir, LEDGER_REQUEST_LOG: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] }),
+      secondPort,
+    );
+    const polled = await pollUntilExit(second.child, [`${npm.base}/`, `${npm.base}/${bundle}`]);
+    expect(await second.exited).not.toBe(0);
+    expect(second.output()).toMatch(/in use by another ledger service/);
+    expect(polled.requests).toBeGreaterThan(20);
+    expect(polled.failures).toEqual([]);
+
     npm.child.kill('SIGTERM');
     await npm.exited;
     expect(await until(() => !alive(servicePid), 20_000)).toBe(true);
@@ -105,6 +141,14 @@ describe('the ledger as released', () => {
     const built = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`npm run build failed: ${built.stdout}${built.stderr}`);
     const buildSeconds = (Date.now() - timer) / 1000;
+    // `npm run cli` runs what is built, and builds nothing (a build under a running service, ~10 s a call).
+    const cliMain = join(root, 'dist/apps/ledger-cli/src/main.js');
+    const builtAt = statSync(cliMain).mtimeMs;
+    timer = Date.now();
+    const help = spawnSync('npm', ['run', '-s', 'cli', '--', '--help'], { cwd: root, encoding: 'utf8' });
+    const cliSeconds = (Date.now() - timer) / 1000;
+    expect({ status: help.status, stderr: help.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(statSync(cliMain).mtimeMs).toBe(builtAt);
 
     const image = join(work, 'image');
     const { copies, command } = dockerImageLayout();
@@ -123,7 +167,7 @@ describe('the ledger as released', () => {
     mkdirSync(dirname(join(image, binding)), { recursive: true });
     copyFileSync(join(root, binding), join(image, binding));
     for (const devOnly of ['jest', '@nestjs/cli', 'playwright-core', 'vite', '@sparticuz/chromium']) expect({ devOnly, installed: existsSync(join(image, 'node_modules', devOnly)) }).toEqual({ devOnly, installed: false });
-    console.log(`release tree: npm run build ${buildSeconds.toFixed(1)} s, npm ci --omit=dev ${installSeconds.toFixed(1)} s`);
+    console.log(`release tree: npm run build ${buildSeconds.toFixed(1)} s, npm run cli -- --help ${cliSeconds.toFixed(1)} s, npm ci --omit=dev ${installSeconds.toFixed(1)} s`);
 
     const dataDir = join(image, 'data');
     const env = { ...process.env, NODE_ENV: 'production', LEDGER_DATA_DIR: dataDir, LEDGER_REQUEST_LOG: 'false' };
@@ -136,12 +180,26 @@ describe('the ledger as released', () => {
     await request(service.base).get('/').expect(200).expect('content-type', /html/); // the dashboard, built into dist/
 
     const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/apps/ledger-cli/src/main.js', ...args], { cwd: image, env, encoding: 'utf8' });
-    const help = cli('--help');
-    expect({ status: help.status, stderr: help.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(help.stdout).toMatch(/verify/);
+    const shippedHelp = cli('--help');
+    expect({ status: shippedHelp.status, stderr: shippedHelp.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(shippedHelp.stdout).toMatch(/verify/);
     const list = cli('list'); // read-only, while the service runs
     expect({ status: list.status, stderr: list.stderr }).toEqual({ status: 0, stderr: '' });
     expect(list.stdout).toMatch(/^admin\s+admin/m);
+    // `npm run cli` as the README gives it, in the tree as it ships (no dev dependency: nothing to build with).
+    const npmCli = (cwd: string, ...args: string[]) => spawnSync('npm', ['run', '-s', 'cli', '--', ...args], { cwd, env, encoding: 'utf8' });
+    const listed = npmCli(image, 'list');
+    expect({ status: listed.status, stderr: listed.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(listed.stdout).toMatch(/^admin\s+admin/m);
+    // From a subdirectory: npm runs the script at the package root, the file names are the user's.
+    mkdirSync(join(image, 'lists'));
+    writeCsv(join(image, 'lists', '2022年秋季发放名单.csv'), [paymentRow(0), paymentRow(1)]);
+    const imported = npmCli(join(image, 'lists'), 'import', '2022年秋季发放名单.csv', '--problems', 'problems.csv');
+    expect({ status: imported.status, stdout: imported.stdout }).toEqual({ status: 0, stdout: expect.stringMatching(/"rows": 2/) });
+    expect(existsSync(join(image, 'lists', 'problems.csv'))).toBe(true);
+    const missing = npmCli(join(image, 'lists'), 'import', 'no-such-list.xlsx');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe(`error: ${join(image, 'lists', 'no-such-list.xlsx')}: no such file or directory`);
 
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);

@@ -22,6 +22,7 @@ import {
   publicKeyProblem,
 } from '@ledger/integrity';
 import { ALL_PROJECTIONS, ReplayLimit, anomaliesProjection, pointInTimeBasis, queryAnomalies, queryProgramTotals, replayReadModels } from '@ledger/projections';
+import { userPath } from './user-paths';
 
 /** A file's text, or one line saying why it cannot be read. */
 function readText(file: string): string {
@@ -100,7 +101,7 @@ export class VerifyCommand extends CliCommand {
 
   @Option({ flags: '--public-key <file>', description: 'the ledger’s public key you trust (base64 SPKI; default: the local signing key’s, if there is one)' })
   publicKey(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 
@@ -136,15 +137,15 @@ export class CheckInclusionCommand extends CliCommand {
 
   @Option({ flags: '--proof <file>', required: true })
   proof(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--digest <file>', required: true, description: 'a digest (from GET /audit/digests) you kept' })
   digest(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--public-key <file>', description: 'the ledger’s public key you trust (base64 SPKI, from GET /audit/public-key); without it the check is NOT TRUSTED (exit 2)' })
   publicKey(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 
@@ -161,19 +162,19 @@ export class CheckConsistencyCommand extends CliCommand {
 
   @Option({ flags: '--proof <file>', required: true })
   proof(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--older-digest <file>', required: true })
   olderDigest(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--newer-digest <file>', required: true })
   newerDigest(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--public-key <file>', description: 'the ledger’s public key you trust (base64 SPKI, from GET /audit/public-key); without it the check is NOT TRUSTED (exit 2)' })
   publicKey(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 
@@ -306,7 +307,7 @@ export class AnomaliesCommand extends PointInTimeCommand {
 
   @Option({ flags: '--csv <file>', description: 'write them as CSV' })
   csv(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 
@@ -333,7 +334,7 @@ export class ExportCommand extends CliCommand {
 
   @Option({ flags: '--out <file>', required: true })
   out(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 

@@ -7,6 +7,7 @@ import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import { SETTINGS, Settings, UNTRUSTED_KEYS } from '@ledger/application';
 import { SqliteEventStore, openReadOnlyDatabase } from '@ledger/event-store';
 import { DIGEST_EVENT_TYPE, DIGEST_STREAM, VerificationReport, keyIdOf, loadSigningKey, publicKeyText, verifyLog } from '@ledger/integrity';
+import { userPath } from './user-paths';
 
 /**
  * Backup and restore of the embedded event log. The read models are not backed up: they are
@@ -19,7 +20,8 @@ export class BackupCommand extends CliCommand {
     super();
   }
 
-  async run([file]: string[]): Promise<void> {
+  async run([given]: string[]): Promise<void> {
+    const file = userPath(given);
     if (this.settings.eventStore !== 'sqlite') throw new Error('back up EventStoreDB with its own procedure (see the README)');
     const target = resolve(file);
     // No directory is made: a mistyped path would be a backup nobody finds.
@@ -82,7 +84,8 @@ export class RestoreCommand extends CliCommand {
     super();
   }
 
-  async run([file]: string[], options: { signingKey?: string }): Promise<void> {
+  async run([backupFile]: string[], options: { signingKey?: string }): Promise<void> {
+    const file = userPath(backupFile);
     if (existsSync(this.settings.eventStorePath)) {
       // Only an empty log may be replaced.
       const existing = new Database(this.settings.eventStorePath, { readonly: true });
@@ -208,7 +211,7 @@ export class RestoreCommand extends CliCommand {
 
   @Option({ flags: '--signing-key <file>', description: 'the signing key (PKCS#8 PEM) to restore with the log; refused unless it signed the log’s digests' })
   signingKey(value: string) {
-    return value;
+    return userPath(value);
   }
 }
 

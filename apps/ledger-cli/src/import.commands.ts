@@ -1,11 +1,11 @@
 import { Inject } from '@nestjs/common';
-import { stringify } from 'csv-stringify/sync';
 import { basename } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
-import { AccessControl, ImportReport, ImportService, SETTINGS, Settings, writeContextFor } from '@ledger/application';
+import { AccessControl, ImportReport, ImportService, SETTINGS, Settings, csvForExcel, writeContextFor } from '@ledger/application';
 import { operatorWrite } from './access.commands';
 import { progressBar } from './audit.commands';
+import { userPath } from './user-paths';
 
 @Command({ name: 'import', arguments: '<file>', description: 'import a payment list (.csv or .xlsx): a dry run unless --commit; all rows or none' })
 export class ImportCommand extends CliCommand {
@@ -17,7 +17,8 @@ export class ImportCommand extends CliCommand {
     super();
   }
 
-  async run([file]: string[], options: { commit?: boolean; problems?: string; as?: string }): Promise<void> {
+  async run([given]: string[], options: { commit?: boolean; problems?: string; as?: string }): Promise<void> {
+    const file = userPath(given);
     const extension = file.toLowerCase().split('.').pop();
     if (extension !== 'csv' && extension !== 'xlsx') throw new Error('the file must be .csv or .xlsx');
     // The officer at the machine, recorded as the actor of every payment of the batch. A dry run
@@ -26,6 +27,7 @@ export class ImportCommand extends CliCommand {
       options.commit || options.as !== undefined
         ? await operatorWrite(this.access, this.settings, options.commit ? 'import --commit' : 'import', options.as, 'record_aid')
         : writeContextFor({ id: 'nobody (dry run)', role: 'none' }, 'import-dry-run');
+    statSync(file); // a file that is not there: one line naming its full path, before the progress bar
     const bar = progressBar(options.commit ? 'importing' : 'checking');
     bar.start(0, 0);
     const started = Date.now();
@@ -41,7 +43,7 @@ export class ImportCommand extends CliCommand {
       },
     }).finally(() => bar.stop());
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    if (options.problems) writeFileSync(options.problems, stringify(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }));
+    if (options.problems) writeFileSync(options.problems, csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }));
     for (const problem of report.problems.slice(0, 20)) console.error(`row ${problem.row} ${problem.column}: ${problem.code} ${problem.message}`);
     const { problems, alreadyRecorded, ...summary } = report;
     console.log(JSON.stringify({ ...summary, problems: problems.length, alreadyRecorded: alreadyRecorded.length, seconds: Number(seconds) }, null, 2));
@@ -63,7 +65,7 @@ export class ImportCommand extends CliCommand {
   }
   @Option({ flags: '--problems <file>', description: 'write the problem report as CSV' })
   problems(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--as <userId>', description: 'you: a finance officer of this ledger, recorded as the actor (required with --commit)' })
   as(value: string) {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './cli.module';
+import { errorLine } from './user-paths';
 
 async function main() {
   await CommandFactory.run(CliModule, {
@@ -11,17 +12,17 @@ async function main() {
       // Commander's own outcomes (--help, an unknown command or option) are printed by commander,
       // which then exits with its code (0 for --help); anything else ends with one line.
       if ((error as { code?: string }).code?.startsWith('commander.')) return;
-      console.error(`error: ${error.message}`);
+      console.error(`error: ${errorLine(error)}`);
       process.exitCode = 1;
     },
     serviceErrorHandler: (error) => {
-      console.error(`error: ${error.message}`);
+      console.error(`error: ${errorLine(error)}`);
       process.exitCode = 1;
     },
   });
 }
 
 main().catch((error: Error) => {
-  console.error(`error: ${error.message}`);
+  console.error(`error: ${errorLine(error)}`);
   process.exitCode = 1;
 });

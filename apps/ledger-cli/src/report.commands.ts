@@ -25,6 +25,7 @@ import { EventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, replayReadModels } from '@ledger/projections';
 import { operatorWrite } from './access.commands';
 import { progressBar } from './audit.commands';
+import { userPath } from './user-paths';
 
 @Command({ name: 'reconcile', arguments: '[reportId]', description: 'reconcile a declared report (default: the first in config/reports) with the ledger' })
 export class ReconcileCommand extends CliCommand {
@@ -62,11 +63,11 @@ export class ReconcileCommand extends CliCommand {
 
   @Option({ flags: '--csv <file>' })
   csv(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--xlsx <file>' })
   xlsx(value: string) {
-    return value;
+    return userPath(value);
   }
   @Option({ flags: '--json', description: 'print the whole reconciliation as JSON' })
   json() {

@@ -1,7 +1,7 @@
-import { stringify } from 'csv-stringify/sync';
 import { ANOMALY_KINDS, Anomaly } from '@ledger/domain';
 import { EventStore, readAllPages } from '@ledger/event-store';
 import { eventHash, integrityOf } from '@ledger/integrity';
+import { csvForExcel } from './csv-file';
 
 /** The log as NDJSON lines: each event with its leaf index and its hash recomputed from its content. */
 export async function* exportLogLines(store: EventStore): AsyncGenerator<string> {
@@ -30,7 +30,7 @@ export const ANOMALY_CSV_COLUMNS = ['kind', 'description', 'programCode', 'fisca
 
 /** Anomalies as CSV, one row each, with the kind's description and the positions separated by spaces. */
 export function anomaliesCsv(anomalies: Anomaly[]): string {
-  return stringify(
+  return csvForExcel(
     anomalies.map((anomaly) => ({ ...anomaly, description: ANOMALY_KINDS[anomaly.kind], positions: anomaly.positions.join(' ') })),
     { header: true, columns: ANOMALY_CSV_COLUMNS },
   );

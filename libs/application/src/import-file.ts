@@ -98,6 +98,12 @@ export async function inspectListFile(path: string, format: ImportFormat, fileNa
   throw new ImportFileEncoding(`${fileName} is neither UTF-8 nor GBK/GB18030 text: ${SAVE_AS_UTF8}`, 'file');
 }
 
+/**
+ * The longest CSV row read, in bytes of UTF-8 (64 KiB): a payment list's rows are a few hundred. A file
+ * without line breaks (or garbage) would otherwise be held whole as one row, and quoted back whole.
+ */
+export const MAX_CSV_ROW_BYTES = 65_536;
+
 /** Why csv-parse stopped, in the words of someone who made the file in Excel or a text editor. */
 function csvProblem(error: CsvError): string {
   switch (error.code) {
@@ -108,6 +114,8 @@ function csvProblem(error: CsvError): string {
       return `line ${error.lines}: a quote (") inside a cell that does not start with one; quote the whole cell and double the quote ("")`;
     case 'CSV_INVALID_CLOSING_QUOTE':
       return `line ${error.lines}: text after the closing quote (") of a quoted cell`;
+    case 'CSV_MAX_RECORD_SIZE':
+      return `line ${error.lines}: more than 64 KiB in one row, which no payment list has (a file without line breaks, or not a list)`;
     default:
       return `line ${error.lines}: ${error.message}`;
   }
@@ -129,11 +137,13 @@ export async function* csvRows(path: string, encoding: CsvEncoding, fileName: st
       }),
     );
   }
-  // Blank lines are kept (and skipped by the caller) so that a record's number is its row in Excel.
-  const parser = source.pipe(parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: false, trim: true }));
-  let row = 0;
+  // Empty lines are skipped by the parser (each one kept costs csv-parse an error object: a file of
+  // newlines took minutes) and counted, so that a record's number is still its row in Excel.
+  const parser = source.pipe(parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true, max_record_size: MAX_CSV_ROW_BYTES }));
   try {
-    for await (const record of parser as AsyncIterable<string[]>) yield { row: ++row, cells: record };
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { records: number; empty_lines: number } }>) {
+      yield { row: info.records + info.empty_lines, cells: record };
+    }
   } catch (error) {
     if (error instanceof CsvError) throw new ImportFileUnreadable(`${fileName}: not a readable CSV: ${csvProblem(error)}`, 'file');
     throw error;

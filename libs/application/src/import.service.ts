@@ -32,6 +32,8 @@ import {
   readAmount,
   readPaymentRow,
   rowRuleProblems,
+  rowWiderThanHeader,
+  shortened,
 } from '@ledger/domain';
 import { EventIdConflictError, EventStore, StreamAppend, WrongExpectedVersionError } from '@ledger/event-store';
 import { CsvEncoding, ImportFormat, ListSheet, csvRows, inspectListFile, workbookSheets } from './import-file';
@@ -88,6 +90,8 @@ export const IMPORT_EVENT_TYPE = 'PaymentListImported';
 export const importStreamId = (batchId: string) => `import-${batchId}`;
 
 const MAX_LISTED = 10_000;
+/** The longest problem message reported: what a message quotes of the file is bounded at its source, this is the backstop. */
+const MAX_MESSAGE_CHARACTERS = 1_000;
 /** The state of a student with no events (shared: evolve never changes a state, it makes a new one). */
 const NO_EVENTS = beneficiaryDecider.initialState();
 /** Students' appends handed to the store at a time: written and let go of before the next are made. */
@@ -128,7 +132,7 @@ class ImportRun {
   ) {}
 
   problem(row: number, column: string, code: string, message: string) {
-    if (this.problems.length < MAX_LISTED) this.problems.push({ row, column, code, message });
+    if (this.problems.length < MAX_LISTED) this.problems.push({ row, column: shortened(column), code, message: shortened(message, MAX_MESSAGE_CHARACTERS) });
   }
 
   /** Lets the event loop run other work (requests, /health) every few milliseconds of checking. */
@@ -178,7 +182,7 @@ export class ImportService {
     const run = new ImportRun(batchId, this.directory.batch(), this.budgets.batch(), this.clock.today());
     const read: ImportReport['read'] = { format, ...(encoding && { encoding }) };
 
-    let list: { sheet: string; header: ListColumns; headerRow: number } | undefined;
+    let list: { sheet: string; header: ListColumns; headerRow: number; headerCells: number } | undefined;
     let best: { sheet: string; row: number; cells: ListCell[]; match: ListColumns; named: number } | undefined;
     let total: { row: number; cell: ListCell } | undefined;
     let afterTotalReported = false;
@@ -195,7 +199,7 @@ export class ImportService {
           const match = matchHeaders(cells, this.mapping);
           if (match.missing.length === 0) {
             header = match;
-            if (!list) list = { sheet: sheet.name, header, headerRow: row };
+            if (!list) list = { sheet: sheet.name, header, headerRow: row, headerCells: cells.length };
           } else {
             // The row most like a header, to say what it lacks if none is found.
             const named = Object.keys(match.columns).length;
@@ -219,12 +223,19 @@ export class ImportService {
           }
           continue;
         }
+        // A CSV row wider than its header had a cell split by an unquoted comma: its cells are not under their headers.
+        const tooWide = format === 'csv' ? rowWiderThanHeader(cells, list!.headerCells, row) : undefined;
+        if (tooWide) run.problem(row, '', tooWide.code, tooWide.message);
         if (isTotalRow(cells, columns)) {
-          total = { row, cell: cellOf('amount') };
+          total = { row, cell: tooWide ? '' : cellOf('amount') };
           continue;
         }
         run.rows++;
         if (run.rows % 1000 === 0) options.onProgress?.(run.rows);
+        if (tooWide) {
+          run.listFen = undefined; // its amount is not known: the 合计 row cannot be checked against the rows
+          continue;
+        }
         await this.checkRow(run, row, cellOf, (field) => headerOf[field] ?? field, columns);
       }
     }

@@ -12,6 +12,7 @@ export * from './access/access-tokens';
 export * from './access/access-control.service';
 export * from './event-store.factory';
 export * from './audit.service';
+export * from './csv-file';
 export * from './audit-reports';
 export * from './reconcile';
 export * from './demo-ledger';

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
-import { stringify } from 'csv-stringify/sync';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -18,6 +17,7 @@ import {
   parseDeclaredReport,
 } from '@ledger/domain';
 import { LedgerFigures, queryLedgerFigures } from '@ledger/projections';
+import { csvForExcel } from './csv-file';
 
 /**
  * Reconciliation: every line of a declared report against the ledger — count, amount, difference,
@@ -210,7 +210,7 @@ function flatRows(reconciliation: Reconciliation) {
 }
 
 export function reconciliationCsv(reconciliation: Reconciliation): string {
-  return stringify(flatRows(reconciliation), { header: true, columns: COLUMNS.map(([header, key]) => ({ header, key })) });
+  return csvForExcel(flatRows(reconciliation), { header: true, columns: COLUMNS.map(([header, key]) => ({ header, key })) });
 }
 
 /** An XLSX workbook: the lines (amounts as exact text and as numbers of 万元 for sums) and the report's own checks. */

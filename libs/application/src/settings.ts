@@ -22,6 +22,9 @@ export interface Settings {
   reportsDir: string;
   dashboardDir: string;
   bodyLimit: string;
+  /** The largest payment list `POST /imports` accepts, as written (`100mb`) and in bytes. */
+  uploadLimit: string;
+  uploadLimitBytes: number;
   signingKeyFile: string;
   digestEvery: number;
   digestQuietMs: number;
@@ -53,7 +56,7 @@ export interface SettingSpec {
 /** The schema, in the README's order. */
 export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   { variable: 'PORT', defaultText: '3000', meaning: 'HTTP port (0: any free port)' },
-  { variable: 'LEDGER_DATA_DIR', defaultText: 'data', meaning: 'where `ledger.sqlite`, `read-models.sqlite` and the signing key live (relative to the working directory); must be writable; one service at a time' },
+  { variable: 'LEDGER_DATA_DIR', defaultText: 'data', meaning: 'where `ledger.sqlite`, `read-models.sqlite` and the signing key live (relative to the working directory: under npm, the package root); must be writable; one service at a time' },
   { variable: 'LEDGER_EVENT_STORE', defaultText: 'sqlite', meaning: 'where the event log lives: `sqlite` (the embedded file) or `eventstoredb`' },
   { variable: 'LEDGER_EVENTSTOREDB_URL', meaning: 'with `eventstoredb` (required then): `esdb://host:2113?tls=false` (one node), `esdb://h1:2113,h2:2113,h3:2113` or `esdb+discover://cluster.dns:2113` (a cluster)' },
   { variable: 'LEDGER_EVENTSTOREDB_STREAM_PREFIX', meaning: "prefix of the ledger's streams on EventStoreDB, to share a server" },
@@ -65,6 +68,7 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   { variable: 'LEDGER_DIGEST_EVERY', defaultText: '1000', meaning: 'sign a digest of the log at every tree size that is a multiple of this (`0`: only on `POST /audit/digests`)' },
   { variable: 'LEDGER_DIGEST_QUIET_MS', defaultText: '300000', meaning: 'also sign a digest once no event has come for this long and some are not covered by one, so that the unsigned tail stays short (`0`: never)' },
   { variable: 'LEDGER_BODY_LIMIT', defaultText: '1mb', meaning: 'largest request body accepted (`512kb`, `1mb`, …)' },
+  { variable: 'LEDGER_UPLOAD_LIMIT', defaultText: '100mb', meaning: 'largest payment list `POST /imports` accepts (`512kb`, `100mb`, `1gb`, …); a larger one is refused with 413 `UPLOAD_TOO_LARGE`' },
   { variable: 'LEDGER_RATE_LIMIT', defaultText: '6000', meaning: 'requests per minute per client (per token, else per address); `0` turns the limit off' },
   { variable: 'LEDGER_READ_WAIT_MS', defaultText: '10000', meaning: 'how long a read waits for the read models to reach the log head as of the request before answering 503' },
   { variable: 'LEDGER_SHUTDOWN_GRACE_MS', defaultText: '10000', meaning: 'on SIGTERM, how long requests in flight may take to finish before the stores close' },
@@ -127,6 +131,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   const bodyLimit = text('LEDGER_BODY_LIMIT');
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new SettingsError('LEDGER_BODY_LIMIT', `"${bodyLimit}" is not a size like 512kb or 1mb`);
+  const uploadLimit = text('LEDGER_UPLOAD_LIMIT');
+  const uploadSize = uploadLimit.match(/^(\d+)(b|kb|mb|gb)$/i);
+  const uploadLimitBytes = uploadSize ? Number(uploadSize[1]) * 1024 ** ['b', 'kb', 'mb', 'gb'].indexOf(uploadSize[2].toLowerCase()) : 0;
+  if (!uploadSize || uploadLimitBytes === 0 || !Number.isSafeInteger(uploadLimitBytes)) throw new SettingsError('LEDGER_UPLOAD_LIMIT', `"${uploadLimit}" is not a size like 512kb, 100mb or 1gb`);
   const requestLog = oneOf('LEDGER_REQUEST_LOG', ['true', 'false'] as const) === 'true';
   return {
     port,
@@ -144,6 +152,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     digestEvery: wholeNumber('LEDGER_DIGEST_EVERY', 'a whole number of events'),
     digestQuietMs: wholeNumber('LEDGER_DIGEST_QUIET_MS', 'a whole number of milliseconds', 2_147_483_647),
     bodyLimit,
+    uploadLimit,
+    uploadLimitBytes,
     rateLimitPerMinute: wholeNumber('LEDGER_RATE_LIMIT', 'a whole number of requests per minute'),
     readWaitMs: wholeNumber('LEDGER_READ_WAIT_MS', 'a whole number of milliseconds'),
     shutdownGraceMs: wholeNumber('LEDGER_SHUTDOWN_GRACE_MS', 'a whole number of milliseconds'),

@@ -116,6 +116,7 @@ export const ImportFileEncoding = define('IMPORT_FILE_ENCODING', 'invalid');
 export const ImportSheetsAmbiguous = define('IMPORT_SHEETS_AMBIGUOUS', 'invalid');
 export const ImportTotalMismatch = define('IMPORT_TOTAL_MISMATCH', 'rule');
 export const ImportRowAfterTotal = define('IMPORT_ROW_AFTER_TOTAL', 'invalid');
+export const ImportRowTooManyCells = define('IMPORT_ROW_TOO_MANY_CELLS', 'invalid');
 export const ImportRowRepeated = define('IMPORT_ROW_REPEATED', 'conflict');
 export const ImportConflict = define('IMPORT_CONFLICT', 'conflict');
 

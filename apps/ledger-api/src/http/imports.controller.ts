@@ -1,11 +1,10 @@
 import { Controller, HttpCode, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { stringify } from 'csv-stringify/sync';
 import type { Response } from 'express';
-import { ImportService, WriteContext } from '@ledger/application';
+import { ImportService, WriteContext, csvForExcel } from '@ledger/application';
 import { ImportFileUnreadable } from '@ledger/domain';
 import { RequestInvalidError } from './problem-details.filter';
-import { PaymentListUpload, UPLOAD_FIELD } from './payment-list-upload';
+import { PaymentListUpload, UPLOAD_FIELD, sentFileName } from './payment-list-upload';
 import { Write } from './write-context.decorator';
 
 interface UploadedList {
@@ -39,16 +38,17 @@ export class ImportsController {
     if (!file) throw new RequestInvalidError([{ field: UPLOAD_FIELD, message: `send the payment list as the multipart field "${UPLOAD_FIELD}"` }]);
     // The same answer for either kind of file (an empty CSV would read as a list of no rows, an empty XLSX as no workbook).
     if (file.size === 0) throw new ImportFileUnreadable('the file is empty: there is no list in it', UPLOAD_FIELD);
-    const extension = file.originalname.toLowerCase().split('.').pop();
+    const fileName = sentFileName(file.originalname);
+    const extension = fileName.toLowerCase().split('.').pop();
     if (extension !== 'csv' && extension !== 'xlsx') throw new RequestInvalidError([{ field: UPLOAD_FIELD, message: 'the file must be .csv or .xlsx' }]);
     if (commit !== undefined && commit !== 'true' && commit !== 'false') throw new RequestInvalidError([{ field: 'commit', message: 'commit must be true or false' }]);
     // The temporary file is removed by PaymentListUpload once this is answered.
-    const report = await this.imports.run(file.path, { format: extension, fileName: file.originalname, commit: commit === 'true', write });
+    const report = await this.imports.run(file.path, { format: extension, fileName, commit: commit === 'true', write });
     if (report.problems.length > 0) response.status(422);
     else if (report.committed) response.status(201);
     if (format === 'csv') {
       response.type('text/csv; charset=utf-8');
-      return stringify(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] });
+      return csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] });
     }
     return report;
   }

@@ -1,23 +1,23 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import multer, { MulterError, diskStorage } from 'multer';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Observable, finalize } from 'rxjs';
+import { SETTINGS, Settings } from '@ledger/application';
 import { FieldProblem } from '@ledger/domain';
 import { RequestInvalidError, UploadTooLargeError } from './problem-details.filter';
 
 /** The multipart field that holds the payment list. */
 export const UPLOAD_FIELD = 'file';
-const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
 /** What multer found wrong with the body, as the problem of the field at fault. */
-function uploadProblem(error: unknown): unknown {
+function uploadProblem(error: unknown, limit: string): unknown {
   if (error instanceof MulterError) {
     const field = error.field ?? UPLOAD_FIELD;
     switch (error.code) {
       case 'LIMIT_FILE_SIZE':
-        return new UploadTooLargeError([{ field, message: `the file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB` }]);
+        return new UploadTooLargeError([{ field, message: `the file is larger than ${limit} (LEDGER_UPLOAD_LIMIT): import the list in parts, or raise the limit` }]);
       case 'LIMIT_UNEXPECTED_FILE':
       case 'LIMIT_FILE_COUNT':
         return new RequestInvalidError([
@@ -47,18 +47,52 @@ function uploadProblem(error: unknown): unknown {
  */
 @Injectable()
 export class PaymentListUpload implements NestInterceptor {
-  // File names as browsers and curl send them: UTF-8 (multer's default, latin1, garbles 发放名单.xlsx).
-  // An upload is one file: a body of thousands of parts is refused early, as Nest's own interceptor does.
-  private readonly upload = multer({ storage: diskStorage({ destination: tmpdir() }), limits: { fileSize: MAX_UPLOAD_BYTES, parts: 100 }, defParamCharset: 'utf8' }).single(UPLOAD_FIELD);
+  private readonly upload: ReturnType<ReturnType<typeof multer>['single']>;
+
+  constructor(@Inject(SETTINGS) private readonly settings: Settings) {
+    // The file name's bytes, one character each (sentFileName decodes them), and its path, which is
+    // dropped once decoded. An upload is one file, at most LEDGER_UPLOAD_LIMIT: a body of thousands of
+    // parts is refused early, as Nest's own interceptor does.
+    this.upload = multer({
+      storage: diskStorage({ destination: tmpdir() }),
+      limits: { fileSize: settings.uploadLimitBytes, parts: 100 },
+      defParamCharset: 'latin1',
+      preservePath: true,
+    }).single(UPLOAD_FIELD);
+  }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
-    await new Promise<void>((resolve, reject) => this.upload(request, response, (error?: unknown) => (error ? reject(uploadProblem(error)) : resolve())));
+    await new Promise<void>((resolve, reject) => this.upload(request, response, (error?: unknown) => (error ? reject(uploadProblem(error, this.settings.uploadLimit)) : resolve())));
     return next.handle().pipe(
       finalize(() => {
         if (request.file) rmSync(request.file.path, { force: true });
       }),
     );
   }
+}
+
+/**
+ * The name of an uploaded file as its client wrote it. busboy gives the bytes of a plain `filename=`
+ * one character a byte (latin1); they are read here as UTF-8, which browsers and curl send, or — when
+ * they are not UTF-8 — as GB18030, which older clients on Chinese Windows send (GBK is part of it). A
+ * name sent as `filename*=UTF-8''…` arrives decoded already. A path before the name is dropped only
+ * after decoding: the second byte of a GBK character can be a backslash (淺 is 0x9C 0x5C).
+ */
+export function sentFileName(received: string): string {
+  let name = received;
+  if (!/[^\u0000-\u00ff]/.test(received)) {
+    const bytes = Buffer.from(received, 'latin1');
+    name = new TextDecoder('utf-8').decode(bytes); // neither encoding: UTF-8, with replacement characters
+    for (const encoding of ['utf-8', 'gb18030']) {
+      try {
+        name = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+        break;
+      } catch {
+        // not this encoding
+      }
+    }
+  }
+  return name.split(/[\\/]/).pop()!;
 }

@@ -27,10 +27,10 @@ export class UnsupportedMediaTypeError extends RequestInvalidError {
   }
 }
 
-/** An upload larger than the route takes (the file of an import). */
+/** An upload larger than the route takes (the file of an import, over LEDGER_UPLOAD_LIMIT). */
 export class UploadTooLargeError extends RequestInvalidError {
   override readonly status = 413;
-  override readonly code = 'BODY_TOO_LARGE';
+  override readonly code = 'UPLOAD_TOO_LARGE';
 }
 
 /** A body that is not JSON: said where, without quoting it back (the parser's own message does). */

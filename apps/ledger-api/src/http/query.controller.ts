@@ -1,12 +1,11 @@
 import { Controller, Get, Inject, NotFoundException, Param, Query, Res, StreamableFile } from '@nestjs/common';
-import { stringify } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import type { Response } from 'express';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FieldProblem, Money, Program, ProgramCatalog, STAGES, identityFromKey, parsePeriod, parseSchoolCode } from '@ledger/domain';
 import { ProgramTotals, TOTALS_GROUPINGS, TotalsFilter, pointInTimeBasis, programTotalsProjection, queryBeneficiaryHistory, queryBudgets, queryProgramTotals } from '@ledger/projections';
 import { ReadSide } from '../queries/read-side.service';
-import { CATALOG, EVENT_STORE, StudentDirectory, studentDirectoryOn } from '@ledger/application';
+import { CATALOG, EVENT_STORE, StudentDirectory, csvForExcel, studentDirectoryOn } from '@ledger/application';
 import { EventStore } from '@ledger/event-store';
 import { RequestInvalidError } from './problem-details.filter';
 import { POINT_IN_TIME_PARAMETERS, readPointInTime } from './point-in-time';
@@ -174,7 +173,7 @@ export class QueryController {
       const table = totalsTable(rows, this.catalog);
       if (format === 'csv') {
         response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="totals.csv"');
-        return `\ufeff${stringify(table, { header: true })}`;
+        return csvForExcel(table, { header: true });
       }
       response.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').setHeader('Content-Disposition', 'attachment; filename="totals.xlsx"');
       return new StreamableFile(await totalsXlsx(table));

@@ -46,6 +46,15 @@ export function cellText(value: unknown): string {
   return cell;
 }
 
+/**
+ * Text of the file quoted back in a message, cut to `max` characters with its length: a cell or a
+ * header can be as long as a row, and a report quotes many.
+ */
+export function shortened(text: string, max = 60): string {
+  if (text.length <= max) return text;
+  return `${[...text].slice(0, max).join('')}… (${text.length.toLocaleString('en-US')} characters)`;
+}
+
 /** Full-width forms (１０００, ．, ，, ＡＢＣ) as their ASCII letters; the ideographic space as a space. */
 export function halfWidth(text: string): string {
   if (!/[\uff01-\uff5e\u3000]/.test(text)) return text;
@@ -70,7 +79,7 @@ export function readAmount(cell: ListCell, field = 'amount'): string {
   // Not an amount at all: the parser refuses it as written.
   if (!text.includes(',')) return /^\d+(?:\.\d+)?$/.test(text) ? text : cell.trim();
   if (!/^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(text)) {
-    throw new InvalidAmount(`${field} "${cell}" is ambiguous: a thousands separator must group three digits (1,000.00); write the amount without separators, e.g. 500.00`, field);
+    throw new InvalidAmount(`${field} "${shortened(cell)}" is ambiguous: a thousands separator must group three digits (1,000.00); write the amount without separators, e.g. 500.00`, field);
   }
   return text.replace(/,/g, '');
 }
@@ -129,7 +138,7 @@ export function readDate(cell: ListCell, field = 'valueDate'): string {
         break;
       }
     }
-    if (!parts) throw new InvalidDate(`${field} "${cell}" is not a date that reads one way only: ${writeDatesAs}`, field);
+    if (!parts) throw new InvalidDate(`${field} "${shortened(cell)}" is not a date that reads one way only: ${writeDatesAs}`, field);
     text = `${parts[0]}-${parts[1].padStart(2, '0')}-${parts[2].padStart(2, '0')}`;
   }
   return parseLocalDate(text, field);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { isBlankRow, isTotalRow, matchHeaders, parseColumnMapping } from './payment-list';
+import { isBlankRow, isTotalRow, matchHeaders, parseColumnMapping, rowWiderThanHeader } from './payment-list';
 
 describe('the columns of a payment list', () => {
   const mapping = parseColumnMapping(parse(readFileSync(join(__dirname, '../../../../config/import-columns.yaml'), 'utf8')));
@@ -26,5 +26,15 @@ describe('the columns of a payment list', () => {
     expect(isTotalRow(['合计', '654002201103150011', '', '', '', '', '500', ''], columns)).toBe(false);
     expect(isTotalRow(['学生1', '654002201103150011', '', '', '', '', '500', ''], columns)).toBe(false);
     expect(isBlankRow(['', ' ', ''])).toBe(true);
+  });
+
+  it('tells a row with more cells than its header (an unquoted comma shifted them) and guesses none of its fields', () => {
+    expect(rowWiderThanHeader(['学生1', '654002201103150011', '2165000001', '小学', '寄宿生生活补助', '2022秋', '5', '00', '2022-10-20'], 8, 3)).toEqual({
+      code: 'IMPORT_ROW_TOO_MANY_CELLS',
+      message: expect.stringMatching(/^row 3 has 9 cells, the header 8: a comma inside a cell that is not in quotes \(5,00 or 1,000\.00\) splits it in two/),
+    });
+    expect(rowWiderThanHeader(['a', 'b', ''], 2, 4)?.message).toMatch(/^row 4 has 3 cells, the header 2: .*or the line ends with a comma too many/);
+    expect(rowWiderThanHeader(['a', 'b'], 2, 5)).toBeUndefined();
+    expect(rowWiderThanHeader(['a'], 2, 6)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
-import { DomainError } from '../errors';
-import { halfWidth } from './cell-values';
+import { DomainError, ImportRowTooManyCells } from '../errors';
+import { halfWidth, shortened } from './cell-values';
 
 /**
  * Payment lists (CSV or XLSX from a bank or a school): how their columns map to a payment, and how
@@ -69,12 +69,22 @@ export function resolveColumns(headers: string[], mapping: ColumnMapping): { col
   return { columns, headerOf };
 }
 
-/** The refusal of a file without the columns a payment needs, naming them by the headers it could have (学段, 金额 …). */
+/** How many of a row's headers a refusal quotes, and how much of each. */
+const HEADERS_QUOTED = 10;
+const HEADER_QUOTED_CHARACTERS = 40;
+
+/**
+ * The refusal of a file without the columns a payment needs, naming them by the headers it could have
+ * (学段, 金额 …), and quoting the row most like a header — its first headers, each shortened: a
+ * garbage file's "header" can be the whole file.
+ */
 export function missingColumns(missing: readonly ImportField[], headers: readonly unknown[], mapping: ColumnMapping, where = 'the file'): DomainError {
   const headerFor = (field: ImportField) => `${mapping[field][0] ?? field} (${field})`;
   const named = missing.map((field) => (field === 'residentId' ? `${headerFor('residentId')} or ${headerFor('studentNumber')}` : headerFor(field)));
   const shown = headers.map((header) => String(header ?? '')).filter((header) => header !== '');
-  return new DomainError('IMPORT_COLUMNS_MISSING', 'invalid', `${where} has no column for ${named.join(', ')} (its headers: ${shown.join(', ') || 'none'})`, 'file');
+  const quoted = shown.slice(0, HEADERS_QUOTED).map((header) => shortened(header, HEADER_QUOTED_CHARACTERS));
+  const more = shown.length > HEADERS_QUOTED ? ` (and ${shown.length - HEADERS_QUOTED} more)` : '';
+  return new DomainError('IMPORT_COLUMNS_MISSING', 'invalid', `${where} has no column for ${named.join(', ')} (its headers: ${quoted.join(', ') || 'none'}${more})`, 'file');
 }
 
 /** A title, a note or a blank line above the header: the header is looked for in this many rows. */
@@ -91,9 +101,27 @@ export function isTotalRow(cells: readonly unknown[], columns: Partial<Record<Im
   return !named('residentId') && !named('studentNumber');
 }
 
+/**
+ * A CSV row with more cells than its header: a comma inside a cell that is not in quotes (an amount
+ * written 5,00) has split that cell and moved every cell after it one column on, so no cell after it
+ * can be read as its header says. Reported as that, and none of its fields guessed at. Extra cells
+ * that are empty may be a comma too many at the end of the line; they are refused all the same: a
+ * split amount before an empty last column looks just like it, and reads as a smaller amount.
+ */
+export function rowWiderThanHeader(cells: readonly unknown[], headerCells: number, row: number): { code: string; message: string } | undefined {
+  if (cells.length <= headerCells) return undefined;
+  const extraEmpty = cells.slice(headerCells).every((cell) => cell === '' || cell === null || cell === undefined);
+  return {
+    code: ImportRowTooManyCells.code,
+    message:
+      `row ${row} has ${cells.length} cells, the header ${headerCells}: a comma inside a cell that is not in quotes (5,00 or 1,000.00) splits it in two ` +
+      `and moves the cells after it${extraEmpty ? ', or the line ends with a comma too many' : ''}; put such a cell in quotes ("1,000.00") or write it without the comma`,
+  };
+}
+
 /** True when a row has nothing written in it. */
 export const isBlankRow = (cells: readonly unknown[]) => cells.every((cell) => cell === null || cell === undefined || (typeof cell === 'string' && cell.trim() === ''));
 
-export { cellText, cellValue, findProgram, readAmount, readDate, readPayeeType, readPeriod, readProgram, readStage } from './cell-values';
+export { cellText, cellValue, findProgram, readAmount, readDate, readPayeeType, readPeriod, readProgram, readStage, shortened } from './cell-values';
 export type { ListCell } from './cell-values';
 export * from './payment-row';

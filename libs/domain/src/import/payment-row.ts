@@ -3,7 +3,7 @@ import { RecordDisbursement, parseRecordDisbursement } from '../beneficiary/bene
 import { ProgramCatalog } from '../catalog';
 import { DomainError, InvalidResidentId, InvalidStudentNumber, UnknownProgram } from '../errors';
 import { gb11643CheckCharacter } from '../identifiers';
-import { ListCell, cellText, findProgram, readAmount, readDate, readPayeeType, readPeriod, readStage } from './cell-values';
+import { ListCell, cellText, findProgram, readAmount, readDate, readPayeeType, readPeriod, readStage, shortened } from './cell-values';
 import type { ImportField } from './payment-list';
 
 /**
@@ -90,7 +90,7 @@ export function readPaymentRow(
   const programText = text('programCode');
   const program = programText === '' ? undefined : findProgram(programText, catalog);
   if (programText !== '' && !program) {
-    problems.push(problemOf(new UnknownProgram(`"${programText}" is not a program of the catalog: write its code (e.g. YULU_PLAN), its Chinese name or one of its short names`, 'programCode'), 'programCode'));
+    problems.push(problemOf(new UnknownProgram(`"${shortened(programText)}" is not a program of the catalog: write its code (e.g. YULU_PLAN), its Chinese name or one of its short names`, 'programCode'), 'programCode'));
   }
   const amount = read('amount', () => (cell('amount') === '' ? '' : readAmount(cell('amount'))));
   const valueDate = read('valueDate', () => (cell('valueDate') === '' ? '' : readDate(cell('valueDate'))));
