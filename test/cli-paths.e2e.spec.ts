@@ -79,7 +79,7 @@ describe('the CLI run through npm from another directory', () => {
     const missing = await cli(lists, ['import', 'no-such-list.xlsx']);
     expect({ code: missing.code, stderr: errorLines(missing.stderr) }).toEqual({ code: 1, stderr: [`error: ${join(lists, 'no-such-list.xlsx')}: no such file or directory`] });
     const proof = await cli(lists, ['check-inclusion', '--proof', 'proof.json', '--digest', 'digest.json']);
-    expect({ code: proof.code, stderr: errorLines(proof.stderr) }).toEqual({ code: 1, stderr: [`error: ${join(lists, 'proof.json')}: no such file or directory`] });
+    expect({ code: proof.code, stderr: errorLines(proof.stderr) }).toEqual({ code: 1, stderr: [`error: cannot read ${join(lists, 'proof.json')}: no such file`] });
   });
 
   it('started by another npm script (a child of npm test), resolves against its own working directory', async () => {
