@@ -40,7 +40,7 @@ describe('the J-number-alone and the ID-and-J-number payments racing between pro
           child.once('exit', () => reject(new Error(`racer ${mode} exited before it was ready: ${errors}`)));
         });
         const done = new Promise<string[]>((resolve, reject) =>
-          child.once('exit', (code) => (code === 0 ? resolve(output.trim().split('\n').slice(1)) : reject(new Error(`racer ${mode} failed: ${errors}`)))),
+          child.once('close', (code) => (code === 0 ? resolve(output.trim().split('\n').slice(1)) : reject(new Error(`racer ${mode} failed: ${errors}`)))),
         );
         return { child: child as ChildProcess, ready, done };
       };

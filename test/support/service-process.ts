@@ -26,7 +26,8 @@ export function spawnService(env: Record<string, string>, options: { port?: numb
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  // 'close', not 'exit': the process can exit before its last output has been read from its pipes.
+  const exited = new Promise<number | string>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   return { child, base: `http://127.0.0.1:${port}`, output: () => output, exited };
 }
 
