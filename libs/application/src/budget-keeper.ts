@@ -46,6 +46,7 @@ interface Claim {
 const claimsByStore = new WeakMap<object, Map<string, Set<Claim>>>();
 
 const claimName = (programCode: string, fiscalYear: number) => `${programCode}|${fiscalYear}`;
+const CANONICAL_AMOUNT = /^\d+\.\d\d$/;
 
 /**
  * What a program was allocated and has paid for a fiscal year, for the budget rule
@@ -92,7 +93,7 @@ export class BudgetKeeper {
   }
 
   batch(): BudgetBatch {
-    const years = new Map<string, { programCode: string; fiscalYear: number; rows: Array<{ row: number; amount: Money }> }>();
+    const years = new Map<string, { programCode: string; fiscalYear: number; rows: Array<{ row: number; fen: bigint }>; fen: bigint }>();
     const list = () => [...years.values()];
     /** The first row over budget of each program-year, given each one's standing (in the order of `list()`). */
     const problemsWith = (standings: ReadonlyArray<BudgetStanding | undefined>): BudgetProblem[] => {
@@ -101,7 +102,8 @@ export class BudgetKeeper {
         const standing = standings[i];
         if (!standing) return;
         let paid = standing.paid;
-        for (const { row, amount } of rows) {
+        for (const { row, fen } of rows) {
+          const amount = Money.fromFen(fen);
           try {
             requireWithinBudget({ ...standing, paid }, amount);
           } catch (error) {
@@ -120,14 +122,17 @@ export class BudgetKeeper {
         const { data } = event as DisbursementRecorded;
         const fiscalYear = fiscalYearOf(data.valueDate as LocalDate);
         const name = claimName(data.programCode, fiscalYear);
-        const year = years.get(name) ?? { programCode: data.programCode, fiscalYear, rows: [] };
-        year.rows.push({ row, amount: Money.parse(data.amount) });
-        years.set(name, year);
+        let year = years.get(name);
+        if (!year) years.set(name, (year = { programCode: data.programCode, fiscalYear, rows: [], fen: 0n }));
+        // Amounts as the decider writes them ("500.00"): read as fen without decimal.js (an import adds one a row).
+        const fen = CANONICAL_AMOUNT.test(data.amount) ? BigInt(data.amount.replace('.', '')) : Money.parse(data.amount).fen;
+        year.rows.push({ row, fen });
+        year.fen += fen;
       },
       problems: async () => problemsWith(await Promise.all(list().map(({ programCode, fiscalYear }) => this.standing(programCode, fiscalYear)))),
       appending: (append) =>
         this.claiming(
-          list().map(({ programCode, fiscalYear, rows }) => ({ programCode, fiscalYear, amount: Money.sum(rows.map((row) => row.amount)) })),
+          list().map(({ programCode, fiscalYear, fen }) => ({ programCode, fiscalYear, amount: Money.fromFen(fen) })),
           (standings) => problemsWith(standings).length === 0,
           async (standings) => {
             const [problem] = problemsWith(standings);

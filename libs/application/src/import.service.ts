@@ -373,7 +373,7 @@ export class ImportService {
   private async studentOf(run: ImportRun, command: RecordDisbursement): Promise<{ command: RecordDisbursement; key: string; student: StudentRecord }> {
     const placed = await run.directory.place(command.data.student);
     const key = placed.student.key;
-    const named: RecordDisbursement = { ...command, data: { ...command.data, student: placed.student } };
+    const named: RecordDisbursement = placed.student === command.data.student ? command : { ...command, data: { ...command.data, student: placed.student } };
     let student = run.students.get(key);
     if (!student) {
       const stored = placed.stored ?? (await this.store.readStream(placed.streamId));

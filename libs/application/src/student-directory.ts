@@ -97,9 +97,24 @@ class EventLogStudentDirectory implements StudentDirectory {
     const links: Array<{ streamId: string; event: StudentIdentifierLinked }> = [];
     return {
       async place(student) {
+        const named = identifiersOf(student);
+        if (named.length === 1) {
+          // Most rows name a student by one identifier: its record, or the record its link leads to; nothing to link.
+          const [{ key }] = named;
+          let read: StoredEvent[] | undefined;
+          let standing = standings.get(key);
+          if (!standing) standings.set(key, (standing = standingOf((read = await store.readStream(beneficiaryStreamId(key))))));
+          const recordKey = standing.holds === 'link' ? standing.recordKey : key;
+          if (standing.holds === 'nothing') standings.set(key, { holds: 'record' });
+          const placedStudent = recordKey === student.key ? student : { ...student, key: recordKey };
+          const streamId = beneficiaryStreamId(recordKey);
+          if (recordsSeen.has(recordKey)) return { student: placedStudent, streamId };
+          recordsSeen.add(recordKey);
+          return { student: placedStudent, streamId, stored: recordKey === key && read ? read : await store.readStream(streamId) };
+        }
         const justRead = new Map<string, StoredEvent[]>();
         await Promise.all(
-          identifiersOf(student)
+          named
             .filter(({ key }) => !standings.has(key))
             .map(async ({ key }) => justRead.set(key, await store.readStream(beneficiaryStreamId(key)))),
         );
