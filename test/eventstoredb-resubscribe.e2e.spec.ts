@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beneficiaryDecider, parseRecordDisbursement, parseReverseDisbursement, LedgerEvent, LocalDate, EVENT_SCHEMA_VERSIONS } from '@ledger/domain';
 import { shippedCatalog } from '../libs/domain/src/testing/catalog.fixture';
-import { EventStoreDbEventStore, StoredEvent } from '@ledger/event-store';
+import { EventStoreDbEventStore, StoreUnavailableError, StoredEvent } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels, dumpTables, rebuildReadModels } from '@ledger/projections';
 import { FakeEventStoreDb } from './support/fake-eventstoredb';
 import { boardingPayment, residentId } from './support/students';
@@ -35,6 +35,17 @@ describe('an EventStoreDB subscription across a server restart', () => {
     );
   }
 
+  async function untilAvailable(write: () => Promise<void>, deadline = Date.now() + 10_000): Promise<void> {
+    for (;;) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
   it('loses nothing and repeats nothing', async () => {
     const fake = new FakeEventStoreDb();
     await fake.start();
@@ -60,7 +71,10 @@ describe('an EventStoreDB subscription across a server restart', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(delivered.length).toBeLessThan(360); // stopped mid-way through the history
     await restarted;
-    for (let i = 300; i < 400; i++) await record(store, i);
+    // Right after the server is back, the client's channel may still be reconnecting: the store says
+    // so (StoreUnavailableError, a 503 to a caller), and a writer tries again.
+    await untilAvailable(() => record(store, 300));
+    for (let i = 301; i < 400; i++) await record(store, i);
     await subscription.caughtUp();
 
     const log: StoredEvent[] = [];
