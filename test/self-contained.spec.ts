@@ -135,6 +135,15 @@ describe('the repository explains itself', () => {
     expect(broken).toEqual([]);
   });
 
+  it('lists in docs/domain.md every source key (S1, S2 …) the catalog cites', () => {
+    const listed = new Set([...readFileSync(join(root, 'docs/domain.md'), 'utf8').matchAll(/^\| (S\d+) \|/gm)].map((match) => match[1]));
+    const cited = [...readFileSync(join(root, 'config/programs.yaml'), 'utf8').matchAll(/\bS(\d+)(?:[–-]S?(\d+))?\b/g)].flatMap(([, from, to]) =>
+      Array.from({ length: Number(to ?? from) - Number(from) + 1 }, (_, i) => `S${Number(from) + i}`),
+    );
+    expect(cited.length).toBeGreaterThan(5);
+    expect(cited.filter((key) => !listed.has(key))).toEqual([]);
+  });
+
   it('makes anchors as GitHub does (a check of the check)', () => {
     expect(slug('What a write must meet beyond the catalog')).toBe('what-a-write-must-meet-beyond-the-catalog');
     expect(slug('Users and roles')).toBe('users-and-roles');
