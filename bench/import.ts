@@ -1,4 +1,4 @@
-// Batch import of a 100,000-row payment list (SPEC §9 bar: validated and committed in ≤ 5 s).
+// Batch import of a 100,000-row payment list (bar: validated and committed in ≤ 5 s, docs/architecture.md#quality-bars).
 // Run: npm run bench:import [-- ROWS]. Each run imports the same list into a fresh ledger file.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
