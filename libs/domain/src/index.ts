@@ -11,6 +11,7 @@ export * from './beneficiary/student';
 export * from './beneficiary/beneficiary.events';
 export * from './beneficiary/beneficiary.commands';
 export * from './beneficiary/aid-rules';
+export * from './beneficiary/history-rules';
 export * from './beneficiary/beneficiary.decider';
 export * from './budget/budget';
 export * from './privacy';
