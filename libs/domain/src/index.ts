@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './text';
 export * from './money';
 export * from './identifiers';
 export * from './calendar';

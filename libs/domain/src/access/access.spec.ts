@@ -16,6 +16,13 @@ describe('users and tokens', () => {
     spec.given([]).when({ type: 'AddUser', data: { userId: 'bob', displayName: 'B', role: 'root' as never } }).thenFails('ROLE_INVALID', 'role');
   });
 
+  it('keeps a display name trimmed, on one line, without control characters (parseFreeText)', () => {
+    spec.given([]).when({ type: 'AddUser', data: { userId: 'alice', displayName: ' Alice ', role: 'finance_officer' } }).then([alice]);
+    for (const displayName of ['', 'Alice\tWang', 'Alice\u0085', 'Alice\u202e', 'A'.repeat(101)]) {
+      spec.given([]).when({ type: 'AddUser', data: { userId: 'alice', displayName, role: 'finance_officer' } }).thenFails('FIELD_INVALID', 'displayName');
+    }
+  });
+
   it('records a role change with the role before and after', () => {
     spec.given([alice]).when({ type: 'ChangeUserRole', data: { userId: 'alice', role: 'auditor' } }).then([
       { type: 'UserRoleChanged', data: { userId: 'alice', from: 'finance_officer', to: 'auditor' } },

@@ -1,5 +1,6 @@
 import { Decider } from '../decider';
 import { DomainError } from '../errors';
+import { parseFreeText } from '../text';
 
 /**
  * Who may use the ledger: users, their role, and their access tokens. All of it lives in one
@@ -74,6 +75,9 @@ export interface AccessState {
 const accessError = (code: string, kind: 'invalid' | 'not_found' | 'conflict' | 'rule', message: string, field?: string) =>
   new DomainError(code, kind, message, field);
 
+/** The longest display name of a user. */
+export const DISPLAY_NAME_MAX_LENGTH = 100;
+
 export const USER_ID_PATTERN = /^[a-z][a-z0-9_-]{1,31}$/;
 export const TOKEN_ID_PATTERN = /^[a-z0-9]{8,32}$/;
 
@@ -91,11 +95,9 @@ function decide(command: AccessCommand, state: AccessState): AccessEvent[] {
         throw accessError('USER_ID_INVALID', 'invalid', 'userId must be 2–32 lowercase letters, digits, "_" or "-", starting with a letter', 'userId');
       }
       if (!isRole(role)) throw accessError('ROLE_INVALID', 'invalid', `role must be one of ${ROLES.join(', ')}`, 'role');
-      if (displayName.trim() === '' || displayName.length > 100 || /[\u0000-\u001f\u007f]/.test(displayName)) {
-        throw accessError('FIELD_INVALID', 'invalid', 'displayName must be 1–100 characters, without control characters', 'displayName');
-      }
+      const name = parseFreeText(displayName, 'displayName', { maxLength: DISPLAY_NAME_MAX_LENGTH });
       if (state.users.has(userId)) throw accessError('USER_EXISTS', 'conflict', `user "${userId}" already exists`, 'userId');
-      return [{ type: 'UserAdded', data: { userId, displayName: displayName.trim(), role } }];
+      return [{ type: 'UserAdded', data: { userId, displayName: name, role } }];
     }
     case 'ChangeUserRole': {
       const user = requireUser(state, command.data.userId);
