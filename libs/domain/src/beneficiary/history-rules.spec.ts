@@ -3,7 +3,7 @@ import { Money } from '../money';
 import { Stage } from '../stages';
 import { shippedCatalog } from '../testing/catalog.fixture';
 import { ruleSpecification } from '../testing/decider-specification';
-import { LoanInRecord, PaymentInRecord, duplicatedPayments, exclusiveCounterparts, loanOverYearlyCap } from './history-rules';
+import { LineInRecord, LoanInRecord, PaymentInRecord, duplicatedPayments, exclusiveCounterparts, loanOverYearlyCap } from './history-rules';
 
 const catalog = shippedCatalog();
 
@@ -16,7 +16,7 @@ const payment = (id: string, overrides: Partial<PaymentInRecord> = {}) => ({
 });
 
 describe('a payment duplicates one of the record', () => {
-  const spec = ruleSpecification(duplicatedPayments);
+  const spec = ruleSpecification((line: LineInRecord, record: ReturnType<typeof payment>[]) => duplicatedPayments(line, record));
   const line = { programCode: 'BOARDING_LIVING_SUBSIDY', period: '2022-autumn' };
 
   it('when the record holds a payment of the same program and period', () => {
