@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import { AccessControl, FIRST_ADMIN_USER_ID, SETTINGS, Settings, WriteContext } from '@ledger/application';
-import { ROLES, ROLES_FOR_WORK, Role, Work, isRole } from '@ledger/domain';
+import { ROLES, ROLES_FOR_WORK, Role, TOKEN_LIFETIME_MAX_DAYS, Work, isRole } from '@ledger/domain';
 
 /**
  * The write context of a CLI command that appends. Whoever can run the CLI can read the data files
@@ -116,7 +116,7 @@ export class IssueTokenCommand extends CliCommand {
   @Option({ flags: '-d, --expires-in-days <days>', description: 'days until it expires (default 90)' })
   expiresInDays(value: string): number {
     const days = Number(value);
-    if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Error('--expires-in-days must be a whole number from 1 to 3650');
+    if (!Number.isInteger(days) || days < 1 || days > TOKEN_LIFETIME_MAX_DAYS) throw new Error(`--expires-in-days must be a whole number from 1 to ${TOKEN_LIFETIME_MAX_DAYS}`);
     return days;
   }
 }

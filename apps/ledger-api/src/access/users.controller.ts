@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/commo
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { AccessControl, WriteContext } from '@ledger/application';
-import { ROLES, Role } from '@ledger/domain';
+import { ACCESS_REASON_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, ROLES, Role, TOKEN_LABEL_MAX_LENGTH, TOKEN_LIFETIME_MAX_DAYS } from '@ledger/domain';
 import { Write } from '../http/write-context.decorator';
 import { AuthenticatedRequest } from './access.guard';
 
@@ -13,7 +13,7 @@ class AddUserDto {
 
   @ApiProperty({ example: 'Alice Wang (finance)' })
   @IsString()
-  @MaxLength(100)
+  @MaxLength(DISPLAY_NAME_MAX_LENGTH)
   displayName!: string;
 
   @ApiProperty({ enum: ROLES })
@@ -31,21 +31,21 @@ class IssueTokenDto {
   @ApiPropertyOptional({ example: 'laptop in room 204' })
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxLength(TOKEN_LABEL_MAX_LENGTH)
   label?: string;
 
   @ApiPropertyOptional({ example: 90, description: 'days until the token expires (default 90)' })
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(3650)
+  @Max(TOKEN_LIFETIME_MAX_DAYS)
   expiresInDays?: number;
 }
 
 class RevokeTokenDto {
   @ApiProperty({ example: 'laptop lost' })
   @IsString()
-  @MaxLength(1000)
+  @MaxLength(ACCESS_REASON_MAX_LENGTH)
   reason!: string;
 }
 
