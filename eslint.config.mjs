@@ -23,7 +23,7 @@ const EDGE = ['apps/ledger-api/src/edge/**'];
 const HTTP_FRAMEWORK = {
   paths: ['fastify', '@nestjs/platform-fastify', '@nestjs/platform-express', 'express', 'multer', 'helmet', 'light-my-request'],
   patterns: ['fastify/*', 'fastify-*', '@fastify/*', 'express/*'],
-  message: 'only apps/ledger-api/src/edge/ knows the HTTP framework: take typed input and return a value, and let the edge write the reply',
+  message: 'Only apps/ledger-api/src/edge/ knows the HTTP framework: take typed input and return a value, and let the edge write the reply',
 };
 
 // --- SQLite stays with the code that owns a database
@@ -42,7 +42,7 @@ const SQLITE_OWNERS = [
 const SQLITE = {
   name: 'better-sqlite3',
   allowTypeImports: true,
-  message: 'only the code that owns a SQLite database opens one (see SQLITE_OWNERS in eslint.config.mjs); take the handle from its owner',
+  message: 'Only the code that owns a SQLite database opens one (see SQLITE_OWNERS in eslint.config.mjs); take the handle from its owner',
 };
 
 // --- layer order
@@ -130,7 +130,7 @@ const layerOrder = {
 const APPEND_METHODS = '/^(appendToStream|appendAtomically|appendAtomicallyInParts)$/';
 /** The store's own layers (decorators delegate to the adapter), the chain decorator, and the one write pipeline. */
 const MAY_APPEND = ['libs/event-store/**', 'libs/integrity/src/chained-event-store.ts', 'libs/application/src/write-pipeline/**'];
-const APPEND_MESSAGE = 'only the write pipeline (libs/application/src/write-pipeline/) appends to the store: send a command on the CommandBus';
+const APPEND_MESSAGE = 'Only the write pipeline (libs/application/src/write-pipeline/) appends to the store: send a command on the CommandBus';
 
 export default defineConfig(
   globalIgnores([
