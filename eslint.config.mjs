@@ -11,8 +11,8 @@ import tseslint from 'typescript-eslint';
 const ROOT = dirname(fileURLToPath(import.meta.url));
 
 const SOURCES = ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'];
-/** Tests and their support may reach anything they exercise: the framework, SQLite files, the store. */
-const TESTS = ['**/*.spec.ts', 'test/**', 'libs/*/src/testing/**'];
+/** Tests and their support (a lib's testing/ folder or testing-*.ts) may reach anything they exercise: the framework, SQLite files, the store. */
+const TESTS = ['**/*.spec.ts', 'test/**', 'libs/*/src/testing/**', 'libs/*/src/testing-*.ts'];
 /** The benchmarks measure the parts from outside, like tests (a peer Fastify server, raw appends). */
 const BENCH = ['bench/**'];
 
