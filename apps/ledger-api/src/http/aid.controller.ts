@@ -2,22 +2,20 @@ import { Body, Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { DisbursementNotFound, RecordIdAmbiguous, parseStudentIdentity } from '@ledger/domain';
+import { DisbursementView, queryDisbursements, queryStudentNames } from '@ledger/projections';
 import {
-  DisbursementNotFound,
-  LoanNotFound,
-  RecordIdAmbiguous,
-  StudentIdentity,
-  identityFromKey,
-  parseStudentIdentity,
-  parseAllocateBudget,
-  parseApproveAid,
-  parseRecordDisbursement,
-  parseRecordLoanDisbursement,
-  parseRecordLoanRepayment,
-  parseReverseDisbursement,
-} from '@ledger/domain';
-import { DisbursementView, queryDisbursements, queryLoans, queryStudentNames } from '@ledger/projections';
-import { EVENT_STORE, ExecuteBeneficiaryCommand, ExecuteBudgetCommand, StudentDirectory, WriteContext, studentDirectoryOn } from '@ledger/application';
+  AllocateBudgetCommand,
+  ApproveAidCommand,
+  EVENT_STORE,
+  RecordDisbursementCommand,
+  RecordLoanCommand,
+  RecordRepaymentCommand,
+  ReverseDisbursementCommand,
+  StudentDirectory,
+  WriteContext,
+  studentDirectoryOn,
+} from '@ledger/application';
 import { EventStore } from '@ledger/event-store';
 import { ReadSide } from '../queries/read-side.service';
 import { withKnownNames } from '../access/personal-data';
@@ -31,7 +29,7 @@ import {
   ReverseDisbursementDto,
 } from './dto';
 import { Write } from './write-context.decorator';
-import { recordIdFor, sendWriteOutcome } from './write-response';
+import { sendWriteOutcome } from './write-response';
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -47,8 +45,6 @@ const IDEMPOTENCY_HEADER = {
  */
 const ambiguousInQuery = (what: string, id: string, students: number) =>
   new RecordIdAmbiguous(`${students} students have a ${what} ${id}: name the student with ?residentId=… or ?studentNumber=… (any of their identifiers)`, ['residentId', 'studentNumber']);
-const ambiguousInBody = (what: string, id: string, students: number) =>
-  new RecordIdAmbiguous(`${students} students have a ${what} ${id}: name the student in the body, "student": {"residentId": …} or {"studentNumber": …}`, ['student']);
 
 /** The query parameters that name a student beside a record id. */
 const STUDENT_QUERY = ['residentId', 'studentNumber'];
@@ -71,20 +67,16 @@ export class AidController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Approve aid for a student and period (拟享受: approved, not yet paid)' })
   async approve(@Body() body: ApproveAidDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
-    const approvalId = recordIdFor(body.approvalId, write);
-    const command = parseApproveAid({ ...body, approvalId });
-    const outcome = await this.commandBus.execute(new ExecuteBeneficiaryCommand(command, write));
-    return sendWriteOutcome(response, outcome, { approvalId });
+    const outcome = await this.commandBus.execute(new ApproveAidCommand({ ...body }, write));
+    return sendWriteOutcome(response, outcome, outcome.ids);
   }
 
   @Post('disbursements')
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Record a payment of a subsidy, grant or waiver' })
   async disburse(@Body() body: RecordDisbursementDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
-    const disbursementId = recordIdFor(body.disbursementId, write);
-    const command = parseRecordDisbursement({ ...body, disbursementId });
-    const outcome = await this.commandBus.execute(new ExecuteBeneficiaryCommand(command, write));
-    return sendWriteOutcome(response, outcome, { disbursementId });
+    const outcome = await this.commandBus.execute(new RecordDisbursementCommand({ ...body }, write));
+    return sendWriteOutcome(response, outcome, outcome.ids);
   }
 
   @Post('disbursements/:disbursementId/reversal')
@@ -96,10 +88,8 @@ export class AidController {
     @Write() write: WriteContext,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const student = body.student ?? (await this.studentOfDisbursement(disbursementId));
-    const command = parseReverseDisbursement({ ...body, student, disbursementId });
-    const outcome = await this.commandBus.execute(new ExecuteBeneficiaryCommand(command, write));
-    return sendWriteOutcome(response, outcome, { disbursementId });
+    const outcome = await this.commandBus.execute(new ReverseDisbursementCommand(disbursementId, { ...body }, write));
+    return sendWriteOutcome(response, outcome, outcome.ids);
   }
 
   @Get('disbursements/:disbursementId')
@@ -122,10 +112,8 @@ export class AidController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Record a loan disbursement (paid to the university's fee account)" })
   async lend(@Body() body: RecordLoanDisbursementDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
-    const loanId = recordIdFor(body.loanId, write);
-    const command = parseRecordLoanDisbursement({ ...body, loanId });
-    const outcome = await this.commandBus.execute(new ExecuteBeneficiaryCommand(command, write));
-    return sendWriteOutcome(response, outcome, { loanId });
+    const outcome = await this.commandBus.execute(new RecordLoanCommand({ ...body }, write));
+    return sendWriteOutcome(response, outcome, outcome.ids);
   }
 
   @Post('loans/:loanId/repayments')
@@ -137,21 +125,16 @@ export class AidController {
     @Write() write: WriteContext,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const repaymentId = recordIdFor(body.repaymentId, write);
-    const student = body.student ?? (await this.studentOfLoan(loanId));
-    const command = parseRecordLoanRepayment({ ...body, student, loanId, repaymentId });
-    const outcome = await this.commandBus.execute(new ExecuteBeneficiaryCommand(command, write));
-    return sendWriteOutcome(response, outcome, { loanId, repaymentId });
+    const outcome = await this.commandBus.execute(new RecordRepaymentCommand(loanId, { ...body }, write));
+    return sendWriteOutcome(response, outcome, outcome.ids);
   }
 
   @Post('budgets/allocations')
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Allocate budget to a program's fiscal year from a funding source" })
   async allocate(@Body() body: AllocateBudgetDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
-    const allocationId = recordIdFor(body.allocationId, write);
-    const command = parseAllocateBudget({ ...body, allocationId });
-    const outcome = await this.commandBus.execute(new ExecuteBudgetCommand(command, write));
-    return sendWriteOutcome(response, outcome, { allocationId });
+    const outcome = await this.commandBus.execute(new AllocateBudgetCommand({ ...body }, write));
+    return sendWriteOutcome(response, outcome, outcome.ids);
   }
 
   /** The payment of this id, of the student the query names (through the student directory: any of their identifiers), or the only one. */
@@ -172,19 +155,5 @@ export class AidController {
     const own = found.find((payment) => payment.beneficiaryKey === recordKey);
     if (!own) throw new DisbursementNotFound(`the student named has no disbursement ${disbursementId}`, 'disbursementId');
     return own;
-  }
-
-  private async studentOfDisbursement(disbursementId: string): Promise<StudentIdentity> {
-    const found = queryDisbursements(await this.readSide.current(), disbursementId);
-    if (found.length === 0) throw new DisbursementNotFound(`no disbursement ${disbursementId}`, 'disbursementId');
-    if (found.length > 1) throw ambiguousInBody('disbursement', disbursementId, found.length);
-    return identityFromKey(found[0].beneficiaryKey);
-  }
-
-  private async studentOfLoan(loanId: string): Promise<StudentIdentity> {
-    const found = queryLoans(await this.readSide.current(), loanId);
-    if (found.length === 0) throw new LoanNotFound(`no loan ${loanId}`, 'loanId');
-    if (found.length > 1) throw ambiguousInBody('loan', loanId, found.length);
-    return identityFromKey(found[0].beneficiaryKey);
   }
 }

@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, Controller, ExceptionFilter, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AuditService, AuditUnavailableError, WriteContext } from '@ledger/application';
+import { CommandBus } from '@nestjs/cqrs';
+import { AuditService, AuditUnavailableError, SignDigestCommand, WriteContext } from '@ledger/application';
 import { keyIdOf } from '@ledger/integrity';
 import { RequestInvalidError, problemOf, sendProblem } from './problem-details.filter';
 import { Write } from './write-context.decorator';
@@ -33,7 +34,10 @@ class AuditUnavailableFilter implements ExceptionFilter {
 @UseFilters(AuditUnavailableFilter)
 @Controller('audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly commandBus: CommandBus,
+  ) {}
 
   @Get('public-key')
   @ApiOperation({ summary: 'The Ed25519 public key that signs the log digests (keep it with your digests)' })
@@ -55,8 +59,7 @@ export class AuditController {
       'Sign a digest of the log now, as the service has checked it, to keep off the machine (auditors, admins; it also signs one at every tree size that is a multiple of LEDGER_DIGEST_EVERY); 503 while it cannot vouch for the log',
   })
   async signDigest(@Write() write: WriteContext) {
-    const { actor, correlationId, causationId } = write;
-    return { digest: (await this.audit.signDigestNow({ requestedBy: actor, correlationId, causationId })) ?? null };
+    return { digest: (await this.commandBus.execute(new SignDigestCommand(write))) ?? null };
   }
 
   @Get('proofs/inclusion')
