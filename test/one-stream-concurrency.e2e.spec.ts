@@ -69,7 +69,7 @@ describe('concurrent writes to one student', () => {
     expect(stored.map((event) => event.revision)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     // Positions grow with revisions, every payment is there once, and each answer names the event as stored.
     expect(stored.every((event, i) => i === 0 || event.position > stored[i - 1].position)).toBe(true);
-    expect(new Set(stored.map((event) => (event.data as { disbursementId: string }).disbursementId))).toEqual(new Set(payments.map((payment) => payment.disbursementId)));
+    expect(new Set(stored.map((event) => (event.data as { disbursementId: string }).disbursementId))).toEqual(new Set(payments.map((payment) => (payment as { disbursementId?: string }).disbursementId)));
     const byEventId = new Map(stored.map((event) => [event.eventId, event]));
     for (const response of responses) {
       const [answered] = response.body.events;

@@ -1,4 +1,7 @@
 import { gb11643CheckCharacter } from '@ledger/domain';
+import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
+import { ReadSide } from './read-side';
+import { Settings } from './settings';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,4 +36,10 @@ export function ledgerOnDisk() {
 export function residentIdOf(i: number): string {
   const first17 = `65400220020101${String(i).padStart(3, '0')}`;
   return first17 + gb11643CheckCharacter(first17);
+}
+
+/** The read models of a test ledger (a real SQLite file beside it) and the read side over them; `catchUp` before reading. */
+export function readSideOf(ledger: ReturnType<typeof ledgerOnDisk>) {
+  const models = new ReadModels(join(ledger.dir, 'read-models.sqlite'), ALL_PROJECTIONS);
+  return { models, readSide: new ReadSide(ledger.store, models, { readWaitMs: 1000 } as Settings), catchUp: () => models.catchUpFrom(ledger.store) };
 }

@@ -14,6 +14,14 @@ import { ImportPaymentListHandler, ImportService } from './import-payment-list';
 import { SignDigestHandler } from './sign-digest/sign-digest';
 import { SeedDemoLedgerHandler } from './seed-demo/seed-demo';
 import { AddUserHandler, ChangeUserRoleHandler, IssueTokenHandler, ListUsersHandler, RevokeTokenHandler } from './manage-access/manage-access';
+import { ProgramCatalogHandler, ProgramHandler } from './program-catalog/program-catalog';
+import { ProgramTotalsHandler } from './program-totals/program-totals';
+import { BudgetAllocationsHandler } from './budget-allocations/budget-allocations';
+import { BeneficiaryHistoryHandler } from './beneficiary-history/beneficiary-history';
+import { DisbursementLookupHandler } from './disbursement-lookup/disbursement-lookup';
+import { AnomaliesHandler } from './anomalies/anomalies';
+import { DeclaredReportsHandler, ReconciliationHandler } from './reconciliation/reconciliation';
+import { ConsistencyProofHandler, DigestsHandler, InclusionProofHandler, LogExportHandler, PublicKeyHandler, VerifyLogHandler } from './audit-evidence/audit-evidence';
 
 /** Every command and query handler of the ledger, registered on the CommandBus and QueryBus. */
 export const USE_CASE_HANDLERS = [
@@ -31,6 +39,21 @@ export const USE_CASE_HANDLERS = [
   IssueTokenHandler,
   RevokeTokenHandler,
   ListUsersHandler,
+  ProgramCatalogHandler,
+  ProgramHandler,
+  ProgramTotalsHandler,
+  BudgetAllocationsHandler,
+  BeneficiaryHistoryHandler,
+  DisbursementLookupHandler,
+  AnomaliesHandler,
+  DeclaredReportsHandler,
+  ReconciliationHandler,
+  PublicKeyHandler,
+  DigestsHandler,
+  InclusionProofHandler,
+  ConsistencyProofHandler,
+  VerifyLogHandler,
+  LogExportHandler,
 ];
 
 /**

@@ -1,25 +1,18 @@
-import { Body, Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DisbursementNotFound, RecordIdAmbiguous, parseStudentIdentity } from '@ledger/domain';
-import { DisbursementView, queryDisbursements, queryStudentNames } from '@ledger/projections';
 import {
   AllocateBudgetCommand,
   ApproveAidCommand,
-  EVENT_STORE,
+  DisbursementLookupQuery,
   RecordDisbursementCommand,
   RecordLoanCommand,
   RecordRepaymentCommand,
   ReverseDisbursementCommand,
-  StudentDirectory,
   WriteContext,
-  studentDirectoryOn,
 } from '@ledger/application';
-import { EventStore } from '@ledger/event-store';
-import { ReadSide } from '../queries/read-side.service';
 import { withKnownNames } from '../access/personal-data';
-import { RequestInvalidError } from './problem-details.filter';
 import {
   AllocateBudgetDto,
   ApproveAidDto,
@@ -37,31 +30,14 @@ const IDEMPOTENCY_HEADER = {
   description: 'Retry with the same key and body: nothing is recorded twice and the first answer is repeated',
 };
 
-/**
- * Payment and loan ids are chosen per student, not across the ledger: school lists number their
- * rows 1, 2, 3 … and every school's list would collide, and a ledger already holding such ids could
- * not be made unique without rewriting it. An id that several students hold is read or reversed
- * with the student named — in the query for a GET (no body), in the body for a write.
- */
-const ambiguousInQuery = (what: string, id: string, students: number) =>
-  new RecordIdAmbiguous(`${students} students have a ${what} ${id}: name the student with ?residentId=… or ?studentNumber=… (any of their identifiers)`, ['residentId', 'studentNumber']);
-
-/** The query parameters that name a student beside a record id. */
-const STUDENT_QUERY = ['residentId', 'studentNumber'];
-
 /** The finance officer's writes: approve, pay, reverse, lend, take repayments, allocate budget. */
 @ApiTags('record aid')
 @Controller()
 export class AidController {
-  private readonly students: StudentDirectory;
-
   constructor(
     private readonly commandBus: CommandBus,
-    private readonly readSide: ReadSide,
-    @Inject(EVENT_STORE) store: EventStore,
-  ) {
-    this.students = studentDirectoryOn(store);
-  }
+    private readonly queryBus: QueryBus,
+  ) {}
 
   @Post('approvals')
   @ApiHeader(IDEMPOTENCY_HEADER)
@@ -97,15 +73,9 @@ export class AidController {
   @ApiQuery({ name: 'residentId', required: false, description: 'the student paid, by resident ID' })
   @ApiQuery({ name: 'studentNumber', required: false, description: 'the student paid, by national student number (G, J or L)' })
   async disbursement(@Param('disbursementId') disbursementId: string, @Query() query: Record<string, unknown>) {
-    const { amount, position, reversal, ...rest } = await this.paymentNamed(disbursementId, query);
-    const view = {
-      ...rest,
-      amount: amount.toString(),
-      position: position.toString(),
-      ...(reversal && { reversal: { reason: reversal.reason, reasonCode: reversal.reasonCode, position: reversal.position.toString() } }),
-    };
+    const { view, knownNames } = await this.queryBus.execute(new DisbursementLookupQuery(disbursementId, query));
     // The reversal reason may name the student, whom the view names only by key: the masking knows the record's names.
-    return withKnownNames(view, queryStudentNames(await this.readSide.current(), rest.beneficiaryKey));
+    return withKnownNames(view, knownNames);
   }
 
   @Post('loans')
@@ -135,25 +105,5 @@ export class AidController {
   async allocate(@Body() body: AllocateBudgetDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
     const outcome = await this.commandBus.execute(new AllocateBudgetCommand({ ...body }, write));
     return sendWriteOutcome(response, outcome, outcome.ids);
-  }
-
-  /** The payment of this id, of the student the query names (through the student directory: any of their identifiers), or the only one. */
-  private async paymentNamed(disbursementId: string, query: Record<string, unknown>): Promise<DisbursementView> {
-    const unknown = Object.keys(query).filter((name) => !STUDENT_QUERY.includes(name));
-    if (unknown.length > 0) {
-      throw new RequestInvalidError(unknown.map((name) => ({ field: name, message: `${name} is not a parameter of this route: name the student with residentId or studentNumber` })));
-    }
-    const named = STUDENT_QUERY.some((name) => query[name] !== undefined);
-    const student = named ? parseStudentIdentity({ residentId: query.residentId, studentNumber: query.studentNumber }, '') : undefined;
-    const found = queryDisbursements(await this.readSide.current(), disbursementId);
-    if (!student) {
-      if (found.length === 0) throw new DisbursementNotFound(`no disbursement ${disbursementId}`, 'disbursementId');
-      if (found.length > 1) throw ambiguousInQuery('disbursement', disbursementId, found.length);
-      return found[0];
-    }
-    const recordKey = await this.students.recordKeyOf(student, '');
-    const own = found.find((payment) => payment.beneficiaryKey === recordKey);
-    if (!own) throw new DisbursementNotFound(`the student named has no disbursement ${disbursementId}`, 'disbursementId');
-    return own;
   }
 }
