@@ -140,3 +140,12 @@ class EventLogStudentDirectory implements StudentDirectory {
 export function studentDirectoryOn(store: EventStore): StudentDirectory {
   return new EventLogStudentDirectory(store);
 }
+
+/**
+ * The stream of the identifier a request names the student by (its key): where the request lands
+ * unless that identifier is linked to a record filed under another. Commands naming a student the
+ * same way are queued on it (the write pipeline's queue per stream).
+ */
+export function streamNamedBy(student: StudentIdentity): string {
+  return beneficiaryStreamId(student.key);
+}

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { BeneficiaryCommand, BudgetStanding, ProgramCatalog, beneficiaryDecider, beneficiaryStreamId } from '@ledger/domain';
+import { BeneficiaryCommand, BudgetStanding, ProgramCatalog, beneficiaryDecider } from '@ledger/domain';
 import { CATALOG, CLOCK } from './tokens';
 import { Clock, systemClock } from './clock';
 import { CommandOutcome, WritePipeline } from './write-pipeline';
-import { StudentDirectory, studentDirectoryOn } from './student-directory';
+import { StudentDirectory, streamNamedBy, studentDirectoryOn } from './student-directory';
 import { WriteContext } from './write-context';
 
 /**
@@ -34,7 +34,7 @@ export class StudentRecords {
   record(command: BeneficiaryCommand, write: WriteContext, budget?: BudgetStanding, today = this.clock.today()): Promise<CommandOutcome> {
     return this.pipeline.runOn(
       command.type,
-      beneficiaryStreamId(command.data.student.key),
+      streamNamedBy(command.data.student),
       async () => {
         const placed = await this.directory.place(command.data.student);
         return {

@@ -1,4 +1,4 @@
-import { ledgerOnDisk } from '../testing-ledger';
+import { ledgerOnDisk } from '../testing/ledger-on-disk';
 import { AllocateBudgetCommand, AllocateBudgetHandler } from './allocate-budget';
 
 describe('allocate budget', () => {

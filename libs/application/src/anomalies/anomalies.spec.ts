@@ -1,4 +1,4 @@
-import { ledgerOnDisk, readSideOf, residentIdOf } from '../testing-ledger';
+import { ledgerOnDisk, readSideOf, residentIdOf } from '../testing/ledger-on-disk';
 import { RecordDisbursementCommand, RecordDisbursementHandler } from '../record-disbursement/record-disbursement';
 import { AnomaliesHandler, AnomaliesQuery } from './anomalies';
 

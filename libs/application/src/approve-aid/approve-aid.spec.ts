@@ -1,4 +1,4 @@
-import { ledgerOnDisk } from '../testing-ledger';
+import { ledgerOnDisk } from '../testing/ledger-on-disk';
 import { ApproveAidCommand, ApproveAidHandler } from './approve-aid';
 
 describe('approve aid', () => {

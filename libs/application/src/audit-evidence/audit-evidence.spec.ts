@@ -1,6 +1,6 @@
 import { AuditService } from '../audit.service';
 import { loadSettings } from '../settings';
-import { ledgerOnDisk, residentIdOf } from '../testing-ledger';
+import { ledgerOnDisk, residentIdOf } from '../testing/ledger-on-disk';
 import { RecordDisbursementCommand, RecordDisbursementHandler } from '../record-disbursement/record-disbursement';
 import { ConsistencyProofHandler, ConsistencyProofQuery, DigestsHandler, InclusionProofHandler, InclusionProofQuery, LogExportHandler, VerifyLogHandler, VerifyLogQuery } from './audit-evidence';
 

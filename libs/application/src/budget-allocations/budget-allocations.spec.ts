@@ -1,4 +1,4 @@
-import { ledgerOnDisk, readSideOf } from '../testing-ledger';
+import { ledgerOnDisk, readSideOf } from '../testing/ledger-on-disk';
 import { AllocateBudgetCommand, AllocateBudgetHandler } from '../allocate-budget/allocate-budget';
 import { BudgetAllocationsHandler, BudgetAllocationsQuery } from './budget-allocations';
 

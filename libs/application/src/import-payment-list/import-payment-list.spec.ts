@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSettings } from '../settings';
-import { ledgerOnDisk, residentIdOf } from '../testing-ledger';
+import { ledgerOnDisk, residentIdOf } from '../testing/ledger-on-disk';
 import { ImportPaymentListCommand, ImportPaymentListHandler } from './import-payment-list';
 import { ImportService } from './import-payment-list.service';
 

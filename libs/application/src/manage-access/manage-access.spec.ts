@@ -1,5 +1,5 @@
 import { AccessControl } from '../access/access-control.service';
-import { ledgerOnDisk } from '../testing-ledger';
+import { ledgerOnDisk } from '../testing/ledger-on-disk';
 import { AddUserCommand, AddUserHandler, ChangeUserRoleCommand, ChangeUserRoleHandler, IssueTokenCommand, IssueTokenHandler, ListUsersHandler, RevokeTokenCommand, RevokeTokenHandler } from './manage-access';
 
 describe('manage users and tokens', () => {

@@ -1,5 +1,5 @@
 import { ParametersInvalid } from '../query-parameters';
-import { ledgerOnDisk, readSideOf, residentIdOf } from '../testing-ledger';
+import { ledgerOnDisk, readSideOf, residentIdOf } from '../testing/ledger-on-disk';
 import { RecordDisbursementCommand, RecordDisbursementHandler } from '../record-disbursement/record-disbursement';
 import { ProgramTotalsHandler, ProgramTotalsQuery } from './program-totals';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadDeclaredReports } from '../reconcile';
-import { ledgerOnDisk, readSideOf } from '../testing-ledger';
+import { ledgerOnDisk, readSideOf } from '../testing/ledger-on-disk';
 import { DeclaredReportsHandler, ReconciliationHandler, ReconciliationQuery } from './reconciliation';
 
 describe('reconciling a declared report', () => {

@@ -1,5 +1,5 @@
 import { DomainError } from '@ledger/domain';
-import { ledgerOnDisk, residentIdOf } from '../testing-ledger';
+import { ledgerOnDisk, residentIdOf } from '../testing/ledger-on-disk';
 import { AllocateBudgetCommand, AllocateBudgetHandler } from '../allocate-budget/allocate-budget';
 import { RecordDisbursementCommand, RecordDisbursementHandler } from './record-disbursement';
 

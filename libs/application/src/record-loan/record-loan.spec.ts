@@ -1,4 +1,4 @@
-import { ledgerOnDisk, residentIdOf } from '../testing-ledger';
+import { ledgerOnDisk, residentIdOf } from '../testing/ledger-on-disk';
 import { RecordLoanCommand, RecordLoanHandler } from './record-loan';
 
 describe('record a loan', () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
 import { ReadSide } from '../read-side';
 import { Settings } from '../settings';
-import { ledgerOnDisk, residentIdOf } from '../testing-ledger';
+import { ledgerOnDisk, residentIdOf } from '../testing/ledger-on-disk';
 import { RecordDisbursementCommand, RecordDisbursementHandler } from '../record-disbursement/record-disbursement';
 import { ReverseDisbursementCommand, ReverseDisbursementHandler } from './reverse-disbursement';
 

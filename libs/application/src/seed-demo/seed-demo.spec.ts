@@ -1,6 +1,6 @@
 import { AccessControl } from '../access/access-control.service';
 import { loadSettings } from '../settings';
-import { ledgerOnDisk } from '../testing-ledger';
+import { ledgerOnDisk } from '../testing/ledger-on-disk';
 import { SeedDemoLedgerCommand, SeedDemoLedgerHandler } from './seed-demo';
 
 describe('seed the demo ledger', () => {

@@ -1,5 +1,5 @@
 import { DomainError, LocalDate, beneficiaryDecider, beneficiaryStreamId, parseRecordDisbursement } from '@ledger/domain';
-import { ledgerOnDisk } from '../testing-ledger';
+import { ledgerOnDisk } from '../testing/ledger-on-disk';
 import { KeyedQueue } from './keyed-queue';
 import { WritePipeline } from './write-pipeline';
 import { commandEventId } from './envelope';

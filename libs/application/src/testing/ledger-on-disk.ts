@@ -1,16 +1,16 @@
 import { gb11643CheckCharacter } from '@ledger/domain';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
-import { ReadSide } from './read-side';
-import { Settings } from './settings';
+import { ReadSide } from '../read-side';
+import { Settings } from '../settings';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@ledger/event-store';
 import { ChainedEventStore } from '@ledger/integrity';
-import { shippedCatalog } from '../../domain/src/testing/catalog.fixture';
-import { StudentRecords } from './student-records';
-import { WritePipeline } from './write-pipeline';
-import { writeContextFor } from './write-context';
+import { shippedCatalog } from '../../../domain/src/testing/catalog.fixture';
+import { StudentRecords } from '../student-records';
+import { WritePipeline } from '../write-pipeline';
+import { writeContextFor } from '../write-context';
 
 /** For the use cases' specs: a real SQLite ledger (with its hash chains) in a temporary directory, and the pipeline over it. */
 export function ledgerOnDisk() {
