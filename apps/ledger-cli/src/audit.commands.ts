@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import { QueryBus } from '@nestjs/cqrs';
-import { AuditService, CATALOG, EVENT_STORE, UNTRUSTED_KEYS, VerifyLogQuery, anomaliesCsv, exportLogLines } from '@ledger/application';
+import { AuditService, CATALOG, EVENT_STORE, LogExportQuery, UNTRUSTED_KEYS, VerifyLogQuery, anomaliesCsv } from '@ledger/application';
 import { ProgramCatalog, parseLocalDate } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
 import {
@@ -322,7 +322,7 @@ export class AnomaliesCommand extends PointInTimeCommand {
 
 @Command({ name: 'export', description: 'write the whole log with its hashes as NDJSON' })
 export class ExportCommand extends CliCommand {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {
+  constructor(@Inject(QueryBus) private readonly queryBus: QueryBus) {
     super();
   }
 
@@ -331,7 +331,7 @@ export class ExportCommand extends CliCommand {
     const bar = progressBar('exporting');
     bar.start(0, 0);
     let events = 0;
-    for await (const line of exportLogLines(this.store)) {
+    for await (const line of await this.queryBus.execute(new LogExportQuery())) {
       if (!out.write(line)) await once(out, 'drain');
       if (++events % 2000 === 0) bar.setTotal(events), bar.update(events);
     }
