@@ -36,6 +36,16 @@ describe('record a disbursement', () => {
     expect(outcomes.sort()).toEqual(['BUDGET_EXCEEDED', 'recorded', 'recorded']);
   });
 
+  it('keeps to the budget when payments of one student wait for each other on their record', async () => {
+    await new AllocateBudgetHandler(ledger.pipeline, ledger.catalog).execute(
+      new AllocateBudgetCommand({ programCode: 'BOARDING_LIVING_SUBSIDY', fiscalYear: 2022, fundingSource: 'CENTRAL', amount: '1000.00', valueDate: '2022-03-01' }, ledger.write),
+    );
+    const boarding = (i: number, period: string, valueDate: string) => ({ student: { residentId: residentIdOf(i) }, schoolCode: '2165000001', stage: 'primary', programCode: 'BOARDING_LIVING_SUBSIDY', period, amount: '500.00', payee: { type: 'student' }, valueDate });
+    const payments = [boarding(7, '2022-spring', '2022-04-20'), boarding(7, '2022-autumn', '2022-10-20'), boarding(8, '2022-autumn', '2022-10-20')];
+    const outcomes = await Promise.all(payments.map((payment) => codeOf(handler.execute(new RecordDisbursementCommand(payment, ledger.write)))));
+    expect(outcomes.sort()).toEqual(['BUDGET_EXCEEDED', 'recorded', 'recorded']);
+  });
+
   it('refuses a malformed payment with the field at fault, appending nothing', async () => {
     await expect(handler.execute(new RecordDisbursementCommand(grant(0, { amount: 'lots' }), ledger.write))).rejects.toMatchObject({ field: 'amount' });
     expect(await ledger.store.headPosition()).toBe(0n);
