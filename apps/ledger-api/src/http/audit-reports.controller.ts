@@ -1,26 +1,16 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { once } from 'node:events';
-import { CATALOG, EVENT_STORE, anomaliesCsv, exportLogLines } from '@ledger/application';
-import { ANOMALY_KINDS, ProgramCatalog } from '@ledger/domain';
-import { EventStore } from '@ledger/event-store';
-import { anomaliesProjection, pointInTimeBasis, queryAnomalies } from '@ledger/projections';
-import { ReadSide } from '../queries/read-side.service';
-import { RequestInvalidError } from './problem-details.filter';
-import { POINT_IN_TIME_PARAMETERS, readPointInTime } from './point-in-time';
-import { unknownParameterProblems } from './query-parameters';
+import { AnomaliesQuery, LogExportQuery } from '@ledger/application';
 
 /** The auditor's reports: anomalies (JSON or CSV) and the whole log with its hashes (NDJSON, streamed). */
 @ApiTags('audit')
 @ApiBearerAuth()
 @Controller('audit')
 export class AuditReportsController {
-  constructor(
-    private readonly readSide: ReadSide,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
-  ) {}
+  constructor(private readonly queryBus: QueryBus) {}
 
   @Get('anomalies')
   @ApiOperation({ summary: 'Anomalies auditors look for, each naming the events behind it (replayed from the log)' })
@@ -30,17 +20,12 @@ export class AuditReportsController {
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiProduces('application/json', 'text/csv')
   async anomalies(@Res({ passthrough: true }) response: Response, @Query() query: Record<string, string | undefined>) {
-    const { format = 'json', asOf, ...named } = query;
-    const problems = unknownParameterProblems(named, [...POINT_IN_TIME_PARAMETERS, 'format']);
-    if (!['json', 'csv'].includes(format)) problems.push({ field: 'format', message: 'format must be json or csv' });
-    const limit = readPointInTime({ ...named, asOf }, named.asOfPosition === undefined ? undefined : await this.store.headPosition(), problems) ?? {};
-    if (problems.length) throw new RequestInvalidError(problems);
-    const { answer, events, lastPosition } = await this.readSide.asOf(limit, queryAnomalies, [anomaliesProjection(this.catalog)]);
-    if (format === 'csv') {
+    const answer = await this.queryBus.execute(new AnomaliesQuery(query));
+    if (answer.format === 'csv') {
       response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="anomalies.csv"');
-      return anomaliesCsv(answer);
+      return answer.body;
     }
-    return { basis: pointInTimeBasis(limit), eventsChecked: events, lastPosition: lastPosition.toString(), kinds: ANOMALY_KINDS, anomalies: answer };
+    return answer.body;
   }
 
   @Get('export')
@@ -48,7 +33,7 @@ export class AuditReportsController {
   @ApiProduces('application/x-ndjson')
   async export(@Res() response: Response) {
     response.status(200).type('application/x-ndjson; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="ledger.ndjson"');
-    for await (const line of exportLogLines(this.store)) if (!response.write(line)) await once(response, 'drain');
+    for await (const line of await this.queryBus.execute(new LogExportQuery())) if (!response.write(line)) await once(response, 'drain');
     response.end();
   }
 }

@@ -1,7 +1,8 @@
 import { Controller, HttpCode, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ImportService, WriteContext, csvForExcel } from '@ledger/application';
+import { CommandBus } from '@nestjs/cqrs';
+import { ImportPaymentListCommand, WriteContext, csvForExcel } from '@ledger/application';
 import { ImportFileUnreadable } from '@ledger/domain';
 import { RequestInvalidError } from './problem-details.filter';
 import { PaymentListUpload, UPLOAD_FIELD, sentFileName } from './payment-list-upload';
@@ -18,7 +19,7 @@ interface UploadedList {
 @ApiBearerAuth()
 @Controller('imports')
 export class ImportsController {
-  constructor(private readonly imports: ImportService) {}
+  constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
   @HttpCode(200)
@@ -43,7 +44,7 @@ export class ImportsController {
     if (extension !== 'csv' && extension !== 'xlsx') throw new RequestInvalidError([{ field: UPLOAD_FIELD, message: 'the file must be .csv or .xlsx' }]);
     if (commit !== undefined && commit !== 'true' && commit !== 'false') throw new RequestInvalidError([{ field: 'commit', message: 'commit must be true or false' }]);
     // The temporary file is removed by PaymentListUpload once this is answered.
-    const report = await this.imports.run(file.path, { format: extension, fileName, commit: commit === 'true', write });
+    const report = await this.commandBus.execute(new ImportPaymentListCommand(file.path, { format: extension, fileName, commit: commit === 'true', write }));
     if (report.problems.length > 0) response.status(422);
     else if (report.committed) response.status(201);
     if (format === 'csv') {

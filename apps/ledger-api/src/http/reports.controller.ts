@@ -1,27 +1,20 @@
-import { Controller, Get, Inject, NotFoundException, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CATALOG, DECLARED_REPORTS, reconcile, reconciliationCsv, reconciliationXlsx } from '@ledger/application';
-import { DeclaredReport, ProgramCatalog } from '@ledger/domain';
-import { ReadSide } from '../queries/read-side.service';
-import { RequestInvalidError } from './problem-details.filter';
-import { unknownParameterProblems } from './query-parameters';
+import { DeclaredReportsQuery, ReconciliationQuery } from '@ledger/application';
 
 /** Published reports and their reconciliation with the ledger. */
 @ApiTags('reports')
 @ApiBearerAuth()
 @Controller('reports')
 export class ReportsController {
-  constructor(
-    private readonly readSide: ReadSide,
-    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
-    @Inject(DECLARED_REPORTS) private readonly reports: DeclaredReport[],
-  ) {}
+  constructor(private readonly queryBus: QueryBus) {}
 
   @Get()
   @ApiOperation({ summary: 'The declared (published) reports the ledger can be reconciled with' })
   list() {
-    return { reports: this.reports.map((report) => ({ id: report.id, title: report.title, published: report.published, lines: report.lines.length })) };
+    return this.queryBus.execute(new DeclaredReportsQuery());
   }
 
   @Get(':id/reconciliation')
@@ -29,21 +22,16 @@ export class ReportsController {
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] })
   @ApiProduces('application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
   async reconciliation(@Param('id') id: string, @Res({ passthrough: true }) response: Response, @Query() query: Record<string, string | undefined>) {
-    const report = this.reports.find((candidate) => candidate.id === id);
-    if (!report) throw new NotFoundException(`no declared report "${id}"`);
-    const { format = 'json' } = query;
-    const problems = unknownParameterProblems(query, ['format']);
-    if (!['json', 'csv', 'xlsx'].includes(format)) problems.push({ field: 'format', message: 'format must be json, csv or xlsx' });
-    if (problems.length) throw new RequestInvalidError(problems);
-    const result = reconcile(report, this.catalog, await this.readSide.current());
-    if (format === 'csv') {
+    const answer = await this.queryBus.execute(new ReconciliationQuery(id, query));
+    if (!answer) throw new NotFoundException(`no declared report "${id}"`);
+    if (answer.format === 'csv') {
       response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${id}-reconciliation.csv"`);
-      return reconciliationCsv(result);
+      return answer.body;
     }
-    if (format === 'xlsx') {
+    if (answer.format === 'xlsx') {
       response.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').setHeader('Content-Disposition', `attachment; filename="${id}-reconciliation.xlsx"`);
-      return new StreamableFile(await reconciliationXlsx(result));
+      return new StreamableFile(answer.body);
     }
-    return result;
+    return answer.body;
   }
 }
