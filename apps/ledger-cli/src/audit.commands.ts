@@ -1,14 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { SingleBar } from 'cli-progress';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import { QueryBus } from '@nestjs/cqrs';
-import { AuditService, CATALOG, EVENT_STORE, LogExportQuery, UNTRUSTED_KEYS, VerifyLogQuery, anomaliesCsv } from '@ledger/application';
+import { AuditService, CATALOG, LogExportQuery, ReplayedAnomaliesQuery, ReplayedProgramTotalsQuery, UNTRUSTED_KEYS, VerifyLogQuery, anomaliesCsv } from '@ledger/application';
 import { ProgramCatalog, parseLocalDate } from '@ledger/domain';
-import { EventStore } from '@ledger/event-store';
 import {
   CheckResult,
   ConsistencyProof,
@@ -22,7 +19,7 @@ import {
   keyIdOf,
   publicKeyProblem,
 } from '@ledger/integrity';
-import { ALL_PROJECTIONS, ReplayLimit, anomaliesProjection, pointInTimeBasis, queryAnomalies, queryProgramTotals, replayReadModels } from '@ledger/projections';
+import { ReplayLimit, pointInTimeBasis } from '@ledger/projections';
 import { userPath } from './user-paths';
 
 /** A file's text, or one line saying why it cannot be read. */
@@ -232,7 +229,7 @@ abstract class PointInTimeCommand extends CliCommand {
 @Command({ name: 'replay', description: 'replay the log into scratch read models and print the program totals, valued up to a day and/or as recorded by a day or position' })
 export class ReplayCommand extends PointInTimeCommand {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(QueryBus) private readonly queryBus: QueryBus,
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
   ) {
     super();
@@ -240,39 +237,30 @@ export class ReplayCommand extends PointInTimeCommand {
 
   async run(_: string[], options: PointInTimeOptions & { fiscalYear?: number }): Promise<void> {
     const limit = replayLimitOf(options);
-    const dir = mkdtempSync(join(tmpdir(), 'ledger-replay-'));
     const bar = progressBar('replaying');
     bar.start(0, 0);
     const started = process.hrtime.bigint();
-    try {
-      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), ALL_PROJECTIONS, limit, (events) => {
-        bar.setTotal(events);
-        bar.update(events);
-      });
-      bar.stop();
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const valuedLater = limit.valuedUpTo ? `, ${replay.valuedLater} of them valued later and left out` : '';
-      console.error(`${replay.events} events to position ${replay.lastPosition}${valuedLater} in ${seconds.toFixed(1)} s (${Math.round(replay.events / seconds)} events/s)`);
-      const rows = queryProgramTotals(replay.models.db, options.fiscalYear ? { fiscalYear: options.fiscalYear } : {});
-      console.log(`Totals ${pointInTimeBasis(limit)}`);
-      if (rows.length === 0) console.log('(no totals)');
-      else
-        console.table(
-          rows.map((row) => ({
-            year: row.fiscalYear,
-            program: row.programCode,
-            name: this.catalog.program(row.programCode)?.name.zh ?? '',
-            students: row.net.students,
-            personTimes: row.net.personTimes,
-            yuan: row.net.amount.toString(),
-            wanYuan: row.net.amount.toWanYuan(),
-            approvedWanYuan: row.approved.amount.toWanYuan(),
-          })),
-        );
-      await replay.models.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const replay = await this.queryBus
+      .execute(new ReplayedProgramTotalsQuery(limit, options.fiscalYear ? { fiscalYear: options.fiscalYear } : {}, (events) => (bar.setTotal(events), bar.update(events))))
+      .finally(() => bar.stop());
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const valuedLater = limit.valuedUpTo ? `, ${replay.valuedLater} of them valued later and left out` : '';
+    console.error(`${replay.events} events to position ${replay.lastPosition}${valuedLater} in ${seconds.toFixed(1)} s (${Math.round(replay.events / seconds)} events/s)`);
+    console.log(`Totals ${pointInTimeBasis(limit)}`);
+    if (replay.rows.length === 0) console.log('(no totals)');
+    else
+      console.table(
+        replay.rows.map((row) => ({
+          year: row.fiscalYear,
+          program: row.programCode,
+          name: this.catalog.program(row.programCode)?.name.zh ?? '',
+          students: row.net.students,
+          personTimes: row.net.personTimes,
+          yuan: row.net.amount.toString(),
+          wanYuan: row.net.amount.toWanYuan(),
+          approvedWanYuan: row.approved.amount.toWanYuan(),
+        })),
+      );
   }
 
   @Option({ flags: '--fiscal-year <year>' })
@@ -283,35 +271,23 @@ export class ReplayCommand extends PointInTimeCommand {
 
 @Command({ name: 'anomalies', description: 'list the anomalies auditors look for, each with the positions of its events' })
 export class AnomaliesCommand extends PointInTimeCommand {
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
-  ) {
+  constructor(@Inject(QueryBus) private readonly queryBus: QueryBus) {
     super();
   }
 
   async run(_: string[], options: PointInTimeOptions & { csv?: string }): Promise<void> {
     const limit = replayLimitOf(options);
-    const dir = mkdtempSync(join(tmpdir(), 'ledger-anomalies-'));
     const bar = progressBar('checking');
     bar.start(0, 0);
-    try {
-      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), [anomaliesProjection(this.catalog)], limit, (events) => {
-        bar.setTotal(events);
-        bar.update(events);
-      });
-      bar.stop();
-      const anomalies = queryAnomalies(replay.models.db);
-      await replay.models.close();
-      console.error(`anomalies ${pointInTimeBasis(limit)}`);
-      if (options.csv) {
-        writeFileSync(options.csv, anomaliesCsv(anomalies));
-        console.error(`${anomalies.length} anomalies written to ${options.csv}`);
-      } else for (const a of anomalies) console.log(`${a.kind}\t${a.programCode}\tpositions ${a.positions.join(',')}\t${a.detail}`);
-      if (anomalies.length === 0) console.error('no anomalies');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { anomalies } = await this.queryBus
+      .execute(new ReplayedAnomaliesQuery(limit, (events) => (bar.setTotal(events), bar.update(events))))
+      .finally(() => bar.stop());
+    console.error(`anomalies ${pointInTimeBasis(limit)}`);
+    if (options.csv) {
+      writeFileSync(options.csv, anomaliesCsv(anomalies));
+      console.error(`${anomalies.length} anomalies written to ${options.csv}`);
+    } else for (const a of anomalies) console.log(`${a.kind}\t${a.programCode}\tpositions ${a.positions.join(',')}\t${a.detail}`);
+    if (anomalies.length === 0) console.error('no anomalies');
   }
 
   @Option({ flags: '--csv <file>', description: 'write them as CSV' })

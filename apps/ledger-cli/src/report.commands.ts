@@ -1,31 +1,26 @@
 import { Inject } from '@nestjs/common';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CommandBus } from '@nestjs/cqrs';
+import { writeFileSync } from 'node:fs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import {
   CATALOG,
-  EVENT_STORE,
   SETTINGS,
   SeedDemoLedgerCommand,
   Settings,
+  ReconcileOnReplayQuery,
   loadDeclaredReports,
-  reconcile,
   reconciliationCsv,
   reconciliationTable,
   reconciliationXlsx,
 } from '@ledger/application';
 import { ProgramCatalog } from '@ledger/domain';
-import { EventStore } from '@ledger/event-store';
-import { ALL_PROJECTIONS, replayReadModels } from '@ledger/projections';
 import { progressBar } from './audit.commands';
 import { userPath } from './user-paths';
 
 @Command({ name: 'reconcile', arguments: '[reportId]', description: 'reconcile a declared report (default: the first in config/reports) with the ledger' })
 export class ReconcileCommand extends CliCommand {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(QueryBus) private readonly queryBus: QueryBus,
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {
@@ -36,24 +31,15 @@ export class ReconcileCommand extends CliCommand {
     const reports = loadDeclaredReports(this.settings.reportsDir, this.catalog);
     const report = reportId ? reports.find((candidate) => candidate.id === reportId) : reports[0];
     if (!report) throw new Error(`no declared report "${reportId}" in ${this.settings.reportsDir} (there are: ${reports.map((r) => r.id).join(', ')})`);
-    const dir = mkdtempSync(join(tmpdir(), 'ledger-reconcile-'));
     const bar = progressBar('reading the ledger');
     bar.start(0, 0);
-    try {
-      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), ALL_PROJECTIONS, {}, (events) => {
-        bar.setTotal(events);
-        bar.update(events);
-      });
-      bar.stop();
-      const result = reconcile(report, this.catalog, replay.models.db);
-      await replay.models.close();
-      if (options.csv) writeFileSync(options.csv, reconciliationCsv(result));
-      if (options.xlsx) writeFileSync(options.xlsx, await reconciliationXlsx(result));
-      console.log(options.json ? JSON.stringify(result, null, 2) : `${report.title.zh}\n\n${reconciliationTable(result)}`);
-      for (const [what, path] of [['CSV', options.csv], ['XLSX', options.xlsx]]) if (path) console.error(`${what} written to ${path}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const result = await this.queryBus
+      .execute(new ReconcileOnReplayQuery(report, (events) => (bar.setTotal(events), bar.update(events))))
+      .finally(() => bar.stop());
+    if (options.csv) writeFileSync(options.csv, reconciliationCsv(result));
+    if (options.xlsx) writeFileSync(options.xlsx, await reconciliationXlsx(result));
+    console.log(options.json ? JSON.stringify(result, null, 2) : `${report.title.zh}\n\n${reconciliationTable(result)}`);
+    for (const [what, path] of [['CSV', options.csv], ['XLSX', options.xlsx]]) if (path) console.error(`${what} written to ${path}`);
   }
 
   @Option({ flags: '--csv <file>' })

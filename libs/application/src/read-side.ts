@@ -47,10 +47,11 @@ export class ReadSide {
     limit: ReplayLimit,
     question: (db: Database.Database) => T,
     projections: readonly Projection[] = ALL_PROJECTIONS,
+    onProgress?: (events: number) => void,
   ): Promise<{ answer: T; events: number; valuedLater: number; lastPosition: bigint }> {
     const dir = mkdtempSync(join(tmpdir(), 'ledger-as-of-'));
     try {
-      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), projections, limit);
+      const replay = await replayReadModels(this.store, join(dir, 'read-models.sqlite'), projections, limit, onProgress);
       try {
         return { answer: question(replay.models.db), events: replay.events, valuedLater: replay.valuedLater, lastPosition: replay.lastPosition };
       } finally {

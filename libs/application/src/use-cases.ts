@@ -15,12 +15,12 @@ import { SignDigestHandler } from './sign-digest/sign-digest';
 import { SeedDemoLedgerHandler } from './seed-demo/seed-demo';
 import { AddUserHandler, ChangeUserRoleHandler, IssueTokenHandler, ListUsersHandler, RevokeTokenHandler } from './manage-access/manage-access';
 import { ProgramCatalogHandler, ProgramHandler } from './program-catalog/program-catalog';
-import { ProgramTotalsHandler } from './program-totals/program-totals';
+import { ProgramTotalsHandler, ReplayedProgramTotalsHandler } from './program-totals/program-totals';
 import { BudgetAllocationsHandler } from './budget-allocations/budget-allocations';
 import { BeneficiaryHistoryHandler } from './beneficiary-history/beneficiary-history';
 import { DisbursementLookupHandler } from './disbursement-lookup/disbursement-lookup';
-import { AnomaliesHandler } from './anomalies/anomalies';
-import { DeclaredReportsHandler, ReconciliationHandler } from './reconciliation/reconciliation';
+import { AnomaliesHandler, ReplayedAnomaliesHandler } from './anomalies/anomalies';
+import { DeclaredReportsHandler, ReconcileOnReplayHandler, ReconciliationHandler } from './reconciliation/reconciliation';
 import { ConsistencyProofHandler, DigestsHandler, InclusionProofHandler, LogExportHandler, PublicKeyHandler, VerifyLogHandler } from './audit-evidence/audit-evidence';
 
 /** Every command and query handler of the ledger, registered on the CommandBus and QueryBus. */
@@ -42,12 +42,15 @@ export const USE_CASE_HANDLERS = [
   ProgramCatalogHandler,
   ProgramHandler,
   ProgramTotalsHandler,
+  ReplayedProgramTotalsHandler,
   BudgetAllocationsHandler,
   BeneficiaryHistoryHandler,
   DisbursementLookupHandler,
   AnomaliesHandler,
+  ReplayedAnomaliesHandler,
   DeclaredReportsHandler,
   ReconciliationHandler,
+  ReconcileOnReplayHandler,
   PublicKeyHandler,
   DigestsHandler,
   InclusionProofHandler,

@@ -1,6 +1,6 @@
 import { ledgerOnDisk, readSideOf, residentIdOf } from '../testing/ledger-on-disk';
 import { RecordDisbursementCommand, RecordDisbursementHandler } from '../record-disbursement/record-disbursement';
-import { AnomaliesHandler, AnomaliesQuery } from './anomalies';
+import { AnomaliesHandler, AnomaliesQuery, ReplayedAnomaliesHandler, ReplayedAnomaliesQuery } from './anomalies';
 
 describe('the anomaly report', () => {
   let ledger: ReturnType<typeof ledgerOnDisk>;
@@ -24,5 +24,19 @@ describe('the anomaly report', () => {
     const csv = await anomalies.execute(new AnomaliesQuery({ format: 'csv' }));
     expect(csv.format === 'csv' && csv.body.trim().split(/\r?\n/)).toHaveLength(1);
     await expect(anomalies.execute(new AnomaliesQuery({ asOf: '2022-12-31', format: 'xml' }))).rejects.toMatchObject({ code: 'REQUEST_INVALID', problems: [{ field: 'format' }, { field: 'asOf' }] });
+  });
+
+  it('answers the CLI on a replay to a position, with the same anomalies as the HTTP query', async () => {
+    const pay = new RecordDisbursementHandler(ledger.records);
+    for (const i of [2, 3]) {
+      await pay.execute(
+        new RecordDisbursementCommand({ student: { residentId: residentIdOf(i) }, schoolCode: '4165010694', stage: 'undergraduate', programCode: 'XINJIANG_AID_GRANT', period: '2022-2023', amount: '6000.00', payee: { type: 'student' }, valueDate: '2022-11-05' }, ledger.write),
+      );
+    }
+    const progress: number[] = [];
+    const replayed = await new ReplayedAnomaliesHandler(read.readSide, ledger.catalog).execute(new ReplayedAnomaliesQuery({ untilPosition: 2n }, (events) => progress.push(events)));
+    expect([replayed.events, replayed.lastPosition, progress.at(-1)]).toEqual([2, 2n, 2]);
+    const http = await new AnomaliesHandler(read.readSide, ledger.store, ledger.catalog).execute(new AnomaliesQuery({ asOfPosition: '2' }));
+    expect(http.format === 'json' && http.body.anomalies).toEqual(replayed.anomalies);
   });
 });

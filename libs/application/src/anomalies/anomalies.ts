@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { ANOMALY_KINDS, ProgramCatalog } from '@ledger/domain';
+import { ANOMALY_KINDS, Anomaly, ProgramCatalog } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
-import { anomaliesProjection, pointInTimeBasis, queryAnomalies } from '@ledger/projections';
+import { ReplayLimit, anomaliesProjection, pointInTimeBasis, queryAnomalies } from '@ledger/projections';
 import { CATALOG, EVENT_STORE } from '../tokens';
 import { ReadSide } from '../read-side';
 import { anomaliesCsv } from '../audit-reports';
@@ -36,5 +36,28 @@ export class AnomaliesHandler implements IQueryHandler<AnomaliesQuery, Anomalies
     const { answer, events, lastPosition } = await this.readSide.asOf(limit, queryAnomalies, [anomaliesProjection(this.catalog)]);
     if (format === 'csv') return { format, body: anomaliesCsv(answer) };
     return { format: 'json', body: { basis: pointInTimeBasis(limit), eventsChecked: events, lastPosition: lastPosition.toString(), kinds: ANOMALY_KINDS, anomalies: answer } };
+  }
+}
+
+/** The anomalies on a replay of the log to a point in time (the CLI's `anomalies`), with the replay's progress. */
+export class ReplayedAnomaliesQuery extends Query<{ anomalies: Anomaly[]; events: number; valuedLater: number; lastPosition: bigint }> {
+  constructor(
+    readonly limit: ReplayLimit,
+    readonly onProgress?: (events: number) => void,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(ReplayedAnomaliesQuery)
+export class ReplayedAnomaliesHandler implements IQueryHandler<ReplayedAnomaliesQuery> {
+  constructor(
+    private readonly readSide: ReadSide,
+    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
+  ) {}
+
+  async execute({ limit, onProgress }: ReplayedAnomaliesQuery) {
+    const { answer, ...replay } = await this.readSide.asOf(limit, queryAnomalies, [anomaliesProjection(this.catalog)], onProgress);
+    return { anomalies: answer, ...replay };
   }
 }

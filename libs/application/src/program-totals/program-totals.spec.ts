@@ -1,7 +1,7 @@
 import { ParametersInvalid } from '../query-parameters';
 import { ledgerOnDisk, readSideOf, residentIdOf } from '../testing/ledger-on-disk';
 import { RecordDisbursementCommand, RecordDisbursementHandler } from '../record-disbursement/record-disbursement';
-import { ProgramTotalsHandler, ProgramTotalsQuery } from './program-totals';
+import { ProgramTotalsHandler, ProgramTotalsQuery, ReplayedProgramTotalsHandler, ReplayedProgramTotalsQuery } from './program-totals';
 
 describe('program totals', () => {
   let ledger: ReturnType<typeof ledgerOnDisk>;
@@ -37,5 +37,12 @@ describe('program totals', () => {
     expect(refusal).toBeInstanceOf(ParametersInvalid);
     expect([refusal.code, refusal.kind]).toEqual(['REQUEST_INVALID', 'invalid']);
     expect(refusal.problems.map((problem: { field: string }) => problem.field)).toEqual(['colour', 'fiscalYear', 'stage', 'asOf', 'format']);
+  });
+
+  it('replays the log to a position for the CLI, reporting its progress', async () => {
+    const progress: number[] = [];
+    const replayed = await new ReplayedProgramTotalsHandler(read.readSide).execute(new ReplayedProgramTotalsQuery({ untilPosition: 1n }, { programCode: 'XINJIANG_AID_GRANT' }, (events) => progress.push(events)));
+    expect([replayed.events, replayed.lastPosition, replayed.rows.map((row) => [row.programCode, row.net.personTimes, row.net.amount.toString()])]).toEqual([1, 1n, [['XINJIANG_AID_GRANT', 1, '6000.00']]]);
+    expect(progress.at(-1)).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import ExcelJS from 'exceljs';
 import { FieldProblem, Money, ProgramCatalog, STAGES, parsePeriod, parseSchoolCode } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
-import { ProgramTotals, TOTALS_GROUPINGS, TotalsFilter, pointInTimeBasis, programTotalsProjection, queryProgramTotals } from '@ledger/projections';
+import { ProgramTotals, ReplayLimit, TOTALS_GROUPINGS, TotalsFilter, pointInTimeBasis, programTotalsProjection, queryProgramTotals } from '@ledger/projections';
 import { CATALOG, EVENT_STORE } from '../tokens';
 import { ReadSide } from '../read-side';
 import { csvForExcel } from '../csv-file';
@@ -151,5 +151,26 @@ export class ProgramTotalsHandler implements IQueryHandler<ProgramTotalsQuery, P
     }
     const totals = await this.readSide.remembered(`totals:${JSON.stringify(filter)}`, (db) => queryProgramTotals(db, filter).map((row) => totalsView(row, this.catalog)));
     return { format, body: { basis, asOfPosition: this.readSide.checkpoint.toString(), filter, totals } };
+  }
+}
+
+/** Totals on read models replayed from the log to a point in time (the CLI's `replay`), with the replay's progress. */
+export class ReplayedProgramTotalsQuery extends Query<{ rows: ProgramTotals[]; events: number; valuedLater: number; lastPosition: bigint }> {
+  constructor(
+    readonly limit: ReplayLimit,
+    readonly filter: TotalsFilter = {},
+    readonly onProgress?: (events: number) => void,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(ReplayedProgramTotalsQuery)
+export class ReplayedProgramTotalsHandler implements IQueryHandler<ReplayedProgramTotalsQuery> {
+  constructor(private readonly readSide: ReadSide) {}
+
+  async execute({ limit, filter, onProgress }: ReplayedProgramTotalsQuery) {
+    const { answer, ...replay } = await this.readSide.asOf(limit, (db) => queryProgramTotals(db, filter), [programTotalsProjection], onProgress);
+    return { rows: answer, ...replay };
   }
 }

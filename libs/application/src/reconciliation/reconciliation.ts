@@ -1,6 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DeclaredReport, ProgramCatalog } from '@ledger/domain';
+import { ALL_PROJECTIONS } from '@ledger/projections';
 import { CATALOG, DECLARED_REPORTS } from '../tokens';
 import { ReadSide } from '../read-side';
 import { Reconciliation, reconcile, reconciliationCsv, reconciliationXlsx } from '../reconcile';
@@ -50,5 +51,27 @@ export class ReconciliationHandler implements IQueryHandler<ReconciliationQuery,
     if (format === 'csv') return { format, body: reconciliationCsv(result) };
     if (format === 'xlsx') return { format, body: await reconciliationXlsx(result) };
     return { format: 'json', body: result };
+  }
+}
+
+/** A declared report against read models replayed from the whole log (the CLI's `reconcile`, which reads the reports from their files). */
+export class ReconcileOnReplayQuery extends Query<Reconciliation> {
+  constructor(
+    readonly report: DeclaredReport,
+    readonly onProgress?: (events: number) => void,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(ReconcileOnReplayQuery)
+export class ReconcileOnReplayHandler implements IQueryHandler<ReconcileOnReplayQuery, Reconciliation> {
+  constructor(
+    private readonly readSide: ReadSide,
+    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
+  ) {}
+
+  async execute({ report, onProgress }: ReconcileOnReplayQuery): Promise<Reconciliation> {
+    return (await this.readSide.asOf({}, (db) => reconcile(report, this.catalog, db), ALL_PROJECTIONS, onProgress)).answer;
   }
 }
