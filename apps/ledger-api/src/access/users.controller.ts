@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { AccessControl, WriteContext } from '@ledger/application';
+import { AccessControl, Actor, WriteContext } from '@ledger/application';
 import { ROLES, Role } from '@ledger/domain';
 import { Write } from '../http/write-context.decorator';
-import { AuthenticatedRequest } from './access.guard';
+import { CurrentActor } from '../edge/request-context';
 
 class AddUserDto {
   @ApiProperty({ example: 'alice', description: '2–32 lowercase letters, digits, "_" or "-"' })
@@ -58,8 +58,8 @@ export class UsersController {
 
   @Get('me')
   @ApiOperation({ summary: 'Who the token belongs to, and its role' })
-  me(@Req() request: AuthenticatedRequest) {
-    return { userId: request.actor!.id, role: request.actor!.role, tokenId: request.actor!.tokenId };
+  me(@CurrentActor() actor: Actor) {
+    return { userId: actor.id, role: actor.role, tokenId: actor.tokenId };
   }
 
   @Get('users')

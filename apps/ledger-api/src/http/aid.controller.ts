@@ -1,7 +1,6 @@
-import { Body, Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import {
   DisbursementNotFound,
   LoanNotFound,
@@ -31,7 +30,7 @@ import {
   ReverseDisbursementDto,
 } from './dto';
 import { Write } from './write-context.decorator';
-import { recordIdFor, sendWriteOutcome } from './write-response';
+import { recordIdFor, writeOutcome } from './write-response';
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -70,21 +69,21 @@ export class AidController {
   @Post('approvals')
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Approve aid for a student and period (拟享受: approved, not yet paid)' })
-  async approve(@Body() body: ApproveAidDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
+  async approve(@Body() body: ApproveAidDto, @Write() write: WriteContext) {
     const approvalId = recordIdFor(body.approvalId, write);
     const command = parseApproveAid({ ...body, approvalId });
     const outcome = await this.commandBus.execute(new ExecuteBeneficiaryCommand(command, write));
-    return sendWriteOutcome(response, outcome, { approvalId });
+    return writeOutcome(outcome, { approvalId });
   }
 
   @Post('disbursements')
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Record a payment of a subsidy, grant or waiver' })
-  async disburse(@Body() body: RecordDisbursementDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
+  async disburse(@Body() body: RecordDisbursementDto, @Write() write: WriteContext) {
     const disbursementId = recordIdFor(body.disbursementId, write);
     const command = parseRecordDisbursement({ ...body, disbursementId });
     const outcome = await this.commandBus.execute(new ExecuteBeneficiaryCommand(command, write));
-    return sendWriteOutcome(response, outcome, { disbursementId });
+    return writeOutcome(outcome, { disbursementId });
   }
 
   @Post('disbursements/:disbursementId/reversal')
@@ -94,12 +93,11 @@ export class AidController {
     @Param('disbursementId') disbursementId: string,
     @Body() body: ReverseDisbursementDto,
     @Write() write: WriteContext,
-    @Res({ passthrough: true }) response: Response,
   ) {
     const student = body.student ?? (await this.studentOfDisbursement(disbursementId));
     const command = parseReverseDisbursement({ ...body, student, disbursementId });
     const outcome = await this.commandBus.execute(new ExecuteBeneficiaryCommand(command, write));
-    return sendWriteOutcome(response, outcome, { disbursementId });
+    return writeOutcome(outcome, { disbursementId });
   }
 
   @Get('disbursements/:disbursementId')
@@ -121,11 +119,11 @@ export class AidController {
   @Post('loans')
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Record a loan disbursement (paid to the university's fee account)" })
-  async lend(@Body() body: RecordLoanDisbursementDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
+  async lend(@Body() body: RecordLoanDisbursementDto, @Write() write: WriteContext) {
     const loanId = recordIdFor(body.loanId, write);
     const command = parseRecordLoanDisbursement({ ...body, loanId });
     const outcome = await this.commandBus.execute(new ExecuteBeneficiaryCommand(command, write));
-    return sendWriteOutcome(response, outcome, { loanId });
+    return writeOutcome(outcome, { loanId });
   }
 
   @Post('loans/:loanId/repayments')
@@ -135,23 +133,22 @@ export class AidController {
     @Param('loanId') loanId: string,
     @Body() body: RecordLoanRepaymentDto,
     @Write() write: WriteContext,
-    @Res({ passthrough: true }) response: Response,
   ) {
     const repaymentId = recordIdFor(body.repaymentId, write);
     const student = body.student ?? (await this.studentOfLoan(loanId));
     const command = parseRecordLoanRepayment({ ...body, student, loanId, repaymentId });
     const outcome = await this.commandBus.execute(new ExecuteBeneficiaryCommand(command, write));
-    return sendWriteOutcome(response, outcome, { loanId, repaymentId });
+    return writeOutcome(outcome, { loanId, repaymentId });
   }
 
   @Post('budgets/allocations')
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Allocate budget to a program's fiscal year from a funding source" })
-  async allocate(@Body() body: AllocateBudgetDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
+  async allocate(@Body() body: AllocateBudgetDto, @Write() write: WriteContext) {
     const allocationId = recordIdFor(body.allocationId, write);
     const command = parseAllocateBudget({ ...body, allocationId });
     const outcome = await this.commandBus.execute(new ExecuteBudgetCommand(command, write));
-    return sendWriteOutcome(response, outcome, { allocationId });
+    return writeOutcome(outcome, { allocationId });
   }
 
   /** The payment of this id, of the student the query names (through the student directory: any of their identifiers), or the only one. */

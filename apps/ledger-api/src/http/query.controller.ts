@@ -1,10 +1,10 @@
-import { Controller, Get, Inject, NotFoundException, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
 import ExcelJS from 'exceljs';
-import type { Response } from 'express';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FieldProblem, Money, Program, ProgramCatalog, STAGES, identityFromKey, parsePeriod, parseSchoolCode } from '@ledger/domain';
 import { ProgramTotals, TOTALS_GROUPINGS, TotalsFilter, pointInTimeBasis, programTotalsProjection, queryBeneficiaryHistory, queryBudgets, queryProgramTotals } from '@ledger/projections';
 import { ReadSide } from '../queries/read-side.service';
+import { Download } from '../edge/replies';
 import { CATALOG, EVENT_STORE, StudentDirectory, csvForExcel, studentDirectoryOn } from '@ledger/application';
 import { EventStore } from '@ledger/event-store';
 import { RequestInvalidError } from './problem-details.filter';
@@ -158,7 +158,7 @@ export class QueryController {
   @ApiQuery({ name: 'recordedBy', required: false, description: 'the ledger as recorded by the end of this day (China time), by replay; with valuedUpTo, both apply' })
   @ApiQuery({ name: 'asOfPosition', required: false, description: 'the ledger as recorded up to this log position, by replay' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: 'the table as the report prints it, for download' })
-  async totals(@Query() query: Record<string, string | undefined>, @Res({ passthrough: true }) response: Response) {
+  async totals(@Query() query: Record<string, string | undefined>) {
     // asOf is refused with its own message (see point-in-time.ts), not as an unknown parameter.
     const { asOf, ...named } = query;
     const { valuedUpTo, recordedBy, asOfPosition, format = 'json', ...filters } = named;
@@ -171,12 +171,8 @@ export class QueryController {
     if (format !== 'json') {
       const rows = replayed ? replayed.answer : queryProgramTotals(await this.readSide.current(), filter);
       const table = totalsTable(rows, this.catalog);
-      if (format === 'csv') {
-        response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="totals.csv"');
-        return csvForExcel(table, { header: true });
-      }
-      response.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').setHeader('Content-Disposition', 'attachment; filename="totals.xlsx"');
-      return new StreamableFile(await totalsXlsx(table));
+      if (format === 'csv') return new Download('text/csv; charset=utf-8', 'totals.csv', csvForExcel(table, { header: true }));
+      return new Download('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'totals.xlsx', await totalsXlsx(table));
     }
     const basis = 'fiscal year = calendar year of the value date; reversals net against the payment they reverse; students = distinct students with a net payment';
     if (limit && replayed) {

@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, NotFoundException, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { CATALOG, DECLARED_REPORTS, reconcile, reconciliationCsv, reconciliationXlsx } from '@ledger/application';
 import { DeclaredReport, ProgramCatalog } from '@ledger/domain';
 import { ReadSide } from '../queries/read-side.service';
+import { Download } from '../edge/replies';
 import { RequestInvalidError } from './problem-details.filter';
 import { unknownParameterProblems } from './query-parameters';
 
@@ -28,7 +28,7 @@ export class ReportsController {
   @ApiOperation({ summary: 'Every line of the report against the ledger (count, amount, difference, status, reasons) and the report against itself' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] })
   @ApiProduces('application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  async reconciliation(@Param('id') id: string, @Res({ passthrough: true }) response: Response, @Query() query: Record<string, string | undefined>) {
+  async reconciliation(@Param('id') id: string, @Query() query: Record<string, string | undefined>) {
     const report = this.reports.find((candidate) => candidate.id === id);
     if (!report) throw new NotFoundException(`no declared report "${id}"`);
     const { format = 'json' } = query;
@@ -36,14 +36,8 @@ export class ReportsController {
     if (!['json', 'csv', 'xlsx'].includes(format)) problems.push({ field: 'format', message: 'format must be json, csv or xlsx' });
     if (problems.length) throw new RequestInvalidError(problems);
     const result = reconcile(report, this.catalog, await this.readSide.current());
-    if (format === 'csv') {
-      response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${id}-reconciliation.csv"`);
-      return reconciliationCsv(result);
-    }
-    if (format === 'xlsx') {
-      response.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').setHeader('Content-Disposition', `attachment; filename="${id}-reconciliation.xlsx"`);
-      return new StreamableFile(await reconciliationXlsx(result));
-    }
+    if (format === 'csv') return new Download('text/csv; charset=utf-8', `${id}-reconciliation.csv`, reconciliationCsv(result));
+    if (format === 'xlsx') return new Download('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', `${id}-reconciliation.xlsx`, await reconciliationXlsx(result));
     return result;
   }
 }

@@ -1,6 +1,6 @@
-import type { Response } from 'express';
 import { v5 as uuidv5 } from 'uuid';
 import { CommandOutcome, WriteContext } from '@ledger/application';
+import { Reply } from '../edge/replies';
 
 const GENERATED_ID_NAMESPACE = '8f3a1c52-0d4b-4f7e-b1d6-5a9e2c7b3f40';
 
@@ -18,10 +18,8 @@ export function recordIdFor(given: string | undefined, write: WriteContext): str
  * What a write answers: 201 with the recorded events; the same answer for a replayed
  * Idempotency-Key (flagged in a header); 200 when the record was already there, unchanged.
  */
-export function sendWriteOutcome(response: Response, outcome: CommandOutcome, ids: Record<string, string>) {
-  if (outcome.result === 'replayed') response.setHeader('Idempotent-Replayed', 'true');
-  response.status(outcome.result === 'unchanged' ? 200 : 201);
-  return {
+export function writeOutcome(outcome: CommandOutcome, ids: Record<string, string>): Reply {
+  const body = {
     ...ids,
     streamId: outcome.streamId,
     alreadyRecorded: outcome.result === 'unchanged',
@@ -33,4 +31,5 @@ export function sendWriteOutcome(response: Response, outcome: CommandOutcome, id
       recordedAt: event.recordedAt,
     })),
   };
+  return new Reply(body, { status: outcome.result === 'unchanged' ? 200 : 201, headers: outcome.result === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {} });
 }
