@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Settings } from '@ledger/application';
@@ -41,6 +42,9 @@ export async function createHttpApp(module: unknown, settings: Settings, logger:
     logger: false,
     // No proxy is trusted: the client's address is the socket's (as before).
     trustProxy: false,
+    // While stopping, requests still arriving are answered by the in-flight hook below (503
+    // SHUTTING_DOWN as a problem), not by Fastify's own plain 503.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, { bodyParser: false, abortOnError: false, logger: nestLogger });
   const instance = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
@@ -109,4 +113,14 @@ function logRequest(logger: Logger, request: FastifyRequest, reply: FastifyReply
 export async function readyForRequests(app: INestApplication): Promise<void> {
   await app.init();
   await (app.getHttpAdapter().getInstance() as unknown as FastifyInstance).ready();
+}
+
+/**
+ * Listens on every interface, as Node's own default does (Fastify's is localhost only, which a
+ * container's published port or another machine on the intranet could not reach): IPv6 and IPv4
+ * where the host has IPv6, IPv4 alone where it has not.
+ */
+export async function listenOnAllInterfaces(app: INestApplication, port: number): Promise<void> {
+  const hasIpv6 = Object.values(networkInterfaces()).some((addresses) => addresses?.some((address) => address.family === 'IPv6'));
+  await app.listen(port, hasIpv6 ? '::' : '0.0.0.0');
 }
