@@ -7,6 +7,11 @@
 export interface ReplyOptions {
   status?: number;
   headers?: Record<string, string>;
+  /**
+   * The body is text or bytes (not JSON, which is masked field by field) that may hold personal
+   * data: refused (403) to a caller who sees personal data masked, or who is not known.
+   */
+  personalData?: boolean;
 }
 
 /** A body (JSON unless a Content-Type header says otherwise) with its own status and headers. */
@@ -23,6 +28,8 @@ export class Download {
     readonly contentType: string,
     readonly fileName: string,
     readonly content: string | Buffer,
+    /** May hold personal data: refused to callers who see it masked (see ReplyOptions.personalData). */
+    readonly personalData = false,
   ) {}
 }
 
@@ -32,6 +39,8 @@ export class Streamed {
     readonly contentType: string,
     readonly chunks: AsyncIterable<string | Buffer>,
     readonly fileName?: string,
+    /** May hold personal data: refused to callers who see it masked (see ReplyOptions.personalData). */
+    readonly personalData = false,
   ) {}
 }
 

@@ -41,6 +41,19 @@ class AnswersController {
     return new Download('text/csv; charset=utf-8', 'totals.csv', 'a\n');
   }
 
+  @Get('personal-stream')
+  personalStream() {
+    async function* lines() {
+      yield `${JSON.stringify(STUDENT)}\n`;
+    }
+    return new Streamed('application/x-ndjson; charset=utf-8', lines(), 'ledger.ndjson', true);
+  }
+
+  @Get('personal-text')
+  personalText() {
+    return new Reply('row,message\n1,654002201001010015 paid twice\n', { headers: { 'Content-Type': 'text/csv; charset=utf-8' }, personalData: true });
+  }
+
   @Get('stream')
   stream() {
     async function* lines() {
@@ -108,5 +121,18 @@ describe('the reply writer', () => {
     const lines = (response.body as string).trim().split('\n');
     expect(lines).toHaveLength(5000);
     expect(JSON.parse(lines[4999])).toEqual({ line: 4999 });
+  });
+
+  it('does not send text or streams that hold personal data to a caller who would see it masked, or to no known caller', async () => {
+    for (const path of ['/personal-stream', '/personal-text']) {
+      const statuses: Record<string, number> = {};
+      for (const role of ['auditor', 'finance_officer', 'bureau_staff', 'admin', undefined]) {
+        const call = request(app.getHttpServer()).get(path);
+        const response = await (role ? call.set('x-test-role', role) : call);
+        statuses[role ?? 'nobody'] = response.status;
+        if (response.status === 403) expect(response.text).not.toContain('654002201001010015');
+      }
+      expect({ path, statuses }).toEqual({ path, statuses: { auditor: 200, finance_officer: 200, bureau_staff: 403, admin: 403, nobody: 403 } });
+    }
   });
 });

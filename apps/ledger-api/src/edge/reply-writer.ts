@@ -1,4 +1,4 @@
-import type { ArgumentsHost } from '@nestjs/common';
+import { ArgumentsHost, ForbiddenException } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
@@ -19,6 +19,9 @@ const masksFor = (reply: FastifyReply): boolean => {
   return !actor || !SEES_PERSONAL_DATA[actor.role];
 };
 
+const holdsUnmaskableData = (body: unknown): boolean =>
+  (body instanceof Reply && body.options.personalData === true && !isJson(body.body)) || ((body instanceof Download || body instanceof Streamed) && body.personalData);
+
 /** Plain data (objects and arrays) is JSON; strings, buffers and streams are sent as they are. */
 const isJson = (body: unknown): boolean => body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && !(body instanceof Readable);
 
@@ -31,6 +34,11 @@ const isJson = (body: unknown): boolean => body !== null && typeof body === 'obj
  */
 export class LedgerFastifyAdapter extends FastifyAdapter {
   override reply(response: FastifyReply, body: unknown, statusCode?: number) {
+    if (holdsUnmaskableData(body) && masksFor(response)) {
+      // Text and files cannot be masked field by field: they are not sent at all (fails closed).
+      if (body instanceof Streamed) void body.chunks[Symbol.asyncIterator]().return?.();
+      throw new ForbiddenException('this answer holds personal data, which your role sees masked: it is not sent');
+    }
     let payload = body;
     let status = statusCode;
     if (body instanceof Reply) {

@@ -35,7 +35,7 @@ export class AuditReportsController {
     const limit = readPointInTime({ ...named, asOf }, named.asOfPosition === undefined ? undefined : await this.store.headPosition(), problems) ?? {};
     if (problems.length) throw new RequestInvalidError(problems);
     const { answer, events, lastPosition } = await this.readSide.asOf(limit, queryAnomalies, [anomaliesProjection(this.catalog)]);
-    if (format === 'csv') return new Download('text/csv; charset=utf-8', 'anomalies.csv', anomaliesCsv(answer));
+    if (format === 'csv') return new Download('text/csv; charset=utf-8', 'anomalies.csv', anomaliesCsv(answer), true);
     return { basis: pointInTimeBasis(limit), eventsChecked: events, lastPosition: lastPosition.toString(), kinds: ANOMALY_KINDS, anomalies: answer };
   }
 
@@ -43,6 +43,6 @@ export class AuditReportsController {
   @ApiOperation({ summary: 'The whole log with each event’s recomputed hash and leaf index, one JSON object a line (NDJSON)' })
   @ApiProduces('application/x-ndjson')
   export() {
-    return new Streamed('application/x-ndjson; charset=utf-8', exportLogLines(this.store), 'ledger.ndjson');
+    return new Streamed('application/x-ndjson; charset=utf-8', exportLogLines(this.store), 'ledger.ndjson', true);
   }
 }

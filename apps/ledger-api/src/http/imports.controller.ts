@@ -38,7 +38,7 @@ export class ImportsController {
     const report = await this.imports.run(file.path, { format: extension, fileName, commit: commit === 'true', write });
     const status = report.problems.length > 0 ? 422 : report.committed ? 201 : 200;
     if (format === 'csv') {
-      return new Reply(csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }), { status, headers: { 'Content-Type': 'text/csv; charset=utf-8' } });
+      return new Reply(csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }), { status, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, personalData: true });
     }
     return new Reply(report, { status });
   }
