@@ -10,8 +10,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Settings } from '@ledger/application';
-import { problemOf } from '../http/problem-details.filter';
-import { UnsupportedMediaTypeError } from '../http/problem-details.filter';
+import { UnsupportedMediaTypeError, problemOf } from '../http/problem-details.filter';
 import { requestIdOf } from '../http/request-ids';
 import { requestFields } from '../logging/logging';
 import { GracefulShutdown } from '../operations/graceful-shutdown';
@@ -45,6 +44,13 @@ export async function createHttpApp(module: unknown, settings: Settings, logger:
     // While stopping, requests still arriving are answered by the in-flight hook below (503
     // SHUTTING_DOWN as a problem), not by Fastify's own plain 503.
     return503OnClosing: false,
+    // What the router refuses before any hook runs (a path that is not valid percent-encoding, a
+    // parameter longer than maxParamLength) is a problem like every other refusal.
+    frameworkErrors: (error: { code: string }, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const detail = status === 414 ? 'a part of the path is longer than any id (2048 characters)' : 'the path is not valid percent-encoding';
+      writeProblem(reply, { ...problemOf(status, status === 414 ? 'URI_TOO_LONG' : 'BAD_REQUEST', detail), instance: requestPathOf(request) }, { 'X-Request-Id': requestIdOf(request.raw) });
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, { bodyParser: false, abortOnError: false, logger: nestLogger });
   const instance = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
