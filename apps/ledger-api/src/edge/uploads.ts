@@ -27,12 +27,12 @@ interface UploadLimits {
 }
 
 /**
- * Multipart bodies (the import's), through @fastify/multipart. The file name's bytes are given one
- * character each (latin1; sentFileName decodes them as UTF-8 or GB18030) and with its path, which
- * is dropped once decoded. A body of thousands of parts is refused early.
+ * Multipart bodies (the import's), through @fastify/multipart: one file of at most
+ * LEDGER_UPLOAD_LIMIT; a body of thousands of parts is refused early. The file name keeps its path
+ * (preservePath): sentFileName drops it once the name is decoded.
  */
 export async function registerUploads(instance: FastifyInstance, limits: UploadLimits): Promise<void> {
-  await instance.register(multipart, { defCharset: 'latin1', preservePath: true, limits: { fileSize: limits.fileSize, parts: 100 } } as never);
+  await instance.register(multipart, { preservePath: true, limits: { fileSize: limits.fileSize, parts: 100 } });
   instance.decorate('ledgerUploadLimits', limits);
 }
 
@@ -135,8 +135,8 @@ export const UploadedPaymentList = createParamDecorator((_: unknown, context: Ex
 });
 
 /**
- * The name of an uploaded file as its client wrote it. busboy gives the bytes of a plain `filename=`
- * one character a byte (latin1); they are read here as UTF-8, which browsers and curl send, or — when
+ * The name of an uploaded file as its client wrote it. rawFileNames gives the bytes of a plain
+ * `filename=` one character a byte (latin1); they are read here as UTF-8, which browsers and curl send, or — when
  * they are not UTF-8 — as GB18030, which older clients on Chinese Windows send (GBK is part of it). A
  * name sent as `filename*=UTF-8''…` arrives decoded already. A path before the name is dropped only
  * after decoding: the second byte of a GBK character can be a backslash (淺 is 0x9C 0x5C).
