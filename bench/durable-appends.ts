@@ -1,5 +1,5 @@
 // Durable appends through the event-store port on a real SQLite file: one event per append,
-// 64 appends in flight (SPEC §9 bar: ≥ 15,000 events/s). Run: npm run bench
+// 64 appends in flight (bar: ≥ 15,000 events/s, docs/architecture.md#quality-bars). Run: npm run bench
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

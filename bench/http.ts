@@ -1,4 +1,4 @@
-// Over HTTP, durable: single disbursements with 64 connections (SPEC §9: ≥ 3,000/s, p99 ≤ 20 ms) and
+// Over HTTP, durable: single disbursements with 64 connections (bar: ≥ 3,000/s, p99 ≤ 20 ms; docs/architecture.md#quality-bars) and
 // the program totals query with 100 connections (p99 ≤ 5 ms). Run: npm run bench:http
 // The service runs as its own process on a fresh data directory; autocannon drives it from this one.
 // The same load then goes to reference servers with nothing of the ledger behind them — an empty

@@ -93,7 +93,7 @@ export function resultsTable(results: Map<string, Result>, failures: Map<string,
   return [
     `Last \`npm run bench\`: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine}. Durable writes (WAL, \`synchronous=FULL\`), hash chain on every ledger append.`,
     '',
-    '| what | command | result | SPEC §9 bar | |',
+    '| what | command | result | bar | |',
     '|---|---|---|---|---|',
     row('durable appends through the port, 1 event each, 64 in flight', 'appends', 'appends', (r) => `**${n(r.median)} events/s** (median of ${r.runs} runs: ${n(r.low)} – ${n(r.high)})`, '≥ 15,000 events/s', (r) => Number(r.median) >= 15_000),
     row('the same on Emmett’s SQLite store, 1 append at a time (side by side, same run)', 'emmett', 'emmett', (r) => `this ledger ${n(r.oursAppends)} events/s (${r.inFlight} in flight), ${n(r.oursSerialAppends)} (1 at a time); ${r.emmettFailed ? `Emmett **failed**: ${cell(String(r.emmettFailed))}` : `Emmett ${n(r.emmettAppends)} → **${(Number(r.oursAppends) / Number(r.emmettAppends)).toFixed(1)}×**`}`, '≥ 50× Emmett', (r) => (r.emmettFailed ? undefined : Number(r.oursAppends) / Number(r.emmettAppends) >= 50)),

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AccessControl, EVENT_STORE, markDemoLedger, writeContextFor } from '@ledger/application';
+import { AccessControl, EVENT_STORE, WritePipeline, markDemoLedger, writeContextFor } from '@ledger/application';
 import { EventStore, SqliteEventStore } from '@ledger/event-store';
 import { LedgerUnderTest } from './support/ledger-app';
 import { paymentRow, writeCsv } from './support/payment-lists';
@@ -111,7 +111,7 @@ describe('the actor of a CLI command that appends', () => {
     await access.execute({ type: 'ChangeUserRole', data: { userId: 'moved', role: 'auditor' } }, write);
     revocable = (await access.issueToken('auditor', write)).tokenId;
     // A demo ledger, so that seed-demo reaches its actor check (a real ledger it refuses before that).
-    await markDemoLedger(ledger.app.get(EVENT_STORE));
+    await markDemoLedger(ledger.app.get(WritePipeline));
   });
   afterAll(async () => {
     await ledger.stop();

@@ -4,7 +4,7 @@ import { residentId, schoolCode } from './support/students';
 
 /**
  * bureau_staff never sees personal data: on every read route it may call, the student's ID and
- * student number, name and bank card reach it masked (DOMAIN.md §2). Auditors see them whole.
+ * student number, name and bank card reach it masked (docs/domain.md#personal-data). Auditors see them whole.
  */
 describe('personal data on the read routes', () => {
   let ledger: LedgerUnderTest;

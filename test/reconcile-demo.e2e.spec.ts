@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CommandRunner, Reconciliation, reconciliationCsv, reconciliationTable, reconciliationXlsx, seedDemoLedger } from '@ledger/application';
+import { WritePipeline, Reconciliation, reconciliationCsv, reconciliationTable, reconciliationXlsx, seedDemoLedger } from '@ledger/application';
 import { Money } from '@ledger/domain';
 import { shippedCatalog } from '../libs/domain/src/testing/catalog.fixture';
 import { LedgerUnderTest } from './support/ledger-app';
@@ -55,7 +55,7 @@ describe('the demo ledger and the 2022 report', () => {
 
   beforeAll(async () => {
     ledger = await LedgerUnderTest.start({ LEDGER_DATA_DIR: dataDir, LEDGER_READ_WAIT_MS: '120000' });
-    const runner = ledger.app.get(CommandRunner);
+    const runner = ledger.app.get(WritePipeline);
     const seeded = await seedDemoLedger(runner, catalog);
     expect(seeded.recorded).toBe(seeded.commands);
     const again = await seedDemoLedger(runner, catalog);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandRunner, writeContextFor } from '@ledger/application';
+import { WritePipeline, writeContextFor } from '@ledger/application';
 import {
   budgetDecider,
   budgetStreamId,
@@ -32,7 +32,7 @@ describe('replay as recorded by the end of a day', () => {
   it('equals the live totals as they stood at the end of each day', async () => {
     let clock = new Date('2022-09-20T10:00:00+08:00');
     const store = new ChainedEventStore(new SqliteEventStore({ path: join(dir, 'ledger.sqlite'), now: () => clock }));
-    const runner = new CommandRunner(store);
+    const runner = new WritePipeline(store);
     // Decided on the day each command is recorded: nothing is dated after it.
     const context = { catalog: shippedCatalog(), get today() { return clock.toISOString().slice(0, 10) as LocalDate; } };
     const write = writeContextFor({ id: 'officer', role: 'finance_officer' }, 'test');
@@ -127,7 +127,7 @@ describe('replay by value date, by recording time, and both', () => {
   const record = async (path: string, chosen: Step[], clockOf: (step: Step) => Date = () => new Date()) => {
     let clock = new Date();
     const store = new ChainedEventStore(new SqliteEventStore({ path, now: () => clock }));
-    const runner = new CommandRunner(store);
+    const runner = new WritePipeline(store);
     for (const step of chosen) {
       clock = clockOf(step);
       const outcome = await runner.run(step.stream, step.decider, context, step.command, write);

@@ -4,14 +4,14 @@
 // J number ("both"). Prints one line per payment: the student's index and how it ended. The two
 // racers go through the students one after another from opposite ends ("j" from the first, "both"
 // from the last), so that they meet in the middle and each is first for some students.
-import { BeneficiaryCommands, CommandRunner, createEventStore, loadCatalog, loadSettings, writeContextFor } from '@ledger/application';
+import { BeneficiaryCommands, WritePipeline, createEventStore, loadCatalog, loadSettings, writeContextFor } from '@ledger/application';
 import { DomainError, parseRecordDisbursement } from '@ledger/domain';
 import { join } from 'node:path';
 import { boardingPayment, residentId, studentNumberJ } from './students';
 
 const [dataDir, mode, count] = process.argv.slice(2);
 const store = createEventStore(loadSettings({ LEDGER_DATA_DIR: dataDir }));
-const ledger = new BeneficiaryCommands(new CommandRunner(store), loadCatalog(join(__dirname, '../../config/programs.yaml')));
+const ledger = new BeneficiaryCommands(new WritePipeline(store), loadCatalog(join(__dirname, '../../config/programs.yaml')));
 const write = writeContextFor({ id: `racer-${mode}`, role: 'finance_officer' }, 'race');
 
 async function pay(i: number): Promise<string> {

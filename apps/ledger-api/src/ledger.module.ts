@@ -3,16 +3,13 @@ import { APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import {
+  APPLICATION_PROVIDERS,
   AccessControl,
   AuditService,
-  BeneficiaryCommandHandler,
-  BudgetCommandHandler,
   CATALOG,
   COMMAND_OBSERVER,
-  CommandRunner,
   DECLARED_REPORTS,
   EVENT_STORE,
-  ImportService,
   READ_MODELS,
   SETTINGS,
   Settings,
@@ -32,7 +29,6 @@ import { AuditController } from './http/audit.controller';
 import { AuditReportsController } from './http/audit-reports.controller';
 import { HealthController } from './http/health.controller';
 import { QueryController } from './http/query.controller';
-import { ReadSide } from './queries/read-side.service';
 import { GracefulShutdown } from './operations/graceful-shutdown';
 import { LedgerMetrics } from './operations/ledger-metrics';
 import { MetricsController } from './operations/metrics.controller';
@@ -140,13 +136,7 @@ export class LedgerModule {
         { provide: APP_GUARD, useClass: ClientThrottlerGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
         StoresLifecycle,
-        CommandRunner,
-        AccessControl,
-        AuditService,
-        ImportService,
-        ReadSide,
-        BeneficiaryCommandHandler,
-        BudgetCommandHandler,
+        ...APPLICATION_PROVIDERS,
       ],
     };
   }

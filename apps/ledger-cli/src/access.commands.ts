@@ -1,7 +1,19 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
-import { AccessControl, FIRST_ADMIN_USER_ID, SETTINGS, Settings, WriteContext } from '@ledger/application';
-import { ROLES, ROLES_FOR_WORK, Role, Work, isRole } from '@ledger/domain';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import {
+  AccessControl,
+  AddUserCommand as AddUser,
+  ChangeUserRoleCommand as ChangeUserRole,
+  FIRST_ADMIN_USER_ID,
+  IssueTokenCommand as IssueToken,
+  ListUsersQuery,
+  RevokeTokenCommand as RevokeToken,
+  SETTINGS,
+  Settings,
+  WriteContext,
+} from '@ledger/application';
+import { ROLES, ROLES_FOR_WORK, Role, TOKEN_LIFETIME_MAX_DAYS, Work, isRole } from '@ledger/domain';
 
 /**
  * The write context of a CLI command that appends. Whoever can run the CLI can read the data files
@@ -36,13 +48,14 @@ export class AddUserCommand extends CliCommand {
   constructor(
     @Inject(AccessControl) private readonly access: AccessControl,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
   ) {
     super();
   }
 
   async run([userId]: string[], options: { role: Role; name?: string; as?: string }): Promise<void> {
     const write = await operatorWrite(this.access, this.settings, 'add-user', options.as, 'manage_access');
-    await this.access.execute({ type: 'AddUser', data: { userId, displayName: options.name ?? userId, role: options.role } }, write);
+    await this.commandBus.execute(new AddUser({ userId, displayName: options.name ?? userId, role: options.role }, write));
     console.log(`added user ${userId} with role ${options.role}`);
   }
 
@@ -67,6 +80,7 @@ export class ChangeRoleCommand extends CliCommand {
   constructor(
     @Inject(AccessControl) private readonly access: AccessControl,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
   ) {
     super();
   }
@@ -74,7 +88,7 @@ export class ChangeRoleCommand extends CliCommand {
   async run([userId, role]: string[], options: { as?: string }): Promise<void> {
     const newRole = parseRole(role);
     const write = await operatorWrite(this.access, this.settings, 'change-role', options.as, 'manage_access');
-    await this.access.execute({ type: 'ChangeUserRole', data: { userId, role: newRole } }, write);
+    await this.commandBus.execute(new ChangeUserRole(userId, newRole, write));
     console.log(`user ${userId} now has role ${role}`);
   }
 
@@ -89,16 +103,14 @@ export class IssueTokenCommand extends CliCommand {
   constructor(
     @Inject(AccessControl) private readonly access: AccessControl,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
   ) {
     super();
   }
 
   async run([userId]: string[], options: { label?: string; expiresInDays?: number; as?: string }): Promise<void> {
     const write = await operatorWrite(this.access, this.settings, 'issue-token', options.as, 'manage_access');
-    const issued = await this.access.issueToken(userId, write, {
-      label: options.label,
-      expiresInDays: options.expiresInDays ?? 90,
-    });
+    const issued = await this.commandBus.execute(new IssueToken(userId, { label: options.label, expiresInDays: options.expiresInDays ?? 90 }, write));
     console.error(`token ${issued.tokenId} for ${userId}${issued.expiresAt ? `, expires ${issued.expiresAt}` : ''}. It is shown only now:`);
     console.log(issued.token);
   }
@@ -116,7 +128,7 @@ export class IssueTokenCommand extends CliCommand {
   @Option({ flags: '-d, --expires-in-days <days>', description: 'days until it expires (default 90)' })
   expiresInDays(value: string): number {
     const days = Number(value);
-    if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Error('--expires-in-days must be a whole number from 1 to 3650');
+    if (!Number.isInteger(days) || days < 1 || days > TOKEN_LIFETIME_MAX_DAYS) throw new Error(`--expires-in-days must be a whole number from 1 to ${TOKEN_LIFETIME_MAX_DAYS}`);
     return days;
   }
 }
@@ -126,13 +138,14 @@ export class RevokeTokenCommand extends CliCommand {
   constructor(
     @Inject(AccessControl) private readonly access: AccessControl,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
   ) {
     super();
   }
 
   async run([tokenId]: string[], options: { reason: string; as?: string }): Promise<void> {
     const write = await operatorWrite(this.access, this.settings, 'revoke-token', options.as, 'manage_access');
-    await this.access.execute({ type: 'RevokeToken', data: { tokenId, reason: options.reason } }, write);
+    await this.commandBus.execute(new RevokeToken(tokenId, options.reason, write));
     console.log(`revoked token ${tokenId}`);
   }
 
@@ -149,12 +162,12 @@ export class RevokeTokenCommand extends CliCommand {
 
 @Command({ name: 'list', description: 'list users, their roles and tokens' })
 export class ListCommand extends CliCommand {
-  constructor(@Inject(AccessControl) private readonly access: AccessControl) {
+  constructor(@Inject(QueryBus) private readonly queryBus: QueryBus) {
     super();
   }
 
   async run(): Promise<void> {
-    const users = await this.access.listUsers();
+    const users = await this.queryBus.execute(new ListUsersQuery());
     if (users.length === 0) {
       console.log('no users yet: start the service once, or add one with add-user … --as admin (which makes the first admin)');
       return;

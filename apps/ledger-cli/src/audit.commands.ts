@@ -5,7 +5,8 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
-import { AuditService, CATALOG, EVENT_STORE, UNTRUSTED_KEYS, anomaliesCsv, exportLogLines } from '@ledger/application';
+import { QueryBus } from '@nestjs/cqrs';
+import { AuditService, CATALOG, EVENT_STORE, LogExportQuery, UNTRUSTED_KEYS, VerifyLogQuery, anomaliesCsv } from '@ledger/application';
 import { ProgramCatalog, parseLocalDate } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
 import {
@@ -68,7 +69,10 @@ export function progressBar(label: string) {
 
 @Command({ name: 'verify', description: 'recompute every hash chain, Merkle root and digest signature; exit 1 on the first problem' })
 export class VerifyCommand extends CliCommand {
-  constructor(@Inject(AuditService) private readonly audit: AuditService) {
+  constructor(
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(QueryBus) private readonly queryBus: QueryBus,
+  ) {
     super();
   }
 
@@ -85,9 +89,14 @@ export class VerifyCommand extends CliCommand {
     }
     const bar = progressBar('verifying');
     bar.start(0, 0);
-    const report = await this.audit.verify((events) => {
-      if (events % 1000 === 0) bar.setTotal(events), bar.update(events);
-    }, trust);
+    const report = await this.queryBus.execute(
+      new VerifyLogQuery({
+        ...(trust && { trusted: trust }),
+        onProgress: (events) => {
+          if (events % 1000 === 0) bar.setTotal(events), bar.update(events);
+        },
+      }),
+    );
     bar.setTotal(report.eventsChecked);
     bar.update(report.eventsChecked);
     bar.stop();
@@ -313,7 +322,7 @@ export class AnomaliesCommand extends PointInTimeCommand {
 
 @Command({ name: 'export', description: 'write the whole log with its hashes as NDJSON' })
 export class ExportCommand extends CliCommand {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {
+  constructor(@Inject(QueryBus) private readonly queryBus: QueryBus) {
     super();
   }
 
@@ -322,7 +331,7 @@ export class ExportCommand extends CliCommand {
     const bar = progressBar('exporting');
     bar.start(0, 0);
     let events = 0;
-    for await (const line of exportLogLines(this.store)) {
+    for await (const line of await this.queryBus.execute(new LogExportQuery())) {
       if (!out.write(line)) await once(out, 'drain');
       if (++events % 2000 === 0) bar.setTotal(events), bar.update(events);
     }

@@ -1,6 +1,7 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { existsSync } from 'node:fs';
-import { AccessControl, AuditService, CATALOG, CommandRunner, ImportService, EVENT_STORE, READ_MODELS, SETTINGS, Settings, createEventStore, loadCatalog, loadSettings } from '@ledger/application';
+import { CqrsModule } from '@nestjs/cqrs';
+import { APPLICATION_PROVIDERS, CATALOG, EVENT_STORE, READ_MODELS, SETTINGS, Settings, createEventStore, loadCatalog, loadSettings } from '@ledger/application';
 import { EventStore, openReadOnlyDatabase } from '@ledger/event-store';
 import { ACCESS_COMMANDS } from './access.commands';
 import { AUDIT_COMMANDS } from './audit.commands';
@@ -56,6 +57,7 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
 
 /** The CLI works on the same data files and the same application code as the service. */
 @Module({
+  imports: [CqrsModule.forRoot()],
   providers: [
     { provide: SETTINGS, useFactory: () => loadSettings() },
     { provide: EVENT_STORE, inject: [SETTINGS], useFactory: (settings: Settings) => openLedger(settings, ledgerUseOf(process.argv.slice(2))) },
@@ -69,14 +71,11 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
           : undefined,
     },
     { provide: CATALOG, inject: [SETTINGS], useFactory: (settings: Settings) => loadCatalog(settings.catalogPath) },
-    CommandRunner,
-    AccessControl,
-    AuditService,
+    ...APPLICATION_PROVIDERS,
     CloseStore,
     ...ACCESS_COMMANDS,
     ...AUDIT_COMMANDS,
     ...REPORT_COMMANDS,
-    ImportService,
     ImportCommand,
     ...BACKUP_COMMANDS,
   ],

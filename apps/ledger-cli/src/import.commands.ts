@@ -2,7 +2,8 @@ import { Inject } from '@nestjs/common';
 import { basename } from 'node:path';
 import { statSync, writeFileSync } from 'node:fs';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
-import { AccessControl, ImportReport, ImportService, SETTINGS, Settings, csvForExcel, writeContextFor } from '@ledger/application';
+import { CommandBus } from '@nestjs/cqrs';
+import { AccessControl, ImportPaymentListCommand, ImportReport, SETTINGS, Settings, csvForExcel, writeContextFor } from '@ledger/application';
 import { operatorWrite } from './access.commands';
 import { progressBar } from './audit.commands';
 import { userPath } from './user-paths';
@@ -10,7 +11,7 @@ import { userPath } from './user-paths';
 @Command({ name: 'import', arguments: '<file>', description: 'import a payment list (.csv or .xlsx): a dry run unless --commit; all rows or none' })
 export class ImportCommand extends CliCommand {
   constructor(
-    @Inject(ImportService) private readonly imports: ImportService,
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
     @Inject(AccessControl) private readonly access: AccessControl,
     @Inject(SETTINGS) private readonly settings: Settings,
   ) {
@@ -32,16 +33,20 @@ export class ImportCommand extends CliCommand {
     bar.start(0, 0);
     const started = Date.now();
     // A file that cannot be read at all ends in one line (main's error handler), not under a progress bar.
-    const report = await this.imports.run(file, {
-      format: extension,
-      fileName: basename(file),
-      commit: options.commit === true,
-      write,
-      onProgress: (rows) => {
-        bar.setTotal(rows);
-        bar.update(rows);
-      },
-    }).finally(() => bar.stop());
+    const report = await this.commandBus
+      .execute(
+        new ImportPaymentListCommand(file, {
+          format: extension,
+          fileName: basename(file),
+          commit: options.commit === true,
+          write,
+          onProgress: (rows) => {
+            bar.setTotal(rows);
+            bar.update(rows);
+          },
+        }),
+      )
+      .finally(() => bar.stop());
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (options.problems) writeFileSync(options.problems, csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }));
     for (const problem of report.problems.slice(0, 20)) console.error(`row ${problem.row} ${problem.column}: ${problem.code} ${problem.message}`);

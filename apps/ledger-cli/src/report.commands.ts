@@ -2,28 +2,23 @@ import { Inject } from '@nestjs/common';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CommandBus } from '@nestjs/cqrs';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import {
-  AccessControl,
   CATALOG,
-  CommandRunner,
   EVENT_STORE,
   SETTINGS,
+  SeedDemoLedgerCommand,
   Settings,
   loadDeclaredReports,
-  demoLedgerState,
-  markDemoLedger,
   reconcile,
   reconciliationCsv,
   reconciliationTable,
   reconciliationXlsx,
-  demoSeederWrite,
-  seedDemoLedger,
 } from '@ledger/application';
 import { ProgramCatalog } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, replayReadModels } from '@ledger/projections';
-import { operatorWrite } from './access.commands';
 import { progressBar } from './audit.commands';
 import { userPath } from './user-paths';
 
@@ -78,42 +73,39 @@ export class ReconcileCommand extends CliCommand {
 @Command({ name: 'seed-demo', description: 'record the synthetic 2022 Yining ledger through the command path (repeatable: records nothing twice)' })
 export class SeedDemoCommand extends CliCommand {
   constructor(
-    @Inject(CommandRunner) private readonly runner: CommandRunner,
-    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
+    @Inject(CommandBus) private readonly commandBus: CommandBus,
     @Inject(SETTINGS) private readonly settings: Settings,
-    @Inject(AccessControl) private readonly access: AccessControl,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {
     super();
   }
 
   async run(_arguments: string[], options: { as?: string }): Promise<void> {
     // Never into a real ledger: only an empty one (marked as a demo before anything else is
-    // recorded in it) or a demo one. Checked before the actor, whose first user an empty ledger gets.
+    // recorded in it) or a demo one. The actor of every demo payment: the finance officer named
+    // with --as, else the demo's own user.
     const ledger = this.settings.eventStore === 'sqlite' ? this.settings.eventStorePath : 'the EventStoreDB log';
-    const state = await demoLedgerState(this.store, ledger);
-    if (state === 'empty') await markDemoLedger(this.store);
-    // The actor of every demo payment: the finance officer named with --as, else the demo's own user.
-    let write;
-    if (options.as !== undefined) write = await operatorWrite(this.access, this.settings, 'seed-demo', options.as, 'record_aid');
-    else {
-      const seeder = await demoSeederWrite(this.access, this.settings.dataDir);
-      if (seeder.firstAdminTokenFile) console.error(`no users yet: created user "admin" (role admin); its token, valid 7 days, is in ${seeder.firstAdminTokenFile}`);
-      write = seeder.write;
-    }
     const bar = progressBar('seeding');
     const started = Date.now();
-    bar.start(1, 0);
-    const result = await seedDemoLedger(
-      this.runner,
-      this.catalog,
-      (done, total) => {
-        bar.setTotal(total);
-        bar.update(done);
-      },
-      write,
-    );
-    bar.stop();
+    let barStarted = false;
+    let result;
+    try {
+      result = await this.commandBus.execute(
+        new SeedDemoLedgerCommand({
+          where: ledger,
+          ...(options.as !== undefined && { as: options.as }),
+          // The bar starts with the first commands, after the ledger and the actor were checked (their refusals on a line of their own).
+          onProgress: (done, total) => {
+            if (!barStarted) bar.start(total, 0);
+            barStarted = true;
+            bar.setTotal(total);
+            bar.update(done);
+          },
+        }),
+      );
+    } finally {
+      if (barStarted) bar.stop();
+    }
+    if (result.firstAdminTokenFile) console.error(`no users yet: created user "admin" (role admin); its token, valid 7 days, is in ${result.firstAdminTokenFile}`);
     console.error(
       `${result.commands} commands, ${result.recorded} recorded (${result.commands - result.recorded} already there) in ${((Date.now() - started) / 1000).toFixed(1)} s, into ${this.settings.dataDir}`,
     );

@@ -29,6 +29,7 @@ import {
 import { ReadModels, recordedLeaves, recordedLeavesForVerification, refusedLeaves } from '@ledger/projections';
 import { Settings } from './settings';
 import { EVENT_STORE, READ_MODELS, SETTINGS } from './tokens';
+import { WritePipeline, metadataOf } from './write-pipeline';
 
 /** Why the service cannot give audit evidence now (an HTTP 503, with the integrity status). */
 export type AuditUnavailableCode = 'INTEGRITY_CHECK_IN_PROGRESS' | 'INTEGRITY_ALARM' | 'SIGNING_KEY_MISSING' | 'SIGNING_KEY_MISMATCH' | 'SIGNING_KEY_UNREADABLE' | 'AUDIT_UNAVAILABLE';
@@ -97,6 +98,7 @@ export class AuditService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SETTINGS) private readonly settings: Settings,
+    private readonly pipeline: WritePipeline,
     @Optional() @Inject(READ_MODELS) private readonly models?: Pick<ReadModels, 'db'>,
   ) {}
 
@@ -313,14 +315,15 @@ export class AuditService {
   private async appendDigests(digests: LogDigest[], request?: DigestRequest): Promise<void> {
     const witness = this.witness!;
     // The system signs every digest; one signed on request names who asked (and the request).
-    const metadata = { actor: { id: 'system:digest', role: 'system' }, ...(request && { requestedBy: request.requestedBy, correlationId: request.correlationId, causationId: request.causationId }) };
+    const metadata = metadataOf({ actor: { id: 'system:digest', role: 'system' }, ...(request && { requestedBy: request.requestedBy, correlationId: request.correlationId, causationId: request.causationId }) });
     for (let start = 0; start < digests.length; start += DIGESTS_PER_APPEND) {
       let chunk = digests.slice(start, start + DIGESTS_PER_APPEND);
       for (let attempt = 0; chunk.length > 0; attempt++) {
         try {
-          const result = await this.store.appendToStream(
+          const result = await this.pipeline.appendPrepared(
             DIGEST_STREAM,
-            chunk.map((digest) => ({ eventId: randomUUID(), type: DIGEST_EVENT_TYPE, schemaVersion: 1, data: digest, metadata })),
+            chunk.map((digest) => ({ eventId: randomUUID(), type: DIGEST_EVENT_TYPE, data: digest })),
+            metadata,
             this.digestRevision,
           );
           this.digestRevision = result.nextExpectedVersion;

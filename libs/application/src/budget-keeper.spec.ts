@@ -5,8 +5,8 @@ import { DomainError, LocalDate, gb11643CheckCharacter, budgetDecider, budgetStr
 import { SqliteEventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
 import { shippedCatalog } from '../../domain/src/testing/catalog.fixture';
-import { CommandRunner } from './command-runner.service';
-import { BeneficiaryCommands } from './ledger.commands';
+import { WritePipeline } from './write-pipeline';
+import { BeneficiaryCommands } from './beneficiary-commands';
 import { writeContextFor } from './write-context';
 
 /** Payments through the real command path on a real SQLite file, many in flight at once, against a budget. */
@@ -15,11 +15,11 @@ describe('payments against a budget, many at once', () => {
   const write = writeContextFor({ id: 'officer', role: 'finance_officer' }, 'test');
   let dir: string;
   let store: SqliteEventStore;
-  let runner: CommandRunner;
+  let runner: WritePipeline;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ledger-budget-'));
     store = new SqliteEventStore({ path: join(dir, 'ledger.sqlite') });
-    runner = new CommandRunner(store);
+    runner = new WritePipeline(store);
   });
   afterEach(async () => {
     await store.close();

@@ -5,8 +5,9 @@ import { DomainError, LocalDate, parseAllocateBudget, parseRecordDisbursement } 
 import { SqliteEventStore } from '@ledger/event-store';
 import { shippedCatalog } from '../../domain/src/testing/catalog.fixture';
 import { Clock, chinaDateOf, systemClock } from './clock';
-import { CommandRunner } from './command-runner.service';
-import { BeneficiaryCommands, BudgetCommands } from './ledger.commands';
+import { WritePipeline } from './write-pipeline';
+import { BeneficiaryCommands } from './beneficiary-commands';
+import { BudgetCommands } from './allocate-budget/allocate-budget';
 import { writeContextFor } from './write-context';
 
 describe('the clock: today as the bureau counts it (China time, UTC+8)', () => {
@@ -42,7 +43,7 @@ describe('commands decided against the clock’s today', () => {
   const refusalOf = (promise: Promise<unknown>) => promise.then(() => 'recorded', (error) => (error instanceof DomainError ? error.code : `failed: ${error}`));
 
   it('refuses a payment dated after today, and records it once that day has come', async () => {
-    const ledger = new BeneficiaryCommands(new CommandRunner(store), catalog, undefined, clock);
+    const ledger = new BeneficiaryCommands(new WritePipeline(store), catalog, undefined, clock);
     const payment = parseRecordDisbursement({
       disbursementId: 'd-1', student: { residentId: '654002201001010015' }, schoolCode: '2165000001', stage: 'primary',
       programCode: 'BOARDING_LIVING_SUBSIDY', period: '2030-autumn', amount: '625.00', payee: { type: 'student' }, valueDate: '2030-10-20',
@@ -55,7 +56,7 @@ describe('commands decided against the clock’s today', () => {
   });
 
   it('refuses a budget allocation dated after today', async () => {
-    const budgets = new BudgetCommands(new CommandRunner(store), catalog, clock);
+    const budgets = new BudgetCommands(new WritePipeline(store), catalog, clock);
     const allocation = parseAllocateBudget({ allocationId: 'b-1', programCode: 'YULU_PLAN', fiscalYear: 2031, fundingSource: 'RURAL_REVITALISATION', amount: '100.00', valueDate: '2030-11-20' });
     today = '2030-11-19' as LocalDate;
     expect(await refusalOf(budgets.execute(allocation, write))).toBe('DATE_IN_FUTURE');

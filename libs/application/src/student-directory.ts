@@ -1,5 +1,4 @@
 import {
-  EVENT_SCHEMA_VERSIONS,
   IdentifierStanding,
   StudentIdentifierLinked,
   StudentIdentity,
@@ -8,7 +7,7 @@ import {
   identifiersOf,
   placeStudent,
 } from '@ledger/domain';
-import { EventMetadata, EventStore, StoredEvent, StreamAppend } from '@ledger/event-store';
+import { EventStore, StoredEvent } from '@ledger/event-store';
 
 /** Where a request naming a student lands. */
 export interface StudentRecordPlacement {
@@ -26,8 +25,8 @@ export interface StudentRecordPlacement {
 export interface StudentDirectoryBatch {
   /** As StudentDirectory.place, seeing the records and links of the batch's earlier placements. `stored`: only the first time a record comes up. */
   place(student: StudentIdentity): Promise<{ student: StudentIdentity; streamId: string; stored?: StoredEvent[] }>;
-  /** Every link the batch's placements need, one append each, to streams that must not exist yet. */
-  linkAppends(eventIdOf: (n: number) => string, metadata: EventMetadata): StreamAppend[];
+  /** Every link the batch's placements need, each to a stream that must not exist yet. */
+  links(): ReadonlyArray<{ streamId: string; event: StudentIdentifierLinked }>;
 }
 
 /**
@@ -132,13 +131,7 @@ class EventLogStudentDirectory implements StudentDirectory {
         recordsSeen.add(recordKey);
         return { student: placement.student, streamId, stored: justRead.get(recordKey) ?? (await store.readStream(streamId)) };
       },
-      linkAppends(eventIdOf, metadata) {
-        return links.map(({ streamId, event }, n) => ({
-          streamId,
-          expectedVersion: 'no_stream' as const,
-          events: [{ eventId: eventIdOf(n), type: event.type, schemaVersion: EVENT_SCHEMA_VERSIONS[event.type], data: event.data, metadata }],
-        }));
-      },
+      links: () => links,
     };
   }
 }
@@ -146,4 +139,13 @@ class EventLogStudentDirectory implements StudentDirectory {
 /** The student directory over this event store. */
 export function studentDirectoryOn(store: EventStore): StudentDirectory {
   return new EventLogStudentDirectory(store);
+}
+
+/**
+ * The stream of the identifier a request names the student by (its key): where the request lands
+ * unless that identifier is linked to a record filed under another. Commands naming a student the
+ * same way are queued on it (the write pipeline's queue per stream).
+ */
+export function streamNamedBy(student: StudentIdentity): string {
+  return beneficiaryStreamId(student.key);
 }

@@ -1,7 +1,7 @@
 import { InvalidDate, InvalidPeriod } from './errors';
 
 /**
- * The three time bases of student aid (SPEC §3): subsidies are paid per **term**, loans per
+ * The three time bases of student aid (docs/domain.md#time-bases-and-dating-windows): subsidies are paid per **term**, loans per
  * **school year** (September–August), budgets per **fiscal year** (the calendar year).
  */
 

@@ -29,6 +29,23 @@ export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = 
   TokenRevoked: 1,
 };
 
+/**
+ * Schema versions of the log's records that are not aid events (no decider folds them, projections
+ * pass over them): an import batch's statement, a signed digest, the demo ledger's mark.
+ */
+export const RECORD_SCHEMA_VERSIONS = {
+  PaymentListImported: 1,
+  LogDigestSigned: 1,
+  DemoLedgerMarked: 1,
+} as const;
+
+export type RecordType = keyof typeof RECORD_SCHEMA_VERSIONS;
+
+/** The schema version an event of this type is written with now. */
+export function schemaVersionOf(type: LedgerEventType | RecordType): number {
+  return (EVENT_SCHEMA_VERSIONS as Record<string, number>)[type] ?? RECORD_SCHEMA_VERSIONS[type as RecordType];
+}
+
 type Data = Record<string, unknown>;
 /** `UPCASTERS[type][n]` turns version n's data into version n + 1's. */
 const UPCASTERS: Partial<Record<LedgerEventType, Record<number, (data: Data) => Data>>> = {

@@ -48,6 +48,13 @@ function gb11643Problem(value: string, offset: number, document: string, after =
   return undefined;
 }
 
+/**
+ * The longest text read as a resident ID or a student number (18 or 19 characters, and spaces
+ * around them, which are trimmed): anything longer is no identifier, whatever it holds, and may be
+ * refused unread.
+ */
+export const IDENTIFIER_INPUT_MAX_LENGTH = 32;
+
 /** An 18-character resident ID (居民身份证号, GB 11643-1999). A lowercase x is accepted as X. */
 export function parseResidentId(input: unknown, field = 'residentId'): ResidentId {
   const value = typeof input === 'string' ? input.trim().toUpperCase() : '';

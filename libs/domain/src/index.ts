@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './text';
 export * from './money';
 export * from './identifiers';
 export * from './calendar';
@@ -11,6 +12,7 @@ export * from './beneficiary/student';
 export * from './beneficiary/beneficiary.events';
 export * from './beneficiary/beneficiary.commands';
 export * from './beneficiary/aid-rules';
+export * from './beneficiary/history-rules';
 export * from './beneficiary/beneficiary.decider';
 export * from './budget/budget';
 export * from './privacy';

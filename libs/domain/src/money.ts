@@ -75,7 +75,7 @@ export class Money {
     return this.fen > other.fen;
   }
 
-  /** Refuses zero with the rule error of SPEC §4 ("amount positive"). */
+  /** Refuses zero (and below) with the rule error every amount answers to: AMOUNT_NOT_POSITIVE. */
   assertPositive(field = 'amount'): this {
     if (!this.isPositive()) throw new AmountNotPositive(`${field} must be greater than zero`, field);
     return this;

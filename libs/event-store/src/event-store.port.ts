@@ -17,7 +17,7 @@ export type StreamRevision = number;
  */
 export type ExpectedVersion = 'no_stream' | 'any' | StreamRevision;
 
-/** Who did it, when, why: SPEC §4's metadata. Adapters store it as given. */
+/** Who did it, when, why (docs/architecture.md#events-and-their-metadata). Adapters store it as given. */
 export interface EventMetadata {
   actor?: { id: string; role: string };
   correlationId?: string;

@@ -11,7 +11,7 @@ import { RecordedLeaf, verifyLog } from './verify-log';
 describe('verifyLog against the recorded leaves', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-verify-log-'));
   const store = new ChainedEventStore(new SqliteEventStore({ path: join(dir, 'ledger.sqlite') }));
-  let recorded: RecordedLeaf[] = [];
+  const recorded: RecordedLeaf[] = [];
 
   beforeAll(async () => {
     for (let i = 0; i < 6; i++) {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AidEvent, AnomalyKind, Stage } from '@ledger/domain';
+import { AidEvent, AnomalyKind, BeneficiaryEvent, DomainError, LocalDate, Stage, beneficiaryDecider, parseRecordDisbursement, parseRecordLoanDisbursement } from '@ledger/domain';
 import { StoredEvent } from '@ledger/event-store';
 import { shippedCatalog } from '../../domain/src/testing/catalog.fixture';
 import { anomaliesProjection, queryAnomalies } from './anomalies.projection';
@@ -72,5 +72,40 @@ describe('the anomaly report', () => {
 
   it.each(cases)('finds no %s where there is none', (kind, _history, _positions, clean) => {
     expect(anomaliesOf(clean)).toEqual([]);
+  });
+});
+
+/**
+ * The report and the write path ask the same rules (history-rules.ts): for each rule that compares a
+ * line with the record, the history the report flags ends with an event the decider would refuse, by
+ * that rule, and the clean history with one it would take.
+ */
+describe('the anomaly report and the decider', () => {
+  const context = { catalog: shippedCatalog(), today: '2026-12-01' as LocalDate };
+  const refusalOf: Partial<Record<AnomalyKind, string>> = {
+    DUPLICATE_PAYMENT: 'DUPLICATE_PAYMENT',
+    EXCLUSIVE_PROGRAMS_PAID_TOGETHER: 'MUTUALLY_EXCLUSIVE_PROGRAMS',
+    LOAN_OVER_YEARLY_CAP: 'LOAN_OVER_YEARLY_CAP',
+  };
+  /** What the decider says of the history's last event, as a command, given the others. */
+  function decisionOnLast(history: AidEvent[]): string {
+    const earlier = history.slice(0, -1) as BeneficiaryEvent[];
+    const { type, data } = history.at(-1)! as { type: string; data: { beneficiary: { residentId: string } } & Record<string, unknown> };
+    const { beneficiary, ...rest } = data;
+    const input = { ...rest, student: { residentId: beneficiary.residentId } };
+    const command = type === 'LoanDisbursed' ? parseRecordLoanDisbursement(input) : parseRecordDisbursement(input);
+    const state = earlier.reduce(beneficiaryDecider.evolve, beneficiaryDecider.initialState());
+    try {
+      beneficiaryDecider.decide(command, state, context);
+      return 'accepted';
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return error.code;
+    }
+  }
+
+  it.each(cases.filter(([kind]) => refusalOf[kind]))('agree on %s', (kind, history, _positions, clean) => {
+    expect(decisionOnLast(history)).toBe(refusalOf[kind]);
+    expect(decisionOnLast(clean)).toBe('accepted');
   });
 });

@@ -6,13 +6,14 @@ import {
   LocalDate,
   Money,
   ProgramCatalog,
-  areExclusive,
+  duplicatedPayments,
+  exclusiveCounterparts,
   fiscalYearOf,
+  loanOverYearlyCap,
   parsePeriod,
   requireOpen,
   requireStage,
   requireWithinStandard,
-  yearlyLoanCap,
 } from '@ledger/domain';
 import { Projection } from './projection';
 
@@ -30,6 +31,10 @@ const KIND_OF_RULE: Record<string, AnomalyKind> = {
  * The anomaly report as a read model: each event is checked, as it comes, with the domain's own
  * rules against what the log already holds; anomalies are rows naming their events. Over-budget
  * needs the whole year, so it is answered at query time (queryAnomalies).
+ *
+ * What is an anomaly is the domain's to say: the catalog rules of aid-rules.ts and the history rules
+ * of history-rules.ts, the ones the decider refuses commands by. The SQL here only finds what they
+ * are asked about: the student's payments of the period, their loans of the program and school year.
  */
 export function anomaliesProjection(catalog: ProgramCatalog): Projection {
   return {
@@ -57,8 +62,8 @@ export function anomaliesProjection(catalog: ProgramCatalog): Projection {
       );
       const flag = (anomaly: Anomaly) =>
         addAnomaly.run(anomaly.kind, anomaly.programCode, anomaly.beneficiaryKey ?? null, anomaly.period ?? null, anomaly.fiscalYear ?? null, anomaly.detail, JSON.stringify(anomaly.positions));
-      const activeInPeriod = db.prepare<[string, string], { disbursement_id: string; program_code: string; position: string }>(
-        "SELECT disbursement_id, program_code, CAST(position AS TEXT) AS position FROM audit_payments WHERE beneficiary_key = ? AND period = ? AND reversals = '[]' ORDER BY position",
+      const paymentsInPeriod = db.prepare<[string, string], { program_code: string; period: string; position: string; reversals: string }>(
+        'SELECT program_code, period, CAST(position AS TEXT) AS position, reversals FROM audit_payments WHERE beneficiary_key = ? AND period = ? ORDER BY position',
       );
       const addPayment = db.prepare(
         'INSERT OR IGNORE INTO audit_payments (beneficiary_key, disbursement_id, program_code, period, fiscal_year, amount_fen, position) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -67,8 +72,8 @@ export function anomaliesProjection(catalog: ProgramCatalog): Projection {
         'SELECT CAST(position AS TEXT) AS position, reversals FROM audit_payments WHERE beneficiary_key = ? AND disbursement_id = ?',
       );
       const setReversals = db.prepare('UPDATE audit_payments SET reversals = ? WHERE beneficiary_key = ? AND disbursement_id = ?');
-      const loansInYear = db.prepare<[string, string, string], { position: string; amount_fen: bigint }>(
-        'SELECT position, amount_fen FROM audit_loans WHERE beneficiary_key = ? AND program_code = ? AND period = ?',
+      const loansInYear = db.prepare<[string, string, string], { program_code: string; period: string; position: string; amount_fen: bigint }>(
+        'SELECT program_code, period, position, amount_fen FROM audit_loans WHERE beneficiary_key = ? AND program_code = ? AND period = ?',
       ).safeIntegers(true);
       const addLoan = db.prepare('INSERT OR IGNORE INTO audit_loans (beneficiary_key, loan_id, program_code, period, amount_fen, position) VALUES (?, ?, ?, ?, ?, ?)');
       const addBudget = db.prepare('INSERT INTO audit_budget (program_code, fiscal_year, amount_fen, position) VALUES (?, ?, ?, ?)');
@@ -98,17 +103,13 @@ export function anomaliesProjection(catalog: ProgramCatalog): Projection {
             const key = data.beneficiary.key;
             const line = catalogAnomaly(data, position, true);
             if (line) flag(line);
-            const active = activeInPeriod.all(key, data.period);
-            const same = active.filter((other) => other.program_code === data.programCode);
+            const record = paymentsInPeriod.all(key, data.period).map((row) => ({ programCode: row.program_code, period: row.period, position: row.position, reversed: row.reversals !== '[]' }));
+            const same = duplicatedPayments(data, record);
             if (same.length > 0) {
               flag({ kind: 'DUPLICATE_PAYMENT', programCode: data.programCode, beneficiaryKey: key, period: data.period, detail: `${data.programCode} paid ${same.length + 1} times for ${data.period}`, positions: [...same.map((other) => other.position), position] });
             }
-            const program = catalog.program(data.programCode);
-            for (const other of active) {
-              const otherProgram = catalog.program(other.program_code);
-              if (program && otherProgram && other.program_code !== data.programCode && areExclusive(program, otherProgram)) {
-                flag({ kind: 'EXCLUSIVE_PROGRAMS_PAID_TOGETHER', programCode: data.programCode, beneficiaryKey: key, period: data.period, detail: `${data.programCode} and ${other.program_code} both paid for ${data.period}`, positions: [other.position, position] });
-              }
+            for (const other of exclusiveCounterparts(catalog, data, record)) {
+              flag({ kind: 'EXCLUSIVE_PROGRAMS_PAID_TOGETHER', programCode: data.programCode, beneficiaryKey: key, period: data.period, detail: `${data.programCode} and ${other.programCode} both paid for ${data.period}`, positions: [other.position, position] });
             }
             addPayment.run(key, data.disbursementId, data.programCode, data.period, fiscalYearOf(data.valueDate as LocalDate), Money.parse(data.amount).fen, stored.position);
             return;
@@ -134,13 +135,12 @@ export function anomaliesProjection(catalog: ProgramCatalog): Projection {
             const line = catalogAnomaly(data, position, false);
             if (line) flag(line);
             const program = catalog.program(data.programCode);
-            const earlier = loansInYear.all(key, data.programCode, data.period);
             if (program) {
+              const record = loansInYear.all(key, data.programCode, data.period).map((row) => ({ programCode: row.program_code, period: row.period, position: row.position, amount: Money.fromFen(row.amount_fen) }));
               try {
-                const cap = yearlyLoanCap(program, parsePeriod(data.period), data.stage);
-                const total = Money.fromFen(earlier.reduce((sum, loan) => sum + loan.amount_fen, 0n) + Money.parse(data.amount).fen);
-                if (total.greaterThan(cap)) {
-                  flag({ kind: 'LOAN_OVER_YEARLY_CAP', programCode: data.programCode, beneficiaryKey: key, period: data.period, detail: `¥${total} lent in ${data.period}, cap ¥${cap}`, positions: [...earlier.map((loan) => loan.position), position] });
+                const excess = loanOverYearlyCap(program, parsePeriod(data.period), data.stage, Money.parse(data.amount), record);
+                if (excess) {
+                  flag({ kind: 'LOAN_OVER_YEARLY_CAP', programCode: data.programCode, beneficiaryKey: key, period: data.period, detail: `¥${excess.total} lent in ${data.period}, cap ¥${excess.cap}`, positions: [...excess.counted.map((loan) => loan.position), position] });
                 }
               } catch (error) {
                 if (!(error instanceof DomainError)) throw error;

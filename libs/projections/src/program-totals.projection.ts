@@ -3,7 +3,7 @@ import { Money, fiscalYearOf, LocalDate } from '@ledger/domain';
 import { Projection } from './projection';
 
 /**
- * Program totals (SPEC §5). One row per program × fiscal year × period × school × stage ×
+ * Program totals (docs/domain.md#money-and-reporting-conventions). One row per program × fiscal year × period × school × stage ×
  * beneficiary holds that line's counts and integer fen; totals, person-times (人次) and distinct
  * students (人数) are sums and distinct counts over these rows, so any cut is exact.
  *

@@ -1,8 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { AccessControl, Actor, WriteContext } from '@ledger/application';
-import { ROLES, Role } from '@ledger/domain';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { AddUserCommand, ChangeUserRoleCommand, IssueTokenCommand, ListUsersQuery, RevokeTokenCommand, WriteContext } from '@ledger/application';
+import type { Actor } from '@ledger/application';
+import { ACCESS_REASON_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, ROLES, Role, TOKEN_LABEL_MAX_LENGTH, TOKEN_LIFETIME_MAX_DAYS } from '@ledger/domain';
 import { Write } from '../http/write-context.decorator';
 import { CurrentActor } from '../edge/request-context';
 
@@ -13,7 +15,7 @@ class AddUserDto {
 
   @ApiProperty({ example: 'Alice Wang (finance)' })
   @IsString()
-  @MaxLength(100)
+  @MaxLength(DISPLAY_NAME_MAX_LENGTH)
   displayName!: string;
 
   @ApiProperty({ enum: ROLES })
@@ -31,21 +33,21 @@ class IssueTokenDto {
   @ApiPropertyOptional({ example: 'laptop in room 204' })
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxLength(TOKEN_LABEL_MAX_LENGTH)
   label?: string;
 
   @ApiPropertyOptional({ example: 90, description: 'days until the token expires (default 90)' })
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(3650)
+  @Max(TOKEN_LIFETIME_MAX_DAYS)
   expiresInDays?: number;
 }
 
 class RevokeTokenDto {
   @ApiProperty({ example: 'laptop lost' })
   @IsString()
-  @MaxLength(1000)
+  @MaxLength(ACCESS_REASON_MAX_LENGTH)
   reason!: string;
 }
 
@@ -54,7 +56,10 @@ class RevokeTokenDto {
 @ApiBearerAuth()
 @Controller()
 export class UsersController {
-  constructor(private readonly access: AccessControl) {}
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly queryBus: QueryBus,
+  ) {}
 
   @Get('me')
   @ApiOperation({ summary: 'Who the token belongs to, and its role' })
@@ -65,13 +70,13 @@ export class UsersController {
   @Get('users')
   @ApiOperation({ summary: 'Users, their tokens (never the secrets) and who granted or revoked what, when' })
   async users() {
-    return { users: await this.access.listUsers() };
+    return { users: await this.queryBus.execute(new ListUsersQuery()) };
   }
 
   @Post('users')
   @ApiOperation({ summary: 'Add a user with a role' })
   async addUser(@Body() body: AddUserDto, @Write() write: WriteContext) {
-    await this.access.execute({ type: 'AddUser', data: { userId: body.userId, displayName: body.displayName, role: body.role } }, write);
+    await this.commandBus.execute(new AddUserCommand({ userId: body.userId, displayName: body.displayName, role: body.role }, write));
     return { userId: body.userId, role: body.role };
   }
 
@@ -79,21 +84,21 @@ export class UsersController {
   @HttpCode(200)
   @ApiOperation({ summary: "Change a user's role" })
   async changeRole(@Param('userId') userId: string, @Body() body: ChangeRoleDto, @Write() write: WriteContext) {
-    await this.access.execute({ type: 'ChangeUserRole', data: { userId, role: body.role } }, write);
+    await this.commandBus.execute(new ChangeUserRoleCommand(userId, body.role, write));
     return { userId, role: body.role };
   }
 
   @Post('users/:userId/tokens')
   @ApiOperation({ summary: 'Issue a token for a user: the answer is the only place the token ever appears' })
   async issueToken(@Param('userId') userId: string, @Body() body: IssueTokenDto, @Write() write: WriteContext) {
-    return this.access.issueToken(userId, write, { label: body.label, expiresInDays: body.expiresInDays ?? 90 });
+    return this.commandBus.execute(new IssueTokenCommand(userId, { label: body.label, expiresInDays: body.expiresInDays ?? 90 }, write));
   }
 
   @Post('tokens/:tokenId/revocation')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a token, effective at once' })
   async revoke(@Param('tokenId') tokenId: string, @Body() body: RevokeTokenDto, @Write() write: WriteContext) {
-    await this.access.execute({ type: 'RevokeToken', data: { tokenId, reason: body.reason } }, write);
+    await this.commandBus.execute(new RevokeTokenCommand(tokenId, body.reason, write));
     return { tokenId, revoked: true };
   }
 }

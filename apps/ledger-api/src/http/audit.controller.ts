@@ -1,16 +1,19 @@
 import { ArgumentsHost, Catch, Controller, ExceptionFilter, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AuditService, AuditUnavailableError, WriteContext } from '@ledger/application';
-import { keyIdOf } from '@ledger/integrity';
-import { RequestInvalidError, problemOf } from './problem-details.filter';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import {
+  AuditUnavailableError,
+  ConsistencyProofQuery,
+  DigestsQuery,
+  InclusionProofQuery,
+  PublicKeyQuery,
+  SignDigestCommand,
+  VerifyLogQuery,
+  WriteContext,
+} from '@ledger/application';
+import { problemOf } from './problem-details.filter';
 import { problemAnswerOf } from '../edge/reply-writer';
 import { Write } from './write-context.decorator';
-
-const wholeNumber = (value: string | undefined, field: string): number | undefined => {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,12}$/.test(value)) throw new RequestInvalidError([{ field, message: `${field} must be a whole number` }]);
-  return Number(value);
-};
 
 /**
  * No evidence now (the witness is still checking the log, found a difference, or there is no key
@@ -31,19 +34,21 @@ class AuditUnavailableFilter implements ExceptionFilter {
 @UseFilters(AuditUnavailableFilter)
 @Controller('audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly queryBus: QueryBus,
+  ) {}
 
   @Get('public-key')
   @ApiOperation({ summary: 'The Ed25519 public key that signs the log digests (keep it with your digests)' })
   publicKey() {
-    const publicKey = this.audit.publicKey();
-    return { algorithm: 'Ed25519', format: 'spki-der-base64', publicKey, keyId: keyIdOf(publicKey) };
+    return this.queryBus.execute(new PublicKeyQuery());
   }
 
   @Get('digests')
   @ApiOperation({ summary: 'Every signed digest of the log: tree size, Merkle root (RFC 6962), last position, signature' })
   async digests() {
-    return { digests: await this.audit.digests() };
+    return this.queryBus.execute(new DigestsQuery());
   }
 
   @Post('digests')
@@ -53,8 +58,7 @@ export class AuditController {
       'Sign a digest of the log now, as the service has checked it, to keep off the machine (auditors, admins; it also signs one at every tree size that is a multiple of LEDGER_DIGEST_EVERY); 503 while it cannot vouch for the log',
   })
   async signDigest(@Write() write: WriteContext) {
-    const { actor, correlationId, causationId } = write;
-    return { digest: (await this.audit.signDigestNow({ requestedBy: actor, correlationId, causationId })) ?? null };
+    return { digest: (await this.commandBus.execute(new SignDigestCommand(write))) ?? null };
   }
 
   @Get('proofs/inclusion')
@@ -62,8 +66,7 @@ export class AuditController {
   @ApiQuery({ name: 'eventId' })
   @ApiQuery({ name: 'treeSize', required: false, description: 'default: the latest digest' })
   async inclusion(@Query('eventId') eventId?: string, @Query('treeSize') treeSize?: string) {
-    if (!eventId) throw new RequestInvalidError([{ field: 'eventId', message: 'eventId is required' }]);
-    return this.audit.inclusionProof(eventId, wholeNumber(treeSize, 'treeSize'));
+    return this.queryBus.execute(new InclusionProofQuery(eventId, treeSize));
   }
 
   @Get('proofs/consistency')
@@ -71,14 +74,12 @@ export class AuditController {
   @ApiQuery({ name: 'firstSize' })
   @ApiQuery({ name: 'secondSize', required: false, description: 'default: the whole log' })
   async consistency(@Query('firstSize') firstSize?: string, @Query('secondSize') secondSize?: string) {
-    const first = wholeNumber(firstSize, 'firstSize');
-    if (first === undefined) throw new RequestInvalidError([{ field: 'firstSize', message: 'firstSize is required' }]);
-    return this.audit.consistencyProof(first, wholeNumber(secondSize, 'secondSize'));
+    return this.queryBus.execute(new ConsistencyProofQuery(firstSize, secondSize));
   }
 
   @Get('verify')
   @ApiOperation({ summary: 'Recompute the hash chains, the Merkle roots and the digest signatures; name the first bad position' })
   verify() {
-    return this.audit.verify(undefined, this.audit.ownTrust());
+    return this.queryBus.execute(new VerifyLogQuery());
   }
 }

@@ -1,7 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsNotEmptyObject, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { PAYEE_TYPES, REVERSAL_REASON_CODES, STAGES } from '@ledger/domain';
+import {
+  BUDGET_NOTE_MAX_LENGTH,
+  IDENTIFIER_INPUT_MAX_LENGTH,
+  PAYEE_ACCOUNT_MAX_LENGTH,
+  PAYEE_NAME_MAX_LENGTH,
+  PAYEE_TYPES,
+  REASON_MAX_LENGTH,
+  REVERSAL_REASON_CODES,
+  STAGES,
+  STUDENT_NAME_MAX_LENGTH,
+} from '@ledger/domain';
 
 /**
  * Request bodies. These check shape and types (and refuse unknown fields); the values themselves
@@ -16,19 +26,19 @@ export class StudentDto {
   @ApiPropertyOptional({ description: '18-character resident ID (GB 11643)', example: '11010519491231002X' })
   @IsOptional()
   @IsString()
-  @MaxLength(32)
+  @MaxLength(IDENTIFIER_INPUT_MAX_LENGTH)
   residentId?: string;
 
   @ApiPropertyOptional({ description: 'National student number: G/J + 18 characters, or temporary L + 18 digits', example: 'G11010519491231002X' })
   @IsOptional()
   @IsString()
-  @MaxLength(32)
+  @MaxLength(IDENTIFIER_INPUT_MAX_LENGTH)
   studentNumber?: string;
 
   @ApiPropertyOptional({ description: 'Name (personal data)', example: '张三' })
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxLength(STUDENT_NAME_MAX_LENGTH)
   name?: string;
 }
 
@@ -40,13 +50,13 @@ export class PayeeDto {
   @ApiPropertyOptional({ description: 'Canteen, school or university name' })
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxLength(PAYEE_NAME_MAX_LENGTH)
   name?: string;
 
   @ApiPropertyOptional({ description: 'Bank card or fee account (personal data)' })
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  @MaxLength(PAYEE_ACCOUNT_MAX_LENGTH)
   account?: string;
 }
 
@@ -95,7 +105,7 @@ export class BudgetOverrideDto {
   @ApiProperty({ description: 'Why the payment is recorded over the budget (kept forever, with who recorded it)', example: 'paid from the carry-over the bureau approved on 2022-10-20' })
   @IsString()
   @IsNotEmpty({ message: 'budgetOverride.reason is required' })
-  @MaxLength(1000)
+  @MaxLength(REASON_MAX_LENGTH)
   reason!: string;
 }
 
@@ -140,7 +150,7 @@ export class ReverseDisbursementDto {
   @ApiProperty({ description: 'Why the payment is reversed (kept forever)', example: 'paid to the wrong student' })
   @IsString()
   @IsNotEmpty({ message: 'reason is required' })
-  @MaxLength(1000)
+  @MaxLength(REASON_MAX_LENGTH)
   reason!: string;
 
   @ApiPropertyOptional({ description: 'The reason as a category (UNSPECIFIED when absent)', enum: REVERSAL_REASON_CODES, example: 'WRONG_ACCOUNT' })
@@ -228,6 +238,6 @@ export class AllocateBudgetDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @MaxLength(1000)
+  @MaxLength(BUDGET_NOTE_MAX_LENGTH)
   note?: string;
 }

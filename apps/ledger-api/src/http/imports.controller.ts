@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ImportService, WriteContext, csvForExcel } from '@ledger/application';
+import { CommandBus } from '@nestjs/cqrs';
+import { ImportPaymentListCommand, WriteContext, csvForExcel } from '@ledger/application';
 import { ImportFileUnreadable } from '@ledger/domain';
 import { RequestInvalidError } from './problem-details.filter';
 import { Reply } from '../edge/replies';
@@ -12,7 +13,7 @@ import { Write } from './write-context.decorator';
 @ApiBearerAuth()
 @Controller('imports')
 export class ImportsController {
-  constructor(private readonly imports: ImportService) {}
+  constructor(private readonly commandBus: CommandBus) {}
 
   @Post()
   @HttpCode(200)
@@ -35,7 +36,7 @@ export class ImportsController {
     if (extension !== 'csv' && extension !== 'xlsx') throw new RequestInvalidError([{ field: UPLOAD_FIELD, message: 'the file must be .csv or .xlsx' }]);
     if (commit !== undefined && commit !== 'true' && commit !== 'false') throw new RequestInvalidError([{ field: 'commit', message: 'commit must be true or false' }]);
     // The temporary file is removed by the edge once this is answered.
-    const report = await this.imports.run(file.path, { format: extension, fileName, commit: commit === 'true', write });
+    const report = await this.commandBus.execute(new ImportPaymentListCommand(file.path, { format: extension, fileName, commit: commit === 'true', write }));
     const status = report.problems.length > 0 ? 422 : report.committed ? 201 : 200;
     if (format === 'csv') {
       return new Reply(csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }), { status, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, personalData: true });

@@ -1,27 +1,20 @@
-import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { CATALOG, DECLARED_REPORTS, reconcile, reconciliationCsv, reconciliationXlsx } from '@ledger/application';
-import { DeclaredReport, ProgramCatalog } from '@ledger/domain';
-import { ReadSide } from '../queries/read-side.service';
+import { DeclaredReportsQuery, ReconciliationQuery } from '@ledger/application';
 import { Download } from '../edge/replies';
-import { RequestInvalidError } from './problem-details.filter';
-import { unknownParameterProblems } from './query-parameters';
 
 /** Published reports and their reconciliation with the ledger. */
 @ApiTags('reports')
 @ApiBearerAuth()
 @Controller('reports')
 export class ReportsController {
-  constructor(
-    private readonly readSide: ReadSide,
-    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
-    @Inject(DECLARED_REPORTS) private readonly reports: DeclaredReport[],
-  ) {}
+  constructor(private readonly queryBus: QueryBus) {}
 
   @Get()
   @ApiOperation({ summary: 'The declared (published) reports the ledger can be reconciled with' })
   list() {
-    return { reports: this.reports.map((report) => ({ id: report.id, title: report.title, published: report.published, lines: report.lines.length })) };
+    return this.queryBus.execute(new DeclaredReportsQuery());
   }
 
   @Get(':id/reconciliation')
@@ -29,15 +22,10 @@ export class ReportsController {
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] })
   @ApiProduces('application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
   async reconciliation(@Param('id') id: string, @Query() query: Record<string, string | undefined>) {
-    const report = this.reports.find((candidate) => candidate.id === id);
-    if (!report) throw new NotFoundException(`no declared report "${id}"`);
-    const { format = 'json' } = query;
-    const problems = unknownParameterProblems(query, ['format']);
-    if (!['json', 'csv', 'xlsx'].includes(format)) problems.push({ field: 'format', message: 'format must be json, csv or xlsx' });
-    if (problems.length) throw new RequestInvalidError(problems);
-    const result = reconcile(report, this.catalog, await this.readSide.current());
-    if (format === 'csv') return new Download('text/csv; charset=utf-8', `${id}-reconciliation.csv`, reconciliationCsv(result));
-    if (format === 'xlsx') return new Download('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', `${id}-reconciliation.xlsx`, await reconciliationXlsx(result));
-    return result;
+    const answer = await this.queryBus.execute(new ReconciliationQuery(id, query));
+    if (!answer) throw new NotFoundException(`no declared report "${id}"`);
+    if (answer.format === 'csv') return new Download('text/csv; charset=utf-8', `${id}-reconciliation.csv`, answer.body);
+    if (answer.format === 'xlsx') return new Download('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', `${id}-reconciliation.xlsx`, answer.body);
+    return answer.body;
   }
 }

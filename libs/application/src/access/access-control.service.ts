@@ -19,7 +19,7 @@ import {
   authorizeToken,
 } from '@ledger/domain';
 import { EventStore, StoredEvent, StreamRevision } from '@ledger/event-store';
-import { CommandOutcome, CommandRunner } from '../command-runner.service';
+import { CommandOutcome, WritePipeline } from '../write-pipeline';
 import { EVENT_STORE } from '../tokens';
 import { WriteContext, commandLineChannel, writeContextFor } from '../write-context';
 import { formatToken, hashSecret, newTokenParts, parseToken, secretMatches } from './access-tokens';
@@ -79,7 +79,7 @@ export class AccessControl {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly runner: CommandRunner,
+    private readonly pipeline: WritePipeline,
   ) {}
 
   /** The current state, brought up to date with the stream. */
@@ -120,7 +120,7 @@ export class AccessControl {
   }
 
   async execute(command: AccessCommand, write: WriteContext): Promise<CommandOutcome> {
-    const outcome = await this.runner.run(ACCESS_CONTROL_STREAM, accessDecider, undefined, command, write);
+    const outcome = await this.pipeline.run(ACCESS_CONTROL_STREAM, accessDecider, undefined, command, write);
     await this.current();
     return outcome;
   }

@@ -16,6 +16,25 @@ describe('users and tokens', () => {
     spec.given([]).when({ type: 'AddUser', data: { userId: 'bob', displayName: 'B', role: 'root' as never } }).thenFails('ROLE_INVALID', 'role');
   });
 
+  it('keeps a display name trimmed, on one line, without control characters (parseFreeText)', () => {
+    spec.given([]).when({ type: 'AddUser', data: { userId: 'alice', displayName: ' Alice ', role: 'finance_officer' } }).then([alice]);
+    for (const displayName of ['', 'Alice\tWang', 'Alice\u0085', 'Alice\u202e', 'A'.repeat(101)]) {
+      spec.given([]).when({ type: 'AddUser', data: { userId: 'alice', displayName, role: 'finance_officer' } }).thenFails('FIELD_INVALID', 'displayName');
+    }
+  });
+
+  it('keeps a token’s label on one line, and a reason (revoking, disabling) required, both without control characters (parseFreeText)', () => {
+    spec.given([alice]).when({ type: 'IssueToken', data: { ...token.data, label: ' laptop ' } as never }).then([{ ...token, data: { ...token.data, label: 'laptop' } } as AccessEvent]);
+    spec.given([alice]).when({ type: 'IssueToken', data: { ...token.data, label: 'lap\ntop' } as never }).thenFails('FIELD_INVALID', 'label');
+    spec.given([alice, token]).when({ type: 'RevokeToken', data: { tokenId: 'aaaaaaaa11111111', reason: ' lost\non the train ' } }).then([
+      { type: 'TokenRevoked', data: { tokenId: 'aaaaaaaa11111111', userId: 'alice', reason: 'lost\non the train' } },
+    ]);
+    for (const reason of ['', 'lost\u0000', 'x'.repeat(1001)]) {
+      spec.given([alice, token]).when({ type: 'RevokeToken', data: { tokenId: 'aaaaaaaa11111111', reason } }).thenFails('FIELD_INVALID', 'reason');
+      spec.given([alice]).when({ type: 'DisableUser', data: { userId: 'alice', reason } }).thenFails('FIELD_INVALID', 'reason');
+    }
+  });
+
   it('records a role change with the role before and after', () => {
     spec.given([alice]).when({ type: 'ChangeUserRole', data: { userId: 'alice', role: 'auditor' } }).then([
       { type: 'UserRoleChanged', data: { userId: 'alice', from: 'finance_officer', to: 'auditor' } },

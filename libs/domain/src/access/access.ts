@@ -1,5 +1,6 @@
 import { Decider } from '../decider';
 import { DomainError } from '../errors';
+import { parseFreeText, parseOptionalFreeText } from '../text';
 
 /**
  * Who may use the ledger: users, their role, and their access tokens. All of it lives in one
@@ -74,6 +75,17 @@ export interface AccessState {
 const accessError = (code: string, kind: 'invalid' | 'not_found' | 'conflict' | 'rule', message: string, field?: string) =>
   new DomainError(code, kind, message, field);
 
+/** The longest display name of a user. */
+export const DISPLAY_NAME_MAX_LENGTH = 100;
+/** The longest label of a token (what it is for). */
+export const TOKEN_LABEL_MAX_LENGTH = 100;
+/** The longest reason a user is disabled or a token revoked for. */
+export const ACCESS_REASON_MAX_LENGTH = 1000;
+/** The longest a token may live, in days (ten years). */
+export const TOKEN_LIFETIME_MAX_DAYS = 3650;
+
+const reasonOf = (reason: unknown) => parseFreeText(reason, 'reason', { maxLength: ACCESS_REASON_MAX_LENGTH, multiline: true });
+
 export const USER_ID_PATTERN = /^[a-z][a-z0-9_-]{1,31}$/;
 export const TOKEN_ID_PATTERN = /^[a-z0-9]{8,32}$/;
 
@@ -91,11 +103,9 @@ function decide(command: AccessCommand, state: AccessState): AccessEvent[] {
         throw accessError('USER_ID_INVALID', 'invalid', 'userId must be 2–32 lowercase letters, digits, "_" or "-", starting with a letter', 'userId');
       }
       if (!isRole(role)) throw accessError('ROLE_INVALID', 'invalid', `role must be one of ${ROLES.join(', ')}`, 'role');
-      if (displayName.trim() === '' || displayName.length > 100 || /[\u0000-\u001f\u007f]/.test(displayName)) {
-        throw accessError('FIELD_INVALID', 'invalid', 'displayName must be 1–100 characters, without control characters', 'displayName');
-      }
+      const name = parseFreeText(displayName, 'displayName', { maxLength: DISPLAY_NAME_MAX_LENGTH });
       if (state.users.has(userId)) throw accessError('USER_EXISTS', 'conflict', `user "${userId}" already exists`, 'userId');
-      return [{ type: 'UserAdded', data: { userId, displayName: displayName.trim(), role } }];
+      return [{ type: 'UserAdded', data: { userId, displayName: name, role } }];
     }
     case 'ChangeUserRole': {
       const user = requireUser(state, command.data.userId);
@@ -105,20 +115,26 @@ function decide(command: AccessCommand, state: AccessState): AccessEvent[] {
     }
     case 'DisableUser': {
       const user = requireUser(state, command.data.userId);
+      const reason = reasonOf(command.data.reason);
       if (user.disabled) return [];
-      return [{ type: 'UserDisabled', data: { userId: user.userId, reason: command.data.reason } }];
+      return [{ type: 'UserDisabled', data: { userId: user.userId, reason } }];
     }
     case 'IssueToken': {
       const user = requireUser(state, command.data.userId);
       if (user.disabled) throw accessError('USER_DISABLED', 'rule', `user "${user.userId}" is disabled`, 'userId');
+      const label = parseOptionalFreeText(command.data.label, 'label', { maxLength: TOKEN_LABEL_MAX_LENGTH });
       if (state.tokens.has(command.data.tokenId)) throw accessError('TOKEN_EXISTS', 'conflict', 'token id already used', 'tokenId');
-      return [{ type: 'TokenIssued', data: { ...command.data } }];
+      // The label checked and trimmed where it was given, so that the event's fields keep their order.
+      const data: TokenIssued['data'] = { ...command.data, label };
+      if (label === undefined) delete data.label;
+      return [{ type: 'TokenIssued', data }];
     }
     case 'RevokeToken': {
       const token = state.tokens.get(command.data.tokenId);
       if (!token) throw accessError('TOKEN_NOT_FOUND', 'not_found', `no token "${command.data.tokenId}"`, 'tokenId');
+      const reason = reasonOf(command.data.reason);
       if (token.revoked) return [];
-      return [{ type: 'TokenRevoked', data: { tokenId: token.tokenId, userId: token.userId, reason: command.data.reason } }];
+      return [{ type: 'TokenRevoked', data: { tokenId: token.tokenId, userId: token.userId, reason } }];
     }
     default: {
       const unreachable: never = command;

@@ -1,5 +1,5 @@
 /**
- * What auditors look for that the ledger can see (DOMAIN.md §3). The write path refuses all of
+ * What auditors look for that the ledger can see (docs/domain.md#what-auditors-check). The write path refuses all of
  * these, but history imported from elsewhere, or a rule that changed, can still hold them; the
  * anomaly report finds them and names the events behind each one.
  */

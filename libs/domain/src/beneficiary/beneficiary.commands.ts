@@ -4,6 +4,7 @@ import { DomainError } from '../errors';
 import { SchoolCode, parseSchoolCode } from '../identifiers';
 import { Money } from '../money';
 import { STAGES, Stage, isStage } from '../stages';
+import { parseFreeText, parseOptionalFreeText } from '../text';
 import { BudgetOverride, Payee, REVERSAL_REASON_CODES, ReversalReasonCode } from './beneficiary.events';
 import { StudentIdentity, StudentIdentityInput, parseStudentIdentity } from './student';
 
@@ -78,28 +79,28 @@ export interface PayeeInput {
   account?: unknown;
 }
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+/** The longest id a client may choose for a record (disbursement, loan, approval, repayment, allocation). */
+export const RECORD_ID_MAX_LENGTH = 100;
+const ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,${RECORD_ID_MAX_LENGTH - 1}}$`);
+
+/** The longest payee name (a canteen, a school, a university). */
+export const PAYEE_NAME_MAX_LENGTH = 200;
+/** The longest bank card or fee account number. */
+export const PAYEE_ACCOUNT_MAX_LENGTH = 64;
+/** The longest funding source code. */
+export const FUNDING_SOURCE_MAX_LENGTH = 64;
+/** The longest reason: why a payment was reversed, why it was recorded over the budget. */
+export const REASON_MAX_LENGTH = 1000;
 
 /** A client-chosen id (disbursement, loan …): 1–100 letters, digits, `.`, `_`, `:`, `-`. */
 export function parseRecordId(value: unknown, field: string): string {
   if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
-    throw new InvalidCommandField(field, `${field} must be 1–100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit`);
+    throw new InvalidCommandField(field, `${field} must be 1–${RECORD_ID_MAX_LENGTH} letters, digits, ".", "_", ":" or "-", starting with a letter or digit`);
   }
   return value;
 }
 
-// Control characters (NUL, escapes …) have no place in a name, a reason or an account.
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
-function parseText(value: unknown, field: string, maxLength: number): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new InvalidCommandField(field, `${field} is required`);
-  if (CONTROL_CHARACTERS.test(value)) throw new InvalidCommandField(field, `${field} contains control characters`);
-  if (value.length > maxLength) throw new InvalidCommandField(field, `${field} is longer than ${maxLength} characters`);
-  return value.trim();
-}
-
-const optionalText = (value: unknown, field: string, maxLength: number) =>
-  value == null ? undefined : parseText(value, field, maxLength);
+const optionalEntry = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
 function parseStage(value: unknown, field = 'stage'): Stage {
   if (!isStage(value)) throw new InvalidCommandField(field, `${field} must be one of ${STAGES.join(', ')}`);
@@ -118,8 +119,8 @@ export function parsePayee(input: PayeeInput | undefined, field = 'payee'): Paye
   if (!PAYEE_TYPES.includes(type as Payee['type'])) {
     throw new InvalidCommandField(`${field}.type`, `${field}.type must be one of ${PAYEE_TYPES.join(', ')}`);
   }
-  const name = optionalText(input?.name, `${field}.name`, 200);
-  const account = optionalText(input?.account, `${field}.account`, 64);
+  const name = parseOptionalFreeText(input?.name, `${field}.name`, { maxLength: PAYEE_NAME_MAX_LENGTH });
+  const account = parseOptionalFreeText(input?.account, `${field}.account`, { maxLength: PAYEE_ACCOUNT_MAX_LENGTH });
   return { type: type as Payee['type'], ...(name && { name }), ...(account && { account }) };
 }
 
@@ -163,8 +164,10 @@ export function parseRecordDisbursement(
       payee: parsePayee(input.payee),
       valueDate: parseLocalDate(input.valueDate, 'valueDate'),
       ...(input.approvalId != null && { approvalId: parseRecordId(input.approvalId, 'approvalId') }),
-      ...(input.fundingSource != null && { fundingSource: parseText(input.fundingSource, 'fundingSource', 64) }),
-      ...(input.budgetOverride != null && { budgetOverride: { reason: parseText(input.budgetOverride.reason, 'budgetOverride.reason', 1000) } }),
+      ...optionalEntry('fundingSource', parseOptionalFreeText(input.fundingSource, 'fundingSource', { maxLength: FUNDING_SOURCE_MAX_LENGTH })),
+      ...(input.budgetOverride != null && {
+        budgetOverride: { reason: parseFreeText(input.budgetOverride.reason, 'budgetOverride.reason', { maxLength: REASON_MAX_LENGTH, multiline: true }) },
+      }),
     },
   };
 }
@@ -181,7 +184,7 @@ export function parseReverseDisbursement(input: {
     data: {
       student: parseStudentIdentity(input.student),
       disbursementId: parseRecordId(input.disbursementId, 'disbursementId'),
-      reason: parseText(input.reason, 'reason', 1000),
+      reason: parseFreeText(input.reason, 'reason', { maxLength: REASON_MAX_LENGTH, multiline: true }),
       reasonCode: parseReversalReasonCode(input.reasonCode),
       valueDate: parseLocalDate(input.valueDate, 'valueDate'),
     },

@@ -493,6 +493,27 @@ describe('parsing commands', () => {
     expect(() => pay({ student: {} })).toThrow(/student needs a residentId or a studentNumber/);
   });
 
+  it('checks every free-text field with the one text parser (parseFreeText): the student’s name, the payee’s, the account, the reasons', () => {
+    const reverse = (overrides: Record<string, unknown>) =>
+      parseReverseDisbursement({ student, disbursementId: 'd-1', reason: 'paid to the wrong card', valueDate: '2022-11-01', ...overrides });
+    const fieldOf = (parse: () => unknown) => {
+      try {
+        parse();
+      } catch (error) {
+        return { code: (error as { code?: string }).code, field: (error as { field?: string }).field };
+      }
+      return 'accepted';
+    };
+    expect(fieldOf(() => pay({ student: { ...student, name: '张\u0000三' } }))).toEqual({ code: 'FIELD_INVALID', field: 'student.name' });
+    expect(fieldOf(() => pay({ student: { ...student, name: '张'.repeat(101) } }))).toEqual({ code: 'FIELD_INVALID', field: 'student.name' });
+    expect(fieldOf(() => pay({ payee: { type: 'student', name: 'canteen\nNo. 2' } }))).toEqual({ code: 'FIELD_INVALID', field: 'payee.name' });
+    expect(fieldOf(() => pay({ payee: { type: 'student', account: '6222\u00850001' } }))).toEqual({ code: 'FIELD_INVALID', field: 'payee.account' });
+    expect(fieldOf(() => pay({ budgetOverride: { reason: 'approved\u202e' } }))).toEqual({ code: 'FIELD_INVALID', field: 'budgetOverride.reason' });
+    expect(fieldOf(() => reverse({ reason: 'wrong student\u001b[2J' }))).toEqual({ code: 'FIELD_INVALID', field: 'reason' });
+    expect(pay({ student: { ...student, name: ' 张三 ' } }).data.student.name).toBe('张三');
+    expect(reverse({ reason: 'paid twice:\nsee the bank statement' }).data.reason).toBe('paid twice:\nsee the bank statement');
+  });
+
   it('files a student reached by a G student number under the resident ID inside it', () => {
     const byNumber = pay({ student: { studentNumber: 'G654002201001010015' } });
     expect(byNumber.data.student.key).toBe('654002201001010015');

@@ -1,5 +1,5 @@
 import { LocalDate, fiscalYearOf } from '../calendar';
-import { Program, ProgramCatalog, areExclusive } from '../catalog';
+import { Program, ProgramCatalog } from '../catalog';
 import { Decider } from '../decider';
 import {
   ApprovalMismatch,
@@ -30,8 +30,8 @@ import {
   requireProgram,
   requireStage,
   requireWithinStandard,
-  yearlyLoanCap,
 } from './aid-rules';
+import { duplicatedPayments, exclusiveCounterparts, loanOverYearlyCap } from './history-rules';
 import {
   AidLineCommand,
   ApproveAid,
@@ -197,23 +197,24 @@ function budgetOf(context: BeneficiaryContext, programCode: string, valueDate: L
 
 const withoutOverride = ({ budgetOverride: _, ...data }: DisbursementRecorded['data']) => data;
 
-function activePayments(state: BeneficiaryState) {
-  return [...state.disbursements.values()].filter((payment) => !payment.reversed).map((payment) => payment.data);
+/** The record's payments as the history rules see them: each with whether it was reversed. */
+function paymentsInRecord(state: BeneficiaryState) {
+  return [...state.disbursements.values()].map((payment) => ({ ...payment.data, reversed: payment.reversed }));
 }
 
-function requireNotExclusive(
-  catalog: ProgramCatalog,
-  program: Program,
-  period: string,
-  lines: Iterable<{ programCode: string; period: string }>,
-  record: string,
-): void {
-  for (const line of lines) {
-    if (line.period !== period || line.programCode === program.code) continue;
-    const other = catalog.program(line.programCode);
-    if (other && areExclusive(program, other)) {
+const approvalsInRecord = (state: BeneficiaryState) => [...state.approvals.values()].map((approval) => approval.data);
+
+/** Exclusions hold whichever came first, an approval or a payment: the record's of both are checked. */
+function requireNotExclusive(catalog: ProgramCatalog, program: Program, period: string, state: BeneficiaryState): void {
+  const against: Array<[lines: Iterable<{ programCode: string; period: string; reversed?: boolean }>, record: string]> = [
+    [approvalsInRecord(state), 'an approval'],
+    [paymentsInRecord(state), 'a payment'],
+  ];
+  for (const [lines, record] of against) {
+    const [other] = exclusiveCounterparts(catalog, { programCode: program.code, period }, lines);
+    if (other) {
       throw new MutuallyExclusivePrograms(
-        `${program.code} and ${other.code} exclude each other: the student already has ${record} for ${other.code} in ${period}`,
+        `${program.code} and ${other.programCode} exclude each other: the student already has ${record} for ${other.programCode} in ${period}`,
         'programCode',
       );
     }
@@ -234,8 +235,7 @@ function approveAid({ data }: ApproveAid, state: BeneficiaryState, context: Bene
   if (duplicate) {
     throw new DuplicateApproval(`the student already has approval ${duplicate.data.approvalId} for ${program.code} in ${data.period.id}`, 'period');
   }
-  requireNotExclusive(catalog, program, data.period.id, [...state.approvals.values()].map((a) => a.data), 'an approval');
-  requireNotExclusive(catalog, program, data.period.id, activePayments(state), 'a payment');
+  requireNotExclusive(catalog, program, data.period.id, state);
   return [event];
 }
 
@@ -270,17 +270,14 @@ function recordDisbursement({ data }: RecordDisbursement, state: BeneficiaryStat
   // A resubmission is the same payment whatever override it carries: the override is no part of what was paid.
   const existing = state.disbursements.get(data.disbursementId);
   if (alreadyRecorded(existing && { data: withoutOverride(existing.data) }, event.data, 'disbursement', data.disbursementId)) return [];
-  const payments = activePayments(state);
-  const duplicate = payments.find((payment) => payment.programCode === program.code && payment.period === data.period.id);
+  const [duplicate] = duplicatedPayments({ programCode: program.code, period: data.period.id }, paymentsInRecord(state));
   if (duplicate) {
     throw new DuplicatePayment(
       `the student was already paid ${program.code} for ${data.period.id} (disbursement ${duplicate.disbursementId}); reverse it first to pay again`,
       'period',
     );
   }
-  // Exclusions hold whichever came first, an approval or a payment (approveAid checks the other way round).
-  requireNotExclusive(catalog, program, data.period.id, [...state.approvals.values()].map((a) => a.data), 'an approval');
-  requireNotExclusive(catalog, program, data.period.id, payments, 'a payment');
+  requireNotExclusive(catalog, program, data.period.id, state);
   const budgetOverride = requireWithinBudget(budgetOf(context, program.code, data.valueDate), data.amount, data.budgetOverride);
   return [budgetOverride ? { ...event, data: { ...event.data, budgetOverride } } : event];
 }
@@ -322,15 +319,11 @@ function recordLoanDisbursement({ data }: RecordLoanDisbursement, state: Benefic
   data.amount.assertPositive();
   const event: LoanDisbursed = { type: 'LoanDisbursed', data: { loanId: data.loanId, ...aidLine(data), payee: data.payee, valueDate: data.valueDate } };
   if (alreadyRecorded(state.loans.get(data.loanId), event.data, 'loan', data.loanId)) return [];
-  const cap = yearlyLoanCap(program, data.period, data.stage);
-  const borrowed = Money.sum(
-    [...state.loans.values()]
-      .filter((loan) => loan.data.programCode === program.code && loan.data.period === data.period.id)
-      .map((loan) => Money.parse(loan.data.amount)),
-  );
-  if (borrowed.plus(data.amount).greaterThan(cap)) {
+  const loans = [...state.loans.values()].map((loan) => ({ ...loan.data, amount: Money.parse(loan.data.amount) }));
+  const excess = loanOverYearlyCap(program, data.period, data.stage, data.amount, loans);
+  if (excess) {
     throw new LoanOverYearlyCap(
-      `${program.code} allows ¥${cap} a school year for ${data.stage}; ¥${borrowed} already borrowed in ${data.period.id}, ¥${data.amount} more exceeds it`,
+      `${program.code} allows ¥${excess.cap} a school year for ${data.stage}; ¥${excess.borrowed} already borrowed in ${data.period.id}, ¥${data.amount} more exceeds it`,
       'amount',
     );
   }

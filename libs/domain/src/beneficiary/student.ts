@@ -6,6 +6,7 @@ import {
   parseStudentNumber,
   residentIdInStudentNumber,
 } from '../identifiers';
+import { parseOptionalFreeText } from '../text';
 import { StudentIdentifierLinked } from './beneficiary.events';
 
 /**
@@ -20,6 +21,9 @@ export interface StudentIdentity {
   readonly studentNumber?: StudentNumber;
   readonly name?: string;
 }
+
+/** The longest name of a student (personal data, masked for those who need not see it). */
+export const STUDENT_NAME_MAX_LENGTH = 100;
 
 export interface StudentIdentityInput {
   residentId?: unknown;
@@ -40,7 +44,7 @@ export function parseStudentIdentity(input: StudentIdentityInput | undefined, fi
     // Neither is echoed: the caller has both, and which of the two is wrong only the documents say.
     throw new StudentIdentifiersDisagree(`${at('studentNumber')} is a G number that holds another resident ID than ${at('residentId')}: one of them is wrong`, at('studentNumber'));
   }
-  const name = typeof input?.name === 'string' && input.name.trim() !== '' ? input.name.trim() : undefined;
+  const name = parseOptionalFreeText(input?.name, at('name'), { maxLength: STUDENT_NAME_MAX_LENGTH });
   const key = residentId ?? inside ?? (studentNumber as string);
   return { key, ...(residentId && { residentId }), ...(studentNumber && { studentNumber }), ...(name && { name }) };
 }

@@ -42,6 +42,13 @@ describe('allocating budget', () => {
     spec.given([allocated]).when(allocate({ amount: '1.00' })).thenFails('ID_ALREADY_USED');
   });
 
+  it('keeps a note trimmed, on several lines if need be, and refuses one with control characters (parseFreeText)', () => {
+    expect(allocate({ note: ' carry-over\nfrom 2021 ' }).data.note).toBe('carry-over\nfrom 2021');
+    expect(allocate({ note: '   ' }).data).not.toHaveProperty('note');
+    expect(() => allocate({ note: 'carry-over\u0085' })).toThrow(expect.objectContaining({ code: 'FIELD_INVALID', field: 'note' }));
+    expect(() => allocate({ note: 'x'.repeat(1001) })).toThrow(expect.objectContaining({ code: 'FIELD_INVALID', field: 'note' }));
+  });
+
   it('refuses a fiscal year that is not a whole year', () => {
     expect(() => allocate({ fiscalYear: 2022.5 })).toThrow(/fiscalYear must be a whole year/);
     expect(() => allocate({ fiscalYear: '2022' })).toThrow(/fiscalYear/);

@@ -3,6 +3,7 @@ import { ProgramCatalog, budgetDatingWindowFor } from '../catalog';
 import { Decider } from '../decider';
 import { BudgetExceeded, DateOutsideFiscalYear, DomainError, IdAlreadyUsed, UnknownFundingSource } from '../errors';
 import { Money } from '../money';
+import { parseOptionalFreeText } from '../text';
 import { requireHasHappened, requireProgram } from '../beneficiary/aid-rules';
 import { parseProgramCode, parseRecordId } from '../beneficiary/beneficiary.commands';
 import { BudgetOverride } from '../beneficiary/beneficiary.events';
@@ -49,6 +50,9 @@ export interface BudgetState {
 
 export const budgetStreamId = (programCode: string, fiscalYear: number) => `budget-${programCode}-${fiscalYear}`;
 
+/** The longest note an allocation may carry. */
+export const BUDGET_NOTE_MAX_LENGTH = 1000;
+
 export function parseAllocateBudget(input: {
   allocationId?: unknown;
   programCode?: unknown;
@@ -65,9 +69,7 @@ export function parseAllocateBudget(input: {
   if (typeof input.fundingSource !== 'string' || input.fundingSource === '') {
     throw new DomainError('FIELD_INVALID', 'invalid', 'fundingSource is required', 'fundingSource');
   }
-  if (input.note != null && (typeof input.note !== 'string' || input.note.length > 1000 || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(input.note))) {
-    throw new DomainError('FIELD_INVALID', 'invalid', 'note must be text of at most 1000 characters, without control characters', 'note');
-  }
+  const note = parseOptionalFreeText(input.note, 'note', { maxLength: BUDGET_NOTE_MAX_LENGTH, multiline: true });
   return {
     type: 'AllocateBudget',
     data: {
@@ -77,7 +79,7 @@ export function parseAllocateBudget(input: {
       fundingSource: input.fundingSource,
       amount: Money.parse(input.amount),
       valueDate: parseLocalDate(input.valueDate, 'valueDate'),
-      ...(typeof input.note === 'string' && input.note.trim() !== '' && { note: input.note.trim() }),
+      ...(note !== undefined && { note }),
     },
   };
 }

@@ -50,6 +50,14 @@ describe('a payment list row, read as the write path reads a payment', () => {
     ]);
   });
 
+  it('checks the names and the account as free text (parseFreeText), as the HTTP route does, each problem on its column', () => {
+    const read = readPaymentRow(row({ name: '学生\n1', payeeType: '学生', account: '6217\u00000001' }), 'x', catalog);
+    expect(read.problems?.map((problem) => [problem.field, problem.code])).toEqual([
+      ['name', 'FIELD_INVALID'],
+      ['account', 'FIELD_INVALID'],
+    ]);
+  });
+
   it('refuses an 18-digit ID from a number cell, which Excel cut to 15 digits (even when what is left passes its check)', () => {
     const cut = Number(residentId.slice(0, 15) + '000'); // what Excel keeps of it
     const read = readPaymentRow(row({ residentId: cut, account: 6217000000000000001 }), 'x', catalog);

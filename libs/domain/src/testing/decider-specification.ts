@@ -48,3 +48,37 @@ export function deciderSpecification<Command, Event, State, Context>(
     },
   };
 }
+
+/**
+ * Given/when/then for a rule that compares a new line with a record's history (history-rules.ts):
+ *
+ *   ruleSpecification(duplicatedPayments).given([...record]).when(payment).then([...found])
+ *   ruleSpecification(loanCap).given([...loans]).when(loan).thenFails('PROGRAM_NOT_OPEN')
+ */
+export function ruleSpecification<Line, Record, Finding>(rule: (line: Line, record: Record) => Finding) {
+  return {
+    given(record: Record) {
+      return {
+        when(line: Line) {
+          const run = () => rule(line, record);
+          return {
+            then(expected: Finding) {
+              expect(run()).toEqual(expected);
+            },
+            /** The rule cannot be answered, with this stable code. */
+            thenFails(code: string) {
+              let caught: unknown;
+              try {
+                run();
+              } catch (error) {
+                caught = error;
+              }
+              expect(caught).toBeInstanceOf(DomainError);
+              expect((caught as DomainError).code).toBe(code);
+            },
+          };
+        },
+      };
+    },
+  };
+}

@@ -7,7 +7,6 @@ import {
   BeneficiaryState,
   ColumnMapping,
   DomainError,
-  EVENT_SCHEMA_VERSIONS,
   HEADER_SEARCH_ROWS,
   ImportConflict,
   ImportField,
@@ -36,15 +35,16 @@ import {
   shortened,
 } from '@ledger/domain';
 import { EventIdConflictError, EventStore, StreamAppend, WrongExpectedVersionError } from '@ledger/event-store';
-import { CsvEncoding, ImportFormat, ListSheet, csvRows, inspectListFile, workbookSheets } from './import-file';
-import { Settings } from './settings';
-import { BudgetBatch, BudgetKeeper, ReadModelsDatabase } from './budget-keeper';
-import { StudentDirectory, StudentDirectoryBatch, studentDirectoryOn } from './student-directory';
-import { CATALOG, CLOCK, EVENT_STORE, READ_MODELS, SETTINGS } from './tokens';
-import { Clock, systemClock } from './clock';
-import { WriteContext } from './write-context';
+import { WritePipeline, envelope, importMetadataOf } from '../write-pipeline';
+import { CsvEncoding, ImportFormat, ListSheet, csvRows, inspectListFile, workbookSheets } from '../import-file';
+import { Settings } from '../settings';
+import { BudgetBatch, BudgetKeeper, ReadModelsDatabase } from '../budget-keeper';
+import { StudentDirectory, StudentDirectoryBatch, studentDirectoryOn } from '../student-directory';
+import { CATALOG, CLOCK, READ_MODELS, SETTINGS } from '../tokens';
+import { Clock, systemClock } from '../clock';
+import { WriteContext } from '../write-context';
 
-export type { ImportFormat } from './import-file';
+export type { ImportFormat } from '../import-file';
 
 /**
  * Batch import of payment lists: every row checked by the write path's own rules (and against the
@@ -146,20 +146,22 @@ class ImportRun {
 @Injectable()
 export class ImportService {
   private readonly mapping: ColumnMapping;
+  private readonly store: EventStore;
   private readonly directory: StudentDirectory;
   private readonly budgets: BudgetKeeper;
   private static readonly MAX_CACHED_STATES = 2_000;
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly pipeline: WritePipeline,
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
     @Inject(SETTINGS) settings: Settings,
     @Optional() @Inject(READ_MODELS) readModels?: ReadModelsDatabase,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {
+    this.store = pipeline.store;
     this.mapping = parseColumnMapping(parseYaml(readFileSync(settings.importColumnsPath, 'utf8')));
-    this.directory = studentDirectoryOn(store);
-    this.budgets = new BudgetKeeper(store, readModels);
+    this.directory = studentDirectoryOn(pipeline.store);
+    this.budgets = new BudgetKeeper(pipeline.store, readModels);
   }
 
   /** The sheets of the file: a CSV is one, unnamed. */
@@ -278,9 +280,7 @@ export class ImportService {
     if (!options.commit || run.problems.length > 0) return report;
     // Nothing new: the log gets no batch event claiming rows it did not record.
     if (report.alreadyImported || newRows === 0) return { ...report, committedEvents: 0 };
-    const appendAtomically = this.store.appendAtomically?.bind(this.store);
-    const appendAtomicallyInParts = this.store.appendAtomicallyInParts?.bind(this.store);
-    if (!appendAtomically && !appendAtomicallyInParts) {
+    if (!this.pipeline.appendsBatches) {
       throw new DomainError('IMPORT_NEEDS_ATOMIC_STORE', 'rule', 'an all-or-nothing import needs the embedded store; this store cannot append to many streams atomically');
     }
     run.states.clear();
@@ -288,12 +288,7 @@ export class ImportService {
     let committedEvents: number;
     try {
       // Counted against the budgets again as it is appended, with this process's other payments in flight.
-      committedEvents = await run.budget.appending(async () => {
-        if (appendAtomicallyInParts) return (await appendAtomicallyInParts(parts)).events;
-        const appends: StreamAppend[] = [];
-        for await (const part of parts) appends.push(...part);
-        return (await appendAtomically!(appends)).reduce((sum, result) => sum + result.events.length, 0);
-      });
+      committedEvents = await run.budget.appending(() => this.pipeline.appendBatch(parts));
     } catch (error) {
       if (error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError) {
         throw new ImportConflict(`the ledger changed while the list was checked (${error.message}): nothing was recorded; import the list again`, 'file');
@@ -435,7 +430,8 @@ export class ImportService {
    */
   private async *appendsOf(run: ImportRun, report: ImportReport, write: WriteContext): AsyncGenerator<StreamAppend[]> {
     const { batchId } = run;
-    const metadata = { actor: write.actor, correlationId: batchId, causationId: write.causationId, importBatch: batchId, ...(write.via && { via: write.via }) };
+    // One metadata object for every event of the batch (the hash chain serializes it once).
+    const metadata = importMetadataOf(write, batchId);
     let n = 0;
     let part: StreamAppend[] = [];
     for (const [key, student] of run.students) {
@@ -444,13 +440,7 @@ export class ImportService {
       part.push({
         streamId: student.streamId,
         expectedVersion: student.revision < 0 ? 'no_stream' : student.revision,
-        events: student.pending.map(({ event }) => ({
-          eventId: `${batchId.slice(0, 32)}-${n++}`,
-          type: event.type,
-          schemaVersion: EVENT_SCHEMA_VERSIONS[event.type as keyof typeof EVENT_SCHEMA_VERSIONS],
-          data: event.data,
-          metadata,
-        })),
+        events: student.pending.map(({ event }) => envelope(event, `${batchId.slice(0, 32)}-${n++}`, metadata)),
       });
       if (part.length === APPEND_PART_STREAMS) {
         yield part;
@@ -458,8 +448,9 @@ export class ImportService {
       }
     }
     // Identifiers the rows named for the first time, each linked to its student's record.
-    for (const link of run.directory.linkAppends((n) => `${batchId.slice(0, 32)}-link-${n}`, metadata)) {
-      part.push(link);
+    let linkNumber = 0;
+    for (const { streamId, event } of run.directory.links()) {
+      part.push({ streamId, expectedVersion: 'no_stream', events: [envelope(event, `${batchId.slice(0, 32)}-link-${linkNumber++}`, metadata)] });
       if (part.length === APPEND_PART_STREAMS) {
         yield part;
         part = [];
@@ -469,14 +460,15 @@ export class ImportService {
       streamId: importStreamId(batchId),
       expectedVersion: 'no_stream',
       events: [
-        {
-          eventId: `${batchId.slice(0, 32)}-batch`,
-          type: IMPORT_EVENT_TYPE,
-          schemaVersion: 1,
-          // What this batch records: the rows already in the ledger are not counted again.
-          data: { batchId, fileName: report.fileName, fileHash: batchId, rows: report.total.rows, totals: report.totals, total: report.total },
+        envelope(
+          {
+            type: IMPORT_EVENT_TYPE,
+            // What this batch records: the rows already in the ledger are not counted again.
+            data: { batchId, fileName: report.fileName, fileHash: batchId, rows: report.total.rows, totals: report.totals, total: report.total },
+          },
+          `${batchId.slice(0, 32)}-batch`,
           metadata,
-        },
+        ),
       ],
     });
     yield part;

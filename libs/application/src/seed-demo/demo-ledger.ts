@@ -6,10 +6,11 @@ import {
   parseRecordDisbursement,
   parseRecordLoanDisbursement,
 } from '@ledger/domain';
-import { AccessControl, FIRST_ADMIN_USER_ID } from './access/access-control.service';
-import { CommandRunner } from './command-runner.service';
-import { BeneficiaryCommands } from './ledger.commands';
-import { WriteContext, writeContextFor } from './write-context';
+import { AccessControl, FIRST_ADMIN_USER_ID } from '../access/access-control.service';
+import { WritePipeline } from '../write-pipeline';
+import { BeneficiaryCommands } from '../beneficiary-commands';
+import { ReadModelsDatabase } from '../budget-keeper';
+import { WriteContext, writeContextFor } from '../write-context';
 
 /**
  * A synthetic but realistic 2022 ledger of Yining City, recorded through the real command path:
@@ -149,18 +150,19 @@ export async function demoSeederWrite(access: AccessControl, dataDir: string): P
 }
 
 /**
- * Records the demo ledger through the command runner, many commands in flight, as `write`'s actor
+ * Records the demo ledger through the write pipeline, many commands in flight, as `write`'s actor
  * (by default the demo's own user, whom `demoSeederWrite` puts in the ledger); returns what was recorded.
  */
 export async function seedDemoLedger(
-  runner: CommandRunner,
+  pipeline: WritePipeline,
   catalog: ProgramCatalog,
   onProgress?: (done: number, total: number) => void,
   write: WriteContext = writeContextFor({ id: DEMO_USER.userId, role: DEMO_USER.role }, 'demo'),
+  readModels?: ReadModelsDatabase,
 ): Promise<{ commands: number; recorded: number }> {
   const commands = demoCommands();
   // The command path of the service: the student directory finds each record, payments meet the budget rule.
-  const ledger = new BeneficiaryCommands(runner, catalog);
+  const ledger = new BeneficiaryCommands(pipeline, catalog, readModels);
   let next = 0;
   let done = 0;
   let recorded = 0;

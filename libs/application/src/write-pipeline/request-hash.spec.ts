@@ -1,4 +1,4 @@
-import { hashRequest } from './command-runner.service';
+import { hashRequest } from './write-pipeline';
 
 describe('the request hash behind Idempotency-Key replays', () => {
   const body = { params: {}, body: { student: { residentId: '654002201001010011', name: '学生' }, amount: '500.00', list: [1, 'a', null, { b: 2, a: [true] }], skip: undefined } };

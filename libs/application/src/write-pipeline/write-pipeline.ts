@@ -1,20 +1,21 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { v5 as uuidv5 } from 'uuid';
-import { Decider, DomainError, EVENT_SCHEMA_VERSIONS, LedgerEvent, currentEventOf, foldEvents } from '@ledger/domain';
+import { Decider, DomainError, LedgerEvent, currentEventOf, foldEvents } from '@ledger/domain';
 import { canonicalJson } from '@ledger/integrity';
 import {
   AppendResult,
   EventIdConflictError,
-  EventMetadata,
   EventStore,
   EventToAppend,
   ExpectedVersion,
   StoredEvent,
+  StreamAppend,
   WrongExpectedVersionError,
 } from '@ledger/event-store';
-import { COMMAND_OBSERVER, EVENT_STORE } from './tokens';
-import { WriteContext } from './write-context';
+import { COMMAND_OBSERVER, EVENT_STORE } from '../tokens';
+import { WriteContext } from '../write-context';
+import { commandEventId, commandMetadataOf, envelope } from './envelope';
+import { KeyedQueue } from './keyed-queue';
 
 export class IdempotencyKeyReused extends DomainError {
   constructor(key: string) {
@@ -59,25 +60,46 @@ export interface CommandTarget<Command> {
   alongside?: ReadonlyArray<{ streamId: string; event: LedgerEvent }>;
 }
 
-/** Namespace of idempotency-derived event ids (a fixed random UUID). */
-const IDEMPOTENCY_NAMESPACE = '3d0b6f1e-6a55-4a8e-9f0e-7f1c2b9a4c11';
-
 export const MAX_ATTEMPTS = 12;
 
+// One queue per event store, shared by every pipeline of the process over it (the service has one;
+// tests and the CLI may build several over one store).
+const queuesByStore = new WeakMap<object, KeyedQueue>();
+
 /**
- * Runs a command against one stream: load, decide, append with the expected version; on a
- * version conflict (another write to the same stream got in first) start over, a bounded number
- * of times. Every write is idempotent by `Idempotency-Key`: event ids derive from the key, and a
+ * The one door for every write to the log. A command: load its stream, decide (the domain's pure
+ * decider), put the events in their envelope (envelope.ts), append with the expected version; on a
+ * version conflict (another process, or a link claimed meanwhile) start over, a bounded number of
+ * times. Every command is idempotent by `Idempotency-Key`: event ids derive from the key, and a
  * request whose key is already in the stream answers from the events it recorded.
+ *
+ * Commands for one stream run one after another in this process (a queue per stream), so that
+ * concurrent requests for one student wait for each other instead of failing on each other's
+ * appends; optimistic concurrency stays the guard between processes.
+ *
+ * Writers that keep their own stream's version (the digests, the demo mark) append prepared events
+ * through `appendPrepared`; the import appends its batch through `appendBatch`. Nothing else in the
+ * application calls a store's append methods (a test checks it).
  */
 @Injectable()
-export class CommandRunner {
+export class WritePipeline {
+  private readonly queue: KeyedQueue;
+
   constructor(
-    /** The store commands run on (also for the services that find a command's stream, e.g. the student directory). */
+    /** The store written to (also read by the services that find a command's stream, e.g. the student directory). */
     @Inject(EVENT_STORE) readonly store: EventStore,
     @Optional() @Inject(COMMAND_OBSERVER) private readonly observer?: CommandObserver,
-  ) {}
+  ) {
+    // No store at all: a CLI command that opens no ledger (it writes nothing).
+    let queue = store && queuesByStore.get(store);
+    if (!queue) {
+      queue = new KeyedQueue();
+      if (store) queuesByStore.set(store, queue);
+    }
+    this.queue = queue;
+  }
 
+  /** A command to a stream known in advance. */
   run<Command extends { type: string }, Event extends LedgerEvent, State, Context>(
     streamId: string,
     decider: Decider<Command, Event, State, Context>,
@@ -85,22 +107,61 @@ export class CommandRunner {
     command: Command,
     write: WriteContext,
   ): Promise<CommandOutcome> {
-    return this.runOn(command.type, async () => ({ streamId, command }), decider, context, write);
+    return this.runOn(command.type, streamId, async () => ({ streamId, command }), decider, context, write);
   }
 
-  /** As run(), on the target `find` gives for each attempt (see CommandTarget). */
-  async runOn<Command, Event extends LedgerEvent, State, Context>(
+  /**
+   * As run(), on the target `find` gives for each attempt (see CommandTarget). `queueKey`: the stream
+   * the command is serialized on — the one it is expected to land on (a student's, by the identifier
+   * the request names); where it lands elsewhere, the expected version still guards the append.
+   */
+  runOn<Command, Event extends LedgerEvent, State, Context>(
     commandType: string,
+    queueKey: string,
     find: () => Promise<CommandTarget<Command>>,
     decider: Decider<Command, Event, State, Context>,
     context: Context,
     write: WriteContext,
   ): Promise<CommandOutcome> {
-    if (!this.observer) return this.attempt(find, decider, context, write);
+    return this.queue.run(queueKey, () => this.observed(commandType, () => this.attempt(find, decider, context, write)));
+  }
+
+  /**
+   * Appends events already decided by a writer that keeps its stream's version itself (the signed
+   * digests, the demo ledger's mark), each put in its envelope here, in the stream's queue. A
+   * version conflict is the writer's to resolve (WrongExpectedVersionError).
+   */
+  appendPrepared(streamId: string, events: ReadonlyArray<{ eventId: string; type: string; data: unknown }>, metadata: EventToAppend['metadata'], expectedVersion: ExpectedVersion): Promise<AppendResult> {
+    return this.queue.run(streamId, () => this.store.appendToStream(streamId, events.map((event) => envelope(event, event.eventId, metadata)), expectedVersion));
+  }
+
+  /** Whether this store can append a batch to many streams all or nothing (the embedded store can; EventStoreDB cannot). */
+  get appendsBatches(): boolean {
+    return this.store.appendAtomicallyInParts !== undefined || this.store.appendAtomically !== undefined;
+  }
+
+  /**
+   * A batch to many streams, all or nothing (an import): the appends come in parts, made as they
+   * are written and let go of after; on the embedded store, written on a connection of its own and
+   * visible together once the last part is in. Resolves with the number of events written.
+   */
+  async appendBatch(parts: AsyncIterable<StreamAppend[]>): Promise<number> {
+    const inParts = this.store.appendAtomicallyInParts?.bind(this.store);
+    if (inParts) return (await inParts(parts)).events;
+    const atomically = this.store.appendAtomically?.bind(this.store);
+    if (!atomically) throw new Error('this store cannot append to many streams atomically');
+    const appends: StreamAppend[] = [];
+    for await (const part of parts) appends.push(...part);
+    return (await atomically(appends)).reduce((sum, result) => sum + result.events.length, 0);
+  }
+
+  /** Runs a command, telling the observer (the service's metrics) how it ended and how long it took. */
+  private async observed(commandType: string, command: () => Promise<CommandOutcome>): Promise<CommandOutcome> {
+    if (!this.observer) return command();
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      const outcome = await this.attempt(find, decider, context, write);
+      const outcome = await command();
       this.observer.commandEnded(commandType, outcome.result, undefined, seconds());
       return outcome;
     } catch (error) {
@@ -121,32 +182,25 @@ export class CommandRunner {
       const target = await find();
       streamId = target.streamId;
       const stored = target.stored ?? (await this.store.readStream(streamId));
-      const replay = this.replayOf(stored, write);
+      const replay = replayOf(stored, write);
       if (replay) return { streamId, events: replay, result: 'replayed' };
       const state = foldEvents(decider, stored.map((event) => currentEventOf(event) as Event));
       const events = decider.decide(target.command, state, context);
       if (events.length === 0) return { streamId, events: [], result: 'unchanged' };
-      const metadata: EventMetadata = {
-        actor: write.actor,
-        correlationId: write.correlationId,
-        causationId: write.causationId,
-        ...(write.idempotencyKey && { idempotencyKey: write.idempotencyKey }),
-        requestHash: write.requestHash,
-        ...(write.via && { via: write.via }),
-      };
+      const metadata = commandMetadataOf(write);
       try {
         const appended = await this.append(
-          { streamId, events: events.map((event, index) => toAppend(event, this.eventId(write, index), metadata)), expectedVersion: stored.length === 0 ? 'no_stream' : stored[stored.length - 1].revision },
+          { streamId, events: events.map((event, index) => envelope(event, commandEventId(write, index), metadata)), expectedVersion: stored.length === 0 ? 'no_stream' : stored[stored.length - 1].revision },
           (target.alongside ?? []).map(({ streamId: other, event }, index) => ({
             streamId: other,
-            events: [toAppend(event, this.eventId(write, `alongside-${index}`), metadata)],
+            events: [envelope(event, commandEventId(write, `alongside-${index}`), metadata)],
             expectedVersion: 'no_stream' as const,
           })),
         );
         return { streamId, events: appended.events, result: appended.alreadyAppended ? 'replayed' : 'recorded' };
       } catch (error) {
         if (error instanceof WrongExpectedVersionError) {
-          // Another write won the race: back off a little (jittered) and decide again on fresh state.
+          // Another process (or a link claimed meanwhile) won the race: back off a little (jittered) and decide again on fresh state.
           await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * attempt * 2)));
           continue;
         }
@@ -158,36 +212,21 @@ export class CommandRunner {
   }
 
   /** The command's append, with the appends that go alongside it (CommandTarget.alongside). */
-  private async append(
-    main: { streamId: string; events: EventToAppend[]; expectedVersion: ExpectedVersion },
-    alongside: Array<{ streamId: string; events: EventToAppend[]; expectedVersion: ExpectedVersion }>,
-  ): Promise<AppendResult> {
+  private async append(main: StreamAppend, alongside: StreamAppend[]): Promise<AppendResult> {
     if (alongside.length === 0) return this.store.appendToStream(main.streamId, main.events, main.expectedVersion);
     if (this.store.appendAtomically) return (await this.store.appendAtomically([...alongside, main])).at(-1)!;
     for (const other of alongside) await this.store.appendToStream(other.streamId, other.events, other.expectedVersion);
     return this.store.appendToStream(main.streamId, main.events, main.expectedVersion);
   }
-
-  /** The events a previous request with the same Idempotency-Key recorded, if any. */
-  private replayOf(stored: StoredEvent[], write: WriteContext): StoredEvent[] | undefined {
-    if (!write.idempotencyKey) return undefined;
-    const earlier = stored.filter(
-      (event) => event.metadata.idempotencyKey === write.idempotencyKey && event.metadata.actor?.id === write.actor.id,
-    );
-    if (earlier.length === 0) return undefined;
-    if (earlier[0].metadata.requestHash !== write.requestHash) throw new IdempotencyKeyReused(write.idempotencyKey);
-    return earlier;
-  }
-
-  private eventId(write: WriteContext, index: number | string): string {
-    if (!write.idempotencyKey) return crypto.randomUUID();
-    // Keys are scoped to the actor: two clients may pick the same key.
-    return uuidv5(`${write.actor.id}#${write.idempotencyKey}#${index}`, IDEMPOTENCY_NAMESPACE);
-  }
 }
 
-function toAppend(event: LedgerEvent, eventId: string, metadata: EventMetadata): EventToAppend {
-  return { eventId, type: event.type, schemaVersion: EVENT_SCHEMA_VERSIONS[event.type], data: event.data, metadata };
+/** The events a previous request with the same Idempotency-Key recorded, if any. */
+function replayOf(stored: StoredEvent[], write: WriteContext): StoredEvent[] | undefined {
+  if (!write.idempotencyKey) return undefined;
+  const earlier = stored.filter((event) => event.metadata.idempotencyKey === write.idempotencyKey && event.metadata.actor?.id === write.actor.id);
+  if (earlier.length === 0) return undefined;
+  if (earlier[0].metadata.requestHash !== write.requestHash) throw new IdempotencyKeyReused(write.idempotencyKey);
+  return earlier;
 }
 
 /** A stable hash of a request: method, route and canonical JSON of the body (the hash chain's canonical form). */

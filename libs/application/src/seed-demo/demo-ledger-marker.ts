@@ -1,5 +1,6 @@
 import { EventStore } from '@ledger/event-store';
-import { commandLineChannel } from './write-context';
+import { WritePipeline, metadataOf } from '../write-pipeline';
+import { commandLineChannel } from '../write-context';
 
 /**
  * The mark of a demo ledger: the first event `seed-demo` writes, before any synthetic command, so
@@ -23,26 +24,19 @@ export async function demoLedgerState(store: EventStore, where: string): Promise
 }
 
 /** Writes the mark (idempotent: a fixed event id). Call it only for a ledger `demoLedgerState` found empty. */
-export async function markDemoLedger(store: EventStore): Promise<void> {
-  if ((await store.readStream(DEMO_LEDGER_STREAM)).length > 0) return;
-  await store.appendToStream(
+export async function markDemoLedger(pipeline: WritePipeline): Promise<void> {
+  if ((await pipeline.store.readStream(DEMO_LEDGER_STREAM)).length > 0) return;
+  await pipeline.appendPrepared(
     DEMO_LEDGER_STREAM,
-    [
-      {
-        eventId: 'demo-ledger-marked',
-        type: DEMO_LEDGER_EVENT_TYPE,
-        schemaVersion: 1,
-        data: { note: 'a synthetic demo ledger (seed-demo): no event in it is real aid' },
-        metadata: { actor: { id: 'system:seed-demo', role: 'system' }, via: commandLineChannel() },
-      },
-    ],
+    [{ eventId: 'demo-ledger-marked', type: DEMO_LEDGER_EVENT_TYPE, data: { note: 'a synthetic demo ledger (seed-demo): no event in it is real aid' } }],
+    metadataOf({ actor: { id: 'system:seed-demo', role: 'system' }, via: commandLineChannel() }),
     'no_stream',
   );
 }
 
 /** Marks an empty ledger as a demo, or finds it marked; refuses any other ledger. */
-export async function markAsDemoLedger(store: EventStore, where: string): Promise<'marked' | 'already marked'> {
-  if ((await demoLedgerState(store, where)) === 'marked') return 'already marked';
-  await markDemoLedger(store);
+export async function markAsDemoLedger(pipeline: WritePipeline, where: string): Promise<'marked' | 'already marked'> {
+  if ((await demoLedgerState(pipeline.store, where)) === 'marked') return 'already marked';
+  await markDemoLedger(pipeline);
   return 'marked';
 }

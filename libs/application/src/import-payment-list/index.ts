@@ -1,0 +1,2 @@
+export * from './import-payment-list.service';
+export * from './import-payment-list';

@@ -1,0 +1,3 @@
+export * from './demo-ledger';
+export * from './demo-ledger-marker';
+export * from './seed-demo';

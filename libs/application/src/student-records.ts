@@ -1,0 +1,52 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { BeneficiaryCommand, BudgetStanding, ProgramCatalog, beneficiaryDecider } from '@ledger/domain';
+import { CATALOG, CLOCK } from './tokens';
+import { Clock, systemClock } from './clock';
+import { CommandOutcome, WritePipeline } from './write-pipeline';
+import { StudentDirectory, streamNamedBy, studentDirectoryOn } from './student-directory';
+import { WriteContext } from './write-context';
+
+/**
+ * Commands to students' records, from every entry point but the import (HTTP, the CLI, the demo
+ * seeding): the record is found by any identifier the command names (StudentDirectory, again on every
+ * retry), identifiers named for the first time are linked with the command's events, and every
+ * command is decided against the clock's today (no date after it). Commands naming a student the
+ * same way wait for each other (the pipeline's queue for that identifier's stream).
+ */
+@Injectable()
+export class StudentRecords {
+  readonly directory: StudentDirectory;
+
+  constructor(
+    readonly pipeline: WritePipeline,
+    @Inject(CATALOG) private readonly catalog: ProgramCatalog,
+    @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
+  ) {
+    this.directory = studentDirectoryOn(pipeline.store);
+  }
+
+  /** The clock's today, which every command is decided against. */
+  today() {
+    return this.clock.today();
+  }
+
+  /** Records the command on the student's record; `budget`: a payment's program-year standing (see record-disbursement). */
+  record(command: BeneficiaryCommand, write: WriteContext, budget?: BudgetStanding, today = this.clock.today()): Promise<CommandOutcome> {
+    return this.pipeline.runOn(
+      command.type,
+      streamNamedBy(command.data.student),
+      async () => {
+        const placed = await this.directory.place(command.data.student);
+        return {
+          streamId: placed.streamId,
+          stored: placed.stored,
+          command: { ...command, data: { ...command.data, student: placed.student } } as BeneficiaryCommand,
+          alongside: placed.links,
+        };
+      },
+      beneficiaryDecider,
+      { catalog: this.catalog, today, ...(budget && { budget }) },
+      write,
+    );
+  }
+}

@@ -1,0 +1,3 @@
+export * from './envelope';
+export * from './keyed-queue';
+export * from './write-pipeline';
