@@ -1,6 +1,6 @@
 // The HTTP benchmark's reference points: what this machine serves with nothing of the ledger behind
-// the endpoints — `node:http` alone, or Nest 11 on Express (the ledger's own framework and body
-// parsing; bench/peer-fastify/server.js is the same on Fastify). POST /disbursements answers 201
+// the endpoints — `node:http` alone, or Nest 11 on Express (the ledger's framework before it moved to
+// Fastify; bench/peer-fastify/server.js is the same on Fastify, the ledger's stack now). POST /disbursements answers 201
 // with a small JSON body, GET /totals a fixed answer of the size of the ledger's.
 // Run by bench/http.ts: node -r ./test/support/register-ts.js bench/http-reference-server.ts node|nest PORT
 import 'reflect-metadata';

@@ -2,8 +2,9 @@
 // the program totals query with 100 connections (p99 ≤ 5 ms). Run: npm run bench:http
 // The service runs as its own process on a fresh data directory; autocannon drives it from this one.
 // The same load then goes to reference servers with nothing of the ledger behind them — an empty
-// Nest app on Express (the ledger's stack) and on Fastify, and `node:http` alone — to show what this
-// machine's cores leave for the ledger's own work (autocannon shares them).
+// Nest app on Fastify (the ledger's stack) and, while @nestjs/platform-express is installed, on
+// Express, and `node:http` alone — to show what this machine's cores leave for the ledger's own work
+// (autocannon shares them).
 // CPU_PROF=/some/dir writes the service's CPU profile there.
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -17,8 +18,12 @@ const SECONDS = Number(process.env.SECONDS ?? 10);
 const PORT = 43900;
 const registerTs = join(__dirname, '../test/support/register-ts.js');
 
-async function untilServing(url: string) {
+/** Waits until `server` answers at `url`; fails if it exits first (a bad start would otherwise wait for ever). */
+async function untilServing(url: string, server: ChildProcess) {
+  let exited = false;
+  server.once('exit', () => (exited = true));
   for (;;) {
+    if (exited) throw new Error(`the server for ${url} exited before it answered`);
     try {
       await fetch(url);
       return;
@@ -27,6 +32,16 @@ async function untilServing(url: string) {
     }
   }
 }
+
+/** Whether a package can be loaded from here (the Express reference needs @nestjs/platform-express, which the ledger no longer does). */
+const installed = (name: string) => {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 async function stop(server: ChildProcess) {
   server.kill('SIGTERM');
@@ -88,7 +103,7 @@ async function ledger() {
     stdio: 'ignore',
   });
   const url = `http://127.0.0.1:${PORT}`;
-  await untilServing(`${url}/health`);
+  await untilServing(`${url}/health`, server);
   const admin = { authorization: `Bearer ${readFileSync(join(dir, 'first-run-admin.token'), 'utf8').trim()}`, 'content-type': 'application/json' };
   await fetch(`${url}/users`, { method: 'POST', headers: admin, body: JSON.stringify({ userId: 'bench', displayName: 'Bench', role: 'finance_officer' }) });
   const { token } = (await (await fetch(`${url}/users/bench/tokens`, { method: 'POST', headers: admin, body: '{}' })).json()) as { token: string };
@@ -113,7 +128,7 @@ async function reference(kind: 'node' | 'nest' | 'nest-fastify', what: string) {
       ? spawn(process.execPath, [join(__dirname, 'peer-fastify/server.js'), String(port)], { stdio: 'ignore' })
       : spawn(process.execPath, ['-r', registerTs, join(__dirname, 'http-reference-server.ts'), kind, String(port)], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  await untilServing(`${url}/totals`);
+  await untilServing(`${url}/totals`, server);
   const result = await measure(what, url, { 'content-type': 'application/json' });
   await stop(server);
   return result;
@@ -121,11 +136,11 @@ async function reference(kind: 'node' | 'nest' | 'nest-fastify', what: string) {
 
 async function main() {
   const ours = await ledger();
-  const nest = await reference('nest', 'reference, an empty Nest 11 app on Express');
+  const nest = installed('@nestjs/platform-express') ? await reference('nest', 'reference, an empty Nest 11 app on Express') : undefined;
   const fastify = await reference('nest-fastify', 'reference, an empty Nest 11 app on Fastify');
   const node = await reference('node', 'reference, node:http alone');
   reportResult('http', { seconds: SECONDS, ...ours });
-  reportResult('http-nest', { seconds: SECONDS, ...nest });
+  if (nest) reportResult('http-nest', { seconds: SECONDS, ...nest });
   reportResult('http-nest-fastify', { seconds: SECONDS, ...fastify });
   reportResult('http-node', { seconds: SECONDS, ...node });
 }

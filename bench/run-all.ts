@@ -101,8 +101,8 @@ export function resultsTable(results: Map<string, Result>, failures: Map<string,
     row('single disbursement over HTTP, 64 connections', 'http', 'http', (r) => `**${n(r.writesPerSecond)}/s**, p50 ${r.writesP50} ms, p99 ${r.writesP99} ms (medians of ${r.runs} runs of ${r.seconds} s: ${r.writesRuns}/s; non-2xx ${r.writesNon2xx})`, '≥ 3,000/s, p99 ≤ 20 ms', (r) => Number(r.writesPerSecond) >= 3000 && Number(r.writesP99) <= 20),
     row('program totals query, 100 connections', 'http', 'http', (r) => `${n(r.readsPerSecond)}/s, p50 ${r.readsP50} ms, **p99 ${r.readsP99} ms** (medians of ${r.runs} runs)`, 'p99 ≤ 5 ms', (r) => Number(r.readsP99) <= 5),
     ...([
-      ['http-nest', 'reference: an empty Nest 11 app on Express (the ledger’s stack), same load'],
-      ['http-nest-fastify', 'reference: an empty Nest 11 app on Fastify, same load'],
+      ['http-nest', 'reference: an empty Nest 11 app on Express, same load'],
+      ['http-nest-fastify', 'reference: an empty Nest 11 app on Fastify (the ledger’s stack), same load'],
       ['http-node', 'reference: `node:http` alone, same load'],
     ] as const).map(([key, what]) =>
       row(what, key, 'http', (r) => `writes ${n(r.writesPerSecond)}/s, p99 ${r.writesP99} ms; totals ${n(r.readsPerSecond)}/s, p99 ${r.readsP99} ms (medians of ${r.runs} runs)`, '—', () => undefined),

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { AccessControl, EVENT_STORE, Settings, loadSettings, writeContextFor } from '@ledger/application';
 import { ROLES, Role } from '@ledger/domain';
 import { createLedgerApp } from '../../apps/ledger-api/src/app.factory';
+import { readyForRequests } from '../../apps/ledger-api/src/edge/http-app';
 
 /** The user made for each role in every ledger under test: `officer`, `auditor`, `bureau`, `admin`. */
 export const USER_OF_ROLE: Record<Role, string> = { finance_officer: 'officer', auditor: 'auditor', bureau_staff: 'bureau', admin: 'admin' };
@@ -59,7 +60,8 @@ export class LedgerUnderTest {
 
   private async boot() {
     this.app = await createLedgerApp(this.settings, { logDestination: this.logDestination });
-    await this.app.init();
+    // Nest's routes registered and every Fastify plugin loaded: supertest may call it.
+    await readyForRequests(this.app);
     LedgerUnderTest.open.add(this);
   }
 

@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createLedgerApp } from './app.factory';
+import { listenOnAllInterfaces } from './edge/http-app';
 import { loadSettings } from '@ledger/application';
 
 async function main() {
   const settings = loadSettings();
   const app = await createLedgerApp(settings);
-  await app.listen(settings.port);
+  await listenOnAllInterfaces(app, settings.port);
   const logger = new Logger('Ledger');
   logger.log(`event log ${settings.eventStorePath}; read models ${settings.readModelsPath}`);
   logger.log(`listening on http://localhost:${settings.port} — API docs at http://localhost:${settings.port}/docs`);

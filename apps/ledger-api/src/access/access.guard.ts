@@ -1,9 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { AccessControl, Actor } from '@ledger/application';
+import { AccessControl } from '@ledger/application';
+import { guardedRequestOf } from '../edge/request-context';
 import { PUBLIC, ROUTE_ROLES, routeKey } from './route-permissions';
-
-export type AuthenticatedRequest = Request & { actor?: Actor };
 
 const REASONS: Record<string, string> = {
   malformed: 'the bearer token is malformed',
@@ -24,8 +22,8 @@ export class AccessGuard implements CanActivate {
   constructor(private readonly access: AccessControl) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const key = routeKey(request.method, request.route?.path ?? request.path);
+    const request = guardedRequestOf(context);
+    const key = routeKey(request.method, request.route);
     const allowed = ROUTE_ROLES[key];
     if (allowed === undefined) {
       this.logger.error(`route ${key} is not in the role matrix: refused to everyone`);
@@ -36,15 +34,15 @@ export class AccessGuard implements CanActivate {
     const header = request.header('authorization');
     const bearer = header?.match(/^Bearer (\S+)$/i)?.[1];
     if (!bearer) {
-      context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="student-aid-ledger"');
+      request.setResponseHeader('WWW-Authenticate', 'Bearer realm="student-aid-ledger"');
       throw new UnauthorizedException('send "Authorization: Bearer <token>"');
     }
     const result = await this.access.authenticate(bearer);
     if (!result.ok) {
-      context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      request.setResponseHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new UnauthorizedException(REASONS[result.reason]);
     }
-    request.actor = result.actor;
+    request.authenticated(result.actor);
     if (!allowed.includes(result.actor.role)) {
       throw new ForbiddenException(`the role ${result.actor.role} may not call ${key}`);
     }

@@ -1,7 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
 import { maskAccount, maskName, maskStudentKey, maskStudentNumber, maskResidentId, redactFreeText } from '@ledger/domain';
-import { AuthenticatedRequest } from './access.guard';
-import { SEES_PERSONAL_DATA } from './route-permissions';
 
 const MASK_BY_KEY: Record<string, (value: string) => string> = {
   residentId: maskResidentId,
@@ -88,20 +85,4 @@ export function maskPersonalData(value: unknown): unknown {
   const masked = masking.copy(value, '');
   masking.redactFreeText();
   return masked;
-}
-
-/**
- * Masks every JSON answer for roles that need no personal data, as aid notices mask them, where the
- * answer is written: every handler's result goes out through `response.json`, and so does anything a
- * handler sends as JSON itself. (A Nest interceptor did this before; Nest binds an AsyncResource per
- * request for interceptors, which cost 15–30 % of the write throughput, measured with bench:http.)
- * The role is the one the access guard found, which runs before any handler.
- */
-export function maskPersonalDataInAnswers(request: Request, response: Response, next: NextFunction): void {
-  const json = response.json;
-  response.json = function (this: Response, body?: unknown) {
-    const actor = (request as AuthenticatedRequest).actor;
-    return json.call(this, actor && !SEES_PERSONAL_DATA[actor.role] ? maskPersonalData(body) : body);
-  };
-  next();
 }

@@ -1,11 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { AddUserCommand, ChangeUserRoleCommand, IssueTokenCommand, ListUsersQuery, RevokeTokenCommand, WriteContext } from '@ledger/application';
+import type { Actor } from '@ledger/application';
 import { ACCESS_REASON_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, ROLES, Role, TOKEN_LABEL_MAX_LENGTH, TOKEN_LIFETIME_MAX_DAYS } from '@ledger/domain';
 import { Write } from '../http/write-context.decorator';
-import { AuthenticatedRequest } from './access.guard';
+import { CurrentActor } from '../edge/request-context';
 
 class AddUserDto {
   @ApiProperty({ example: 'alice', description: '2–32 lowercase letters, digits, "_" or "-"' })
@@ -62,8 +63,8 @@ export class UsersController {
 
   @Get('me')
   @ApiOperation({ summary: 'Who the token belongs to, and its role' })
-  me(@Req() request: AuthenticatedRequest) {
-    return { userId: request.actor!.id, role: request.actor!.role, tokenId: request.actor!.tokenId };
+  me(@CurrentActor() actor: Actor) {
+    return { userId: actor.id, role: actor.role, tokenId: actor.tokenId };
   }
 
   @Get('users')

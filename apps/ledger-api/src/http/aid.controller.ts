@@ -1,7 +1,6 @@
-import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import {
   AllocateBudgetCommand,
   ApproveAidCommand,
@@ -22,7 +21,7 @@ import {
   ReverseDisbursementDto,
 } from './dto';
 import { Write } from './write-context.decorator';
-import { sendWriteOutcome } from './write-response';
+import { writeOutcome } from './write-response';
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -42,17 +41,17 @@ export class AidController {
   @Post('approvals')
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Approve aid for a student and period (拟享受: approved, not yet paid)' })
-  async approve(@Body() body: ApproveAidDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
+  async approve(@Body() body: ApproveAidDto, @Write() write: WriteContext) {
     const outcome = await this.commandBus.execute(new ApproveAidCommand({ ...body }, write));
-    return sendWriteOutcome(response, outcome, outcome.ids);
+    return writeOutcome(outcome, outcome.ids);
   }
 
   @Post('disbursements')
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Record a payment of a subsidy, grant or waiver' })
-  async disburse(@Body() body: RecordDisbursementDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
+  async disburse(@Body() body: RecordDisbursementDto, @Write() write: WriteContext) {
     const outcome = await this.commandBus.execute(new RecordDisbursementCommand({ ...body }, write));
-    return sendWriteOutcome(response, outcome, outcome.ids);
+    return writeOutcome(outcome, outcome.ids);
   }
 
   @Post('disbursements/:disbursementId/reversal')
@@ -62,10 +61,9 @@ export class AidController {
     @Param('disbursementId') disbursementId: string,
     @Body() body: ReverseDisbursementDto,
     @Write() write: WriteContext,
-    @Res({ passthrough: true }) response: Response,
   ) {
     const outcome = await this.commandBus.execute(new ReverseDisbursementCommand(disbursementId, { ...body }, write));
-    return sendWriteOutcome(response, outcome, outcome.ids);
+    return writeOutcome(outcome, outcome.ids);
   }
 
   @Get('disbursements/:disbursementId')
@@ -81,9 +79,9 @@ export class AidController {
   @Post('loans')
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Record a loan disbursement (paid to the university's fee account)" })
-  async lend(@Body() body: RecordLoanDisbursementDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
+  async lend(@Body() body: RecordLoanDisbursementDto, @Write() write: WriteContext) {
     const outcome = await this.commandBus.execute(new RecordLoanCommand({ ...body }, write));
-    return sendWriteOutcome(response, outcome, outcome.ids);
+    return writeOutcome(outcome, outcome.ids);
   }
 
   @Post('loans/:loanId/repayments')
@@ -93,17 +91,16 @@ export class AidController {
     @Param('loanId') loanId: string,
     @Body() body: RecordLoanRepaymentDto,
     @Write() write: WriteContext,
-    @Res({ passthrough: true }) response: Response,
   ) {
     const outcome = await this.commandBus.execute(new RecordRepaymentCommand(loanId, { ...body }, write));
-    return sendWriteOutcome(response, outcome, outcome.ids);
+    return writeOutcome(outcome, outcome.ids);
   }
 
   @Post('budgets/allocations')
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Allocate budget to a program's fiscal year from a funding source" })
-  async allocate(@Body() body: AllocateBudgetDto, @Write() write: WriteContext, @Res({ passthrough: true }) response: Response) {
+  async allocate(@Body() body: AllocateBudgetDto, @Write() write: WriteContext) {
     const outcome = await this.commandBus.execute(new AllocateBudgetCommand({ ...body }, write));
-    return sendWriteOutcome(response, outcome, outcome.ids);
+    return writeOutcome(outcome, outcome.ids);
   }
 }

@@ -1,9 +1,8 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { once } from 'node:events';
 import { AnomaliesQuery, LogExportQuery } from '@ledger/application';
+import { Download, Streamed } from '../edge/replies';
 
 /** The auditor's reports: anomalies (JSON or CSV) and the whole log with its hashes (NDJSON, streamed). */
 @ApiTags('audit')
@@ -19,21 +18,16 @@ export class AuditReportsController {
   @ApiQuery({ name: 'asOfPosition', required: false, description: 'the log as recorded up to this position' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiProduces('application/json', 'text/csv')
-  async anomalies(@Res({ passthrough: true }) response: Response, @Query() query: Record<string, string | undefined>) {
+  async anomalies(@Query() query: Record<string, string | undefined>) {
     const answer = await this.queryBus.execute(new AnomaliesQuery(query));
-    if (answer.format === 'csv') {
-      response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="anomalies.csv"');
-      return answer.body;
-    }
+    if (answer.format === 'csv') return new Download('text/csv; charset=utf-8', 'anomalies.csv', answer.body, true);
     return answer.body;
   }
 
   @Get('export')
   @ApiOperation({ summary: 'The whole log with each event’s recomputed hash and leaf index, one JSON object a line (NDJSON)' })
   @ApiProduces('application/x-ndjson')
-  async export(@Res() response: Response) {
-    response.status(200).type('application/x-ndjson; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="ledger.ndjson"');
-    for await (const line of await this.queryBus.execute(new LogExportQuery())) if (!response.write(line)) await once(response, 'drain');
-    response.end();
+  async export() {
+    return new Streamed('application/x-ndjson; charset=utf-8', await this.queryBus.execute(new LogExportQuery()), 'ledger.ndjson', true);
   }
 }

@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, Controller, ExceptionFilter, Get, HttpCode, Post, Query, UseFilters } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
@@ -12,7 +11,8 @@ import {
   VerifyLogQuery,
   WriteContext,
 } from '@ledger/application';
-import { problemOf, sendProblem } from './problem-details.filter';
+import { problemOf } from './problem-details.filter';
+import { problemAnswerOf } from '../edge/reply-writer';
 import { Write } from './write-context.decorator';
 
 /**
@@ -22,11 +22,9 @@ import { Write } from './write-context.decorator';
 @Catch(AuditUnavailableError)
 class AuditUnavailableFilter implements ExceptionFilter {
   catch(error: AuditUnavailableError, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const response = http.getResponse<Response>();
-    if (error.code === 'INTEGRITY_CHECK_IN_PROGRESS') response.setHeader('Retry-After', '5');
-    const problem = { ...problemOf(503, error.code, error.message), instance: http.getRequest<Request>().originalUrl?.split('?')[0], integrity: error.integrity };
-    sendProblem(response, problem);
+    const answer = problemAnswerOf(host);
+    const problem = { ...problemOf(503, error.code, error.message), instance: answer.path, integrity: error.integrity };
+    answer.send(problem, error.code === 'INTEGRITY_CHECK_IN_PROGRESS' ? { 'Retry-After': '5' } : {});
   }
 }
 

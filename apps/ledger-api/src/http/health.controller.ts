@@ -1,10 +1,10 @@
-import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventStore } from '@ledger/event-store';
 import { ReadModels } from '@ledger/projections';
 import { AuditService, EVENT_STORE, READ_MODELS } from '@ledger/application';
 import { GracefulShutdown } from '../operations/graceful-shutdown';
+import { Reply } from '../edge/replies';
 
 /** How long readiness waits for the projections to reach the log head before answering "behind". */
 const READY_WAIT_MS = 250;
@@ -40,7 +40,7 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({ summary: 'Ready for traffic: the store answers, every projection has applied the whole log, no integrity alarm is raised, and the service is not stopping (else 503 with the reasons)' })
-  async ready(@Res({ passthrough: true }) response: Response) {
+  async ready() {
     const reasons: string[] = [];
     let head: bigint | undefined;
     try {
@@ -63,7 +63,6 @@ export class HealthController {
     if (this.shutdown.draining) reasons.push('the service is shutting down');
     const body = { ready: reasons.length === 0, logPosition: head?.toString() ?? null, projections, ...(reasons.length > 0 && { reasons }) };
     // A plain JSON body either way: load balancers and orchestrators read the status, people the reasons.
-    if (reasons.length > 0) response.status(503);
-    return body;
+    return reasons.length > 0 ? new Reply(body, { status: 503 }) : body;
   }
 }

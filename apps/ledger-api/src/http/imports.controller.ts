@@ -1,18 +1,12 @@
-import { Controller, HttpCode, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { CommandBus } from '@nestjs/cqrs';
 import { ImportPaymentListCommand, WriteContext, csvForExcel } from '@ledger/application';
 import { ImportFileUnreadable } from '@ledger/domain';
 import { RequestInvalidError } from './problem-details.filter';
-import { PaymentListUpload, UPLOAD_FIELD, sentFileName } from './payment-list-upload';
+import { Reply } from '../edge/replies';
+import { UPLOAD_FIELD, UploadedList, UploadedPaymentList } from '../edge/uploads';
 import { Write } from './write-context.decorator';
-
-interface UploadedList {
-  path: string;
-  originalname: string;
-  size: number;
-}
 
 /** Payment lists (CSV or XLSX) uploaded whole: a dry run first, then all rows or none. */
 @ApiTags('record aid')
@@ -23,34 +17,30 @@ export class ImportsController {
 
   @Post()
   @HttpCode(200)
-  @UseInterceptors(PaymentListUpload)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiOperation({ summary: 'Import a payment list (CSV or XLSX, Chinese or English headers): dry run by default; commit=true records all rows or none' })
   @ApiQuery({ name: 'commit', required: false, description: 'true to record the rows (only when no row has a problem)' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'the problem report as CSV' })
   async upload(
-    @UploadedFile() file: UploadedList | undefined,
+    @UploadedPaymentList() file: UploadedList | undefined,
     @Write() write: WriteContext,
-    @Res({ passthrough: true }) response: Response,
     @Query('commit') commit?: string,
     @Query('format') format = 'json',
   ) {
     if (!file) throw new RequestInvalidError([{ field: UPLOAD_FIELD, message: `send the payment list as the multipart field "${UPLOAD_FIELD}"` }]);
     // The same answer for either kind of file (an empty CSV would read as a list of no rows, an empty XLSX as no workbook).
     if (file.size === 0) throw new ImportFileUnreadable('the file is empty: there is no list in it', UPLOAD_FIELD);
-    const fileName = sentFileName(file.originalname);
+    const { fileName } = file;
     const extension = fileName.toLowerCase().split('.').pop();
     if (extension !== 'csv' && extension !== 'xlsx') throw new RequestInvalidError([{ field: UPLOAD_FIELD, message: 'the file must be .csv or .xlsx' }]);
     if (commit !== undefined && commit !== 'true' && commit !== 'false') throw new RequestInvalidError([{ field: 'commit', message: 'commit must be true or false' }]);
-    // The temporary file is removed by PaymentListUpload once this is answered.
+    // The temporary file is removed by the edge once this is answered.
     const report = await this.commandBus.execute(new ImportPaymentListCommand(file.path, { format: extension, fileName, commit: commit === 'true', write }));
-    if (report.problems.length > 0) response.status(422);
-    else if (report.committed) response.status(201);
+    const status = report.problems.length > 0 ? 422 : report.committed ? 201 : 200;
     if (format === 'csv') {
-      response.type('text/csv; charset=utf-8');
-      return csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] });
+      return new Reply(csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }), { status, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, personalData: true });
     }
-    return report;
+    return new Reply(report, { status });
   }
 }

@@ -1,8 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { requestFields } from '../logging/logging';
-import { SEES_PERSONAL_DATA } from '../access/route-permissions';
-import type { AuthenticatedRequest } from '../access/access.guard';
-import type { Request, Response } from 'express';
+import { problemAnswerOf } from '../edge/reply-writer';
 import { DomainError, DomainErrorKind, FieldProblem, redactText } from '@ledger/domain';
 import { StoreUnavailableError } from '@ledger/event-store';
 
@@ -62,11 +60,6 @@ const problemType = (code: string) => `urn:student-aid-ledger:problem:${code}`;
 /** A problem with its type and title made from the code, the one shape every error answer has. */
 export const problemOf = (status: number, code: string, detail: string): Problem => ({ type: problemType(code), title: titleOf(code), status, code, detail });
 
-/** Answers with a problem (also used before Nest's pipeline, e.g. while shutting down). */
-export function sendProblem(response: Response, problem: Problem): void {
-  response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
-}
-
 /**
  * Every error leaves the service as RFC 9457 `application/problem+json` with a stable `code` and,
  * where a field is at fault, `errors: [{field, message}]`. Only a fault of ours is a 5xx.
@@ -76,17 +69,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const response = http.getResponse<Response>();
-    const request = http.getRequest<Request>();
+    const answer = problemAnswerOf(host);
     const problem = this.toProblem(exception);
-    problem.instance = request.originalUrl?.split('?')[0];
+    problem.instance = answer.path;
     if (problem.status >= 500) {
-      const { req, correlationId } = requestFields(request);
-      this.logger.error(`${request.method} ${problem.instance} failed (request ${req.id}, correlation ${correlationId}): ${String((exception as Error)?.stack ?? exception)}`);
+      const { req, correlationId } = requestFields(answer.raw);
+      this.logger.error(`${answer.method} ${problem.instance} failed (request ${req.id}, correlation ${correlationId}): ${String((exception as Error)?.stack ?? exception)}`);
     }
-    const actor = (request as AuthenticatedRequest).actor;
-    sendProblem(response, actor && SEES_PERSONAL_DATA[actor.role] ? problem : redactedProblem(problem));
+    answer.send(answer.seesPersonalData ? problem : redactedProblem(problem));
   }
 
   private toProblem(exception: unknown): Problem {
@@ -114,8 +104,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const code = CODE_OF_STATUS[status] ?? `HTTP_${status}`;
       return problemOf(status, code, detail);
     }
-    // body-parser's other errors (body too large, charset) carry their own 4xx status.
-    const status = (exception as { status?: unknown })?.status;
+    // The body parser's other errors (body too large, charset) carry their own 4xx status.
+    const status = (exception as { status?: unknown })?.status ?? (exception as { statusCode?: unknown })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return problemOf(status, CODE_OF_STATUS[status] ?? `HTTP_${status}`, String((exception as Error).message));
     }

@@ -1,10 +1,10 @@
-import { Controller, Get, NotFoundException, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import type { Response } from 'express';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { STAGES } from '@ledger/domain';
 import { TOTALS_GROUPINGS } from '@ledger/projections';
 import { BeneficiaryHistoryQuery, BudgetAllocationsQuery, ProgramCatalogQuery, ProgramQuery, ProgramTotalsQuery } from '@ledger/application';
+import { Download } from '../edge/replies';
 
 /** What bureau staff, officers and auditors read: the catalog, totals, budgets, a student's history. */
 @ApiTags('read')
@@ -40,16 +40,10 @@ export class QueryController {
   @ApiQuery({ name: 'recordedBy', required: false, description: 'the ledger as recorded by the end of this day (China time), by replay; with valuedUpTo, both apply' })
   @ApiQuery({ name: 'asOfPosition', required: false, description: 'the ledger as recorded up to this log position, by replay' })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'], description: 'the table as the report prints it, for download' })
-  async totals(@Query() query: Record<string, string | undefined>, @Res({ passthrough: true }) response: Response) {
+  async totals(@Query() query: Record<string, string | undefined>) {
     const answer = await this.queryBus.execute(new ProgramTotalsQuery(query));
-    if (answer.format === 'csv') {
-      response.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="totals.csv"');
-      return answer.body;
-    }
-    if (answer.format === 'xlsx') {
-      response.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').setHeader('Content-Disposition', 'attachment; filename="totals.xlsx"');
-      return new StreamableFile(answer.body);
-    }
+    if (answer.format === 'csv') return new Download('text/csv; charset=utf-8', 'totals.csv', answer.body);
+    if (answer.format === 'xlsx') return new Download('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'totals.xlsx', answer.body);
     return answer.body;
   }
 

@@ -1,14 +1,12 @@
-import type { Response } from 'express';
 import { CommandOutcome } from '@ledger/application';
+import { Reply } from '../edge/replies';
 
 /**
  * What a write answers: 201 with the recorded events; the same answer for a replayed
  * Idempotency-Key (flagged in a header); 200 when the record was already there, unchanged.
  */
-export function sendWriteOutcome(response: Response, outcome: CommandOutcome, ids: Record<string, string>) {
-  if (outcome.result === 'replayed') response.setHeader('Idempotent-Replayed', 'true');
-  response.status(outcome.result === 'unchanged' ? 200 : 201);
-  return {
+export function writeOutcome(outcome: CommandOutcome, ids: Record<string, string>): Reply {
+  const body = {
     ...ids,
     streamId: outcome.streamId,
     alreadyRecorded: outcome.result === 'unchanged',
@@ -20,4 +18,5 @@ export function sendWriteOutcome(response: Response, outcome: CommandOutcome, id
       recordedAt: event.recordedAt,
     })),
   };
+  return new Reply(body, { status: outcome.result === 'unchanged' ? 200 : 201, headers: outcome.result === 'replayed' ? { 'Idempotent-Replayed': 'true' } : {} });
 }

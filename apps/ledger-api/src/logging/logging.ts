@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import pino, { DestinationStream, Logger } from 'pino';
 import { Settings } from '@ledger/application';
 import { redactText } from '@ledger/domain';
@@ -68,32 +68,10 @@ export class PinoNestLogger implements LoggerService {
 }
 
 /** The fields that tie a log line to its request: request id, correlation id, caller. */
-export function requestFields(request: Request & { actor?: { id: string } }) {
+export function requestFields(request: IncomingMessage, actor?: { id: string } | null) {
   return {
-    req: { id: requestIdOf(request), method: request.method, url: redactText(request.originalUrl ?? request.url) },
+    req: { id: requestIdOf(request), method: request.method, url: redactText(request.url ?? '') },
     correlationId: correlationIdOf(request),
-    ...(request.actor && { actor: request.actor.id }),
-  };
-}
-
-/**
- * Gives every request its id (answered in X-Request-Id) and, when the request log is on, writes
- * one line as it ends: method, redacted path, status, duration, request and correlation ids,
- * caller. (Cheaper than a child logger per request: on this path every microsecond is a write.)
- */
-export function requestLogging(logger: Logger, settings: Pick<Settings, 'requestLog'>) {
-  return (request: Request & { actor?: { id: string } }, response: Response, next: NextFunction) => {
-    response.setHeader('X-Request-Id', requestIdOf(request));
-    if (settings.requestLog) {
-      const started = process.hrtime.bigint();
-      response.once('finish', () => {
-        const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
-        const { statusCode } = response;
-        const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
-        const fields = requestFields(request);
-        logger[level]({ ...fields, res: { statusCode }, responseTime: ms }, `${request.method} ${fields.req.url} ${statusCode} ${ms} ms`);
-      });
-    }
-    next();
+    ...(actor && { actor: actor.id }),
   };
 }

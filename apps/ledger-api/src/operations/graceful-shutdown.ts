@@ -1,9 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { NextFunction, Request, Response } from 'express';
 import type { Server } from 'node:http';
 import { SETTINGS, Settings } from '@ledger/application';
-import { problemOf, sendProblem } from '../http/problem-details.filter';
 
 /**
  * Clean shutdown, first half (the stores' half is StoresLifecycle.onApplicationShutdown): on
@@ -28,29 +26,21 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     return this.stopping;
   }
 
-  /** Express middleware: counts requests in flight; refuses new ones while draining. */
-  readonly track = (request: Request, response: Response, next: NextFunction) => {
-    if (this.stopping) {
-      response.setHeader('Connection', 'close');
-      response.setHeader('Retry-After', '5');
-      sendProblem(response, {
-        ...problemOf(503, 'SHUTTING_DOWN', 'the service is stopping; retry on another instance or after it restarts'),
-        instance: request.path,
-      });
-      return;
-    }
+  /**
+   * A request arrives (the edge calls this first of all): counted in flight, or — false — refused
+   * while draining (the edge answers 503 SHUTTING_DOWN with `Connection: close`).
+   */
+  requestStarted(): boolean {
+    if (this.stopping) return false;
     this.inFlight++;
-    let counted = true;
-    const done = () => {
-      if (!counted) return;
-      counted = false;
-      this.inFlight--;
-      if (this.inFlight === 0) this.drained?.();
-    };
-    response.once('finish', done);
-    response.once('close', done);
-    next();
-  };
+    return true;
+  }
+
+  /** A request counted by requestStarted has been answered (or its client went away). */
+  requestEnded(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) this.drained?.();
+  }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.stopping = true;

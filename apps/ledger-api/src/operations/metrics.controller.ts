@@ -1,6 +1,6 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { Reply } from '../edge/replies';
 import { LedgerMetrics } from './ledger-metrics';
 
 @ApiTags('operations')
@@ -11,7 +11,7 @@ export class MetricsController {
   @Get()
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Prometheus metrics: commands by type and outcome, append latency, events per second, projection lag, HTTP requests, process' })
-  async scrape(@Res() response: Response) {
-    response.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+  async scrape() {
+    return new Reply(await this.metrics.registry.metrics(), { headers: { 'Content-Type': this.metrics.registry.contentType } });
   }
 }

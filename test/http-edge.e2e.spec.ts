@@ -1,0 +1,41 @@
+import { LedgerUnderTest } from './support/ledger-app';
+import { boardingPayment } from './support/students';
+
+/**
+ * What the HTTP edge answers around the handlers, as it did on Express: every refusal is a
+ * problem+json (also those the router makes before any hook runs), a multipart body is taken by the
+ * import only, a trailing slash names the same route, and every answer carries its request id.
+ */
+describe('the HTTP edge', () => {
+  let ledger: LedgerUnderTest;
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start({ LEDGER_RATE_LIMIT: '0' });
+  });
+  afterAll(() => ledger.stop());
+
+  it('answers a path that is not valid percent-encoding with a 400 problem, not the router’s own body', async () => {
+    const response = await ledger.http.get('/disbursements/%E0%A4%A');
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.body).toMatchObject({ status: 400, code: 'BAD_REQUEST', instance: '/disbursements/%E0%A4%A' });
+  });
+
+  it('answers an unknown path with a 404 problem', async () => {
+    const response = await ledger.http.get('/no-such-route');
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 404, code: 'NOT_FOUND', instance: '/no-such-route' });
+  });
+
+  it('refuses a multipart body on a JSON route with 415, appending nothing', async () => {
+    const before = await ledger.logPosition();
+    const response = await ledger.http.post('/disbursements').field('student', 'x');
+    expect({ status: response.status, code: response.body.code, fields: response.body.errors?.map((problem: { field: string }) => problem.field) }).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', fields: ['Content-Type'] });
+    expect(await ledger.logPosition()).toBe(before);
+  });
+
+  it('takes a path with a trailing slash as the route without it', async () => {
+    await ledger.http.post('/disbursements/').send(boardingPayment(1)).expect(201);
+    const totals = await ledger.http.get('/totals/').query({ fiscalYear: 2022 }).expect(200);
+    expect(totals.body.totals[0].paid.personTimes).toBe(1);
+  });
+});
