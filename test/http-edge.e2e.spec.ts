@@ -38,4 +38,19 @@ describe('the HTTP edge', () => {
     const totals = await ledger.http.get('/totals/').query({ fiscalYear: 2022 }).expect(200);
     expect(totals.body.totals[0].paid.personTimes).toBe(1);
   });
+
+  it('sends the security headers on every answer: a query, a refusal, a public route', async () => {
+    for (const response of [await ledger.http.get('/totals'), await ledger.http.get('/no-such-route'), await ledger.as('bureau_staff').get('/audit/export'), await ledger.http.get('/health/live')]) {
+      expect(response.headers).toMatchObject({
+        'content-security-policy': expect.stringContaining("default-src 'self'"),
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+      });
+      // No forced HTTPS upgrade: the service is often reached over plain HTTP on an intranet.
+      expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    }
+  });
 });
