@@ -2,8 +2,7 @@
 // the program totals query with 100 connections (p99 ≤ 5 ms). Run: npm run bench:http
 // The service runs as its own process on a fresh data directory; autocannon drives it from this one.
 // The same load then goes to reference servers with nothing of the ledger behind them — an empty
-// Nest app on Fastify (the ledger's stack) and, while @nestjs/platform-express is installed, on
-// Express, and `node:http` alone — to show what this machine's cores leave for the ledger's own work
+// Nest app on Fastify (the ledger's stack) and `node:http` alone — to show what this machine's cores leave for the ledger's own work
 // (autocannon shares them).
 // CPU_PROF=/some/dir writes the service's CPU profile there.
 import autocannon from 'autocannon';
@@ -32,16 +31,6 @@ async function untilServing(url: string, server: ChildProcess) {
     }
   }
 }
-
-/** Whether a package can be loaded from here (the Express reference needs @nestjs/platform-express, which the ledger no longer does). */
-const installed = (name: string) => {
-  try {
-    require.resolve(name);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function stop(server: ChildProcess) {
   server.kill('SIGTERM');
@@ -121,7 +110,7 @@ async function ledger() {
   return result;
 }
 
-async function reference(kind: 'node' | 'nest' | 'nest-fastify', what: string) {
+async function reference(kind: 'node' | 'nest-fastify', what: string) {
   const port = PORT + 1;
   const server =
     kind === 'nest-fastify'
@@ -136,11 +125,9 @@ async function reference(kind: 'node' | 'nest' | 'nest-fastify', what: string) {
 
 async function main() {
   const ours = await ledger();
-  const nest = installed('@nestjs/platform-express') ? await reference('nest', 'reference, an empty Nest 11 app on Express') : undefined;
   const fastify = await reference('nest-fastify', 'reference, an empty Nest 11 app on Fastify');
   const node = await reference('node', 'reference, node:http alone');
   reportResult('http', { seconds: SECONDS, ...ours });
-  if (nest) reportResult('http-nest', { seconds: SECONDS, ...nest });
   reportResult('http-nest-fastify', { seconds: SECONDS, ...fastify });
   reportResult('http-node', { seconds: SECONDS, ...node });
 }

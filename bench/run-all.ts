@@ -100,8 +100,16 @@ export function resultsTable(results: Map<string, Result>, failures: Map<string,
     row('replay, read the log + fold totals in memory, same log on both stores', 'emmett', 'emmett', (r) => `this ledger ${n(r.oursReplay)} events/s, ${r.emmettFailed ? 'Emmett failed (above)' : `Emmett ${n(r.emmettReplay)} → ${(Number(r.oursReplay) / Number(r.emmettReplay)).toFixed(1)}×`}`, '—', () => undefined),
     row('single disbursement over HTTP, 64 connections', 'http', 'http', (r) => `**${n(r.writesPerSecond)}/s**, p50 ${r.writesP50} ms, p99 ${r.writesP99} ms (medians of ${r.runs} runs of ${r.seconds} s: ${r.writesRuns}/s; non-2xx ${r.writesNon2xx})`, '≥ 3,000/s, p99 ≤ 20 ms', (r) => Number(r.writesPerSecond) >= 3000 && Number(r.writesP99) <= 20),
     row('program totals query, 100 connections', 'http', 'http', (r) => `${n(r.readsPerSecond)}/s, p50 ${r.readsP50} ms, **p99 ${r.readsP99} ms** (medians of ${r.runs} runs)`, 'p99 ≤ 5 ms', (r) => Number(r.readsP99) <= 5),
+    row('the same two loads against an empty Nest 11 app on Fastify, same run', 'http', 'http', (r) => {
+      const floor = results.get('http-nest-fastify');
+      if (!floor) return 'the reference did not run';
+      const share = (ours: unknown, theirs: unknown) => Math.round((Number(ours) / Number(theirs)) * 100);
+      return `writes **${share(r.writesPerSecond, floor.writesPerSecond)} %**, totals **${share(r.readsPerSecond, floor.readsPerSecond)} %** of its rates`;
+    }, 'writes ≥ 30 %, totals ≥ 50 %', (r) => {
+      const floor = results.get('http-nest-fastify');
+      return floor ? Number(r.writesPerSecond) >= 0.3 * Number(floor.writesPerSecond) && Number(r.readsPerSecond) >= 0.5 * Number(floor.readsPerSecond) : undefined;
+    }),
     ...([
-      ['http-nest', 'reference: an empty Nest 11 app on Express, same load'],
       ['http-nest-fastify', 'reference: an empty Nest 11 app on Fastify (the ledger’s stack), same load'],
       ['http-node', 'reference: `node:http` alone, same load'],
     ] as const).map(([key, what]) =>
