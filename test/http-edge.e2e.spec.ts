@@ -53,4 +53,12 @@ describe('the HTTP edge', () => {
       expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     }
   });
+
+  it('answers HEAD as the GET of the same route, with the same roles, and no body', async () => {
+    const health = await ledger.as('anonymous').head('/health');
+    expect([health.status, health.text ?? '']).toEqual([200, '']);
+    expect((await ledger.http.head('/totals')).status).toBe(200);
+    expect((await ledger.as('anonymous').head('/totals')).status).toBe(401);
+    expect((await ledger.as('bureau_staff').head('/audit/export')).status).toBe(403);
+  });
 });

@@ -23,7 +23,8 @@ export class AccessGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = guardedRequestOf(context);
-    const key = routeKey(request.method, request.route);
+    // HEAD is GET without the body (the framework answers it from the GET route): the same roles.
+    const key = routeKey(request.method === 'HEAD' ? 'GET' : request.method, request.route);
     const allowed = ROUTE_ROLES[key];
     if (allowed === undefined) {
       this.logger.error(`route ${key} is not in the role matrix: refused to everyone`);
