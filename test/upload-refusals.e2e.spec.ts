@@ -50,4 +50,17 @@ describe('refused uploads', () => {
       errors: [{ field: 'file', message: 'the file is empty: there is no list in it' }],
     });
   });
+
+  it.each([
+    ['control characters and a right-to-left override', 'a\u0000\u202eb\u0007.csv'],
+    ['more characters than a file system allows', `${'名'.repeat(300)}.csv`],
+  ])('refuses a file whose name holds %s with a 400 on the field, committing nothing: the name is recorded for ever', async (_what, fileName) => {
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: text/csv\r\n\r\n`),
+      Buffer.from(`\ufeff姓名,身份证号\r\n`),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const sent = () => ledger.http.post('/imports?commit=true').set('content-type', `multipart/form-data; boundary=${boundary}`).send(body);
+    expect(await problemOf(sent)).toEqual({ status: 400, code: 'FIELD_INVALID', errors: [{ field: 'file', message: expect.stringMatching(/^the file name (contains control characters|is longer than 255 characters)/) }] });
+  });
 });

@@ -28,6 +28,7 @@ import {
   matchHeaders,
   missingColumns,
   parseColumnMapping,
+  parseImportFileName,
   readAmount,
   readPaymentRow,
   rowRuleProblems,
@@ -178,7 +179,9 @@ export class ImportService {
     path: string,
     options: { format: ImportFormat; fileName: string; commit: boolean; write: WriteContext; onProgress?: (rows: number) => void },
   ): Promise<ImportReport> {
-    const { format, fileName } = options;
+    const { format } = options;
+    // Checked before the file is read: the name is recorded with the batch, for ever.
+    const fileName = parseImportFileName(options.fileName);
     const { sha256: batchId, encoding } = await inspectListFile(path, format, fileName);
     const existing = await this.store.readStream(importStreamId(batchId));
     const run = new ImportRun(batchId, this.directory.batch(), this.budgets.batch(), this.clock.today());

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { isBlankRow, isTotalRow, matchHeaders, parseColumnMapping, rowWiderThanHeader } from './payment-list';
+import { isBlankRow, isTotalRow, matchHeaders, parseColumnMapping, parseImportFileName, rowWiderThanHeader } from './payment-list';
 
 describe('the columns of a payment list', () => {
   const mapping = parseColumnMapping(parse(readFileSync(join(__dirname, '../../../../config/import-columns.yaml'), 'utf8')));
@@ -36,5 +36,21 @@ describe('the columns of a payment list', () => {
     expect(rowWiderThanHeader(['a', 'b', ''], 2, 4)?.message).toMatch(/^row 4 has 3 cells, the header 2: .*or the line ends with a comma too many/);
     expect(rowWiderThanHeader(['a', 'b'], 2, 5)).toBeUndefined();
     expect(rowWiderThanHeader(['a'], 2, 6)).toBeUndefined();
+  });
+});
+
+describe('the name of an imported file', () => {
+  it('is kept as sent when it is one line of text: Chinese, spaces, brackets', () => {
+    expect(parseImportFileName('2022年秋季 寄宿生生活补助（第一批）.xlsx')).toBe('2022年秋季 寄宿生生活补助（第一批）.xlsx');
+  });
+
+  it.each([
+    ['a NUL', 'a\u0000b.csv'],
+    ['a bell', 'list\u0007.csv'],
+    ['a right-to-left override', 'invoice\u202excl.csv'],
+    ['a line break', 'two\nlines.csv'],
+    ['a name longer than a file system allows', `${'名'.repeat(256)}.csv`],
+  ])('is refused on the upload field when it holds %s: it would stay in the log for ever', (_, name) => {
+    expect(() => parseImportFileName(name)).toThrow(expect.objectContaining({ code: 'FIELD_INVALID', field: 'file' }));
   });
 });

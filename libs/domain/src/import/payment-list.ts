@@ -1,4 +1,5 @@
 import { DomainError, ImportRowTooManyCells } from '../errors';
+import { parseFreeText } from '../text';
 import { halfWidth, shortened } from './cell-values';
 
 /**
@@ -125,3 +126,20 @@ export const isBlankRow = (cells: readonly unknown[]) => cells.every((cell) => c
 export { cellText, cellValue, findProgram, readAmount, readDate, readPayeeType, readPeriod, readProgram, readStage, shortened } from './cell-values';
 export type { ListCell } from './cell-values';
 export * from './payment-row';
+
+/** The longest file name most file systems allow; a longer one was not a real file's name. */
+export const IMPORT_FILE_NAME_MAX_LENGTH = 255;
+
+/**
+ * The name of an imported file, recorded in the log with its batch for ever: one line of text, as
+ * any free text (no control characters, no bidirectional overrides that would make it display
+ * otherwise than it reads), no longer than a file system allows. Refused on the upload's field, `file`.
+ */
+export function parseImportFileName(name: unknown): string {
+  try {
+    return parseFreeText(name, 'the file name', { maxLength: IMPORT_FILE_NAME_MAX_LENGTH });
+  } catch (error) {
+    if (error instanceof DomainError) throw new DomainError('FIELD_INVALID', 'invalid', error.message, 'file');
+    throw error;
+  }
+}
