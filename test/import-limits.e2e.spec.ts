@@ -47,6 +47,30 @@ describe('the limits of an upload', () => {
     expect((await upload(path)).body).toMatchObject({ rows: 1, problems: [] });
   });
 
+  it('refuses at once a multipart body that declares more bytes than the limit, without waiting for them', async () => {
+    const server = ledger.app.getHttpServer() as import('node:http').Server;
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    const before = await ledger.logPosition();
+    const started = Date.now();
+    let request: import('node:http').ClientRequest | undefined;
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      request = require('node:http').request(
+        { port, host: '127.0.0.1', method: 'POST', path: '/imports?commit=true', headers: { authorization: `Bearer ${ledger.tokens.finance_officer}`, 'content-type': 'multipart/form-data; boundary=x', 'content-length': '999999999999' } },
+        (response: import('node:http').IncomingMessage) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk)).on('end', () => resolve({ status: response.statusCode!, body }));
+        },
+      );
+      request!.on('error', reject);
+      request!.write('--x\r\nContent-Disposition: form-data; name="file"; filename="list.csv"\r\n\r\n'); // and nothing more, ever
+    });
+    request!.destroy(); // the client never finishes its body: it hangs up
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect([answer.status, JSON.parse(answer.body).code]).toEqual([413, 'UPLOAD_TOO_LARGE']);
+    expect(await ledger.logPosition()).toBe(before);
+  });
+
   it('refuses a CSV row longer than a list row can be (a file without line breaks) as an unreadable file, in a short answer', async () => {
     const path = join(dir, 'one-line.csv');
     writeFileSync(path, 'a'.repeat(1024 * 1024));

@@ -34,7 +34,21 @@ interface UploadLimits {
 export async function registerUploads(instance: FastifyInstance, limits: UploadLimits): Promise<void> {
   await instance.register(multipart, { preservePath: true, limits: { fileSize: limits.fileSize, parts: 100 } });
   instance.decorate('ledgerUploadLimits', limits);
+  // A body that says it is larger than the limit allows is refused at once, before a byte of it is
+  // read: else the answer waits for bytes a client may never send (or sends for minutes).
+  instance.addHook('onRequest', (request, _reply, done) => {
+    const declared = Number(request.headers['content-length']);
+    // (By its header: isMultipart() is known only once the body parsers have run.)
+    if (/^multipart\//i.test(request.headers['content-type'] ?? '') && declared > limits.fileSize + MULTIPART_FRAMING_BYTES) done(tooLarge(limits.limitText));
+    else done();
+  });
 }
+
+/** What a multipart body may hold besides its file: boundaries, part headers, a few small fields. */
+const MULTIPART_FRAMING_BYTES = 1024 * 1024;
+
+const tooLarge = (limitText: string) =>
+  new UploadTooLargeError([{ field: UPLOAD_FIELD, message: `the file is larger than ${limitText} (LEDGER_UPLOAD_LIMIT): import the list in parts, or raise the limit` }]);
 
 const kUpload = Symbol('payment list upload');
 type WithUpload = FastifyRequest & { [kUpload]?: Promise<UploadedList | undefined> };
@@ -43,9 +57,7 @@ type WithUpload = FastifyRequest & { [kUpload]?: Promise<UploadedList | undefine
 function uploadProblem(error: unknown, limitText: string): unknown {
   const code = (error as { code?: unknown })?.code;
   if (error instanceof RequestInvalidError) return error;
-  if (code === 'FST_REQ_FILE_TOO_LARGE') {
-    return new UploadTooLargeError([{ field: UPLOAD_FIELD, message: `the file is larger than ${limitText} (LEDGER_UPLOAD_LIMIT): import the list in parts, or raise the limit` }]);
-  }
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(limitText);
   if (code === 'FST_PARTS_LIMIT') return new RequestInvalidError([{ field: UPLOAD_FIELD, message: 'the multipart body is refused: too many parts' }]);
   if (typeof code === 'string' && code.startsWith('FST_')) {
     return new RequestInvalidError([{ field: UPLOAD_FIELD, message: `the multipart body is refused: ${String((error as Error).message).toLowerCase()}` }]);
