@@ -303,7 +303,7 @@ describe('naming a student beside a payment id', () => {
       { residentId: '654002201001010010' },
       { residentId: '' },
     ];
-    const answers = [];
+    const answers: Array<Record<string, unknown>> = [];
     for (const disbursementId of ['1', '999']) {
       for (const query of queries) {
         const response = await asking('bureau_staff', disbursementId, query);
