@@ -127,6 +127,7 @@ describe('the actor of a CLI command that appends', () => {
     ['add-user without --as', () => ['add-user', 'dave', '--role', 'auditor'], /add-user records who did it/],
     ['add-user as a finance officer', () => ['add-user', 'dave', '--role', 'auditor', '--as', 'officer'], /add-user needs admin/],
     ['change-role as bureau staff', () => ['change-role', 'bureau', 'auditor', '--as', 'bureau'], /change-role needs admin/],
+    ['change-role of the last enabled admin, by itself', () => ['change-role', 'admin', 'auditor', '--as', 'admin'], /^error: user "admin" is the last enabled admin: add another admin first/],
     ['issue-token as an auditor', () => ['issue-token', 'bureau', '--as', 'auditor'], /issue-token needs admin/],
     ['revoke-token as no such user', () => ['revoke-token', revocable, '--reason', 'x', '--as', 'nobody'], /no user "nobody"/],
     ['seed-demo as bureau staff', () => ['seed-demo', '--as', 'bureau'], /seed-demo needs finance_officer/],

@@ -1,6 +1,6 @@
 import { ROUTE_ROLES } from '../apps/ledger-api/src/access/route-permissions';
 import { LedgerUnderTest } from './support/ledger-app';
-import { residentId, schoolCode } from './support/students';
+import { boardingPayment, residentId, schoolCode } from './support/students';
 
 /**
  * bureau_staff never sees personal data: on every read route it may call, the student's ID and
@@ -264,6 +264,74 @@ describe('free text about a student, to roles that see masked data', () => {
         answers.push({ status: response.status, code: response.body.code, detail: response.body.detail });
       }
       expect(answers).toEqual(Array(4).fill({ status: 403, code: 'FORBIDDEN', detail: `the role ${role} may not call GET /beneficiaries/:studentKey/history` }));
+    }
+  });
+});
+
+/**
+ * A payment's id names a record, but a payment id with a student named beside it asks whether that
+ * person received aid: imported payments are numbered 1, 2, 3 … per list, easy to guess. A role that
+ * sees personal data masked may look a payment up by its id alone, never with `residentId` or
+ * `studentNumber`: refused before any look-up, with one answer whatever the identifier.
+ */
+describe('naming a student beside a payment id', () => {
+  let ledger: LedgerUnderTest;
+  const paid = residentId(31, 2012);
+  const paidOtherwise = residentId(32, 2012);
+  const withoutRecord = residentId(33, 2012);
+
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start();
+    await ledger.http.post('/disbursements').send(boardingPayment(0, { disbursementId: '1', student: { residentId: paid, studentNumber: `G${paid}` } })).expect(201);
+    await ledger.http.post('/disbursements').send(boardingPayment(0, { disbursementId: '2', student: { residentId: paidOtherwise } })).expect(201);
+  });
+  afterAll(async () => {
+    await ledger.stop();
+  });
+
+  const asking = (role: 'bureau_staff' | 'auditor' | 'finance_officer', disbursementId: string, query: Record<string, string>) =>
+    ledger.as(role).get(`/disbursements/${disbursementId}`).query(query);
+
+  it('refuses bureau staff the same 403 whether or not the person named has that payment, has a record, or is named well', async () => {
+    const queries: Array<Record<string, string>> = [
+      { residentId: paid },
+      { residentId: paidOtherwise },
+      { residentId: withoutRecord },
+      { studentNumber: `G${paid}` },
+      { studentNumber: `G${withoutRecord}` },
+      { residentId: paid, studentNumber: `G${paid}` },
+      { residentId: '654002201001010010' },
+      { residentId: '' },
+    ];
+    const answers: Array<Record<string, unknown>> = [];
+    for (const disbursementId of ['1', '999']) {
+      for (const query of queries) {
+        const response = await asking('bureau_staff', disbursementId, query);
+        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+        answers.push({ status: response.status, ...response.body, instance: String(response.body.instance).replace(disbursementId, '<id>') });
+      }
+    }
+    expect(answers[0]).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect(answers[0].detail).toMatch(/residentId or studentNumber/);
+    expect(answers).toEqual(answers.map(() => answers[0]));
+    for (const value of [paid, paidOtherwise, withoutRecord]) expect(JSON.stringify(answers)).not.toContain(value);
+  });
+
+  it('still answers bureau staff a payment by its id alone, masked, and 404 for an id nobody holds', async () => {
+    const payment = await ledger.as('bureau_staff').get('/disbursements/1').expect(200);
+    expect(payment.body).toMatchObject({ disbursementId: '1', beneficiaryKey: `${paid.slice(0, 6)}********${paid.slice(-4)}`, amount: '500.00' });
+    expect((await ledger.as('bureau_staff').get('/disbursements/999')).status).toBe(404);
+  });
+
+  it('answers auditors and finance officers who name the student 200 or 404, as before', async () => {
+    for (const role of ['auditor', 'finance_officer'] as const) {
+      const own = await asking(role, '1', { residentId: paid }).expect(200);
+      expect(own.body).toMatchObject({ disbursementId: '1', beneficiaryKey: paid });
+      await asking(role, '1', { studentNumber: `G${paid}` }).expect(200);
+      for (const residentIdNamed of [paidOtherwise, withoutRecord]) {
+        const other = await asking(role, '1', { residentId: residentIdNamed });
+        expect({ status: other.status, code: other.body.code }).toEqual({ status: 404, code: 'DISBURSEMENT_NOT_FOUND' });
+      }
     }
   });
 });

@@ -121,5 +121,11 @@ export const ImportRowRepeated = define('IMPORT_ROW_REPEATED', 'conflict');
 export const ImportConflict = define('IMPORT_CONFLICT', 'conflict');
 
 // Users and tokens
+/**
+ * A role change or a disabling that would leave no enabled admin: nobody could then add a user or
+ * issue or revoke a token, over HTTP or on the CLI. A conflict with the current users, not a fault
+ * of the request: the same request succeeds once another admin is added.
+ */
+export const LastAdmin = define('LAST_ADMIN', 'conflict');
 /** A token request retried with its Idempotency-Key: the token exists, its secret was in the first answer only. */
 export const TokenSecretShownOnce = define('TOKEN_SECRET_SHOWN_ONCE', 'conflict');

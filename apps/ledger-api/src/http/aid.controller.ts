@@ -9,9 +9,14 @@ import {
   RecordLoanCommand,
   RecordRepaymentCommand,
   ReverseDisbursementCommand,
+  STUDENT_QUERY_PARAMETERS,
   WriteContext,
 } from '@ledger/application';
+import type { Actor } from '@ledger/application';
 import { withKnownNames } from '../access/personal-data';
+import { SEES_PERSONAL_DATA } from '../access/route-permissions';
+import { CurrentActor } from '../edge/request-context';
+import { ParametersForbiddenError } from './problem-details.filter';
 import {
   AllocateBudgetDto,
   ApproveAidDto,
@@ -68,9 +73,17 @@ export class AidController {
 
   @Get('disbursements/:disbursementId')
   @ApiOperation({ summary: 'One payment and its status; where several students have a payment of this id, name the student (any of their identifiers)' })
-  @ApiQuery({ name: 'residentId', required: false, description: 'the student paid, by resident ID' })
-  @ApiQuery({ name: 'studentNumber', required: false, description: 'the student paid, by national student number (G, J or L)' })
-  async disbursement(@Param('disbursementId') disbursementId: string, @Query() query: Record<string, unknown>) {
+  @ApiQuery({ name: 'residentId', required: false, description: 'the student paid, by resident ID (not for roles that see personal data masked: 403)' })
+  @ApiQuery({ name: 'studentNumber', required: false, description: 'the student paid, by national student number (G, J or L; not for roles that see personal data masked: 403)' })
+  async disbursement(@Param('disbursementId') disbursementId: string, @Query() query: Record<string, unknown>, @CurrentActor() actor: Actor) {
+    // Whether a payment id answers beside a person's identifier says whether that person received
+    // aid (imported ids are 1, 2, 3 …): refused before any look-up, the same answer whoever is named.
+    if (!SEES_PERSONAL_DATA[actor.role] && STUDENT_QUERY_PARAMETERS.some((name) => query[name] !== undefined)) {
+      throw new ParametersForbiddenError(
+        STUDENT_QUERY_PARAMETERS,
+        `the role ${actor.role} sees personal data masked: it may not name a student with residentId or studentNumber (whether a person has a payment is personal data); ask for the payment by its id alone`,
+      );
+    }
     const { view, knownNames } = await this.queryBus.execute(new DisbursementLookupQuery(disbursementId, query));
     // The reversal reason may name the student, whom the view names only by key: the masking knows the record's names.
     return withKnownNames(view, knownNames);

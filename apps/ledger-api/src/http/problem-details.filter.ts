@@ -31,6 +31,17 @@ export class UploadTooLargeError extends RequestInvalidError {
   override readonly code = 'UPLOAD_TOO_LARGE';
 }
 
+/** Parameters the caller's role may not use, refused before anything is looked up: 403, the fields named. */
+export class ParametersForbiddenError extends RequestInvalidError {
+  override readonly status = 403;
+  override readonly code = 'FORBIDDEN';
+
+  constructor(fields: readonly string[], message: string) {
+    super(fields.map((field) => ({ field, message })));
+    this.message = message;
+  }
+}
+
 /** A body that is not JSON: said where, without quoting it back (the parser's own message does). */
 export class MalformedJsonError extends Error {
   constructor(position?: string) {

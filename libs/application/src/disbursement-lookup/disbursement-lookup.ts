@@ -5,8 +5,12 @@ import { ReadSide } from '../read-side';
 import { StudentRecords } from '../student-records';
 import { ParametersInvalid } from '../query-parameters';
 
-/** The query parameters that name a student beside a record id. */
-const STUDENT_QUERY = ['residentId', 'studentNumber'];
+/**
+ * The query parameters that name a student beside a record id. Whether a record answers to them says
+ * whether that person received aid: the API refuses them to roles that see personal data masked.
+ */
+export const STUDENT_QUERY_PARAMETERS: readonly string[] = ['residentId', 'studentNumber'];
+const STUDENT_QUERY = STUDENT_QUERY_PARAMETERS;
 
 /**
  * Payment ids are chosen per student, not across the ledger (school lists number their rows 1, 2,

@@ -43,6 +43,57 @@ describe('users and tokens', () => {
     spec.given([]).when({ type: 'ChangeUserRole', data: { userId: 'nobody', role: 'auditor' } }).thenFails('USER_NOT_FOUND');
   });
 
+  describe('keeps an enabled admin (refuseLosingTheLastAdmin)', () => {
+    const root: AccessEvent = { type: 'UserAdded', data: { userId: 'root', displayName: 'Admin', role: 'admin' } };
+    const second: AccessEvent = { type: 'UserAdded', data: { userId: 'ops', displayName: 'Second admin', role: 'admin' } };
+    const secondDisabled: AccessEvent = { type: 'UserDisabled', data: { userId: 'ops', reason: 'left' } };
+    const secondDemoted: AccessEvent = { type: 'UserRoleChanged', data: { userId: 'ops', from: 'admin', to: 'auditor' } };
+
+    it('refuses to take the role admin from the only enabled admin, whoever asks', () => {
+      for (const role of ['auditor', 'finance_officer', 'bureau_staff'] as const) {
+        spec.given([alice, root]).when({ type: 'ChangeUserRole', data: { userId: 'root', role } }).thenFails('LAST_ADMIN', 'userId');
+      }
+      // Another admin who is disabled, or no longer an admin, does not count.
+      spec.given([alice, root, second, secondDisabled]).when({ type: 'ChangeUserRole', data: { userId: 'root', role: 'auditor' } }).thenFails('LAST_ADMIN');
+      spec.given([alice, root, second, secondDemoted]).when({ type: 'ChangeUserRole', data: { userId: 'root', role: 'auditor' } }).thenFails('LAST_ADMIN');
+    });
+
+    it('refuses to disable the only enabled admin', () => {
+      spec.given([alice, root]).when({ type: 'DisableUser', data: { userId: 'root', reason: 'left' } }).thenFails('LAST_ADMIN', 'userId');
+      spec.given([alice, root, second, secondDisabled]).when({ type: 'DisableUser', data: { userId: 'root', reason: 'left' } }).thenFails('LAST_ADMIN');
+    });
+
+    it('says why in the refusal', () => {
+      const refusal = spec.given([root]).when({ type: 'ChangeUserRole', data: { userId: 'root', role: 'auditor' } }).thenFails('LAST_ADMIN');
+      expect({ kind: refusal.kind, message: refusal.message }).toEqual({
+        kind: 'conflict',
+        message: 'user "root" is the last enabled admin: add another admin first, or nobody could manage users and tokens',
+      });
+    });
+
+    it('demotes or disables an admin while another enabled admin remains', () => {
+      spec.given([alice, root, second]).when({ type: 'ChangeUserRole', data: { userId: 'root', role: 'auditor' } }).then([
+        { type: 'UserRoleChanged', data: { userId: 'root', from: 'admin', to: 'auditor' } },
+      ]);
+      spec.given([alice, root, second]).when({ type: 'DisableUser', data: { userId: 'root', reason: 'left' } }).then([
+        { type: 'UserDisabled', data: { userId: 'root', reason: 'left' } },
+      ]);
+    });
+
+    it('leaves changes that take no enabled admin away as they were', () => {
+      spec.given([root]).when({ type: 'ChangeUserRole', data: { userId: 'root', role: 'admin' } }).thenNothingHappens();
+      spec.given([alice, root]).when({ type: 'DisableUser', data: { userId: 'alice', reason: 'left' } }).then([{ type: 'UserDisabled', data: { userId: 'alice', reason: 'left' } }]);
+      spec.given([alice]).when({ type: 'ChangeUserRole', data: { userId: 'alice', role: 'auditor' } }).then([
+        { type: 'UserRoleChanged', data: { userId: 'alice', from: 'finance_officer', to: 'auditor' } },
+      ]);
+      // A disabled admin holds nothing: disabling it again, or changing its role, takes no enabled admin away.
+      spec.given([alice, root, second, secondDisabled]).when({ type: 'DisableUser', data: { userId: 'ops', reason: 'left' } }).thenNothingHappens();
+      spec.given([alice, root, second, secondDisabled]).when({ type: 'ChangeUserRole', data: { userId: 'ops', role: 'auditor' } }).then([
+        { type: 'UserRoleChanged', data: { userId: 'ops', from: 'admin', to: 'auditor' } },
+      ]);
+    });
+  });
+
   it('issues tokens only to active users, and revokes them once', () => {
     spec.given([alice]).when({ type: 'IssueToken', data: token.data as never }).then([token]);
     spec.given([alice, { type: 'UserDisabled', data: { userId: 'alice', reason: 'left' } }]).when({ type: 'IssueToken', data: token.data as never }).thenFails('USER_DISABLED');

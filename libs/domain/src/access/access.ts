@@ -1,5 +1,5 @@
 import { Decider } from '../decider';
-import { DomainError } from '../errors';
+import { DomainError, LastAdmin } from '../errors';
 import { parseFreeText, parseOptionalFreeText } from '../text';
 
 /**
@@ -95,6 +95,20 @@ function requireUser(state: AccessState, userId: string): AccessUser {
   return user;
 }
 
+/**
+ * The ledger always keeps an enabled admin: the role change or disabling of `user` is refused when
+ * `user` is the only enabled admin left (a demotion of oneself included), since nothing else could
+ * then manage users and tokens — the CLI's `--as` needs an admin too. A disabled admin, or a user
+ * who is no longer admin, does not count; taking nothing from an enabled admin is never refused.
+ */
+function refuseLosingTheLastAdmin(state: AccessState, user: AccessUser): void {
+  if (user.role !== 'admin' || user.disabled) return;
+  const anotherAdmin = [...state.users.values()].some((other) => other.userId !== user.userId && other.role === 'admin' && !other.disabled);
+  if (!anotherAdmin) {
+    throw new LastAdmin(`user "${user.userId}" is the last enabled admin: add another admin first, or nobody could manage users and tokens`, 'userId');
+  }
+}
+
 function decide(command: AccessCommand, state: AccessState): AccessEvent[] {
   switch (command.type) {
     case 'AddUser': {
@@ -111,12 +125,14 @@ function decide(command: AccessCommand, state: AccessState): AccessEvent[] {
       const user = requireUser(state, command.data.userId);
       if (!isRole(command.data.role)) throw accessError('ROLE_INVALID', 'invalid', `role must be one of ${ROLES.join(', ')}`, 'role');
       if (user.role === command.data.role) return [];
+      refuseLosingTheLastAdmin(state, user);
       return [{ type: 'UserRoleChanged', data: { userId: user.userId, from: user.role, to: command.data.role } }];
     }
     case 'DisableUser': {
       const user = requireUser(state, command.data.userId);
       const reason = reasonOf(command.data.reason);
       if (user.disabled) return [];
+      refuseLosingTheLastAdmin(state, user);
       return [{ type: 'UserDisabled', data: { userId: user.userId, reason } }];
     }
     case 'IssueToken': {
