@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { once } from 'node:events';
+import { Socket, connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +83,42 @@ describe('SIGTERM under a write load', () => {
     );
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
+    service = undefined;
+  });
+});
+
+/**
+ * A client that stops reading in the middle of a large answer (a stalled download, a hung browser
+ * tab) must not keep the service from stopping: after LEDGER_SHUTDOWN_GRACE_MS its connection is
+ * closed, and the service exits 0. (It waited for ever.)
+ */
+describe('SIGTERM while a client has stopped reading', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-sigterm-stalled-'));
+  let service: ServiceProcess | undefined;
+  let socket: Socket | undefined;
+  afterAll(() => {
+    socket?.destroy();
+    service?.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops within the grace, closing the connection of the answer that cannot be written', async () => {
+    service = spawnService({ LEDGER_DATA_DIR: dir, LEDGER_LOG_LEVEL: 'info', LEDGER_SHUTDOWN_GRACE_MS: '1000' });
+    await untilHealthy(service);
+    const { port } = new URL(service.base);
+    const stalled = connect(Number(port), '127.0.0.1');
+    socket = stalled;
+    await once(stalled, 'connect');
+    stalled.pause(); // reads nothing from here on
+    // The API docs' script bundle (1.5 MB), asked 20 times on one connection: more than the sockets' buffers hold.
+    stalled.write('GET /docs/swagger-ui-bundle.js HTTP/1.1\r\nHost: ledger\r\n\r\n'.repeat(20));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const signalled = Date.now();
+    service.child.kill('SIGTERM');
+    const exitCode = await Promise.race([service.exited, new Promise((resolve) => setTimeout(() => resolve('still running after 15 s'), 15_000))]);
+    expect(exitCode).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(6_000);
+    expect(service.output()).toMatch(/a client not reading\): their connections are closed/);
     service = undefined;
   });
 });

@@ -45,10 +45,9 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.stopping = true;
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
-    if (server?.listening) {
-      server.close();
-      server.closeIdleConnections();
-    }
+    // Resolves when the last connection has ended (or at once, when the server was not listening).
+    const connectionsEnded = new Promise<void>((resolve) => (server?.listening ? server.close(() => resolve()) : resolve()));
+    server?.closeIdleConnections();
     const started = Date.now();
     if (this.inFlight > 0) {
       this.logger.log(`${signal ?? 'shutdown'}: waiting for ${this.inFlight} request(s) in flight`);
@@ -61,6 +60,16 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
       });
     }
     server?.closeIdleConnections();
+    // Answers still being written (to a client that stopped reading, say) get what is left of the
+    // grace; then their connections are closed, so that no client can keep the service from stopping.
+    const left = Math.max(this.settings.shutdownGraceMs - (Date.now() - started), 0);
+    let timer: NodeJS.Timeout | undefined;
+    const cut = await Promise.race([connectionsEnded.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), left)))]);
+    clearTimeout(timer);
+    if (cut) {
+      this.logger.warn(`${signal ?? 'shutdown'}: answers still being written after ${this.settings.shutdownGraceMs} ms (a client not reading): their connections are closed`);
+      server?.closeAllConnections();
+    }
     this.logger.log(`${signal ?? 'shutdown'}: ${this.inFlight === 0 ? 'every request finished' : `${this.inFlight} request(s) still running after ${this.settings.shutdownGraceMs} ms`} (${Date.now() - started} ms); closing the stores`);
   }
 }
