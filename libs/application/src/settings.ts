@@ -71,7 +71,7 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   { variable: 'LEDGER_UPLOAD_LIMIT', defaultText: '100mb', meaning: 'largest payment list `POST /imports` accepts (`512kb`, `100mb`, `1gb`, …); a larger one is refused with 413 `UPLOAD_TOO_LARGE`' },
   { variable: 'LEDGER_RATE_LIMIT', defaultText: '6000', meaning: 'requests per minute per client (per token, else per address); `0` turns the limit off' },
   { variable: 'LEDGER_READ_WAIT_MS', defaultText: '10000', meaning: 'how long a read waits for the read models to reach the log head as of the request before answering 503' },
-  { variable: 'LEDGER_SHUTDOWN_GRACE_MS', defaultText: '10000', meaning: 'on SIGTERM, how long requests in flight may take to finish before the stores close' },
+  { variable: 'LEDGER_SHUTDOWN_GRACE_MS', defaultText: '10000', meaning: 'on SIGTERM, how long requests in flight (and answers still being sent) may take to finish before their connections are closed and the stores close' },
   { variable: 'LEDGER_LOG_LEVEL', defaultText: 'info', meaning: `JSON log level: ${LOG_LEVELS.map((level) => `\`${level}\``).join(', ')}` },
   { variable: 'LEDGER_REQUEST_LOG', defaultText: 'true', meaning: 'log one line per request (`true`/`false`; paths are redacted)' },
 ];
