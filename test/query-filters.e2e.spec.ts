@@ -52,6 +52,18 @@ describe('query filters', () => {
     expect({ status: response.status, code: response.body.code, fields: response.body.errors?.map((problem: { field: string }) => problem.field) }).toEqual({ status: 400, code: 'REQUEST_INVALID', fields });
   });
 
+  it.each([
+    ['an unknown parameter', `/imports?colour=${idLike}`, ['colour']],
+    ['a format it does not write', '/imports?format=xml', ['format']],
+    ['a commit that is neither true nor false', '/imports?commit=TRUE', ['commit']],
+    ['all three at once', '/imports?commit=1&format=xml&x=1', ['x', 'format', 'commit']],
+  ])('refuses on an import %s (%s) with a 400 naming it, before the upload is looked at, appending nothing', async (_what, path, fields) => {
+    const before = await ledger.logPosition();
+    const response = await ledger.http.post(path).attach('file', Buffer.from('姓名,身份证号\r\n'), '名单.csv');
+    expect({ status: response.status, code: response.body.code, fields: response.body.errors?.map((problem: { field: string }) => problem.field), echoed: JSON.stringify(response.body).includes(idLike) }).toEqual({ status: 400, code: 'REQUEST_INVALID', fields, echoed: false });
+    expect(await ledger.logPosition()).toBe(before);
+  });
+
   it('says what a filter must be', async () => {
     const response = await ledger.as('bureau_staff').get(`/totals?schoolCode=${idLike}&asOfPosition=${idLike}`);
     const head = await ledger.logPosition();

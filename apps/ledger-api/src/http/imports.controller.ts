@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CommandBus } from '@nestjs/cqrs';
-import { ImportPaymentListCommand, WriteContext, csvForExcel } from '@ledger/application';
+import { ImportPaymentListCommand, WriteContext, csvForExcel, formatProblem, refuseProblems, unknownParameterProblems } from '@ledger/application';
 import { ImportFileUnreadable } from '@ledger/domain';
 import { RequestInvalidError } from './problem-details.filter';
 import { Reply } from '../edge/replies';
@@ -25,16 +25,21 @@ export class ImportsController {
   async upload(
     @UploadedPaymentList() file: UploadedList | undefined,
     @Write() write: WriteContext,
-    @Query('commit') commit?: string,
-    @Query('format') format = 'json',
+    @Query() query: Record<string, string | undefined>,
   ) {
+    // The query string first, as every query route reads it: unknown parameters and bad values named, none echoed.
+    const { commit, format = 'json' } = query;
+    const problems = unknownParameterProblems(query, ['commit', 'format']);
+    const badFormat = formatProblem(format, ['json', 'csv']);
+    if (badFormat) problems.push(badFormat);
+    if (commit !== undefined && commit !== 'true' && commit !== 'false') problems.push({ field: 'commit', message: 'commit must be true or false' });
+    refuseProblems(problems);
     if (!file) throw new RequestInvalidError([{ field: UPLOAD_FIELD, message: `send the payment list as the multipart field "${UPLOAD_FIELD}"` }]);
     // The same answer for either kind of file (an empty CSV would read as a list of no rows, an empty XLSX as no workbook).
     if (file.size === 0) throw new ImportFileUnreadable('the file is empty: there is no list in it', UPLOAD_FIELD);
     const { fileName } = file;
     const extension = fileName.toLowerCase().split('.').pop();
     if (extension !== 'csv' && extension !== 'xlsx') throw new RequestInvalidError([{ field: UPLOAD_FIELD, message: 'the file must be .csv or .xlsx' }]);
-    if (commit !== undefined && commit !== 'true' && commit !== 'false') throw new RequestInvalidError([{ field: 'commit', message: 'commit must be true or false' }]);
     // The temporary file is removed by the edge once this is answered.
     const report = await this.commandBus.execute(new ImportPaymentListCommand(file.path, { format: extension, fileName, commit: commit === 'true', write }));
     const status = report.problems.length > 0 ? 422 : report.committed ? 201 : 200;
