@@ -61,4 +61,19 @@ describe('the HTTP edge', () => {
     expect((await ledger.as('anonymous').head('/totals')).status).toBe(401);
     expect((await ledger.as('bureau_staff').head('/audit/export')).status).toBe(403);
   });
+
+  it('answers a request head too large for the HTTP parser (a 100,000-character path) with a 431 problem', async () => {
+    const server = ledger.app.getHttpServer() as import('node:http').Server;
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = require('node:net').connect(port, '127.0.0.1', () => socket.write(`GET /disbursements/${'x'.repeat(100_000)} HTTP/1.1\r\nHost: ledger\r\n\r\n`));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk)).on('close', () => resolve(text)).on('error', reject);
+    });
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 431 /);
+    expect(head).toMatch(/content-type: application\/problem\+json/i);
+    expect(JSON.parse(body)).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
+  });
 });

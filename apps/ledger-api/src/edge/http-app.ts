@@ -5,7 +5,8 @@ import helmet from 'helmet';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -46,6 +47,9 @@ export async function createHttpApp(module: unknown, settings: Settings, logger:
     return503OnClosing: false,
     // What the router refuses before any hook runs (a path that is not valid percent-encoding, a
     // parameter longer than maxParamLength) is a problem like every other refusal.
+    // What Node's HTTP parser refuses before there is a request (a head too large for it, a malformed
+    // request line, a client too slow to send its head): a problem too, written on the socket.
+    clientErrorHandler: answerClientError,
     frameworkErrors: (error: { code: string }, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
       const detail = status === 414 ? 'a part of the path is longer than any id (2048 characters)' : 'the path is not valid percent-encoding';
@@ -97,6 +101,22 @@ export async function createHttpApp(module: unknown, settings: Settings, logger:
   });
   await serveDashboard(instance, settings.dashboardDir);
   return app;
+}
+
+/** The answer to a request Node's HTTP parser could not read, as problem+json, then the connection is closed. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'the request line and headers are larger than the service reads (16 KiB): a path or a header this long is no request of the ledger']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
+        : [400, 'BAD_REQUEST', 'the request is not HTTP the service can read'];
+  const body = JSON.stringify(problemOf(status, code, detail));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }
 
 /**
