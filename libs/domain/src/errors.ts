@@ -76,14 +76,14 @@ export const DisbursementAlreadyReversed = define('DISBURSEMENT_ALREADY_REVERSED
 export const IdAlreadyUsed = define('ID_ALREADY_USED', 'conflict');
 export const ApprovalMismatch = define('APPROVAL_MISMATCH', 'conflict');
 
-/** Two identifiers of one request lead to two students' records: every field at fault is named. */
-export class StudentIdentifiersConflict extends DomainError {
-  static readonly code = 'STUDENT_IDENTIFIERS_CONFLICT';
+/** A conflict that lies in several fields of the request together: each is named, with the one message. */
+class ConflictOfFields extends DomainError {
   constructor(
+    code: string,
     message: string,
     readonly fields: readonly string[],
   ) {
-    super(StudentIdentifiersConflict.code, 'conflict', message, fields[0]);
+    super(code, 'conflict', message, fields[0]);
   }
 
   override get problems(): FieldProblem[] {
@@ -91,18 +91,19 @@ export class StudentIdentifiersConflict extends DomainError {
   }
 }
 
-/** A record id (a payment's, a loan's) that several students' records hold: the request must name the student, in any of the fields given. */
-export class RecordIdAmbiguous extends DomainError {
-  static readonly code = 'RECORD_ID_AMBIGUOUS';
-  constructor(
-    message: string,
-    readonly fields: readonly string[],
-  ) {
-    super(RecordIdAmbiguous.code, 'conflict', message, fields[0]);
+/** Two identifiers of one request lead to two students' records: every field at fault is named. */
+export class StudentIdentifiersConflict extends ConflictOfFields {
+  static readonly code = 'STUDENT_IDENTIFIERS_CONFLICT';
+  constructor(message: string, fields: readonly string[]) {
+    super(StudentIdentifiersConflict.code, message, fields);
   }
+}
 
-  override get problems(): FieldProblem[] {
-    return this.fields.map((field) => ({ field, message: this.message }));
+/** A record id (a payment's, a loan's) that several students' records hold: the request must name the student, in any of the fields given. */
+export class RecordIdAmbiguous extends ConflictOfFields {
+  static readonly code = 'RECORD_ID_AMBIGUOUS';
+  constructor(message: string, fields: readonly string[]) {
+    super(RecordIdAmbiguous.code, message, fields);
   }
 }
 
