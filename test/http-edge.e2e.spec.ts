@@ -40,7 +40,9 @@ describe('the HTTP edge', () => {
   });
 
   it('sends the security headers on every answer: a query, a refusal, a public route', async () => {
-    for (const response of [await ledger.http.get('/totals'), await ledger.http.get('/no-such-route'), await ledger.as('bureau_staff').get('/audit/export'), await ledger.http.get('/health/live')]) {
+    const answers = [await ledger.http.get('/totals'), await ledger.http.get('/no-such-route'), await ledger.as('bureau_staff').get('/audit/export'), await ledger.as('anonymous').get('/health')];
+    expect(answers.map((response) => response.status)).toEqual([200, 404, 403, 200]);
+    for (const response of answers) {
       expect(response.headers).toMatchObject({
         'content-security-policy': expect.stringContaining("default-src 'self'"),
         'strict-transport-security': 'max-age=31536000; includeSubDomains',
