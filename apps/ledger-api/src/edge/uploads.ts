@@ -125,12 +125,15 @@ const FILE_HEADER_WINDOW = 256 * 1024;
  * second byte of a GBK character can be one); sentFileName needs the bytes. A name sent as
  * `filename*=UTF-8''…` is decoded by the parser already and taken from it.
  */
+/** The Content-Disposition line of the upload's file part, with its plain `filename="…"`. */
+const FILE_PART_HEADER = new RegExp(`content-disposition:[^\\r\\n]*?\\bname="${UPLOAD_FIELD}"[^\\r\\n]*?;\\s*filename="([^"\\r\\n]*)"[^\\r\\n]*\\r\\n`, 'i');
+
 function rawFileNames(body: NodeJS.ReadableStream) {
   let seen = '';
   let found: string | undefined;
   const scan = (chunk: Buffer) => {
     seen += chunk.toString('latin1');
-    const header = /content-disposition:[^\r\n]*?\bname="file"[^\r\n]*?;\s*filename="([^"\r\n]*)"[^\r\n]*\r\n/i.exec(seen);
+    const header = FILE_PART_HEADER.exec(seen);
     if (header && !/filename\*=/i.test(header[0])) found = header[1];
     if (header || seen.length > FILE_HEADER_WINDOW) stop();
   };

@@ -10,7 +10,6 @@ import { ParametersInvalid } from '../query-parameters';
  * whether that person received aid: the API refuses them to roles that see personal data masked.
  */
 export const STUDENT_QUERY_PARAMETERS: readonly string[] = ['residentId', 'studentNumber'];
-const STUDENT_QUERY = STUDENT_QUERY_PARAMETERS;
 
 /**
  * Payment ids are chosen per student, not across the ledger (school lists number their rows 1, 2,
@@ -56,11 +55,11 @@ export class DisbursementLookupHandler implements IQueryHandler<DisbursementLook
 
   /** The payment of this id, of the student the query names (through the student directory: any of their identifiers), or the only one. */
   private async paymentNamed(disbursementId: string, query: Record<string, unknown>): Promise<DisbursementView> {
-    const unknown = Object.keys(query).filter((name) => !STUDENT_QUERY.includes(name));
+    const unknown = Object.keys(query).filter((name) => !STUDENT_QUERY_PARAMETERS.includes(name));
     if (unknown.length > 0) {
       throw new ParametersInvalid(unknown.map((name) => ({ field: name, message: `${name} is not a parameter of this route: name the student with residentId or studentNumber` })));
     }
-    const named = STUDENT_QUERY.some((name) => query[name] !== undefined);
+    const named = STUDENT_QUERY_PARAMETERS.some((name) => query[name] !== undefined);
     const student = named ? parseStudentIdentity({ residentId: query.residentId, studentNumber: query.studentNumber }, '') : undefined;
     const found = queryDisbursements(await this.readSide.current(), disbursementId);
     if (!student) {

@@ -8,7 +8,7 @@ import { CATALOG, EVENT_STORE } from '../tokens';
 import { ReadSide } from '../read-side';
 import { csvForExcel } from '../csv-file';
 import { POINT_IN_TIME_PARAMETERS, readPointInTime } from '../point-in-time';
-import { formatProblem, programCodeProblem, refuseProblems, unknownParameterProblems } from '../query-parameters';
+import { fiscalYearProblem, formatProblem, programCodeProblem, refuseProblems, unknownParameterProblems } from '../query-parameters';
 
 /** Amounts as exact yuan strings and as 万元, the unit the work report prints. */
 export const money = (amount: Money) => ({ yuan: amount.toString(), wanYuan: amount.toWanYuan() });
@@ -36,10 +36,9 @@ const FORMATS = ['json', 'csv', 'xlsx'] as const;
 /** The totals filter the query asks for; each malformed filter added to `problems` (never echoed: it may be anything). */
 function readTotalsFilter(query: Record<string, string | undefined>, catalog: ProgramCatalog, problems: FieldProblem[]): TotalsFilter {
   const filter: TotalsFilter = {};
-  if (query.fiscalYear !== undefined) {
-    if (!/^\d{4}$/.test(query.fiscalYear)) problems.push({ field: 'fiscalYear', message: 'fiscalYear must be a year such as 2022' });
-    else filter.fiscalYear = Number(query.fiscalYear);
-  }
+  const yearProblem = fiscalYearProblem(query.fiscalYear);
+  if (yearProblem) problems.push(yearProblem);
+  else if (query.fiscalYear !== undefined) filter.fiscalYear = Number(query.fiscalYear);
   const programProblem = programCodeProblem(catalog, query.programCode);
   if (programProblem) problems.push(programProblem);
   else if (query.programCode !== undefined) filter.programCode = query.programCode;
