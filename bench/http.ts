@@ -5,10 +5,13 @@
 // Nest app on Fastify (the ledger's stack) and `node:http` alone — to show what this machine's cores leave for the ledger's own work
 // (autocannon shares them).
 // CPU_PROF=/some/dir writes the service's CPU profile there.
+// PIN=1 (Linux, taskset, ≥ 2 cores): each server on core 0 and autocannon on core 1, so that no server
+// shares its core with the load generator — a server-bound comparison. Without it the scheduler mixes
+// them, and an empty reference server is held back by autocannon (it idles ~45 % of the time here).
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boardingPayment } from '../test/support/students';
 import { reportResult } from './result';
@@ -36,6 +39,16 @@ async function stop(server: ChildProcess) {
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
 }
+
+/** With PIN=1: this process (autocannon) on core 1, and `serverCommand` puts a server on core 0. */
+const pinned = process.env.PIN === '1';
+if (pinned) {
+  if (availableParallelism() < 2 || spawnSync('taskset', ['-cp', '1', String(process.pid)]).status !== 0) {
+    throw new Error('PIN=1 needs taskset (util-linux) and at least 2 cores');
+  }
+}
+/** The command and arguments that start a server: pinned to core 0 with PIN=1. */
+const serverCommand = (args: string[]): [string, string[]] => (pinned ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]);
 
 const RUNS = Number(process.env.RUNS ?? 3);
 /** Students paid so far: each run pays new ones (the same payment twice would be refused). */
@@ -87,7 +100,7 @@ async function ledger() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
   // CPU_PROF=dir profiles the service (written when it stops): where a request's time goes.
   const profile = process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : [];
-  const server = spawn(process.execPath, [...profile, '-r', registerTs, join(__dirname, '../apps/ledger-api/src/main.ts')], {
+  const server = spawn(...serverCommand([...profile, '-r', registerTs, join(__dirname, '../apps/ledger-api/src/main.ts')]), {
     env: { ...process.env, PORT: String(PORT), LEDGER_DATA_DIR: dir, LEDGER_RATE_LIMIT: '0', LEDGER_REQUEST_LOG: 'false', LEDGER_DIGEST_EVERY: '0' },
     stdio: 'ignore',
   });
@@ -114,8 +127,8 @@ async function reference(kind: 'node' | 'nest-fastify', what: string) {
   const port = PORT + 1;
   const server =
     kind === 'nest-fastify'
-      ? spawn(process.execPath, [join(__dirname, 'peer-fastify/server.js'), String(port)], { stdio: 'ignore' })
-      : spawn(process.execPath, ['-r', registerTs, join(__dirname, 'http-reference-server.ts'), kind, String(port)], { stdio: 'ignore' });
+      ? spawn(...serverCommand([join(__dirname, 'peer-fastify/server.js'), String(port)]), { stdio: 'ignore' })
+      : spawn(...serverCommand(['-r', registerTs, join(__dirname, 'http-reference-server.ts'), kind, String(port)]), { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await untilServing(`${url}/totals`, server);
   const result = await measure(what, url, { 'content-type': 'application/json' });
