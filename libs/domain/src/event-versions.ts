@@ -27,6 +27,7 @@ export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = 
   UserDisabled: 1,
   TokenIssued: 1,
   TokenRevoked: 1,
+  PersonalDataDisclosed: 1,
 };
 
 /**

@@ -17,6 +17,7 @@ export * from './beneficiary/beneficiary.decider';
 export * from './budget/budget';
 export * from './privacy';
 export * from './access/access';
+export * from './disclosure/personal-data-disclosure';
 export * from './audit/anomalies';
 export * from './reports/declared-report';
 export * from './reports/difference';
