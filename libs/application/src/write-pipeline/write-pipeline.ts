@@ -65,6 +65,8 @@ export const MAX_ATTEMPTS = 12;
 // One queue per event store, shared by every pipeline of the process over it (the service has one;
 // tests and the CLI may build several over one store).
 const queuesByStore = new WeakMap<object, KeyedQueue>();
+// The last revision of each stream of facts (appendFacts), per store, as this process last wrote or read it.
+const factHeadsByStore = new WeakMap<object, Map<string, ExpectedVersion>>();
 
 /**
  * The one door for every write to the log. A command: load its stream, decide (the domain's pure
@@ -78,7 +80,8 @@ const queuesByStore = new WeakMap<object, KeyedQueue>();
  * appends; optimistic concurrency stays the guard between processes.
  *
  * Writers that keep their own stream's version (the digests, the demo mark) append prepared events
- * through `appendPrepared`; the import appends its batch through `appendBatch`. Nothing else in the
+ * through `appendPrepared`; the import appends its batch through `appendBatch`; a stream of facts no
+ * decision reads (the record of disclosures) through `appendFacts`. Nothing else in the
  * application calls a store's append methods (a test checks it).
  */
 @Injectable()
@@ -133,6 +136,55 @@ export class WritePipeline {
    */
   appendPrepared(streamId: string, events: ReadonlyArray<{ eventId: string; type: string; data: unknown }>, metadata: EventToAppend['metadata'], expectedVersion: ExpectedVersion): Promise<AppendResult> {
     return this.queue.run(streamId, () => this.store.appendToStream(streamId, events.map((event) => envelope(event, event.eventId, metadata)), expectedVersion));
+  }
+
+  /**
+   * A command whose decider keeps no state (its events are facts no later decision reads: the record
+   * of disclosures), appended to one stream shared by every such command. It is decided without
+   * reading the stream, and appended at the revision this process last saw for it, so that the
+   * hash chain links it without a read (the chain needs an exact predecessor: `any` would read the
+   * whole stream each time). Another process appending meanwhile: the stream's tail is read and the
+   * append tried again, a bounded number of times.
+   */
+  appendFacts<Command extends { type: string }, Event extends LedgerEvent, Context>(
+    streamId: string,
+    decider: Decider<Command, Event, null, Context>,
+    context: Context,
+    command: Command,
+    write: WriteContext,
+  ): Promise<CommandOutcome> {
+    return this.queue.run(streamId, () =>
+      this.observed(command.type, async () => {
+        const events = decider.decide(command, decider.initialState(), context);
+        const metadata = commandMetadataOf(write);
+        const toAppend = events.map((event, index) => envelope(event, commandEventId(write, index), metadata));
+        const heads = this.factHeads();
+        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+          const expected = heads.get(streamId) ?? (await this.lastRevisionOf(streamId, 'no_stream'));
+          try {
+            const appended = await this.store.appendToStream(streamId, toAppend, expected);
+            heads.set(streamId, appended.nextExpectedVersion);
+            return { streamId, events: appended.events, result: appended.alreadyAppended ? 'replayed' : 'recorded' };
+          } catch (error) {
+            if (!(error instanceof WrongExpectedVersionError)) throw error;
+            heads.set(streamId, await this.lastRevisionOf(streamId, expected));
+          }
+        }
+        throw new ConcurrencyConflict(streamId, MAX_ATTEMPTS);
+      }),
+    );
+  }
+
+  private factHeads(): Map<string, ExpectedVersion> {
+    let heads = factHeadsByStore.get(this.store);
+    if (!heads) factHeadsByStore.set(this.store, (heads = new Map()));
+    return heads;
+  }
+
+  /** The stream's last revision, read from `known` on (its tail only, when a revision is known). */
+  private async lastRevisionOf(streamId: string, known: ExpectedVersion): Promise<ExpectedVersion> {
+    const tail = await this.store.readStream(streamId, { fromRevision: typeof known === 'number' ? known : 0 });
+    return tail.length > 0 ? tail[tail.length - 1].revision : 'no_stream';
   }
 
   /** Whether this store can append a batch to many streams all or nothing (the embedded store can; EventStoreDB cannot). */

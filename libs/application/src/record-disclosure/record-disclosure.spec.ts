@@ -1,0 +1,43 @@
+import { PERSONAL_DATA_DISCLOSURES_STREAM } from '@ledger/domain';
+import { SqliteEventStore } from '@ledger/event-store';
+import { ChainedEventStore, verifyLog } from '@ledger/integrity';
+import { join } from 'node:path';
+import { ledgerOnDisk } from '../testing/ledger-on-disk';
+import { WritePipeline } from '../write-pipeline';
+import { RecordDisclosureCommand, RecordDisclosureHandler } from './record-disclosure';
+
+const lookUp = { route: 'GET /beneficiaries/:studentKey/history', path: '/beneficiaries/654002201001010015/history', format: 'json' as const, records: 1 };
+
+describe('record a disclosure', () => {
+  let ledger: ReturnType<typeof ledgerOnDisk>;
+  beforeEach(() => (ledger = ledgerOnDisk()));
+  afterEach(() => ledger.close());
+
+  it('appends one PersonalDataDisclosed per answer to the disclosures stream, with the caller and request in its metadata, a repeated key too', async () => {
+    const handler = new RecordDisclosureHandler(ledger.pipeline);
+    const write = { ...ledger.write, idempotencyKey: 'same-key', causationId: 'req-1' };
+    await handler.execute(new RecordDisclosureCommand(lookUp, write));
+    await handler.execute(new RecordDisclosureCommand(lookUp, write));
+    const stream = await ledger.store.readStream(PERSONAL_DATA_DISCLOSURES_STREAM);
+    expect(stream.map((event) => [event.type, event.schemaVersion, event.revision])).toEqual([
+      ['PersonalDataDisclosed', 1, 0],
+      ['PersonalDataDisclosed', 1, 1],
+    ]);
+    expect(stream[0].data).toEqual({ ...lookUp, path: '/beneficiaries/654002********0015/history' });
+    expect(stream[0].metadata).toMatchObject({ actor: ledger.write.actor, causationId: 'req-1' });
+    expect(stream[0].metadata).not.toHaveProperty('idempotencyKey');
+  });
+
+  it('follows another process appending to the stream meanwhile (its own pipeline over the same file), and the hash chain holds', async () => {
+    const other = new ChainedEventStore(new SqliteEventStore({ path: join(ledger.dir, 'ledger.sqlite') }));
+    const here = new RecordDisclosureHandler(ledger.pipeline);
+    const there = new RecordDisclosureHandler(new WritePipeline(other));
+    await here.execute(new RecordDisclosureCommand(lookUp, ledger.write));
+    await there.execute(new RecordDisclosureCommand(lookUp, ledger.write));
+    await there.execute(new RecordDisclosureCommand(lookUp, ledger.write));
+    await here.execute(new RecordDisclosureCommand(lookUp, ledger.write));
+    expect((await ledger.store.readStream(PERSONAL_DATA_DISCLOSURES_STREAM)).map((event) => event.revision)).toEqual([0, 1, 2, 3]);
+    expect((await verifyLog(ledger.store)).ok).toBe(true);
+    await other.close();
+  });
+});
