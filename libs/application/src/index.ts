@@ -28,6 +28,8 @@ export * from './record-repayment/record-repayment';
 export * from './allocate-budget/allocate-budget';
 export * from './import-payment-list';
 export * from './sign-digest/sign-digest';
+export * from './record-disclosure/record-disclosure';
+export * from './personal-data-access/personal-data-access';
 export * from './seed-demo';
 export * from './manage-access/manage-access';
 export * from './point-in-time';

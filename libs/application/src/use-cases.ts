@@ -12,6 +12,8 @@ import { RecordRepaymentHandler } from './record-repayment/record-repayment';
 import { AllocateBudgetHandler } from './allocate-budget/allocate-budget';
 import { ImportPaymentListHandler, ImportService } from './import-payment-list';
 import { SignDigestHandler } from './sign-digest/sign-digest';
+import { RecordDisclosureHandler } from './record-disclosure/record-disclosure';
+import { PersonalDataAccessHandler } from './personal-data-access/personal-data-access';
 import { SeedDemoLedgerHandler } from './seed-demo/seed-demo';
 import { AddUserHandler, ChangeUserRoleHandler, IssueTokenHandler, ListUsersHandler, RevokeTokenHandler } from './manage-access/manage-access';
 import { ProgramCatalogHandler, ProgramHandler } from './program-catalog/program-catalog';
@@ -33,6 +35,8 @@ export const USE_CASE_HANDLERS = [
   AllocateBudgetHandler,
   ImportPaymentListHandler,
   SignDigestHandler,
+  RecordDisclosureHandler,
+  PersonalDataAccessHandler,
   SeedDemoLedgerHandler,
   AddUserHandler,
   ChangeUserRoleHandler,
