@@ -44,6 +44,8 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
   'GET /audit/verify': ['auditor'],
   'GET /audit/anomalies': ['auditor'],
   'GET /audit/export': ['auditor'],
+  // The record of processing (who had personal data disclosed, when, how): it holds no student's data.
+  'GET /audit/personal-data-access': ['auditor', 'admin'],
 
   'GET /reports': ['finance_officer', 'auditor', 'bureau_staff'],
   'GET /reports/:id/reconciliation': ['finance_officer', 'auditor', 'bureau_staff'],
@@ -63,5 +65,20 @@ export const SEES_PERSONAL_DATA: Readonly<Record<Role, boolean>> = {
   bureau_staff: false,
   admin: false,
 };
+
+/**
+ * The routes whose answers hold personal data, as the route → role table names them. An answer of one of
+ * them sent unmasked (to a role that sees personal data) is a disclosure, recorded before it is sent
+ * (edge/reply-writer.ts); masked answers are not. A route added here costs a record per answer;
+ * one missing here discloses unrecorded, so a route that answers a student's data must be placed here.
+ */
+export const ANSWERS_PERSONAL_DATA: ReadonlySet<string> = new Set([
+  'GET /disbursements/:disbursementId',
+  'GET /beneficiaries/:studentKey/history',
+  'GET /audit/anomalies',
+  'GET /audit/export',
+  // The import report: its problems and the rows already recorded quote the list's identifiers.
+  'POST /imports',
+]);
 
 export const routeKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;

@@ -1,5 +1,6 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { CommandBus } from '@nestjs/cqrs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet from 'helmet';
 import fastifyStatic from '@fastify/static';
@@ -59,6 +60,8 @@ export async function createHttpApp(module: unknown, settings: Settings, logger:
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, { bodyParser: false, abortOnError: false, logger: nestLogger });
   const instance = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   instance.decorateRequest('actor', null);
+  // Disclosures of personal data are recorded through the application's one write pipeline.
+  adapter.recordDisclosuresWith(app.get(CommandBus, { strict: false }));
 
   // First of all: requests are counted in flight (for a clean shutdown); while stopping, refused.
   const shutdown = app.get(GracefulShutdown);

@@ -53,3 +53,15 @@ export function attachment(fileName: string): string {
   if (fallback === fileName) return `attachment; filename="${fileName}"`;
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
+
+/** How many records an answer holds, carried beside it for the record of disclosures, never sent (JSON leaves symbols out). */
+const RECORD_COUNT = Symbol('record count');
+
+/** `answer`, marked as holding `records` records (a payment, a student's history, the rows of an export). */
+export function withRecordCount<T extends object>(answer: T, records: number): T {
+  return Object.defineProperty(answer, RECORD_COUNT, { value: records, enumerable: false });
+}
+
+/** The records an answer was marked with (withRecordCount), undefined when the route does not count them. */
+export const recordCountOf = (answer: unknown): number | undefined =>
+  answer !== null && typeof answer === 'object' ? (answer as { [RECORD_COUNT]?: number })[RECORD_COUNT] : undefined;

@@ -16,6 +16,7 @@ import type { Actor } from '@ledger/application';
 import { withKnownNames } from '../access/personal-data';
 import { SEES_PERSONAL_DATA } from '../access/route-permissions';
 import { CurrentActor } from '../edge/request-context';
+import { withRecordCount } from '../edge/replies';
 import { ParametersForbiddenError } from './problem-details.filter';
 import {
   AllocateBudgetDto,
@@ -86,7 +87,7 @@ export class AidController {
     }
     const { view, knownNames } = await this.queryBus.execute(new DisbursementLookupQuery(disbursementId, query));
     // The reversal reason may name the student, whom the view names only by key: the masking knows the record's names.
-    return withKnownNames(view, knownNames);
+    return withRecordCount(withKnownNames(view, knownNames), 1);
   }
 
   @Post('loans')

@@ -42,6 +42,17 @@ export class ParametersForbiddenError extends RequestInvalidError {
   }
 }
 
+/**
+ * An answer holding personal data that was not sent because its disclosure could not be recorded
+ * (the store is read-only, full or away): the record of processing fails closed.
+ */
+export class DisclosureNotRecordedError extends Error {
+  readonly code = 'DISCLOSURE_NOT_RECORDED';
+  constructor(override readonly cause: unknown) {
+    super(`this answer holds personal data and its disclosure could not be recorded, so it is not sent; retry shortly (${cause instanceof StoreUnavailableError ? cause.message : 'the record of processing failed'})`);
+  }
+}
+
 /** A body that is not JSON: said where, without quoting it back (the parser's own message does). */
 export class MalformedJsonError extends Error {
   constructor(position?: string) {
@@ -105,6 +116,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return { ...problemOf(exception.status, exception.code, exception.message), errors: exception.problems };
     }
     if (exception instanceof MalformedJsonError) return problemOf(400, 'BODY_MALFORMED', exception.message);
+    if (exception instanceof DisclosureNotRecordedError) return problemOf(503, exception.code, exception.message);
     if (exception instanceof StoreUnavailableError) {
       return problemOf(503, 'STORE_UNAVAILABLE', exception.message);
     }

@@ -4,7 +4,7 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { STAGES } from '@ledger/domain';
 import { TOTALS_GROUPINGS } from '@ledger/projections';
 import { BeneficiaryHistoryQuery, BudgetAllocationsQuery, ProgramCatalogQuery, ProgramQuery, ProgramTotalsQuery } from '@ledger/application';
-import { Download } from '../edge/replies';
+import { Download, withRecordCount } from '../edge/replies';
 
 /** What bureau staff, officers and auditors read: the catalog, totals, budgets, a student's history. */
 @ApiTags('read')
@@ -60,6 +60,7 @@ export class QueryController {
   async history(@Param('studentKey') studentKey: string) {
     const history = await this.queryBus.execute(new BeneficiaryHistoryQuery(studentKey));
     if (history.events.length === 0) throw new NotFoundException(`no record for student ${history.studentKey}`);
-    return history;
+    // One student's record.
+    return withRecordCount(history, 1);
   }
 }

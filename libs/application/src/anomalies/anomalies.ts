@@ -9,7 +9,7 @@ import { anomaliesCsv } from '../audit-reports';
 import { POINT_IN_TIME_PARAMETERS, readPointInTime } from '../point-in-time';
 import { formatProblem, refuseProblems, unknownParameterProblems } from '../query-parameters';
 
-export type AnomaliesAnswer = { format: 'json'; body: Record<string, unknown> } | { format: 'csv'; body: string };
+export type AnomaliesAnswer = { format: 'json'; body: Record<string, unknown> } | { format: 'csv'; body: string; count: number };
 
 /** The anomalies auditors look for, each naming the events behind it, replayed from the log (at a point in time, as the query string says). */
 export class AnomaliesQuery extends Query<AnomaliesAnswer> {
@@ -34,7 +34,7 @@ export class AnomaliesHandler implements IQueryHandler<AnomaliesQuery, Anomalies
     const limit = readPointInTime({ ...named, asOf }, named.asOfPosition === undefined ? undefined : await this.store.headPosition(), problems) ?? {};
     refuseProblems(problems);
     const { answer, events, lastPosition } = await this.readSide.asOf(limit, queryAnomalies, [anomaliesProjection(this.catalog)]);
-    if (format === 'csv') return { format, body: anomaliesCsv(answer) };
+    if (format === 'csv') return { format, body: anomaliesCsv(answer), count: answer.length };
     return { format: 'json', body: { basis: pointInTimeBasis(limit), eventsChecked: events, lastPosition: lastPosition.toString(), kinds: ANOMALY_KINDS, anomalies: answer } };
   }
 }
