@@ -1,12 +1,16 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 import { PERSONAL_DATA_DISCLOSURES_STREAM } from '@ledger/domain';
 import { EventStore, openReadOnlyDatabase } from '@ledger/event-store';
 import { ReadModels, dumpTables, personalDataDisclosuresProjection, rebuildReadModels } from '@ledger/projections';
 import { LedgerUnderTest, sqliteConnectionOf } from './support/ledger-app';
-import { residentId, schoolCode } from './support/students';
+import { boardingPayment, residentId, schoolCode } from './support/students';
+
+const run = promisify(execFile);
 
 const chinaToday = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
 const chinaDay = (offsetDays: number) => new Date(Date.now() + 8 * 3_600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
@@ -230,5 +234,56 @@ describe('the record of who had personal data disclosed', () => {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+  });
+});
+
+/** The same record on the command line, from the service's read models, through the same query. */
+describe('npm run cli -- personal-data-access', () => {
+  let ledger: LedgerUnderTest;
+  const id = residentId(12, 2011);
+  const cli = async (...args: string[]) => {
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), ...args], {
+        env: { ...process.env, LEDGER_DATA_DIR: ledger.dataDir },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  };
+
+  beforeAll(async () => {
+    ledger = await LedgerUnderTest.start();
+    await ledger.http.post('/disbursements').send({ ...boardingPayment(12), disbursementId: 'cli-1', student: { residentId: id } }).expect(201);
+    await ledger.http.get(`/disbursements/cli-1?residentId=${id}`).set('X-Purpose', 'term check').expect(200);
+    await ledger.as('auditor').get(`/beneficiaries/${id}/history`).expect(200);
+    await ledger.close();
+  });
+  afterAll(async () => {
+    await ledger.stop().catch(() => undefined);
+  });
+
+  it('prints every disclosure, one a line, filtered by actor, with no identifier in clear; writes CSV; refuses a bad date naming it', async () => {
+    const all = await cli('personal-data-access');
+    expect(all.code).toBe(0);
+    const lines = all.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0].split('\t').slice(1)).toEqual(['officer (finance_officer)', 'GET /disbursements/:disbursementId', `/disbursements/cli-1?residentId=${id.slice(0, 6)}********${id.slice(-4)}`, 'json', '1', 'term check']);
+    expect(all.stdout).not.toContain(id);
+
+    const auditor = await cli('personal-data-access', '--actor', 'auditor', '--from', '2020-01-01');
+    expect(auditor.stdout.trim().split('\n').map((line) => line.split('\t')[2])).toEqual(['GET /beneficiaries/:studentKey/history']);
+
+    const file = join(ledger.dataDir, 'access.csv');
+    const csv = await cli('personal-data-access', '--csv', file);
+    expect(csv.code).toBe(0);
+    const bytes = readFileSync(file);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(bytes.toString('utf8').trim().split('\n')).toHaveLength(3);
+
+    const bad = await cli('personal-data-access', '--from', '2022-02-30');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/from: from must be a date YYYY-MM-DD/);
   });
 });

@@ -4,7 +4,20 @@ import { once } from 'node:events';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import { QueryBus } from '@nestjs/cqrs';
-import { AuditService, CATALOG, LogExportQuery, ReplayedAnomaliesQuery, ReplayedProgramTotalsQuery, UNTRUSTED_KEYS, VerifyLogQuery, anomaliesCsv } from '@ledger/application';
+import {
+  AuditService,
+  CATALOG,
+  LogExportQuery,
+  MAX_PAGE,
+  PersonalDataAccessAnswer,
+  PersonalDataAccessQuery,
+  ReplayedAnomaliesQuery,
+  ReplayedProgramTotalsQuery,
+  UNTRUSTED_KEYS,
+  VerifyLogQuery,
+  anomaliesCsv,
+  disclosuresCsv,
+} from '@ledger/application';
 import { ProgramCatalog, parseLocalDate } from '@ledger/domain';
 import {
   CheckResult,
@@ -19,7 +32,7 @@ import {
   keyIdOf,
   publicKeyProblem,
 } from '@ledger/integrity';
-import { ReplayLimit, pointInTimeBasis } from '@ledger/projections';
+import { DisclosureRow, ReplayLimit, pointInTimeBasis } from '@ledger/projections';
 import { userPath } from './user-paths';
 
 /** A file's text, or one line saying why it cannot be read. */
@@ -323,4 +336,60 @@ export class ExportCommand extends CliCommand {
   }
 }
 
-AUDIT_COMMANDS.push(ReplayCommand, AnomaliesCommand, ExportCommand);
+type PersonalDataAccessOptions = { from?: string; to?: string; actor?: string; route?: string; csv?: string };
+
+@Command({
+  name: 'personal-data-access',
+  description: 'list the record of processing: every answer the service sent with personal data unmasked — when, who, which route, the path (identifiers redacted), format, records, purpose',
+})
+export class PersonalDataAccessCommand extends CliCommand {
+  constructor(@Inject(QueryBus) private readonly queryBus: QueryBus) {
+    super();
+  }
+
+  async run(_: string[], options: PersonalDataAccessOptions): Promise<void> {
+    const { from, to, actor, route } = options;
+    const filters = { ...(from && { from }), ...(to && { to }), ...(actor && { actor }), ...(route && { route }) };
+    // Every page, through the same query as GET /audit/personal-data-access (its filters checked there).
+    const disclosures: DisclosureRow[] = [];
+    let after: string | null = null;
+    do {
+      const answer: PersonalDataAccessAnswer = await this.queryBus.execute(new PersonalDataAccessQuery({ ...filters, limit: String(MAX_PAGE), ...(after !== null && { after }) }));
+      if (answer.format !== 'json') throw new Error('the record of processing came back in another format than asked');
+      disclosures.push(...answer.body.disclosures);
+      after = answer.body.nextAfter;
+    } while (after !== null);
+    if (options.csv) {
+      writeFileSync(options.csv, disclosuresCsv(disclosures));
+      console.error(`${disclosures.length} disclosures written to ${options.csv}`);
+      return;
+    }
+    for (const row of disclosures) {
+      console.log([row.recordedAt, `${row.actor.id} (${row.actor.role})`, row.route, row.path, row.format, row.records ?? '', row.purpose ?? ''].join('\t'));
+    }
+    console.error(disclosures.length === 0 ? 'no disclosures' : `${disclosures.length} disclosures`);
+  }
+
+  @Option({ flags: '--from <date>', description: 'recorded on or after this day (YYYY-MM-DD, China time)' })
+  from(value: string) {
+    return value;
+  }
+  @Option({ flags: '--to <date>', description: 'recorded on or before this day (YYYY-MM-DD, China time)' })
+  to(value: string) {
+    return value;
+  }
+  @Option({ flags: '--actor <userId>', description: 'only the disclosures to this user' })
+  actor(value: string) {
+    return value;
+  }
+  @Option({ flags: '--route <route>', description: 'only this route, as recorded (e.g. "GET /disbursements/:disbursementId")' })
+  route(value: string) {
+    return value;
+  }
+  @Option({ flags: '--csv <file>', description: 'write them as CSV (UTF-8 with a BOM)' })
+  csv(value: string) {
+    return userPath(value);
+  }
+}
+
+AUDIT_COMMANDS.push(ReplayCommand, AnomaliesCommand, ExportCommand, PersonalDataAccessCommand);
