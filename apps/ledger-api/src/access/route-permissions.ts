@@ -77,8 +77,9 @@ export const ANSWERS_PERSONAL_DATA: ReadonlySet<string> = new Set([
   'GET /beneficiaries/:studentKey/history',
   'GET /audit/anomalies',
   'GET /audit/export',
-  // The import report: its problems and the rows already recorded quote the list's identifiers.
-  'POST /imports',
 ]);
+// Not POST /imports: its report quotes back the caller's own upload (the rows of their file, by row
+// number and payment id), and what the import records is in the log with its actor already; a dry
+// run records nothing, not even a disclosure.
 
 export const routeKey = (method: string, path: string) => `${method.toUpperCase()} ${path}`;

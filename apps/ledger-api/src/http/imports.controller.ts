@@ -4,7 +4,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ImportPaymentListCommand, WriteContext, csvForExcel, formatProblem, refuseProblems, unknownParameterProblems } from '@ledger/application';
 import { ImportFileUnreadable } from '@ledger/domain';
 import { RequestInvalidError } from './problem-details.filter';
-import { Reply, withRecordCount } from '../edge/replies';
+import { Reply } from '../edge/replies';
 import { UPLOAD_FIELD, UploadedList, UploadedPaymentList } from '../edge/uploads';
 import { Write } from './write-context.decorator';
 
@@ -44,10 +44,8 @@ export class ImportsController {
     const report = await this.commandBus.execute(new ImportPaymentListCommand(file.path, { format: extension, fileName, commit: commit === 'true', write }));
     const status = report.problems.length > 0 ? 422 : report.committed ? 201 : 200;
     if (format === 'csv') {
-      const csv = new Reply(csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }), { status, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, personalData: true });
-      return withRecordCount(csv, report.problems.length);
+      return new Reply(csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }), { status, headers: { 'Content-Type': 'text/csv; charset=utf-8' }, personalData: true });
     }
-    // What the report quotes of the list: its problems and the rows already recorded.
-    return withRecordCount(new Reply(report, { status }), report.problems.length + report.alreadyRecorded.length);
+    return new Reply(report, { status });
   }
 }
