@@ -72,6 +72,11 @@ describe('the record of who had personal data disclosed', () => {
       purpose: 'annual audit sample',
     });
     expect(recorded[0].metadata).toMatchObject({ actor: { id: 'officer', role: 'finance_officer' }, causationId: response.headers['x-request-id'] });
+    // The request hash is of the request id, not of the path (an ID is brute-forced back out of a hash of it).
+    const again = await ledger.http.get(`/disbursements/pd-1?residentId=${id}`).set('X-Purpose', 'annual audit sample').expect(200);
+    const [first, second] = (await disclosures()).slice(before);
+    expect(second.metadata.causationId).toBe(again.headers['x-request-id']);
+    expect(second.metadata.requestHash).not.toBe(first.metadata.requestHash);
     const rows = storedBytes();
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
