@@ -7,6 +7,7 @@ import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 import { PERSONAL_DATA_DISCLOSURES_STREAM } from '@ledger/domain';
 import { EventStore, openReadOnlyDatabase } from '@ledger/event-store';
 import { ReadModels, dumpTables, personalDataDisclosuresProjection, rebuildReadModels } from '@ledger/projections';
+import { ANSWERS_PERSONAL_DATA, ROUTE_ROLES } from '../apps/ledger-api/src/access/route-permissions';
 import { LedgerUnderTest, sqliteConnectionOf } from './support/ledger-app';
 import { boardingPayment, residentId, schoolCode } from './support/students';
 
@@ -91,6 +92,18 @@ describe('the record of who had personal data disclosed', () => {
     const recorded = (await disclosures()).slice(before);
     expect(recorded.map((event) => event.data)).toEqual([{ route: 'GET /beneficiaries/:studentKey/history', path: `/beneficiaries/${id.slice(0, 6)}********${id.slice(-4)}/history`, format: 'json', records: 1 }]);
     expect(recorded[0].metadata.actor).toEqual({ id: 'auditor', role: 'auditor' });
+  });
+
+  it('knows every read route whose unmasked answer holds a student\'s data: each such route is in ANSWERS_PERSONAL_DATA, and each entry is a route of the table', async () => {
+    for (const route of ANSWERS_PERSONAL_DATA) expect(Object.keys(ROUTE_ROLES)).toContain(route);
+    const readRoutes = Object.entries(ROUTE_ROLES).filter(([key, roles]) => key.startsWith('GET ') && roles !== 'public' && roles.includes('auditor'));
+    const disclosing: string[] = [];
+    for (const [key] of readRoutes) {
+      const path = key.slice(4).replace(':disbursementId', 'pd-1').replace(':studentKey', id).replace(':code', 'BOARDING_LIVING_SUBSIDY').replace(':id', 'yining-2022');
+      const response = await ledger.as('auditor').get(path).buffer(true);
+      if (response.status === 200 && (response.text ?? JSON.stringify(response.body)).includes(id)) disclosing.push(key);
+    }
+    expect(disclosing.sort()).toEqual([...ANSWERS_PERSONAL_DATA].filter((route) => route !== 'GET /audit/anomalies').sort());
   });
 
   it('records nothing for a masked answer (bureau staff), for an answer without personal data (totals), or for a refusal (404)', async () => {
