@@ -4,6 +4,7 @@ import request from 'supertest';
 import { Download, Reply, Streamed } from './replies';
 import { LedgerRequest } from './request-context';
 import { LedgerFastifyAdapter } from './reply-writer';
+import { ProblemDetailsFilter } from '../http/problem-details.filter';
 
 const STUDENT = { student: { residentId: '654002201001010015', name: '阿依古丽' }, payee: { account: '6222020200112233' }, note: '联系 13912345678' };
 
@@ -52,6 +53,12 @@ class AnswersController {
   @Get('personal-text')
   personalText() {
     return new Reply('row,message\n1,654002201001010015 paid twice\n', { headers: { 'Content-Type': 'text/csv; charset=utf-8' }, personalData: true });
+  }
+
+  // A route of ANSWERS_PERSONAL_DATA: its unmasked answers are disclosures.
+  @Get('disbursements/:disbursementId')
+  disbursement() {
+    return STUDENT;
   }
 
   @Get('stream')
@@ -134,5 +141,25 @@ describe('the reply writer', () => {
       }
       expect({ path, statuses }).toEqual({ path, statuses: { auditor: 200, finance_officer: 200, bureau_staff: 403, admin: 403, nobody: 403 } });
     }
+  });
+});
+
+describe('the reply writer with no recorder of disclosures', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await NestFactory.create(AnswersModule, new LedgerFastifyAdapter(), { logger: false });
+    app.useGlobalFilters(new ProblemDetailsFilter());
+    await app.init();
+    await (app.getHttpAdapter().getInstance() as { ready(): Promise<unknown> }).ready();
+  });
+  afterAll(() => app.close());
+
+  it('fails closed: an unmasked answer of a route that answers personal data is refused (503), a masked one and any other route are sent', async () => {
+    const refused = await request(app.getHttpServer()).get('/disbursements/d-1').set('x-test-role', 'auditor').expect(503);
+    expect(refused.body).toMatchObject({ code: 'DISCLOSURE_NOT_RECORDED' });
+    expect(refused.text).not.toContain('654002201001010015');
+    const masked = await request(app.getHttpServer()).get('/disbursements/d-1').set('x-test-role', 'bureau_staff').expect(200);
+    expect(masked.body.student.residentId).toBe('654002********0015');
+    await request(app.getHttpServer()).get('/student').set('x-test-role', 'auditor').expect(200);
   });
 });
