@@ -40,4 +40,16 @@ describe('record a disclosure', () => {
     expect((await verifyLog(ledger.store)).ok).toBe(true);
     await other.close();
   });
+
+  it('records 300 concurrent disclosures, each once, in few appends (those waiting go together), the chain whole', async () => {
+    const handler = new RecordDisclosureHandler(ledger.pipeline);
+    const outcomes = await Promise.all(Array.from({ length: 300 }, (_, i) => handler.execute(new RecordDisclosureCommand({ ...lookUp, records: i }, ledger.write))));
+    const stream = await ledger.store.readStream(PERSONAL_DATA_DISCLOSURES_STREAM);
+    expect(stream).toHaveLength(300);
+    expect(outcomes.map((outcome) => (outcome.events[0].data as { records: number }).records)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(new Set(stream.map((event) => event.eventId)).size).toBe(300);
+    // One commit time for many: they went in a few appends, not 300.
+    expect(new Set(stream.map((event) => event.recordedAt)).size).toBeLessThan(30);
+    expect((await verifyLog(ledger.store)).ok).toBe(true);
+  });
 });

@@ -67,6 +67,9 @@ export const MAX_ATTEMPTS = 12;
 const queuesByStore = new WeakMap<object, KeyedQueue>();
 // The last revision of each stream of facts (appendFacts), per store, as this process last wrote or read it.
 const factHeadsByStore = new WeakMap<object, Map<string, ExpectedVersion>>();
+/** A fact decided and waiting for its stream's next append. */
+type PendingFact = { events: EventToAppend[]; resolve: (outcome: CommandOutcome) => void; reject: (error: unknown) => void };
+const pendingFactsByStore = new WeakMap<object, Map<string, PendingFact[]>>();
 
 /**
  * The one door for every write to the log. A command: load its stream, decide (the domain's pure
@@ -143,8 +146,9 @@ export class WritePipeline {
    * of disclosures), appended to one stream shared by every such command. It is decided without
    * reading the stream, and appended at the revision this process last saw for it, so that the
    * hash chain links it without a read (the chain needs an exact predecessor: `any` would read the
-   * whole stream each time). Another process appending meanwhile: the stream's tail is read and the
-   * append tried again, a bounded number of times.
+   * whole stream each time); the facts that arrive while an append is under way go together in the
+   * next one. Another process appending meanwhile: the stream's tail is read and the append tried
+   * again, a bounded number of times.
    */
   appendFacts<Command extends { type: string }, Event extends LedgerEvent, Context>(
     streamId: string,
@@ -153,26 +157,55 @@ export class WritePipeline {
     command: Command,
     write: WriteContext,
   ): Promise<CommandOutcome> {
-    return this.queue.run(streamId, () =>
-      this.observed(command.type, async () => {
-        const events = decider.decide(command, decider.initialState(), context);
-        const metadata = commandMetadataOf(write);
-        const toAppend = events.map((event, index) => envelope(event, commandEventId(write, index), metadata));
-        const heads = this.factHeads();
-        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-          const expected = heads.get(streamId) ?? (await this.lastRevisionOf(streamId, 'no_stream'));
-          try {
-            const appended = await this.store.appendToStream(streamId, toAppend, expected);
-            heads.set(streamId, appended.nextExpectedVersion);
-            return { streamId, events: appended.events, result: appended.alreadyAppended ? 'replayed' : 'recorded' };
-          } catch (error) {
-            if (!(error instanceof WrongExpectedVersionError)) throw error;
-            heads.set(streamId, await this.lastRevisionOf(streamId, expected));
+    return this.observed(command.type, async () => {
+      const events = decider.decide(command, decider.initialState(), context);
+      const metadata = commandMetadataOf(write);
+      const toAppend = events.map((event, index) => envelope(event, commandEventId(write, index), metadata));
+      return new Promise<CommandOutcome>((resolve, reject) => {
+        const pending = this.pendingFacts(streamId);
+        pending.push({ events: toAppend, resolve, reject });
+        // The first waiting fact asks for an append; those that arrive before it runs go with it.
+        if (pending.length === 1) void this.queue.run(streamId, () => this.appendPendingFacts(streamId));
+      });
+    });
+  }
+
+  private pendingFacts(streamId: string): PendingFact[] {
+    let byStream = pendingFactsByStore.get(this.store);
+    if (!byStream) pendingFactsByStore.set(this.store, (byStream = new Map()));
+    let pending = byStream.get(streamId);
+    if (!pending) byStream.set(streamId, (pending = []));
+    return pending;
+  }
+
+  /**
+   * Every fact waiting for this stream, in one append (one commit: concurrent disclosures do not
+   * wait for each other's fsync), at the revision last seen, following another process's appends.
+   */
+  private async appendPendingFacts(streamId: string): Promise<void> {
+    const batch = this.pendingFacts(streamId).splice(0);
+    const heads = this.factHeads();
+    try {
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        const expected = heads.get(streamId) ?? (await this.lastRevisionOf(streamId, 'no_stream'));
+        try {
+          const appended = await this.store.appendToStream(streamId, batch.flatMap((fact) => fact.events), expected);
+          heads.set(streamId, appended.nextExpectedVersion);
+          let from = 0;
+          for (const fact of batch) {
+            const events = appended.events.slice(from, (from += fact.events.length));
+            fact.resolve({ streamId, events, result: appended.alreadyAppended ? 'replayed' : 'recorded' });
           }
+          return;
+        } catch (error) {
+          if (!(error instanceof WrongExpectedVersionError)) throw error;
+          heads.set(streamId, await this.lastRevisionOf(streamId, expected));
         }
-        throw new ConcurrencyConflict(streamId, MAX_ATTEMPTS);
-      }),
-    );
+      }
+      throw new ConcurrencyConflict(streamId, MAX_ATTEMPTS);
+    } catch (error) {
+      for (const fact of batch) fact.reject(error);
+    }
   }
 
   private factHeads(): Map<string, ExpectedVersion> {
