@@ -1,3 +1,4 @@
+import { ANSWERS_PERSONAL_DATA } from '../apps/ledger-api/src/access/route-permissions';
 import { LedgerUnderTest } from './support/ledger-app';
 
 /** The API document (/docs-json) says of each operation what it takes. */
@@ -20,6 +21,12 @@ describe('the API document', () => {
     expect(withKey.sort()).toEqual(
       ['POST /approvals', 'POST /budgets/allocations', 'POST /disbursements', 'POST /disbursements/{disbursementId}/reversal', 'POST /loans', 'POST /loans/{loanId}/repayments'].sort(),
     );
-    expect(headersOf('/disbursements/{disbursementId}', 'get')).toEqual([]);
+    expect(headersOf('/disbursements/{disbursementId}', 'get')).toEqual(['X-Purpose']);
+  });
+
+  it('lists X-Purpose on the routes whose unmasked answers are recorded as disclosures, and on no other', () => {
+    const operations = Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ path, method, headers: headersOf(path, method) })));
+    const withPurpose = operations.filter((operation) => operation.headers.includes('X-Purpose')).map(({ method, path }) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
+    expect(withPurpose.sort()).toEqual([...ANSWERS_PERSONAL_DATA].sort());
   });
 });

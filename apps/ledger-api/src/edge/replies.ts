@@ -65,3 +65,10 @@ export function withRecordCount<T extends object>(answer: T, records: number): T
 /** The records an answer was marked with (withRecordCount), undefined when the route does not count them. */
 export const recordCountOf = (answer: unknown): number | undefined =>
   answer !== null && typeof answer === 'object' ? (answer as { [RECORD_COUNT]?: number })[RECORD_COUNT] : undefined;
+
+/** The OpenAPI description of `X-Purpose`, on every route whose unmasked answers are disclosures (ANSWERS_PERSONAL_DATA). */
+export const PURPOSE_HEADER = {
+  name: 'X-Purpose',
+  required: false,
+  description: 'why you read this personal data (one line, at most 200 characters, UTF-8): kept in the record of processing (GET /audit/personal-data-access)',
+};

@@ -16,7 +16,7 @@ import type { Actor } from '@ledger/application';
 import { withKnownNames } from '../access/personal-data';
 import { SEES_PERSONAL_DATA } from '../access/route-permissions';
 import { CurrentActor } from '../edge/request-context';
-import { withRecordCount } from '../edge/replies';
+import { PURPOSE_HEADER, withRecordCount } from '../edge/replies';
 import { ParametersForbiddenError } from './problem-details.filter';
 import {
   AllocateBudgetDto,
@@ -73,6 +73,7 @@ export class AidController {
   }
 
   @Get('disbursements/:disbursementId')
+  @ApiHeader(PURPOSE_HEADER)
   @ApiOperation({ summary: 'One payment and its status; where several students have a payment of this id, name the student (any of their identifiers)' })
   @ApiQuery({ name: 'residentId', required: false, description: 'the student paid, by resident ID (not for roles that see personal data masked: 403)' })
   @ApiQuery({ name: 'studentNumber', required: false, description: 'the student paid, by national student number (G, J or L; not for roles that see personal data masked: 403)' })

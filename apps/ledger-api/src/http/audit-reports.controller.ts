@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AnomaliesQuery, LogExportQuery, PersonalDataAccessQuery } from '@ledger/application';
-import { Download, Streamed, withRecordCount } from '../edge/replies';
+import { Download, PURPOSE_HEADER, Streamed, withRecordCount } from '../edge/replies';
 
 /** The auditor's reports: anomalies (JSON or CSV) and the whole log with its hashes (NDJSON, streamed). */
 @ApiTags('audit')
@@ -12,6 +12,7 @@ export class AuditReportsController {
   constructor(private readonly queryBus: QueryBus) {}
 
   @Get('anomalies')
+  @ApiHeader(PURPOSE_HEADER)
   @ApiOperation({ summary: 'Anomalies auditors look for, each naming the events behind it (replayed from the log)' })
   @ApiQuery({ name: 'valuedUpTo', required: false, description: 'only the aid valued on or before this day (as GET /totals)' })
   @ApiQuery({ name: 'recordedBy', required: false, description: 'the log as recorded by the end of this day (China time)' })
@@ -44,6 +45,7 @@ export class AuditReportsController {
   }
 
   @Get('export')
+  @ApiHeader(PURPOSE_HEADER)
   @ApiOperation({ summary: 'The whole log with each event’s recomputed hash and leaf index, one JSON object a line (NDJSON)' })
   @ApiProduces('application/x-ndjson')
   async export() {

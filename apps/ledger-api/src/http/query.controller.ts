@@ -1,10 +1,10 @@
 import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { STAGES } from '@ledger/domain';
 import { TOTALS_GROUPINGS } from '@ledger/projections';
 import { BeneficiaryHistoryQuery, BudgetAllocationsQuery, ProgramCatalogQuery, ProgramQuery, ProgramTotalsQuery } from '@ledger/application';
-import { Download, withRecordCount } from '../edge/replies';
+import { Download, PURPOSE_HEADER, withRecordCount } from '../edge/replies';
 
 /** What bureau staff, officers and auditors read: the catalog, totals, budgets, a student's history. */
 @ApiTags('read')
@@ -56,6 +56,7 @@ export class QueryController {
   }
 
   @Get('beneficiaries/:studentKey/history')
+  @ApiHeader(PURPOSE_HEADER)
   @ApiOperation({ summary: "Every event of one student's record, with who recorded it and when, by any of the student's identifiers (resident ID or student number)" })
   async history(@Param('studentKey') studentKey: string) {
     const history = await this.queryBus.execute(new BeneficiaryHistoryQuery(studentKey));
