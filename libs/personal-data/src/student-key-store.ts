@@ -30,12 +30,15 @@ export interface Tombstone {
  * the tombstones of destroyed ones, the blind-index key and the identity index, in one SQLite file of
  * their own — apart from the event log, so destroying a key changes no byte of the log.
  *
- * Erased key material must survive in no file: `secure_delete` zeroes deleted rows and freed pages,
- * and the journal is a rollback journal (`journal_mode = DELETE`), which holds a page's old content
- * only while its transaction runs and is deleted when it commits. (A WAL would keep the old frames
- * until a checkpoint truncates it, and a reader in another process can hold that checkpoint back.)
- * The store is small and rarely written — a new student, an erasure — so the WAL's concurrency buys
- * nothing here. Processes share the file: every write is one BEGIN IMMEDIATE transaction.
+ * Erased key material must survive in no file. `secure_delete` zeroes deleted rows and freed pages,
+ * but not the stale copies a B-tree leaves in a page's free space when it moves cells between pages
+ * (the rows of a student still live at the time): so every erasure is followed by a VACUUM, which
+ * writes the database anew from its live rows. The journal is a rollback journal
+ * (`journal_mode = DELETE`), which holds old pages only while a transaction runs and is deleted when
+ * it commits; a WAL would keep old frames until a checkpoint truncates it, and a reader in another
+ * process can hold that back. The store is small and rarely written — a new student, an erasure — so
+ * the WAL's concurrency buys nothing here. Processes share the file: every write is one BEGIN
+ * IMMEDIATE transaction.
  */
 export class StudentKeyStore {
   /** Maps identifiers to student keys, in this same file (see IdentityIndex). */
@@ -51,6 +54,7 @@ export class StudentKeyStore {
     this.statements = prepare(db);
     this.#indexKey = this.loadIndexKey();
     this.identityIndex = new IdentityIndex(db, this);
+    this.scrubIfPending(); // an erasure whose VACUUM did not run (a crash, a busy store)
   }
 
   /**
@@ -111,7 +115,9 @@ export class StudentKeyStore {
    */
   destroy(studentKey: string, at: Date): boolean {
     assertStudentKey(studentKey);
-    return this.db.transaction(() => this.destroyInTransaction(studentKey, at)).immediate();
+    const destroyed = this.db.transaction(() => this.destroyInTransaction(studentKey, at)).immediate();
+    this.scrubIfPending();
+    return destroyed;
   }
 
   /**
@@ -122,7 +128,9 @@ export class StudentKeyStore {
   shredAll(studentKeys: Iterable<string>, at: Date = new Date()): string[] {
     const keys = [...studentKeys];
     keys.forEach((key) => assertStudentKey(key));
-    return this.db.transaction(() => keys.filter((key) => this.destroyInTransaction(key, at))).immediate();
+    const destroyed = this.db.transaction(() => keys.filter((key) => this.destroyInTransaction(key, at))).immediate();
+    this.scrubIfPending();
+    return destroyed;
   }
 
   /** Every tombstone, oldest first: the students whose data key was destroyed, and when. */
@@ -158,9 +166,23 @@ export class StudentKeyStore {
 
   private destroyInTransaction(studentKey: string, at: Date): boolean {
     const destroyed = this.statements.deleteDataKey.run(studentKey).changes > 0;
-    this.statements.deleteIdentities.run(studentKey);
+    const unlinked = this.statements.deleteIdentities.run(studentKey).changes > 0;
     this.statements.insertTombstone.run(studentKey, at.toISOString());
+    if (destroyed || unlinked) this.statements.markScrubPending.run();
     return destroyed;
+  }
+
+  /**
+   * After an erasure: VACUUM rewrites the file from its live rows, so no stale copy of an erased row
+   * is left in a page's free space (its rollback journal, which holds the old pages, is deleted when
+   * it commits). The mark is written with the erasure and cleared after the VACUUM: one that did not
+   * run (a crash; a reader holding the file longer than the busy timeout, which throws) runs on the
+   * next erasure or open. Not inside a caller's transaction, where SQLite cannot VACUUM.
+   */
+  private scrubIfPending(): void {
+    if (this.db.inTransaction || !this.statements.scrubPending.get()) return;
+    this.db.exec('VACUUM');
+    this.statements.clearScrubPending.run();
   }
 
   private unwrap(row: { kek_id: string; wrapped: Buffer }, context: string): Buffer {
@@ -196,6 +218,7 @@ function migrate(db: Database.Database, path: string): void {
       CREATE TABLE erased_students (student_key TEXT PRIMARY KEY, erased_at TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE identity_index (blind TEXT PRIMARY KEY, kind TEXT NOT NULL, student_key TEXT NOT NULL, sealed TEXT NOT NULL) WITHOUT ROWID;
       CREATE INDEX identity_index_by_student ON identity_index (student_key);
+      CREATE TABLE scrub_pending (pending INTEGER PRIMARY KEY CHECK (pending = 1));
       PRAGMA user_version = ${SCHEMA_VERSION};
     `);
   }).immediate();
@@ -211,6 +234,9 @@ function prepare(db: Database.Database) {
     deleteIdentities: db.prepare('DELETE FROM identity_index WHERE student_key = ?'),
     tombstone: db.prepare('SELECT erased_at FROM erased_students WHERE student_key = ?'),
     tombstones: db.prepare('SELECT student_key, erased_at FROM erased_students ORDER BY erased_at, student_key'),
+    scrubPending: db.prepare('SELECT pending FROM scrub_pending'),
+    markScrubPending: db.prepare('INSERT INTO scrub_pending (pending) VALUES (1) ON CONFLICT DO NOTHING'),
+    clearScrubPending: db.prepare('DELETE FROM scrub_pending'),
     insertTombstone: db.prepare('INSERT INTO erased_students (student_key, erased_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
   };
 }

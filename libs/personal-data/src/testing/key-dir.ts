@@ -37,3 +37,12 @@ export function identityRowIn(path: string, blind: string): { blind: string; stu
     db.close();
   }
 }
+
+/** Which of these byte strings some file of the directory still holds (each file read once), as `file: needle`. */
+export function leftoversIn(dir: string, needles: Array<Buffer | string>): string[] {
+  const files = filesOf(dir);
+  return needles.flatMap((needle) => {
+    const bytes = typeof needle === 'string' ? Buffer.from(needle, 'utf8') : needle;
+    return files.filter((file) => file.bytes.includes(bytes)).map((file) => `${file.name}: ${typeof needle === 'string' ? needle : needle.toString('hex')}`);
+  });
+}
