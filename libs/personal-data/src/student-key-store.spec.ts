@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +126,25 @@ describe('StudentKeyStore', () => {
       expect(filesHolding(dir, wrapped.get(kept)!)).toEqual(['keys/student-keys.sqlite']);
       open();
       expect((store.dataKeyOf(kept) as Buffer).equals(keys.get(kept)!)).toBe(true);
+    });
+    it('runs, when next opened, the VACUUM an erasure left undone (a crash right after it committed)', () => {
+      const student = newStudentKey();
+      store.ensureDataKey(student);
+      const wrapped = wrappedDataKeyIn(path, student)!;
+      store.close();
+      // The erasure's transaction as it commits, but on a connection that does not zero what it deletes, and no VACUUM after.
+      const db = new Database(path);
+      db.pragma('secure_delete = OFF');
+      db.transaction(() => {
+        db.prepare('DELETE FROM student_data_keys WHERE student_key = ?').run(student);
+        db.prepare('INSERT INTO erased_students (student_key, erased_at) VALUES (?, ?)').run(student, new Date().toISOString());
+        db.prepare('INSERT INTO scrub_pending (pending) VALUES (1)').run();
+      })();
+      db.close();
+      expect(filesHolding(dir, wrapped)).toEqual(['keys/student-keys.sqlite']);
+      open();
+      expect(filesHolding(dir, wrapped)).toEqual([]);
+      expect(store.dataKeyOf(student)).toBe('destroyed');
     });
   });
 
