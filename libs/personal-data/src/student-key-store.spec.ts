@@ -127,6 +127,7 @@ describe('StudentKeyStore', () => {
       open();
       expect((store.dataKeyOf(kept) as Buffer).equals(keys.get(kept)!)).toBe(true);
     });
+
     it('runs, when next opened, the VACUUM an erasure left undone (a crash right after it committed)', () => {
       const student = newStudentKey();
       store.ensureDataKey(student);
