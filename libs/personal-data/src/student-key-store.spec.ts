@@ -213,6 +213,34 @@ describe('StudentKeyStore', () => {
     });
   });
 
+  describe('read-only', () => {
+    it('reads keys, tombstones, the blind index and the identity index of an existing store, and writes nothing', () => {
+      const [kept, erased] = [newStudentKey(), newStudentKey()];
+      const key = store.ensureDataKey(kept);
+      store.identityIndex.restore(kept, [{ kind: 'residentId', value: '110101200501011234' }]);
+      store.destroy(erased, new Date('2026-03-01T08:00:00Z'));
+      const index = store.blindIndex('residentId', '110101200501011234');
+      store.close();
+      const before = statSync(path).mtimeMs;
+
+      store = StudentKeyStore.open(path, kek, { readonly: true });
+      expect(store.readonly).toBe(true);
+      expect((store.dataKeyOf(kept) as Buffer).equals(key)).toBe(true);
+      expect(store.dataKeyOf(erased)).toBe('destroyed');
+      expect(store.blindIndex('residentId', '110101200501011234')).toBe(index);
+      expect(store.identityIndex.lookup([{ kind: 'residentId', value: '110101200501011234' }])).toEqual({ studentKey: kept });
+      expect(() => store.ensureDataKey(newStudentKey())).toThrow(/readonly/);
+      expect(() => store.destroy(kept, new Date())).toThrow(/readonly/);
+      expect(statSync(path).mtimeMs).toBe(before);
+    });
+
+    it('does not make a store that is not there', () => {
+      const missing = join(dir, 'nowhere', 'student-keys.sqlite');
+      expect(() => StudentKeyStore.open(missing, kek, { readonly: true })).toThrow();
+      expect(() => statSync(join(dir, 'nowhere'))).toThrow();
+    });
+  });
+
   describe('with another key-encryption key', () => {
     it('does not open, naming both keys', () => {
       store.close();

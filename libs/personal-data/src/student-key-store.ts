@@ -19,6 +19,11 @@ const INDEX_KEY = 'blind-index';
 const dataKeyContext = (studentKey: string) => `student-data-key:${studentKey}`;
 const indexKeyContext = 'blind-index-key';
 
+export interface StudentKeyStoreOptions {
+  /** Reads only (a read-only data directory, a copy to audit): the file must exist; nothing is made, linked or destroyed. */
+  readonly?: boolean;
+}
+
 /** A destroyed data key: whose, and when. No key material. */
 export interface Tombstone {
   studentKey: string;
@@ -50,32 +55,41 @@ export class StudentKeyStore {
     private readonly db: Database.Database,
     private readonly kek: KeyEncryptionKey,
     readonly path: string,
+    readonly readonly: boolean,
   ) {
     this.statements = prepare(db);
     this.#indexKey = this.loadIndexKey();
     this.identityIndex = new IdentityIndex(db, this);
-    this.scrubIfPending(); // an erasure whose VACUUM did not run (a crash, a busy store)
+    if (!readonly) this.scrubIfPending(); // an erasure whose VACUUM did not run (a crash, a busy store)
   }
 
   /**
    * Opens (or makes, mode 0600) the key store at this path with this key-encryption key.
    * KeyStoreKeyMismatchError when the store's keys were wrapped by another key-encryption key.
    */
-  static open(path: string, kek: KeyEncryptionKey): StudentKeyStore {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    // Made here so that it is 0600 from the start: SQLite gives its journal the database file's mode.
-    closeSync(openSync(path, 'a', 0o600));
-    const db = new Database(path);
+  static open(path: string, kek: KeyEncryptionKey, options: StudentKeyStoreOptions = {}): StudentKeyStore {
+    const readonly = options.readonly === true;
+    if (!readonly) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // Made here so that it is 0600 from the start: SQLite gives its journal the database file's mode.
+      closeSync(openSync(path, 'a', 0o600));
+    }
+    const db = new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
     try {
       db.pragma('busy_timeout = 10000');
-      db.pragma('secure_delete = ON');
-      if (db.pragma('secure_delete', { simple: true }) !== 1) throw new Error(`${path}: this SQLite does not zero deleted content (secure_delete)`);
-      const mode = db.pragma('journal_mode = DELETE', { simple: true });
-      if (mode !== 'delete') throw new Error(`${path}: journal mode is ${String(mode)}, not delete`);
-      db.pragma('synchronous = FULL');
       db.pragma('temp_store = MEMORY'); // no temporary file holds a row
-      migrate(db, path);
-      return new StudentKeyStore(db, kek, path);
+      if (readonly) {
+        const version = db.pragma('user_version', { simple: true });
+        if (version !== SCHEMA_VERSION) throw new Error(`${path}: key store schema version ${String(version)}, not ${SCHEMA_VERSION} (open it once writable)`);
+      } else {
+        db.pragma('secure_delete = ON');
+        if (db.pragma('secure_delete', { simple: true }) !== 1) throw new Error(`${path}: this SQLite does not zero deleted content (secure_delete)`);
+        const mode = db.pragma('journal_mode = DELETE', { simple: true });
+        if (mode !== 'delete') throw new Error(`${path}: journal mode is ${String(mode)}, not delete`);
+        db.pragma('synchronous = FULL');
+        migrate(db, path);
+      }
+      return new StudentKeyStore(db, kek, path, readonly);
     } catch (error) {
       db.close();
       throw error;
