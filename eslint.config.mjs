@@ -38,6 +38,7 @@ const SQLITE_OWNERS = [
   'libs/projections/src/**', // the read models (read-models.sqlite): projected, replayed and queried there
   'libs/application/src/data-dir-lock.ts', // the data directory's lock: a SQLite file held EXCLUSIVE by the one writing process
   'apps/ledger-cli/src/backup.commands.ts', // backup and restore: writes and checks copies of the event log
+  'libs/personal-data/src/**', // the student key store (student-keys.sqlite): wrapped data keys, tombstones, the identity index
 ];
 const SQLITE = {
   name: 'better-sqlite3',
@@ -52,8 +53,9 @@ const LIB_MAY_IMPORT = {
   domain: [], // plain TypeScript: every business rule, no framework, no I/O
   'event-store': [], // knows events, not aid
   integrity: ['event-store'],
+  'personal-data': ['domain'], // keys, seals and the identity index: node:crypto and its own SQLite file
   projections: ['domain', 'event-store', 'integrity'],
-  application: ['domain', 'event-store', 'integrity', 'projections'],
+  application: ['domain', 'event-store', 'integrity', 'personal-data', 'projections'],
 };
 const PURE_DOMAIN = {
   paths: [...builtinModules.filter((name) => !name.startsWith('_')), 'reflect-metadata', 'class-validator', 'class-transformer', 'rxjs'],

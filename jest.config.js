@@ -22,7 +22,7 @@ module.exports = {
   moduleNameMapper: {
     // An ES module (of @fastify/static) that jest's loader cannot require() on Node 20: see the file.
     '^content-disposition$': '<rootDir>/test/support/cjs/content-disposition.js',
-    '^@ledger/(domain|event-store|projections|application|integrity)$': '<rootDir>/libs/$1/src',
+    '^@ledger/(domain|event-store|projections|application|integrity|personal-data)$': '<rootDir>/libs/$1/src',
   },
   testTimeout: 60000,
 };

@@ -29,6 +29,7 @@ const CASES = {
   eventLogOpensSqlite: ['libs/event-store/src/sqlite/sqlite-event-store.ts', "import Database from 'better-sqlite3';\nexport const open = (path: string) => new Database(path);\n"],
   readModelsOpenSqlite: ['libs/projections/src/read-models.ts', "import Database from 'better-sqlite3';\nexport const open = (path: string) => new Database(path);\n"],
   dataDirLockOpensSqlite: ['libs/application/src/data-dir-lock.ts', "import Database from 'better-sqlite3';\nexport const open = (path: string) => new Database(path);\n"],
+  keyStoreOpensSqlite: ['libs/personal-data/src/student-key-store.ts', "import Database from 'better-sqlite3';\nexport const open = (path: string) => new Database(path);\n"],
 
   // Layer order.
   domainImportsNest: ['libs/domain/src/money.ts', "import { Injectable } from '@nestjs/common';\nexport const decorate = Injectable;\n"],
@@ -47,6 +48,9 @@ const CASES = {
     'libs/application/src/reconcile.ts',
     "import type { Money } from '@ledger/domain';\nimport type { StoredEvent } from '@ledger/event-store';\nimport type { LogDigest } from '@ledger/integrity';\nimport type { ReadModels } from '@ledger/projections';\nexport type All = [Money, StoredEvent, LogDigest, ReadModels];\n",
   ],
+  personalDataImportsEventStore: ['libs/personal-data/src/seal.ts', "import type { StoredEvent } from '@ledger/event-store';\nexport type Stored = StoredEvent;\n"],
+  personalDataImportsDomain: ['libs/personal-data/src/errors.ts', "import { DomainError } from '@ledger/domain';\nexport const base = DomainError;\n"],
+  applicationImportsPersonalData: ['libs/application/src/student-directory.ts', "import { seal } from '@ledger/personal-data';\nexport const sealed = seal;\n"],
   applicationImportsItself: ['libs/application/src/reconcile.ts', "import { loadSettings } from '@ledger/application';\nexport const load = loadSettings;\n"],
   libReachesIntoAnotherLib: ['libs/application/src/clock.ts', "import { parseMoney } from '../../domain/src/money';\nexport const parse = parseMoney;\n"],
   libReachesIntoApps: ['libs/projections/src/replay.ts', "import { createLedgerApp } from '../../../apps/ledger-api/src/app.factory';\nexport const create = createLedgerApp;\n"],
@@ -121,10 +125,11 @@ describe('npm run lint', () => {
       expect(messages.applicationNamesTheHandle).toEqual([]);
     });
 
-    it('passes the owners: the event log, the read models, the data directory lock', () => {
+    it('passes the owners: the event log, the read models, the data directory lock, the student key store', () => {
       expect(messages.eventLogOpensSqlite).toEqual([]);
       expect(messages.readModelsOpenSqlite).toEqual([]);
       expect(messages.dataDirLockOpensSqlite).toEqual([]);
+      expect(messages.keyStoreOpensSqlite).toEqual([]);
     });
   });
 
@@ -145,6 +150,13 @@ describe('npm run lint', () => {
       expect(messages.projectionsImportsBelow).toEqual([]);
       expect(messages.applicationImportsEveryLib).toEqual([]);
       expect(rules('applicationImportsItself')).toEqual(['ledger/layer-order']);
+    });
+
+    it('lets libs/personal-data import libs/domain alone, and libs/application import it', () => {
+      expect(rules('personalDataImportsEventStore')).toEqual(['ledger/layer-order']);
+      expect(messages.personalDataImportsEventStore[0].message).toBe('libs/personal-data may not import @ledger/event-store: libs/personal-data imports @ledger/domain (layer order, README "How it is built")');
+      expect(messages.personalDataImportsDomain).toEqual([]);
+      expect(messages.applicationImportsPersonalData).toEqual([]);
     });
 
     it('fails a relative path out of a lib, into another lib or into apps/ (but in test support)', () => {

@@ -6,7 +6,7 @@ const Module = require('node:module');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '../..');
-const aliases = { '@ledger/domain': 'libs/domain/src', '@ledger/event-store': 'libs/event-store/src', '@ledger/projections': 'libs/projections/src', '@ledger/application': 'libs/application/src', '@ledger/integrity': 'libs/integrity/src' };
+const aliases = { '@ledger/domain': 'libs/domain/src', '@ledger/event-store': 'libs/event-store/src', '@ledger/projections': 'libs/projections/src', '@ledger/application': 'libs/application/src', '@ledger/integrity': 'libs/integrity/src', '@ledger/personal-data': 'libs/personal-data/src' };
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
   const target = aliases[request];

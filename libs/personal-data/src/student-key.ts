@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+
+/** Crockford's base32, lower case: no i, l, o or u, so a key read aloud or retyped is not mistaken. */
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+const STUDENT_KEY = /^s[0-7][0-9a-hjkmnp-tv-z]{25}$/;
+
+/**
+ * A new pseudonymous student key: `s` and 26 characters of Crockford base32 holding 128 random
+ * bits. Never derived from an identifier, so the key says nothing of the student once their data
+ * key is destroyed — it is what stream names, projections and tombstones carry.
+ */
+export function newStudentKey(): string {
+  let bits = BigInt(`0x${randomBytes(16).toString('hex')}`);
+  let text = '';
+  for (let i = 0; i < 26; i++) {
+    text = CROCKFORD[Number(bits & 31n)] + text;
+    bits >>= 5n;
+  }
+  return `s${text}`;
+}
+
+/** Whether this is a key newStudentKey makes (and not, say, a resident ID passed by mistake). */
+export function isStudentKey(value: unknown): value is string {
+  return typeof value === 'string' && STUDENT_KEY.test(value);
+}
+
+/** Refuses anything but a student key: a resident ID handed here would be stored in the clear. */
+export function assertStudentKey(value: unknown): asserts value is string {
+  if (!isStudentKey(value)) throw new TypeError(`not a student key (s + 26 base32 characters): ${typeof value === 'string' ? `${value.length} characters` : typeof value}`);
+}
