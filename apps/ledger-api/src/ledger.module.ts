@@ -13,6 +13,9 @@ import {
   READ_MODELS,
   SETTINGS,
   Settings,
+  PERSONAL_DATA_VAULT,
+  PersonalDataVault,
+  openPersonalDataVault,
   createEventStore,
   parseToken,
   writeContextFor,
@@ -43,6 +46,7 @@ class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplica
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly models: ReadModels,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault,
     private readonly access: AccessControl,
     private readonly audit: AuditService,
     private readonly metrics: LedgerMetrics,
@@ -92,6 +96,7 @@ class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplica
     }
     await this.store.close();
     await this.models.close();
+    this.vault.close();
   }
 }
 
@@ -132,6 +137,7 @@ export class LedgerModule {
         { provide: EVENT_STORE, inject: [LedgerMetrics], useFactory: (metrics: LedgerMetrics) => new ObservedEventStore(createEventStore(settings), (append) => metrics.appended(append)) },
         GracefulShutdown,
         { provide: READ_MODELS, useFactory: () => new ReadModels(settings.readModelsPath, ALL_PROJECTIONS) },
+        { provide: PERSONAL_DATA_VAULT, useFactory: () => openPersonalDataVault(settings, 'write') },
         // Guards run in this order: throttle first, then authenticate and check the role.
         { provide: APP_GUARD, useClass: ClientThrottlerGuard },
         { provide: APP_GUARD, useClass: AccessGuard },

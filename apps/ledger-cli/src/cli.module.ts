@@ -1,7 +1,20 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { CqrsModule } from '@nestjs/cqrs';
-import { APPLICATION_PROVIDERS, CATALOG, EVENT_STORE, READ_MODELS, SETTINGS, Settings, createEventStore, loadCatalog, loadSettings } from '@ledger/application';
+import {
+  APPLICATION_PROVIDERS,
+  CATALOG,
+  EVENT_STORE,
+  PERSONAL_DATA_VAULT,
+  PersonalDataVault,
+  READ_MODELS,
+  SETTINGS,
+  Settings,
+  createEventStore,
+  loadCatalog,
+  loadSettings,
+  openPersonalDataVault,
+} from '@ledger/application';
 import { EventStore, openReadOnlyDatabase } from '@ledger/event-store';
 import { ACCESS_COMMANDS } from './access.commands';
 import { AUDIT_COMMANDS } from './audit.commands';
@@ -10,9 +23,13 @@ import { ImportCommand } from './import.commands';
 import { BACKUP_COMMANDS } from './backup.commands';
 
 class CloseStore implements OnApplicationShutdown {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore | undefined) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore | undefined,
+    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault | undefined,
+  ) {}
   async onApplicationShutdown() {
     await this.store?.close();
+    this.vault?.close();
   }
 }
 
@@ -69,6 +86,15 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
         ledgerUseOf(process.argv.slice(2)) !== 'none' && existsSync(settings.readModelsPath)
           ? { db: openReadOnlyDatabase(settings.readModelsPath) }
           : undefined,
+    },
+    {
+      // Students' data keys and the identity index: the ledger's writes seal personal fields with them.
+      provide: PERSONAL_DATA_VAULT,
+      inject: [SETTINGS],
+      useFactory: (settings: Settings) => {
+        const use = ledgerUseOf(process.argv.slice(2));
+        return use === 'none' ? undefined : openPersonalDataVault(settings, use === 'read' ? 'read' : 'write');
+      },
     },
     { provide: CATALOG, inject: [SETTINGS], useFactory: (settings: Settings) => loadCatalog(settings.catalogPath) },
     ...APPLICATION_PROVIDERS,

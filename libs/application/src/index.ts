@@ -8,6 +8,8 @@ export * from './write-pipeline';
 export * from './write-outcome';
 export * from './record-id';
 export * from './student-directory';
+export * from './personal-data/personal-data-vault';
+export * from './personal-data/sealed-fields';
 export * from './student-records';
 export * from './student-lookup';
 export * from './beneficiary-commands';

@@ -26,6 +26,10 @@ export interface Settings {
   uploadLimit: string;
   uploadLimitBytes: number;
   signingKeyFile: string;
+  /** Students' data keys and the identity index (`<keyDir>/student-keys.sqlite`), and by default the key-encryption key: outside the log, backed up apart from it. */
+  keyDir: string;
+  /** The key-encryption key that wraps every student's data key: `<keyDir>/key-encryption.key` unless set. */
+  keyEncryptionKeyFile: string;
   digestEvery: number;
   digestQuietMs: number;
   rateLimitPerMinute: number;
@@ -135,6 +139,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const uploadSize = uploadLimit.match(/^(\d+)(b|kb|mb|gb)$/i);
   const uploadLimitBytes = uploadSize ? Number(uploadSize[1]) * 1024 ** ['b', 'kb', 'mb', 'gb'].indexOf(uploadSize[2].toLowerCase()) : 0;
   if (!uploadSize || uploadLimitBytes === 0 || !Number.isSafeInteger(uploadLimitBytes)) throw new SettingsError('LEDGER_UPLOAD_LIMIT', `"${uploadLimit}" is not a size like 512kb, 100mb or 1gb`);
+  const keyDir = env.LEDGER_KEY_DIR ? fromCwd(text('LEDGER_KEY_DIR')) : join(dataDir, 'keys');
   const requestLog = oneOf('LEDGER_REQUEST_LOG', ['true', 'false'] as const) === 'true';
   return {
     port,
@@ -149,6 +154,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     reportsDir: existing('LEDGER_REPORTS_DIR', 'directory'),
     dashboardDir: pathOf('LEDGER_DASHBOARD_DIR'),
     signingKeyFile: env.LEDGER_SIGNING_KEY_FILE ? fromCwd(text('LEDGER_SIGNING_KEY_FILE')) : join(dataDir, 'signing-key.pem'),
+    keyDir,
+    keyEncryptionKeyFile: env.LEDGER_KEY_ENCRYPTION_KEY_FILE ? fromCwd(text('LEDGER_KEY_ENCRYPTION_KEY_FILE')) : join(keyDir, 'key-encryption.key'),
     digestEvery: wholeNumber('LEDGER_DIGEST_EVERY', 'a whole number of events'),
     digestQuietMs: wholeNumber('LEDGER_DIGEST_QUIET_MS', 'a whole number of milliseconds', 2_147_483_647),
     bodyLimit,

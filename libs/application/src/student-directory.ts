@@ -8,6 +8,7 @@ import {
   placeStudent,
 } from '@ledger/domain';
 import { EventStore, StoredEvent } from '@ledger/event-store';
+import { IndexedStudentDirectory, StudentIdentifierIndex } from './personal-data/indexed-student-directory';
 
 /** Where a request naming a student lands. */
 export interface StudentRecordPlacement {
@@ -136,9 +137,18 @@ class EventLogStudentDirectory implements StudentDirectory {
   }
 }
 
-/** The student directory over this event store. */
+/** The student directory over this event store, with identifiers in the log itself (a ledger without a key store: bare unit tests). */
 export function studentDirectoryOn(store: EventStore): StudentDirectory {
   return new EventLogStudentDirectory(store);
+}
+
+/**
+ * The directory the pipeline's ledger uses: over the identity index of its key store, so that
+ * records are filed under opaque keys and no identifier is in a stream name; the identifiers' own
+ * streams only where the pipeline has no key store.
+ */
+export function studentDirectoryOf(pipeline: { store: EventStore; vault?: { index: StudentIdentifierIndex } }): StudentDirectory {
+  return pipeline.vault ? new IndexedStudentDirectory(pipeline.store, pipeline.vault.index) : new EventLogStudentDirectory(pipeline.store);
 }
 
 /**

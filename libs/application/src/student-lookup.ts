@@ -1,5 +1,6 @@
-import { DisbursementNotFound, LoanNotFound, RecordIdAmbiguous, StudentIdentity, identityFromKey } from '@ledger/domain';
+import { DisbursementNotFound, LoanNotFound, RecordIdAmbiguous, StudentIdentity, identityFromKey, studentFiledUnder } from '@ledger/domain';
 import { queryDisbursements, queryLoans } from '@ledger/projections';
+import { isStudentKey } from '@ledger/personal-data';
 import { ReadSide } from './read-side';
 
 /**
@@ -11,6 +12,9 @@ import { ReadSide } from './read-side';
 const ambiguousInBody = (what: string, id: string, students: number) =>
   new RecordIdAmbiguous(`${students} students have a ${what} ${id}: name the student in the body, "student": {"residentId": …} or {"studentNumber": …}`, ['student']);
 
+/** The student a record is filed under: by its opaque key (the record itself), or, in a ledger without a key store, by the identifier it is filed under. */
+const filedUnder = (beneficiaryKey: string): StudentIdentity => (isStudentKey(beneficiaryKey) ? studentFiledUnder(beneficiaryKey) : identityFromKey(beneficiaryKey));
+
 function readSideOf(readSide: ReadSide | undefined): ReadSide {
   if (!readSide) throw new Error('finding a record by its id needs the read models (the service)');
   return readSide;
@@ -21,7 +25,7 @@ export async function studentOfDisbursement(readSide: ReadSide | undefined, disb
   const found = queryDisbursements(await readSideOf(readSide).current(), disbursementId);
   if (found.length === 0) throw new DisbursementNotFound(`no disbursement ${disbursementId}`, 'disbursementId');
   if (found.length > 1) throw ambiguousInBody('disbursement', disbursementId, found.length);
-  return identityFromKey(found[0].beneficiaryKey);
+  return filedUnder(found[0].beneficiaryKey);
 }
 
 /** The student holding the loan of this id (LoanNotFound, or RecordIdAmbiguous when several do). */
@@ -29,5 +33,5 @@ export async function studentOfLoan(readSide: ReadSide | undefined, loanId: stri
   const found = queryLoans(await readSideOf(readSide).current(), loanId);
   if (found.length === 0) throw new LoanNotFound(`no loan ${loanId}`, 'loanId');
   if (found.length > 1) throw ambiguousInBody('loan', loanId, found.length);
-  return identityFromKey(found[0].beneficiaryKey);
+  return filedUnder(found[0].beneficiaryKey);
 }

@@ -3,7 +3,7 @@ import { BeneficiaryCommand, BudgetStanding, ProgramCatalog, beneficiaryDecider 
 import { CATALOG, CLOCK } from './tokens';
 import { Clock, systemClock } from './clock';
 import { CommandOutcome, WritePipeline } from './write-pipeline';
-import { StudentDirectory, streamNamedBy, studentDirectoryOn } from './student-directory';
+import { StudentDirectory, streamNamedBy, studentDirectoryOf } from './student-directory';
 import { WriteContext } from './write-context';
 
 /**
@@ -22,7 +22,7 @@ export class StudentRecords {
     @Inject(CATALOG) private readonly catalog: ProgramCatalog,
     @Optional() @Inject(CLOCK) private readonly clock: Clock = systemClock,
   ) {
-    this.directory = studentDirectoryOn(pipeline.store);
+    this.directory = studentDirectoryOf(pipeline);
   }
 
   /** The clock's today, which every command is decided against. */

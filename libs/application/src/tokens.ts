@@ -8,3 +8,5 @@ export const DECLARED_REPORTS = Symbol('DECLARED_REPORTS');
 export const COMMAND_OBSERVER = Symbol('COMMAND_OBSERVER');
 /** Optional: the Clock commands are decided by (the system's when not provided). */
 export const CLOCK = Symbol('CLOCK');
+/** The key store and identity index of students' personal data (a PersonalDataVault); absent where no ledger is open. */
+export const PERSONAL_DATA_VAULT = Symbol('PERSONAL_DATA_VAULT');

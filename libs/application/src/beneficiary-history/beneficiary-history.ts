@@ -1,5 +1,6 @@
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { identityFromKey } from '@ledger/domain';
+import { isStudentKey } from '@ledger/personal-data';
 import { queryBeneficiaryHistory } from '@ledger/projections';
 import { ReadSide } from '../read-side';
 import { StudentRecords } from '../student-records';
@@ -24,9 +25,12 @@ export class BeneficiaryHistoryHandler implements IQueryHandler<BeneficiaryHisto
   ) {}
 
   async execute({ studentKey }: BeneficiaryHistoryQuery): Promise<BeneficiaryHistory> {
-    const student = identityFromKey(studentKey.toUpperCase());
+    // By the record's own key, or by any identifier of the student's (resident ID, student number).
+    const student = isStudentKey(studentKey) ? { key: studentKey } : identityFromKey(String(studentKey).toUpperCase());
     const key = (await this.records.directory.recordKeyOf(student)) ?? student.key;
     const entries = queryBeneficiaryHistory(await this.readSide.current(), key);
-    return { studentKey: key, events: entries.map((entry) => ({ ...entry, position: entry.position.toString() })) };
+    // Sealed personal fields opened for the answer (the reply writer masks them for roles that see them masked); `erased` once the key is gone.
+    const vault = this.records.pipeline.vault;
+    return { studentKey: key, events: entries.map((entry) => ({ ...entry, data: vault ? vault.openFor(key, entry.data) : entry.data, position: entry.position.toString() })) };
   }
 }

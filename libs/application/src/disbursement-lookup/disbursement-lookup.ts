@@ -44,13 +44,17 @@ export class DisbursementLookupHandler implements IQueryHandler<DisbursementLook
 
   async execute({ disbursementId, parameters }: DisbursementLookupQuery): Promise<DisbursementAnswer> {
     const { amount, position, reversal, ...rest } = await this.paymentNamed(disbursementId, parameters);
+    // The reversal's reason and the student's names are sealed in the log: opened here for the answer.
+    const vault = this.records.pipeline.vault;
+    const opened = (path: string, value: string) => (vault ? vault.openField(rest.beneficiaryKey, path, value) : value);
     const view = {
       ...rest,
       amount: amount.toString(),
       position: position.toString(),
-      ...(reversal && { reversal: { reason: reversal.reason, reasonCode: reversal.reasonCode, position: reversal.position.toString() } }),
+      ...(reversal && { reversal: { reason: opened('reason', reversal.reason), reasonCode: reversal.reasonCode, position: reversal.position.toString() } }),
     };
-    return { view, knownNames: queryStudentNames(await this.readSide.current(), rest.beneficiaryKey) };
+    const knownNames = queryStudentNames(await this.readSide.current(), rest.beneficiaryKey).map((name) => opened('beneficiary.name', name));
+    return { view, knownNames };
   }
 
   /** The payment of this id, of the student the query names (through the student directory: any of their identifiers), or the only one. */

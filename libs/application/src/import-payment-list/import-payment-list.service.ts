@@ -40,7 +40,7 @@ import { WritePipeline, envelope, importMetadataOf } from '../write-pipeline';
 import { CsvEncoding, ImportFormat, ListSheet, csvRows, inspectListFile, workbookSheets } from '../import-file';
 import { Settings } from '../settings';
 import { BudgetBatch, BudgetKeeper, ReadModelsDatabase } from '../budget-keeper';
-import { StudentDirectory, StudentDirectoryBatch, studentDirectoryOn } from '../student-directory';
+import { StudentDirectory, StudentDirectoryBatch, studentDirectoryOf } from '../student-directory';
 import { CATALOG, CLOCK, READ_MODELS, SETTINGS } from '../tokens';
 import { Clock, systemClock } from '../clock';
 import { WriteContext } from '../write-context';
@@ -161,7 +161,7 @@ export class ImportService {
   ) {
     this.store = pipeline.store;
     this.mapping = parseColumnMapping(parseYaml(readFileSync(settings.importColumnsPath, 'utf8')));
-    this.directory = studentDirectoryOn(pipeline.store);
+    this.directory = studentDirectoryOf(pipeline);
     this.budgets = new BudgetKeeper(pipeline.store, readModels);
   }
 

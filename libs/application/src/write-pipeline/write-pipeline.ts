@@ -12,7 +12,8 @@ import {
   StreamAppend,
   WrongExpectedVersionError,
 } from '@ledger/event-store';
-import { COMMAND_OBSERVER, EVENT_STORE } from '../tokens';
+import { COMMAND_OBSERVER, EVENT_STORE, PERSONAL_DATA_VAULT } from '../tokens';
+import type { PersonalDataVault } from '../personal-data/personal-data-vault';
 import { WriteContext } from '../write-context';
 import { commandEventId, commandMetadataOf, envelope } from './envelope';
 import { KeyedQueue } from './keyed-queue';
@@ -95,6 +96,8 @@ export class WritePipeline {
     /** The store written to (also read by the services that find a command's stream, e.g. the student directory). */
     @Inject(EVENT_STORE) readonly store: EventStore,
     @Optional() @Inject(COMMAND_OBSERVER) private readonly observer?: CommandObserver,
+    /** Seals students' personal fields on their way into the log (absent only where no ledger is open, or in a bare unit test). */
+    @Optional() @Inject(PERSONAL_DATA_VAULT) readonly vault?: PersonalDataVault,
   ) {
     // No store at all: a CLI command that opens no ledger (it writes nothing).
     let queue = store && queuesByStore.get(store);
@@ -138,7 +141,7 @@ export class WritePipeline {
    * version conflict is the writer's to resolve (WrongExpectedVersionError).
    */
   appendPrepared(streamId: string, events: ReadonlyArray<{ eventId: string; type: string; data: unknown }>, metadata: EventToAppend['metadata'], expectedVersion: ExpectedVersion): Promise<AppendResult> {
-    return this.queue.run(streamId, () => this.store.appendToStream(streamId, events.map((event) => envelope(event, event.eventId, metadata)), expectedVersion));
+    return this.queue.run(streamId, () => this.store.appendToStream(streamId, this.sealed(streamId, events.map((event) => envelope(event, event.eventId, metadata))), expectedVersion));
   }
 
   /**
@@ -230,7 +233,8 @@ export class WritePipeline {
    * are written and let go of after; on the embedded store, written on a connection of its own and
    * visible together once the last part is in. Resolves with the number of events written.
    */
-  async appendBatch(parts: AsyncIterable<StreamAppend[]>): Promise<number> {
+  async appendBatch(batch: AsyncIterable<StreamAppend[]>): Promise<number> {
+    const parts = this.sealedParts(batch);
     const inParts = this.store.appendAtomicallyInParts?.bind(this.store);
     if (inParts) return (await inParts(parts)).events;
     const atomically = this.store.appendAtomically?.bind(this.store);
@@ -296,8 +300,28 @@ export class WritePipeline {
     throw new ConcurrencyConflict(streamId, MAX_ATTEMPTS);
   }
 
+  /**
+   * The events as they go into `streamId`: a student's personal fields sealed with the student's data
+   * key (PersonalDataVault), here, before the store hashes them — so the hash chain and the Merkle
+   * leaves cover the ciphertext, and destroying the key later changes no stored byte.
+   */
+  private sealed(streamId: string, events: EventToAppend[]): EventToAppend[] {
+    const vault = this.vault;
+    if (!vault) return events;
+    return events.map((event) => {
+      const data = vault.sealFor(streamId, event.data);
+      return data === event.data ? event : { ...event, data };
+    });
+  }
+
+  private async *sealedParts(parts: AsyncIterable<StreamAppend[]>): AsyncIterable<StreamAppend[]> {
+    for await (const part of parts) yield part.map((append) => ({ ...append, events: this.sealed(append.streamId, append.events) }));
+  }
+
   /** The command's append, with the appends that go alongside it (CommandTarget.alongside). */
-  private async append(main: StreamAppend, alongside: StreamAppend[]): Promise<AppendResult> {
+  private async append(unsealedMain: StreamAppend, unsealedAlongside: StreamAppend[]): Promise<AppendResult> {
+    const main = { ...unsealedMain, events: this.sealed(unsealedMain.streamId, unsealedMain.events) };
+    const alongside = unsealedAlongside.map((other) => ({ ...other, events: this.sealed(other.streamId, other.events) }));
     if (alongside.length === 0) return this.store.appendToStream(main.streamId, main.events, main.expectedVersion);
     if (this.store.appendAtomically) return (await this.store.appendAtomically([...alongside, main])).at(-1)!;
     for (const other of alongside) await this.store.appendToStream(other.streamId, other.events, other.expectedVersion);

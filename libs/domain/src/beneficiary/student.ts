@@ -31,8 +31,20 @@ export interface StudentIdentityInput {
   name?: unknown;
 }
 
+/** Marks a student found by their record (a payment's), not named by an identifier: placed on that record as it is. */
+const FILED_UNDER = Symbol('filed under its record key');
+
+/** The student whose record is filed under `key` (found by one of their records, e.g. a payment id): no identifier to parse or place. */
+export function studentFiledUnder(key: string): StudentIdentity {
+  return Object.assign({ key }, { [FILED_UNDER]: true });
+}
+
+/** Whether this student was found by their record (studentFiledUnder) rather than named. */
+export const isFiledUnder = (student: unknown): student is StudentIdentity => typeof student === 'object' && student !== null && FILED_UNDER in student;
+
 /** `field`: where the identifiers are in the request (`student` in a body; '' for identifiers that stand alone, as query parameters). */
 export function parseStudentIdentity(input: StudentIdentityInput | undefined, field = 'student'): StudentIdentity {
+  if (isFiledUnder(input)) return input;
   const at = (name: string) => (field ? `${field}.${name}` : name);
   const residentId = input?.residentId == null ? undefined : parseResidentId(input.residentId, at('residentId'));
   const studentNumber = input?.studentNumber == null ? undefined : parseStudentNumber(input.studentNumber, at('studentNumber'));

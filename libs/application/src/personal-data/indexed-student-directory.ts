@@ -1,0 +1,72 @@
+import { StudentIdentifiersConflict, StudentIdentity, beneficiaryStreamId, identifiersOf } from '@ledger/domain';
+import { EventStore, StoredEvent } from '@ledger/event-store';
+import type { Identifier, IdentityIndex } from '@ledger/personal-data';
+import type { StudentDirectory, StudentDirectoryBatch, StudentRecordPlacement } from '../student-directory';
+
+type IndexedIdentifier = Identifier;
+
+/** What the directory needs of the identity index (kept outside the log, identifiers only sealed). */
+export type StudentIdentifierIndex = Pick<IdentityIndex, 'place' | 'lookup'>;
+
+/** The identifiers a request names, as the index keeps them (a G number and the ID it holds are one). */
+const indexedOf = (student: StudentIdentity): IndexedIdentifier[] =>
+  identifiersOf(student).map(({ key }) => ({ kind: /^[GJL]/i.test(key) ? 'studentNumber' : 'residentId', value: key }));
+
+function refused(student: StudentIdentity, kinds: Array<IndexedIdentifier['kind']>, field: string): never {
+  const at = (name: string) => (field ? `${field}.${name}` : name);
+  const fields = identifiersOf(student)
+    .filter(({ key }) => kinds.includes(/^[GJL]/i.test(key) ? 'studentNumber' : 'residentId'))
+    .map(({ field: named }) => at(named));
+  throw new StudentIdentifiersConflict(
+    `${fields.join(' and ')} lead to two different students' records, so these cannot both be this student's identifiers; correct the request (the ledger does not merge records)`,
+    fields,
+  );
+}
+
+/**
+ * The student directory over the identity index: a student's record is the stream
+ * `beneficiary-<opaque key>`, the key given by the index when the student is first named. No stream
+ * name, and no event, holds an identifier in clear; the index holds them sealed and finds them by a
+ * keyed hash. A student already filed under a key of their own (a request naming the record by its
+ * key, as a reversal found by its payment's id does) is placed there directly.
+ */
+export class IndexedStudentDirectory implements StudentDirectory {
+  constructor(
+    private readonly store: EventStore,
+    private readonly index: StudentIdentifierIndex,
+  ) {}
+
+  private keyOf(student: StudentIdentity, field: string, assign: boolean): string | undefined {
+    const named = indexedOf(student);
+    if (named.length === 0) return student.key;
+    const found = assign ? this.index.place(named) : this.index.lookup(named);
+    if (found && 'conflict' in found) refused(student, found.conflict, field);
+    return found?.studentKey;
+  }
+
+  async place(student: StudentIdentity): Promise<StudentRecordPlacement> {
+    const key = this.keyOf(student, 'student', true)!;
+    const streamId = beneficiaryStreamId(key);
+    return { student: { ...student, key }, streamId, stored: await this.store.readStream(streamId), links: [] };
+  }
+
+  async recordKeyOf(student: StudentIdentity, field = 'student'): Promise<string | undefined> {
+    return this.keyOf(student, field, false);
+  }
+
+  batch(): StudentDirectoryBatch {
+    const seen = new Set<string>();
+    return {
+      place: async (student) => {
+        const key = this.keyOf(student, 'student', true)!;
+        const streamId = beneficiaryStreamId(key);
+        const placed = { student: { ...student, key }, streamId };
+        if (seen.has(key)) return placed;
+        seen.add(key);
+        const stored: StoredEvent[] = await this.store.readStream(streamId);
+        return { ...placed, stored };
+      },
+      links: () => [],
+    };
+  }
+}

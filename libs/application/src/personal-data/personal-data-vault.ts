@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileKeyEncryptionKey, IdentityIndex, StudentKeyStore, isSealed, openSeal, seal, sealAad, studentKeyStorePath } from '@ledger/personal-data';
+import { mapSealedFields } from './sealed-fields';
+
+/** What an erased student's personal fields read as: the data is gone, the fact that there was some is not. */
+export const ERASED = 'erased';
+
+/** The stream of a student's record, by the opaque key it is filed under. */
+const STUDENT_STREAM = /^beneficiary-(.+)$/;
+
+/** The student a stream belongs to (its opaque key), or undefined for streams that are no student's. */
+export const studentKeyOfStream = (streamId: string): string | undefined => STUDENT_STREAM.exec(streamId)?.[1];
+
+/** The key-encryption key's file in the key directory (unless LEDGER_KEY_ENCRYPTION_KEY_FILE puts it elsewhere). */
+export const KEY_ENCRYPTION_KEY_FILE = 'key-encryption.key';
+
+/**
+ * The one place personal data is sealed and opened: with the student's own data key, held by the
+ * key store (outside the log, wrapped by the key-encryption key). Events are sealed on their way into
+ * the log, so the hash chain and the Merkle leaves cover the ciphertext; they are opened only where an
+ * answer needs the data. After an erasure the key is gone: the fields read as `erased`.
+ */
+export class PersonalDataVault {
+  private constructor(
+    readonly keys: StudentKeyStore,
+    readonly index: IdentityIndex,
+  ) {}
+
+  static open(keyDir: string, options: { keyEncryptionKeyFile?: string; readonly?: boolean } = {}): PersonalDataVault {
+    const kek = FileKeyEncryptionKey.openOrCreate(options.keyEncryptionKeyFile ?? join(keyDir, KEY_ENCRYPTION_KEY_FILE));
+    const keys = StudentKeyStore.open(studentKeyStorePath(keyDir), kek, { readonly: options.readonly ?? false });
+    return new PersonalDataVault(keys, keys.identityIndex);
+  }
+
+  /** The event's data as it is appended to `streamId`: a student's personal fields sealed (fields already sealed are kept as they are). */
+  sealFor(streamId: string, data: unknown): unknown {
+    const studentKey = studentKeyOfStream(streamId);
+    if (!studentKey) return data;
+    let dataKey: Buffer | undefined;
+    return mapSealedFields(data, (value, path) => (isSealed(value) ? value : seal((dataKey ??= this.keys.ensureDataKey(studentKey)), value, sealAad(studentKey, path))));
+  }
+
+  /** The event's data with the student's personal fields opened (`erased` where the key was destroyed). */
+  openFor(studentKey: string, data: unknown): unknown {
+    let dataKey: ReturnType<StudentKeyStore['dataKeyOf']> | null = null;
+    return mapSealedFields(data, (value, path) => {
+      if (!isSealed(value)) return value;
+      if (dataKey === null) dataKey = this.keys.dataKeyOf(studentKey);
+      return Buffer.isBuffer(dataKey) ? openSeal(dataKey, value, sealAad(studentKey, path)) : ERASED;
+    });
+  }
+
+  /** One personal field's value opened (`path` as in SEALED_FIELDS, e.g. `beneficiary.name`): values in clear come back as they are. */
+  openField(studentKey: string, path: string, value: string): string {
+    if (!isSealed(value)) return value;
+    const dataKey = this.keys.dataKeyOf(studentKey);
+    return Buffer.isBuffer(dataKey) ? openSeal(dataKey, value, sealAad(studentKey, path)) : ERASED;
+  }
+
+  close(): void {
+    this.keys.close();
+  }
+}
+
+/**
+ * The vault of a ledger's settings: made on first use for a ledger that writes; opened read-only, when
+ * there is one, for a command that only reads (undefined when there is none: nothing can be opened).
+ */
+export function openPersonalDataVault(settings: { keyDir: string; keyEncryptionKeyFile: string }, use: 'write' | 'read'): PersonalDataVault | undefined {
+  if (use === 'read' && !(existsSync(studentKeyStorePath(settings.keyDir)) && existsSync(settings.keyEncryptionKeyFile))) return undefined;
+  return PersonalDataVault.open(settings.keyDir, { keyEncryptionKeyFile: settings.keyEncryptionKeyFile, readonly: use === 'read' });
+}
