@@ -90,10 +90,11 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
     {
       // Students' data keys and the identity index: the ledger's writes seal personal fields with them.
       provide: PERSONAL_DATA_VAULT,
-      inject: [SETTINGS],
-      useFactory: (settings: Settings) => {
+      // After the ledger: a command refused for a missing ledger makes no key store either.
+      inject: [SETTINGS, EVENT_STORE],
+      useFactory: (settings: Settings, store: EventStore | undefined) => {
         const use = ledgerUseOf(process.argv.slice(2));
-        return use === 'none' ? undefined : openPersonalDataVault(settings, use === 'read' ? 'read' : 'write');
+        return store === undefined || use === 'none' ? undefined : openPersonalDataVault(settings, use === 'read' ? 'read' : 'write');
       },
     },
     { provide: CATALOG, inject: [SETTINGS], useFactory: (settings: Settings) => loadCatalog(settings.catalogPath) },

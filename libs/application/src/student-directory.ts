@@ -147,8 +147,11 @@ export function studentDirectoryOn(store: EventStore): StudentDirectory {
  * records are filed under opaque keys and no identifier is in a stream name; the identifiers' own
  * streams only where the pipeline has no key store.
  */
-export function studentDirectoryOf(pipeline: { store: EventStore; vault?: { index: StudentIdentifierIndex } }): StudentDirectory {
-  return pipeline.vault ? new IndexedStudentDirectory(pipeline.store, pipeline.vault.index) : new EventLogStudentDirectory(pipeline.store);
+export function studentDirectoryOf(pipeline: { store: EventStore; vault?: { index: Omit<StudentIdentifierIndex, 'readonly'>; keys: { readonly: boolean } } }): StudentDirectory {
+  const vault = pipeline.vault;
+  if (!vault) return new EventLogStudentDirectory(pipeline.store);
+  const index: StudentIdentifierIndex = { place: (ids) => vault.index.place(ids), lookup: (ids) => vault.index.lookup(ids), readonly: vault.keys.readonly };
+  return new IndexedStudentDirectory(pipeline.store, index);
 }
 
 /**

@@ -2,6 +2,7 @@ import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { DisbursementNotFound, RecordIdAmbiguous, parseStudentIdentity } from '@ledger/domain';
 import { DisbursementView, queryDisbursements, queryStudentNames } from '@ledger/projections';
 import { ReadSide } from '../read-side';
+import { ERASED } from '../personal-data/personal-data-vault';
 import { StudentRecords } from '../student-records';
 import { ParametersInvalid } from '../query-parameters';
 
@@ -54,7 +55,11 @@ export class DisbursementLookupHandler implements IQueryHandler<DisbursementLook
       ...(reversal && { reversal: { reason: opened('reason', reversal.reason), reasonCode: reversal.reasonCode, position: reversal.position.toString() } }),
     };
     const knownNames = queryStudentNames(await this.readSide.current(), rest.beneficiaryKey).map((name) => opened('beneficiary.name', name));
-    return { view, knownNames };
+    // Who the record is filed under is an opaque key: the student's identifiers (and name) come from the identity index.
+    const identifiers = vault ? vault.index.identifiersOf(rest.beneficiaryKey) : [];
+    const student = Object.fromEntries(identifiers.map(({ kind, value }) => [kind, value]));
+    if (knownNames.length > 0 && knownNames.at(-1) !== ERASED) student.name = knownNames.at(-1)!;
+    return { view: identifiers.length > 0 ? { ...view, student } : view, knownNames };
   }
 
   /** The payment of this id, of the student the query names (through the student directory: any of their identifiers), or the only one. */

@@ -377,7 +377,7 @@ export class ImportService {
       const stored = placed.stored ?? (await this.store.readStream(placed.streamId));
       student = { streamId: placed.streamId, revision: stored.length - 1, pending: [] };
       run.students.set(key, student);
-      if (stored.length > 0) this.rememberState(run, key, foldEvents(beneficiaryDecider, stored.map((event) => currentEventOf(event) as never)));
+      if (stored.length > 0) this.rememberState(run, key, foldEvents(beneficiaryDecider, stored.map((event) => this.pipeline.decidable(placed.streamId, event) as never)));
     }
     return { command: named, key, student };
   }
@@ -392,7 +392,7 @@ export class ImportService {
     let state = run.states.get(key);
     if (!state) {
       const stored = (await this.store.readStream(student.streamId)).slice(0, student.revision + 1);
-      state = foldEvents(beneficiaryDecider, [...stored.map((event) => currentEventOf(event) as BeneficiaryEvent), ...student.pending.map(({ event }) => event)] as never);
+      state = foldEvents(beneficiaryDecider, [...stored.map((event) => this.pipeline.decidable<BeneficiaryEvent>(student.streamId, event)), ...student.pending.map(({ event }) => event)] as never);
       this.rememberState(run, key, state);
     }
     return state;

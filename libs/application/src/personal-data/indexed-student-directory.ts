@@ -1,12 +1,12 @@
 import { StudentIdentifiersConflict, StudentIdentity, beneficiaryStreamId, identifiersOf } from '@ledger/domain';
 import { EventStore, StoredEvent } from '@ledger/event-store';
-import type { Identifier, IdentityIndex } from '@ledger/personal-data';
+import { type Identifier, type IdentityIndex, newStudentKey } from '@ledger/personal-data';
 import type { StudentDirectory, StudentDirectoryBatch, StudentRecordPlacement } from '../student-directory';
 
 type IndexedIdentifier = Identifier;
 
 /** What the directory needs of the identity index (kept outside the log, identifiers only sealed). */
-export type StudentIdentifierIndex = Pick<IdentityIndex, 'place' | 'lookup'>;
+export type StudentIdentifierIndex = Pick<IdentityIndex, 'place' | 'lookup'> & { readonly readonly?: boolean };
 
 /** The identifiers a request names, as the index keeps them (a G number and the ID it holds are one). */
 const indexedOf = (student: StudentIdentity): IndexedIdentifier[] =>
@@ -36,12 +36,20 @@ export class IndexedStudentDirectory implements StudentDirectory {
     private readonly index: StudentIdentifierIndex,
   ) {}
 
+  /** Keys given in this process to students a read-only index does not know (a dry run's): never stored. */
+  private readonly provisional = new Map<string, string>();
+
   private keyOf(student: StudentIdentity, field: string, assign: boolean): string | undefined {
     const named = indexedOf(student);
     if (named.length === 0) return student.key;
-    const found = assign ? this.index.place(named) : this.index.lookup(named);
+    const found = assign && !this.index.readonly ? this.index.place(named) : this.index.lookup(named);
     if (found && 'conflict' in found) refused(student, found.conflict, field);
-    return found?.studentKey;
+    if (found || !assign) return found?.studentKey;
+    // A dry run on a read-only key store: the student is new; one key for them for this run, stored nowhere.
+    const seen = named.map(({ kind, value }) => this.provisional.get(`${kind}:${value}`)).find((key) => key !== undefined);
+    const key = seen ?? newStudentKey();
+    for (const { kind, value } of named) this.provisional.set(`${kind}:${value}`, key);
+    return key;
   }
 
   async place(student: StudentIdentity): Promise<StudentRecordPlacement> {

@@ -13,7 +13,7 @@ import {
   WrongExpectedVersionError,
 } from '@ledger/event-store';
 import { COMMAND_OBSERVER, EVENT_STORE, PERSONAL_DATA_VAULT } from '../tokens';
-import type { PersonalDataVault } from '../personal-data/personal-data-vault';
+import { PersonalDataVault, studentKeyOfStream } from '../personal-data/personal-data-vault';
 import { WriteContext } from '../write-context';
 import { commandEventId, commandMetadataOf, envelope } from './envelope';
 import { KeyedQueue } from './keyed-queue';
@@ -273,7 +273,8 @@ export class WritePipeline {
       const stored = target.stored ?? (await this.store.readStream(streamId));
       const replay = replayOf(stored, write);
       if (replay) return { streamId, events: replay, result: 'replayed' };
-      const state = foldEvents(decider, stored.map((event) => currentEventOf(event) as Event));
+      // Decided on the student's data in clear (a resubmission is compared with what was recorded); sealed again on the way in.
+      const state = foldEvents(decider, stored.map((event) => this.opened(streamId, currentEventOf(event) as Event)));
       const events = decider.decide(target.command, state, context);
       if (events.length === 0) return { streamId, events: [], result: 'unchanged' };
       const metadata = commandMetadataOf(write);
@@ -312,6 +313,19 @@ export class WritePipeline {
       const data = vault.sealFor(streamId, event.data);
       return data === event.data ? event : { ...event, data };
     });
+  }
+
+  /** A stored event of `streamId` as a decider folds it: upcast to its current version, its student's personal fields opened. */
+  decidable<Event extends LedgerEvent>(streamId: string, stored: StoredEvent): Event {
+    return this.opened(streamId, currentEventOf(stored) as Event);
+  }
+
+  /** An event of `streamId` with its student's personal fields opened (`erased` where the key was destroyed). */
+  private opened<Event extends LedgerEvent>(streamId: string, event: Event): Event {
+    const studentKey = this.vault && studentKeyOfStream(streamId);
+    if (!studentKey) return event;
+    const data = this.vault!.openFor(studentKey, event.data);
+    return data === event.data ? event : ({ ...event, data } as Event);
   }
 
   private async *sealedParts(parts: AsyncIterable<StreamAppend[]>): AsyncIterable<StreamAppend[]> {
