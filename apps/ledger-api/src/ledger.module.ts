@@ -22,7 +22,7 @@ import {
 } from '@ledger/application';
 import { DeclaredReport, ProgramCatalog } from '@ledger/domain';
 import { EventStore, ObservedEventStore } from '@ledger/event-store';
-import { ALL_PROJECTIONS, ReadModels } from '@ledger/projections';
+import { ALL_PROJECTIONS, ReadModels, queryErasedStudents } from '@ledger/projections';
 import { AccessGuard } from './access/access.guard';
 import { UsersController } from './access/users.controller';
 import { AidController } from './http/aid.controller';
@@ -61,11 +61,23 @@ class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplica
       // Rebuilt by the subscription below, in the background: a log that cannot be projected
       // (edited behind the service's back) stops the projections (health says where), not the service.
       this.models.refuse(refusal);
-    } else await this.models.catchUpFrom(this.store);
+    } else {
+      await this.models.catchUpFrom(this.store);
+      this.shredErasedStudents();
+    }
     const signing = await this.audit.prepareSigning();
     if (signing) new Logger('Audit').error(signing);
     this.audit.startWitnessing(this.models);
     this.models.start(this.store, (error) => logger.error(`projections stopped at position ${this.models.checkpoint}: ${error.stack ?? error.message}`));
+  }
+
+  /**
+   * The log's erasures win over the key store: a key store restored from a backup older than an
+   * erasure would bring the student's data key back — it is destroyed again here, before any request.
+   */
+  private shredErasedStudents() {
+    const shredded = this.vault.keys.shredAll(queryErasedStudents(this.models.db));
+    if (shredded.length > 0) new Logger('PersonalData').warn(`the key store held the data keys of ${shredded.length} erased student(s) (a restored key store?): destroyed again`);
   }
 
   /** On an empty ledger, create the first admin and leave its token in a file (never in the logs). */

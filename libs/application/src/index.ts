@@ -9,6 +9,7 @@ export * from './write-outcome';
 export * from './record-id';
 export * from './student-directory';
 export * from './personal-data/personal-data-vault';
+export * from './erase-student-data/erase-student-data';
 export * from './personal-data/sealed-fields';
 export * from './student-records';
 export * from './student-lookup';

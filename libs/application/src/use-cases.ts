@@ -9,6 +9,7 @@ import { RecordDisbursementHandler } from './record-disbursement/record-disburse
 import { ReverseDisbursementHandler } from './reverse-disbursement/reverse-disbursement';
 import { RecordLoanHandler } from './record-loan/record-loan';
 import { RecordRepaymentHandler } from './record-repayment/record-repayment';
+import { EraseStudentDataHandler } from './erase-student-data/erase-student-data';
 import { AllocateBudgetHandler } from './allocate-budget/allocate-budget';
 import { ImportPaymentListHandler, ImportService } from './import-payment-list';
 import { SignDigestHandler } from './sign-digest/sign-digest';
@@ -32,6 +33,7 @@ export const USE_CASE_HANDLERS = [
   ReverseDisbursementHandler,
   RecordLoanHandler,
   RecordRepaymentHandler,
+  EraseStudentDataHandler,
   AllocateBudgetHandler,
   ImportPaymentListHandler,
   SignDigestHandler,

@@ -110,6 +110,12 @@ export class RecordIdAmbiguous extends ConflictOfFields {
 export const DisbursementNotFound = define('DISBURSEMENT_NOT_FOUND', 'not_found');
 export const ApprovalNotFound = define('APPROVAL_NOT_FOUND', 'not_found');
 export const LoanNotFound = define('LOAN_NOT_FOUND', 'not_found');
+/** No record is filed under the student named (erasure names an existing record). */
+export const StudentRecordNotFound = define('STUDENT_RECORD_NOT_FOUND', 'not_found');
+/** The student's personal data is already erased. */
+export const StudentDataAlreadyErased = define('STUDENT_DATA_ALREADY_ERASED', 'conflict');
+/** A command to a record whose personal data was erased: nothing more is recorded there. */
+export const StudentRecordErased = define('STUDENT_RECORD_ERASED', 'conflict');
 
 // Payment lists (imports): the file as a whole, or a row's place in it
 export const ImportFileUnreadable = define('IMPORT_FILE_UNREADABLE', 'invalid');

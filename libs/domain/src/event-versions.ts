@@ -21,6 +21,7 @@ export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = 
   LoanDisbursed: 1,
   LoanRepaymentRecorded: 1,
   StudentIdentifierLinked: 1,
+  StudentDataErased: 1,
   BudgetAllocated: 1,
   UserAdded: 1,
   UserRoleChanged: 1,

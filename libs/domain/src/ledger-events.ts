@@ -16,6 +16,7 @@ const AID_EVENT_TYPES: ReadonlySet<string> = new Set<AidEvent['type']>([
   'LoanDisbursed',
   'LoanRepaymentRecorded',
   'StudentIdentifierLinked',
+  'StudentDataErased',
   'BudgetAllocated',
 ]);
 

@@ -132,7 +132,8 @@ export const programTotalsProjection: Projection = {
           return;
         }
         case 'StudentIdentifierLinked':
-          return; // who is who, not money: the student's history shows it
+        case 'StudentDataErased':
+          return; // who is who, not money: the student's history shows it (an erasure changes no amount)
         case 'BudgetAllocated': {
           const { data } = event;
           allocate.run(data.programCode, data.fiscalYear, data.fundingSource, fen(data.amount));

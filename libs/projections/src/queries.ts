@@ -264,3 +264,8 @@ export function queryLoans(db: Database.Database, loanId: string): LoanView[] {
       outstanding: Money.fromFen(row.disbursed_fen - row.repaid_fen),
     }));
 }
+
+/** The records whose personal data was erased (their data keys must stay destroyed, whatever key store a restore brought back). */
+export function queryErasedStudents(db: Database.Database): string[] {
+  return db.prepare<[], string>("SELECT DISTINCT beneficiary_key FROM beneficiary_events WHERE type = 'StudentDataErased'").pluck().all();
+}

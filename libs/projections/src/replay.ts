@@ -49,7 +49,8 @@ export const endOfDayInChina = (date: string) => new Date(`${date}T23:59:59.999+
 export function valueDateOf(event: AidEvent): LocalDate | undefined {
   switch (event.type) {
     case 'StudentIdentifierLinked':
-      return undefined; // not money: who a record belongs to holds whatever the day
+    case 'StudentDataErased':
+      return undefined; // not money: who a record belongs to, and whether their data is kept, holds whatever the day
     case 'AidApproved':
       return event.data.approvedOn as LocalDate;
     case 'DisbursementReversed': {

@@ -5,6 +5,7 @@ import {
   AllocateBudgetCommand,
   ApproveAidCommand,
   DisbursementLookupQuery,
+  EraseStudentDataCommand,
   RecordDisbursementCommand,
   RecordLoanCommand,
   RecordRepaymentCommand,
@@ -21,6 +22,7 @@ import { ParametersForbiddenError } from './problem-details.filter';
 import {
   AllocateBudgetDto,
   ApproveAidDto,
+  EraseStudentDataDto,
   RecordDisbursementDto,
   RecordLoanDisbursementDto,
   RecordLoanRepaymentDto,
@@ -69,6 +71,16 @@ export class AidController {
     @Write() write: WriteContext,
   ) {
     const outcome = await this.commandBus.execute(new ReverseDisbursementCommand(disbursementId, { ...body }, write));
+    return writeOutcome(outcome, outcome.ids);
+  }
+
+  @Post('students/:studentKey/erasure')
+  @ApiOperation({
+    summary:
+      "Erase a student's personal data (PIPL Art. 47): their data key is destroyed, every sealed field reads `erased`; amounts, totals and every proof are unchanged. By the record's key or any identifier of the student's",
+  })
+  async erase(@Param('studentKey') studentKey: string, @Body() body: EraseStudentDataDto, @Write() write: WriteContext) {
+    const outcome = await this.commandBus.execute(new EraseStudentDataCommand(studentKey, { ...body }, write));
     return writeOutcome(outcome, outcome.ids);
   }
 

@@ -8,6 +8,8 @@ import {
   PAYEE_NAME_MAX_LENGTH,
   PAYEE_TYPES,
   REASON_MAX_LENGTH,
+  ERASURE_LEGAL_BASES,
+  ERASURE_REFERENCE_MAX_LENGTH,
   REVERSAL_REASON_CODES,
   STAGES,
   STUDENT_NAME_MAX_LENGTH,
@@ -168,6 +170,18 @@ export class ReverseDisbursementDto {
   @ValidateNested()
   @Type(() => StudentDto)
   student?: StudentDto;
+}
+
+export class EraseStudentDataDto {
+  @ApiProperty({ description: 'The legal ground of the erasure (PIPL Art. 47)', enum: ERASURE_LEGAL_BASES, example: 'RETENTION_ENDED' })
+  @IsIn(ERASURE_LEGAL_BASES, { message: `legalBasis must be one of ${ERASURE_LEGAL_BASES.join(', ')}` })
+  legalBasis!: string;
+
+  @ApiProperty({ description: "The case's reference (a file or ticket number — no name: it is kept in clear, for ever)", example: '2026-PIPL-0042' })
+  @IsString()
+  @IsNotEmpty({ message: 'reference is required' })
+  @MaxLength(ERASURE_REFERENCE_MAX_LENGTH)
+  reference!: string;
 }
 
 export class RecordLoanDisbursementDto extends AidLineDto {

@@ -21,7 +21,6 @@ import {
   ProgramCatalog,
   RecordDisbursement,
   beneficiaryDecider,
-  currentEventOf,
   foldEvents,
   isBlankRow,
   isTotalRow,

@@ -25,6 +25,8 @@ export const ROLES_FOR_WORK = {
   manage_access: ['admin'],
   /** have the service sign a digest of the log now, to keep off the machine (the system signs it; who asked is recorded) */
   request_digest: ['auditor', 'admin'],
+  /** erase a student's personal data (PIPL Art. 47): the data protection duty of the bureau, not a finance officer's */
+  erase_personal_data: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Work = keyof typeof ROLES_FOR_WORK;
 

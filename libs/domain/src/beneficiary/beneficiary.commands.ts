@@ -5,7 +5,7 @@ import { SchoolCode, parseSchoolCode } from '../identifiers';
 import { Money } from '../money';
 import { STAGES, Stage, isStage } from '../stages';
 import { parseFreeText, parseOptionalFreeText } from '../text';
-import { BudgetOverride, Payee, REVERSAL_REASON_CODES, ReversalReasonCode } from './beneficiary.events';
+import { BudgetOverride, ERASURE_LEGAL_BASES, ErasureLegalBasis, Payee, REVERSAL_REASON_CODES, ReversalReasonCode } from './beneficiary.events';
 import { StudentIdentity, StudentIdentityInput, parseStudentIdentity } from './student';
 
 /**
@@ -49,7 +49,14 @@ export type RecordLoanRepayment = {
   data: { student: StudentIdentity; repaymentId: string; loanId: string; amount: Money; valueDate: LocalDate };
 };
 
+/** Erase a student's personal data, on a legal basis, with the case's reference. */
+export interface EraseStudentData {
+  type: 'EraseStudentData';
+  data: { student: StudentIdentity; legalBasis: ErasureLegalBasis; reference: string };
+}
+
 export type BeneficiaryCommand =
+  | EraseStudentData
   | ApproveAid
   | RecordDisbursement
   | ReverseDisbursement
@@ -220,6 +227,24 @@ export function parseRecordLoanRepayment(input: {
       loanId: parseRecordId(input.loanId, 'loanId'),
       amount: Money.parse(input.amount),
       valueDate: parseLocalDate(input.valueDate, 'valueDate'),
+    },
+  };
+}
+
+/** The longest case reference of an erasure (a file or ticket number). */
+export const ERASURE_REFERENCE_MAX_LENGTH = 200;
+
+export function parseEraseStudentData(input: { student?: StudentIdentityInput; legalBasis?: unknown; reference?: unknown }): EraseStudentData {
+  const legalBasis = input.legalBasis;
+  if (typeof legalBasis !== 'string' || !(ERASURE_LEGAL_BASES as readonly string[]).includes(legalBasis)) {
+    throw new InvalidCommandField('legalBasis', `legalBasis must be one of ${ERASURE_LEGAL_BASES.join(', ')}`);
+  }
+  return {
+    type: 'EraseStudentData',
+    data: {
+      student: parseStudentIdentity(input.student),
+      legalBasis: legalBasis as ErasureLegalBasis,
+      reference: parseFreeText(input.reference, 'reference', { maxLength: ERASURE_REFERENCE_MAX_LENGTH }),
     },
   };
 }

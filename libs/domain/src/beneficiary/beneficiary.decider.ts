@@ -17,6 +17,9 @@ import {
   RepaymentBeforeLoan,
   RepaymentExceedsOutstanding,
   ReversalBeforePayment,
+  StudentDataAlreadyErased,
+  StudentRecordErased,
+  StudentRecordNotFound,
   UnknownFundingSource,
 } from '../errors';
 import { Money } from '../money';
@@ -36,6 +39,7 @@ import {
   AidLineCommand,
   ApproveAid,
   BeneficiaryCommand,
+  EraseStudentData,
   RecordDisbursement,
   RecordLoanDisbursement,
   RecordLoanRepayment,
@@ -71,6 +75,8 @@ export interface BeneficiaryState {
   readonly disbursements: ReadonlyMap<string, Recorded<DisbursementRecorded['data']> & { readonly reversed: boolean }>;
   readonly loans: ReadonlyMap<string, Recorded<LoanDisbursed['data']> & { readonly repaid: Money }>;
   readonly repayments: ReadonlyMap<string, LoanRepaymentRecorded['data']>;
+  /** The record's personal data was erased: nothing more is recorded on it. */
+  readonly erased?: boolean;
 }
 
 export interface BeneficiaryContext {
@@ -98,6 +104,8 @@ const withEntry = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<
 
 function evolve(state: BeneficiaryState, event: BeneficiaryEvent): BeneficiaryState {
   switch (event.type) {
+    case 'StudentDataErased':
+      return { ...state, erased: true };
     case 'AidApproved':
       return { ...state, approvals: withEntry(state.approvals, event.data.approvalId, { data: event.data }) };
     case 'DisbursementRecorded':
@@ -363,7 +371,27 @@ function recordLoanRepayment({ data }: RecordLoanRepayment, state: BeneficiarySt
   return [{ type: 'LoanRepaymentRecorded', data: eventData }];
 }
 
+/** Whether the record holds anything: an erasure names a record that exists. */
+const isEmpty = (state: BeneficiaryState) => state.approvals.size + state.disbursements.size + state.loans.size + state.repayments.size === 0;
+
+/**
+ * Erasure: the record must exist and not be erased already. The event names the record by its key
+ * alone; destroying the data key is the application's (the key store is outside the log).
+ */
+function eraseStudentData({ data }: EraseStudentData, state: BeneficiaryState): BeneficiaryEvent[] {
+  if (state.erased) throw new StudentDataAlreadyErased("this student's personal data is already erased");
+  if (isEmpty(state)) throw new StudentRecordNotFound('no record for this student', 'student');
+  return [{ type: 'StudentDataErased', data: { beneficiary: { key: data.student.key }, legalBasis: data.legalBasis, reference: data.reference } }];
+}
+
+/** Nothing more is recorded on a record whose personal data was erased (its data key is gone). */
+function requireNotErased(state: BeneficiaryState): void {
+  if (state.erased) throw new StudentRecordErased("this student's personal data was erased: nothing more is recorded on their record");
+}
+
 function decide(command: BeneficiaryCommand, state: BeneficiaryState, context: BeneficiaryContext): BeneficiaryEvent[] {
+  if (command.type === 'EraseStudentData') return eraseStudentData(command, state);
+  requireNotErased(state);
   switch (command.type) {
     case 'ApproveAid':
       return approveAid(command, state, context);

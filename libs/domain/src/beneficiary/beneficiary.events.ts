@@ -110,7 +110,26 @@ export type StudentIdentifierLinked = {
   };
 };
 
+/**
+ * Why a student's personal data may be erased (PIPL Art. 47): the purpose is met, the retention period
+ * has ended, consent was withdrawn, the processing was unlawful, or another legal ground.
+ */
+export const ERASURE_LEGAL_BASES = ['PURPOSE_ACHIEVED', 'RETENTION_ENDED', 'CONSENT_WITHDRAWN', 'UNLAWFUL_PROCESSING', 'OTHER_LEGAL_GROUND'] as const;
+export type ErasureLegalBasis = (typeof ERASURE_LEGAL_BASES)[number];
+
+/**
+ * The student's personal data was erased: their data key destroyed, so every sealed field of their
+ * events (identifiers, name, account, reasons) can no longer be opened. Holds no personal data
+ * itself — the record's opaque key, the legal basis and the case reference (a file number, not a
+ * name). Amounts, programs and periods stay: totals and proofs are unchanged.
+ */
+export type StudentDataErased = {
+  type: 'StudentDataErased';
+  data: { beneficiary: { key: string }; legalBasis: ErasureLegalBasis; reference: string };
+};
+
 export type BeneficiaryEvent =
+  | StudentDataErased
   | AidApproved
   | DisbursementRecorded
   | DisbursementReversed

@@ -1,0 +1,42 @@
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { StudentIdentity, StudentRecordNotFound, identityFromKey, parseEraseStudentData, studentFiledUnder } from '@ledger/domain';
+import { isStudentKey } from '@ledger/personal-data';
+import { StudentRecords } from '../student-records';
+import { WriteContext } from '../write-context';
+import { WriteOutcome } from '../write-outcome';
+
+/**
+ * Erase a student's personal data (PIPL Art. 47), the student named by their record's key or by any
+ * of their identifiers. Appends `StudentDataErased` (no personal data in it), then destroys the
+ * student's data key and identity-index rows: every sealed field of the record reads `erased` from
+ * then on, and no stored byte changes (the proofs still hold). Totals are unchanged.
+ */
+export class EraseStudentDataCommand extends Command<WriteOutcome> {
+  constructor(
+    /** The record's opaque key, or a resident ID or student number of the student. */
+    readonly student: string,
+    readonly input: { legalBasis?: unknown; reference?: unknown },
+    readonly write: WriteContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(EraseStudentDataCommand)
+export class EraseStudentDataHandler implements ICommandHandler<EraseStudentDataCommand, WriteOutcome> {
+  constructor(private readonly records: StudentRecords) {}
+
+  async execute({ student, input, write }: EraseStudentDataCommand): Promise<WriteOutcome> {
+    const vault = this.records.pipeline.vault;
+    if (!vault) throw new Error('erasure needs the key store (the ledger is not open for writing)');
+    // Found, never placed: an erasure must not make a record for an identifier the ledger does not know.
+    const named: StudentIdentity = isStudentKey(student) ? studentFiledUnder(student) : identityFromKey(String(student).toUpperCase());
+    const key = await this.records.directory.recordKeyOf(named, '');
+    if (!key) throw new StudentRecordNotFound('no record for this student', 'studentKey');
+    const command = parseEraseStudentData({ ...input, student: studentFiledUnder(key) as never });
+    const outcome = await this.records.record(command, write);
+    // The event first, then the key: a crash in between leaves an erasure the next start completes (shredAll).
+    vault.index.erase(key, new Date());
+    return { ...outcome, ids: { studentKey: key } };
+  }
+}
