@@ -1,8 +1,8 @@
-import { EVENT_STORE, hashRequest } from '@ledger/application';
+import { EVENT_STORE, PERSONAL_DATA_VAULT, PersonalDataVault, hashRequest } from '@ledger/application';
 import { EventStore, StoredEvent } from '@ledger/event-store';
 import { ROUTE_ROLES } from '../apps/ledger-api/src/access/route-permissions';
 import { LedgerUnderTest } from './support/ledger-app';
-import { boardingPayment } from './support/students';
+import { boardingPayment, residentId } from './support/students';
 
 /**
  * The request hash an event keeps (to refuse an Idempotency-Key reused for another request) is made
@@ -21,6 +21,7 @@ const PINNED_TEMPLATES: Record<string, string> = {
   'POST /users/:userId/role': '/users/:userId/role',
   'POST /users/:userId/tokens': '/users/:userId/tokens',
   'POST /tokens/:tokenId/revocation': '/tokens/:tokenId/revocation',
+  'POST /students/:studentKey/erasure': '/students/:studentKey/erasure',
 };
 
 /**
@@ -61,7 +62,10 @@ describe('request hashes: the route strings of every idempotent write route', ()
       { key: 'POST /users', role: 'admin', path: '/users', params: {}, body: { userId: 'hash-clerk', displayName: 'Hash clerk', role: 'bureau_staff' } },
       { key: 'POST /users/:userId/role', role: 'admin', path: '/users/hash-clerk/role', params: { userId: 'hash-clerk' }, body: { role: 'auditor' } },
       { key: 'POST /users/:userId/tokens', role: 'admin', path: '/users/hash-clerk/tokens', params: { userId: 'hash-clerk' }, body: { label: 'desk' } },
+      // Last of the student's writes: nothing more is recorded on an erased record.
+      { key: 'POST /students/:studentKey/erasure', role: 'admin', path: `/students/${residentId(1)}/erasure`, params: { studentKey: residentId(1) }, body: { legalBasis: 'PURPOSE_ACHIEVED', reference: 'hash' } },
     ];
+    const keyed = (hash: string) => ledger.app.get<PersonalDataVault>(PERSONAL_DATA_VAULT).keys.keyedRequestHash(hash);
     const stored: Record<string, string[]> = {};
     const expected: Record<string, string[]> = {};
     let tokenId = '';
@@ -72,12 +76,15 @@ describe('request hashes: the route strings of every idempotent write route', ()
       if (call.key === 'POST /users/:userId/tokens') tokenId = response.body.tokenId;
       const events = await eventsOf(requestId);
       stored[call.key] = [...new Set(events.map((event) => String(event.metadata.requestHash)))];
-      expected[call.key] = [hashRequest('POST', PINNED_TEMPLATES[call.key], { params: call.params, body: call.body })];
+      // Kept keyed with the key store's index key: the plain hash of a body naming a student could be brute-forced back to the ID.
+      const plain = hashRequest('POST', PINNED_TEMPLATES[call.key], { params: call.params, body: call.body });
+      expect(stored[call.key]).not.toContain(plain);
+      expected[call.key] = [keyed(plain)];
     }
     const revoke = await ledger.as('admin').post(`/tokens/${tokenId}/revocation`).set('X-Request-Id', 'hash-revoke').set('Idempotency-Key', 'hash-revoke').send({ reason: 'hash' }).expect(200);
     expect(revoke.body.revoked).toBe(true);
     stored['POST /tokens/:tokenId/revocation'] = [...new Set((await eventsOf('hash-revoke')).map((event) => String(event.metadata.requestHash)))];
-    expected['POST /tokens/:tokenId/revocation'] = [hashRequest('POST', PINNED_TEMPLATES['POST /tokens/:tokenId/revocation'], { params: { tokenId }, body: { reason: 'hash' } })];
+    expected['POST /tokens/:tokenId/revocation'] = [keyed(hashRequest('POST', PINNED_TEMPLATES['POST /tokens/:tokenId/revocation'], { params: { tokenId }, body: { reason: 'hash' } }))];
     expect(stored).toEqual(expected);
   });
 });

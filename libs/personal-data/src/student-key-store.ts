@@ -164,6 +164,15 @@ export class StudentKeyStore {
     return createHmac('sha256', this.#indexKey).update(kind).update('\0').update(value, 'utf8').digest('base64url');
   }
 
+  /**
+   * A request's hash as the log keeps it (the write's idempotency check): keyed with the index key, so
+   * that a hash over a body holding a resident ID cannot be brute-forced back to the ID from the log.
+   */
+  keyedRequestHash(requestHash: string): string {
+    if (typeof requestHash !== 'string' || requestHash === '') throw new TypeError('a request hash is a non-empty string');
+    return createHmac('sha256', this.#indexKey).update('request-hash').update('\0').update(requestHash, 'utf8').digest('hex');
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

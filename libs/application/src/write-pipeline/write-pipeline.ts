@@ -264,8 +264,9 @@ export class WritePipeline {
     find: () => Promise<CommandTarget<Command>>,
     decider: Decider<Command, Event, State, Context>,
     context: Context,
-    write: WriteContext,
+    requested: WriteContext,
   ): Promise<CommandOutcome> {
+    const write = this.keyed(requested);
     let streamId = '';
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const target = await find();
@@ -313,6 +314,14 @@ export class WritePipeline {
       const data = vault.sealFor(streamId, event.data);
       return data === event.data ? event : { ...event, data };
     });
+  }
+
+  /**
+   * The write context as the log records it: its request hash keyed with the key store's index key
+   * (a plain hash of a body that names a student could be brute-forced back to the resident ID).
+   */
+  private keyed(write: WriteContext): WriteContext {
+    return this.vault && write.requestHash ? { ...write, requestHash: this.vault.keys.keyedRequestHash(write.requestHash) } : write;
   }
 
   /** A stored event of `streamId` as a decider folds it: upcast to its current version, its student's personal fields opened. */
