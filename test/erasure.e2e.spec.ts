@@ -136,6 +136,20 @@ describe('erasing a student’s personal data', () => {
       expect({ status: reversal.status, code: reversal.body.code }).toEqual({ status: 409, code: 'STUDENT_RECORD_ERASED' });
     });
 
+    it('erases from the command line too (`erase-student --as <admin>`), beside the running service', async () => {
+      const other = residentId(302);
+      const cli = (...args: string[]) =>
+        promisify(execFile)(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), ...args], {
+          env: { ...process.env, LEDGER_DATA_DIR: ledger.dataDir },
+        });
+      await expect(cli('erase-student', other, '--legal-basis', 'RETENTION_ENDED', '--reference', 'CLI-1')).rejects.toMatchObject({ stderr: expect.stringMatching(/--as <userId>/) });
+      const { stdout } = await cli('erase-student', other, '--as', 'admin', '--legal-basis', 'RETENTION_ENDED', '--reference', 'CLI-1');
+      expect(stdout).toMatch(/^erased the personal data of record s[0-9a-z]{26} /);
+      expect(stdout).not.toContain(other);
+      expect((await ledger.as('auditor').get(`/beneficiaries/${other}/history`)).status).toBe(404);
+      expect(filesHolding(ledger.dataDir, '阿布都')).toEqual([]);
+    });
+
     it('stays erased when a key store from before the erasure is restored: the log’s erasure destroys the key again at start', async () => {
       await ledger.restart(() => {
         rmSync(join(ledger.dataDir, 'keys'), { recursive: true, force: true });

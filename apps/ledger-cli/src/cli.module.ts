@@ -21,6 +21,7 @@ import { AUDIT_COMMANDS } from './audit.commands';
 import { REPORT_COMMANDS } from './report.commands';
 import { ImportCommand } from './import.commands';
 import { BACKUP_COMMANDS } from './backup.commands';
+import { EraseStudentCommand } from './erasure.commands';
 
 class CloseStore implements OnApplicationShutdown {
   constructor(
@@ -47,6 +48,7 @@ const LEDGER_USE: Record<string, LedgerUse> = {
   'change-role': 'write',
   'issue-token': 'write',
   'revoke-token': 'write',
+  'erase-student': 'write',
   'seed-demo': 'create',
   'check-inclusion': 'none',
   'check-consistency': 'none',
@@ -105,6 +107,7 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
     ...REPORT_COMMANDS,
     ImportCommand,
     ...BACKUP_COMMANDS,
+    EraseStudentCommand,
   ],
 })
 export class CliModule {}
