@@ -11,7 +11,7 @@ describe('approve aid', () => {
     const handler = new ApproveAidHandler(ledger.records);
     const first = await handler.execute(new ApproveAidCommand(approval, ledger.write));
     const again = await handler.execute(new ApproveAidCommand(approval, ledger.write));
-    expect([first.result, first.ids, first.streamId, first.events.map((event) => event.type)]).toEqual(['recorded', { approvalId: 'ap-1' }, 'beneficiary-654002201001010015', ['AidApproved']]);
+    expect([first.result, first.ids, first.streamId, first.events.map((event) => event.type)]).toEqual(['recorded', { approvalId: 'ap-1' }, ledger.recordStreamOf('654002201001010015'), ['AidApproved']]);
     expect(again.result).toBe('unchanged');
   });
 });

@@ -14,14 +14,18 @@ describe('a beneficiary’s history', () => {
     await ledger.close();
   });
 
-  it('gives every event of the record (the link of the identifier it first named included), found by that identifier, and none for an unknown student', async () => {
-    await new RecordDisbursementHandler(ledger.records).execute(
+  it('gives every event of the record, found by any identifier of the student, its personal fields opened, and none for an unknown student', async () => {
+    const paid = await new RecordDisbursementHandler(ledger.records).execute(
       new RecordDisbursementCommand({ student: { residentId: residentIdOf(4), studentNumber: `J${residentIdOf(6)}` }, schoolCode: '4165010694', stage: 'undergraduate', programCode: 'XINJIANG_AID_GRANT', period: '2022-2023', amount: '6000.00', payee: { type: 'student' }, valueDate: '2022-11-05' }, ledger.write),
     );
     await read.catchUp();
     const history = new BeneficiaryHistoryHandler(read.readSide, ledger.records);
-    const byLink = await history.execute(new BeneficiaryHistoryQuery(`J${residentIdOf(6)}`));
-    expect([byLink.studentKey, byLink.events.map((event) => event.type)]).toEqual([residentIdOf(4), ['StudentIdentifierLinked', 'DisbursementRecorded']]);
+    const key = paid.streamId.replace('beneficiary-', '');
+    for (const named of [residentIdOf(4), `J${residentIdOf(6)}`, key]) {
+      const found = await history.execute(new BeneficiaryHistoryQuery(named));
+      expect([found.studentKey, found.events.map((event) => event.type)]).toEqual([key, ['DisbursementRecorded']]);
+      expect((found.events[0].data as { beneficiary: unknown }).beneficiary).toEqual({ key, residentId: residentIdOf(4), studentNumber: `J${residentIdOf(6)}` });
+    }
     expect((await history.execute(new BeneficiaryHistoryQuery(residentIdOf(5)))).events).toEqual([]);
   });
 });

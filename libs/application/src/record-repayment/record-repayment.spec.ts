@@ -27,7 +27,7 @@ describe('record a repayment', () => {
   it('finds the loan’s student, names the repayment by its Idempotency-Key, and refuses more than is outstanding', async () => {
     const write = { ...ledger.write, idempotencyKey: 'repay-1' };
     const outcome = await repay.execute(new RecordRepaymentCommand('loan-1', { amount: '3000.00', valueDate: '2023-09-20' }, write));
-    expect([outcome.result, outcome.streamId, outcome.ids.loanId, outcome.ids.repaymentId.length]).toEqual(['recorded', `beneficiary-${residentIdOf(3)}`, 'loan-1', 36]);
+    expect([outcome.result, outcome.streamId, outcome.ids.loanId, outcome.ids.repaymentId.length]).toEqual(['recorded', ledger.recordStreamOf(residentIdOf(3)), 'loan-1', 36]);
     await models.catchUpFrom(ledger.store);
     await expect(repay.execute(new RecordRepaymentCommand('loan-1', { amount: '6000.00', valueDate: '2023-09-21' }, ledger.write))).rejects.toMatchObject({ field: 'amount' });
   });

@@ -29,7 +29,7 @@ describe('reverse a disbursement', () => {
     await pay(1);
     await models.catchUpFrom(ledger.store);
     const outcome = await reverse.execute(new ReverseDisbursementCommand('d-1', reversal, ledger.write));
-    expect([outcome.result, outcome.streamId, outcome.events.map((event) => event.type)]).toEqual(['recorded', `beneficiary-${residentIdOf(1)}`, ['DisbursementReversed']]);
+    expect([outcome.result, outcome.streamId, outcome.events.map((event) => event.type)]).toEqual(['recorded', ledger.recordStreamOf(residentIdOf(1)), ['DisbursementReversed']]);
   });
 
   it('asks for the student when two students hold a payment of that id, and reverses the one named', async () => {
@@ -38,7 +38,7 @@ describe('reverse a disbursement', () => {
     await models.catchUpFrom(ledger.store);
     await expect(reverse.execute(new ReverseDisbursementCommand('d-1', reversal, ledger.write))).rejects.toMatchObject({ code: 'RECORD_ID_AMBIGUOUS' });
     const outcome = await reverse.execute(new ReverseDisbursementCommand('d-1', { ...reversal, student: { residentId: residentIdOf(2) } }, ledger.write));
-    expect(outcome.streamId).toBe(`beneficiary-${residentIdOf(2)}`);
+    expect(outcome.streamId).toBe(ledger.recordStreamOf(residentIdOf(2)));
   });
 
   it('refuses a payment no student holds', async () => {

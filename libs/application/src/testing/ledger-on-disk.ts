@@ -10,13 +10,16 @@ import { ChainedEventStore } from '@ledger/integrity';
 import { shippedCatalog } from '../../../domain/src/testing/catalog.fixture';
 import { StudentRecords } from '../student-records';
 import { WritePipeline } from '../write-pipeline';
+import { PersonalDataVault } from '../personal-data/personal-data-vault';
 import { writeContextFor } from '../write-context';
 
 /** For the use cases' specs: a real SQLite ledger (with its hash chains) in a temporary directory, and the pipeline over it. */
 export function ledgerOnDisk() {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-use-case-'));
   const store = new ChainedEventStore(new SqliteEventStore({ path: join(dir, 'ledger.sqlite') }));
-  const pipeline = new WritePipeline(store);
+  // Students' personal fields sealed as in the service: a key store beside the log.
+  const vault = PersonalDataVault.open(join(dir, 'keys'));
+  const pipeline = new WritePipeline(store, undefined, vault);
   const catalog = shippedCatalog();
   return {
     dir,
@@ -25,8 +28,16 @@ export function ledgerOnDisk() {
     catalog,
     records: new StudentRecords(pipeline, catalog),
     write: writeContextFor({ id: 'officer', role: 'finance_officer' }, 'test'),
+    vault,
+    /** The stream of the record a resident ID leads to (filed under an opaque key by the identity index). */
+    recordStreamOf(residentId: string): string {
+      const found = vault.index.lookup([{ kind: 'residentId', value: residentId }]);
+      if (!found || 'conflict' in found) throw new Error('no record for this resident ID');
+      return `beneficiary-${found.studentKey}`;
+    },
     async close() {
       await store.close();
+      vault.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

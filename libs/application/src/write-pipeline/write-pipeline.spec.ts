@@ -1,4 +1,5 @@
 import { DomainError, LocalDate, beneficiaryDecider, beneficiaryStreamId, parseRecordDisbursement } from '@ledger/domain';
+import { newStudentKey } from '@ledger/personal-data';
 import { ledgerOnDisk } from '../testing/ledger-on-disk';
 import { KeyedQueue } from './keyed-queue';
 import { WritePipeline } from './write-pipeline';
@@ -15,7 +16,8 @@ describe('the write pipeline', () => {
   beforeEach(() => (ledger = ledgerOnDisk()));
   afterEach(() => ledger.close());
   const context = () => ({ catalog: ledger.catalog, today: '2030-01-01' as LocalDate });
-  const streamId = beneficiaryStreamId('654002201001010015');
+  // A record under its opaque key, as the student directory files one (its personal fields are sealed with that key's data key).
+  const streamId = beneficiaryStreamId(newStudentKey());
 
   it('runs concurrent commands for one stream one after another: none fails on another’s append', async () => {
     const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => ledger.pipeline.run(streamId, beneficiaryDecider, context(), payment(i), ledger.write)));

@@ -5,12 +5,14 @@ import { Money } from '../money';
 import { beneficiaryDecider } from './beneficiary.decider';
 import {
   parseApproveAid,
+  parseEraseStudentData,
   parseRecordDisbursement,
   parseRecordLoanDisbursement,
   parseRecordLoanRepayment,
   parseReverseDisbursement,
 } from './beneficiary.commands';
 import { BeneficiaryEvent } from './beneficiary.events';
+import { studentFiledUnder } from './student';
 
 /** Today, as the application layer's clock gives it (China time): pinned, so that these rules never depend on when the tests run. */
 const TODAY = '2026-12-01' as LocalDate;
@@ -517,5 +519,31 @@ describe('parsing commands', () => {
   it('files a student reached by a G student number under the resident ID inside it', () => {
     const byNumber = pay({ student: { studentNumber: 'G654002201001010015' } });
     expect(byNumber.data.student.key).toBe('654002201001010015');
+  });
+});
+
+describe('erasing a student’s personal data', () => {
+  const erase = () => parseEraseStudentData({ student: studentFiledUnder(beneficiary.key) as never, legalBasis: 'RETENTION_ENDED', reference: 'PIPL-2026-1' });
+  const erased: BeneficiaryEvent = { type: 'StudentDataErased', data: { beneficiary: { key: beneficiary.key }, legalBasis: 'RETENTION_ENDED', reference: 'PIPL-2026-1' } };
+
+  it('given a paid student, when their data is erased, then the erasure names the record alone, with its legal basis and reference', () => {
+    spec.given([paid()]).when(erase()).then([erased]);
+  });
+
+  it('given no record, when an erasure is asked, then it is refused as no such record', () => {
+    spec.given([]).when(erase()).thenFails('STUDENT_RECORD_NOT_FOUND');
+  });
+
+  it('given an erased record, when it is erased again, then it is refused', () => {
+    spec.given([paid(), erased]).when(erase()).thenFails('STUDENT_DATA_ALREADY_ERASED');
+  });
+
+  it('given an erased record, when anything more is recorded on it, then it is refused', () => {
+    spec.given([paid(), erased]).when(parseReverseDisbursement({ student: studentFiledUnder(beneficiary.key) as never, disbursementId: 'd-1', reason: 'late', valueDate: '2022-11-01' })).thenFails('STUDENT_RECORD_ERASED');
+    spec.given([paid(), erased]).when(pay({ disbursementId: 'd-2', period: '2023-spring', valueDate: '2023-04-20' })).thenFails('STUDENT_RECORD_ERASED');
+  });
+
+  it('given an erasure without a legal basis of the list, when parsed, then legalBasis is the field refused', () => {
+    expect(() => parseEraseStudentData({ student, legalBasis: 'BECAUSE', reference: 'x' })).toThrow(expect.objectContaining({ field: 'legalBasis' }));
   });
 });

@@ -1,5 +1,5 @@
 import { DomainError } from '../errors';
-import { IdentifierStanding, identifiersOf, parseStudentIdentity, placeStudent } from './student';
+import { IdentifierStanding, identifiersOf, isFiledUnder, parseStudentIdentity, placeStudent, studentFiledUnder } from './student';
 
 const ID = '654002201001010103';
 const J = 'J654002201001010090';
@@ -80,5 +80,18 @@ describe('placing a student on their record (placeStudent)', () => {
     expect(() => parseStudentIdentity({ residentId: '12345' }, '')).toThrow(expect.objectContaining({ code: 'RESIDENT_ID_INVALID', field: 'residentId' }));
     expect(() => parseStudentIdentity({}, '')).toThrow(expect.objectContaining({ code: 'STUDENT_IDENTITY_MISSING', message: 'name the student by residentId or studentNumber' }));
     expect(() => parseStudentIdentity({ residentId: ID, studentNumber: `G${OTHER_ID}` }, '')).toThrow(expect.objectContaining({ field: 'studentNumber' }));
+  });
+});
+
+describe('a student found by their record, not named', () => {
+  it('given a student filed under a record key, when parsed as the student of a command, then it is that record, with no identifier', () => {
+    const found = studentFiledUnder('s0123456789abcdefghjkmnpqr');
+    expect(parseStudentIdentity(found as never)).toBe(found);
+    expect({ ...parseStudentIdentity(found as never) }).toEqual({ key: 's0123456789abcdefghjkmnpqr' });
+    expect(isFiledUnder(found)).toBe(true);
+  });
+
+  it('given a plain object with a key, when parsed, then it is not taken for a record: it needs an identifier', () => {
+    expect(() => parseStudentIdentity({ key: 's0123456789abcdefghjkmnpqr' } as never)).toThrow(expect.objectContaining({ code: 'STUDENT_IDENTITY_MISSING' }));
   });
 });
