@@ -1,5 +1,8 @@
+import { EVENT_STORE } from '@ledger/application';
+import { EventStore } from '@ledger/event-store';
 import { ROUTE_ROLES } from '../apps/ledger-api/src/access/route-permissions';
 import { LedgerUnderTest } from './support/ledger-app';
+import { studentKeyOfStream, valuesInClear } from './support/student-records';
 import { boardingPayment, residentId, schoolCode } from './support/students';
 
 /**
@@ -12,10 +15,12 @@ describe('personal data on the read routes', () => {
   const studentNumber = `G${id}`;
   const name = '阿依古丽·买买提';
   const card = '6222020200112233445';
+  /** The opaque key of the student's record, as the ledger answered the payment. */
+  let key: string;
 
   beforeAll(async () => {
     ledger = await LedgerUnderTest.start();
-    await ledger.http
+    const paid = await ledger.http
       .post('/disbursements')
       .send({
         disbursementId: 'personal-1',
@@ -29,6 +34,7 @@ describe('personal data on the read routes', () => {
         valueDate: '2022-10-20',
       })
       .expect(201);
+    key = studentKeyOfStream(paid.body.streamId);
     await ledger.http.post('/disbursements/personal-1/reversal').send({ reason: 'wrong card', valueDate: '2022-11-01' }).expect(201);
   });
   afterAll(async () => {
@@ -64,15 +70,29 @@ describe('personal data on the read routes', () => {
 
   it('shows bureau_staff the masked forms, so records can still be told apart', async () => {
     const payment = await ledger.as('bureau_staff').get('/disbursements/personal-1').expect(200);
-    expect(payment.body).toMatchObject({ beneficiaryKey: `${id.slice(0, 6)}********${id.slice(-4)}`, amount: '625.00', status: 'reversed' });
+    expect(payment.body).toMatchObject({
+      beneficiaryKey: `${key.slice(0, 6)}*****************${key.slice(-4)}`,
+      amount: '625.00',
+      status: 'reversed',
+    });
+    // The G number holds the ID: the identity index files them as one identifier, the ID.
+    expect(payment.body.student).toEqual({ residentId: `${id.slice(0, 6)}********${id.slice(-4)}`, name: '阿*******' });
   });
 
   it('shows auditors and officers the data their work needs, whole', async () => {
     for (const role of ['auditor', 'finance_officer'] as const) {
+      const payment = await ledger.as(role).get('/disbursements/personal-1').expect(200);
+      expect(payment.body).toMatchObject({ beneficiaryKey: key });
+      expect(payment.body.student).toEqual({ residentId: id, name });
       const history = await ledger.as(role).get(`/beneficiaries/${id}/history`).expect(200);
-      expect(history.body.events[0].data.beneficiary).toEqual({ key: id, residentId: id, studentNumber, name });
+      expect(history.body.studentKey).toBe(key);
+      expect(history.body.events[0].data.beneficiary).toEqual({ key, residentId: id, studentNumber, name });
       expect(history.body.events[0].data.payee.account).toBe(card);
     }
+  });
+
+  it('keeps the student\'s identifiers, name and card out of every stream name and stored event', async () => {
+    expect(await valuesInClear(ledger.app.get<EventStore>(EVENT_STORE), personal())).toEqual([]);
   });
 });
 
@@ -280,9 +300,13 @@ describe('naming a student beside a payment id', () => {
   const paidOtherwise = residentId(32, 2012);
   const withoutRecord = residentId(33, 2012);
 
+  /** The opaque key of the record of the student paid by payment 1, as the ledger answered it. */
+  let paidKey: string;
+
   beforeAll(async () => {
     ledger = await LedgerUnderTest.start();
-    await ledger.http.post('/disbursements').send(boardingPayment(0, { disbursementId: '1', student: { residentId: paid, studentNumber: `G${paid}` } })).expect(201);
+    const first = await ledger.http.post('/disbursements').send(boardingPayment(0, { disbursementId: '1', student: { residentId: paid, studentNumber: `G${paid}` } })).expect(201);
+    paidKey = studentKeyOfStream(first.body.streamId);
     await ledger.http.post('/disbursements').send(boardingPayment(0, { disbursementId: '2', student: { residentId: paidOtherwise } })).expect(201);
   });
   afterAll(async () => {
@@ -319,15 +343,22 @@ describe('naming a student beside a payment id', () => {
 
   it('still answers bureau staff a payment by its id alone, masked, and 404 for an id nobody holds', async () => {
     const payment = await ledger.as('bureau_staff').get('/disbursements/1').expect(200);
-    expect(payment.body).toMatchObject({ disbursementId: '1', beneficiaryKey: `${paid.slice(0, 6)}********${paid.slice(-4)}`, amount: '500.00' });
+    expect(payment.body).toMatchObject({
+      disbursementId: '1',
+      beneficiaryKey: `${paidKey.slice(0, 6)}*****************${paidKey.slice(-4)}`,
+      student: { residentId: `${paid.slice(0, 6)}********${paid.slice(-4)}` },
+      amount: '500.00',
+    });
     expect((await ledger.as('bureau_staff').get('/disbursements/999')).status).toBe(404);
   });
 
   it('answers auditors and finance officers who name the student 200 or 404, as before', async () => {
     for (const role of ['auditor', 'finance_officer'] as const) {
       const own = await asking(role, '1', { residentId: paid }).expect(200);
-      expect(own.body).toMatchObject({ disbursementId: '1', beneficiaryKey: paid });
-      await asking(role, '1', { studentNumber: `G${paid}` }).expect(200);
+      expect(own.body).toMatchObject({ disbursementId: '1', beneficiaryKey: paidKey });
+      expect(own.body.student).toEqual({ residentId: paid });
+      const byNumber = await asking(role, '1', { studentNumber: `G${paid}` }).expect(200);
+      expect(byNumber.body).toMatchObject({ disbursementId: '1', beneficiaryKey: paidKey });
       for (const residentIdNamed of [paidOtherwise, withoutRecord]) {
         const other = await asking(role, '1', { residentId: residentIdNamed });
         expect({ status: other.status, code: other.body.code }).toEqual({ status: 404, code: 'DISBURSEMENT_NOT_FOUND' });
