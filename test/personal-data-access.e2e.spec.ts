@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { EVENT_STORE, READ_MODELS } from '@ledger/application';
@@ -9,6 +9,7 @@ import { EventStore, openReadOnlyDatabase } from '@ledger/event-store';
 import { ReadModels, dumpTables, personalDataDisclosuresProjection, rebuildReadModels } from '@ledger/projections';
 import { ANSWERS_PERSONAL_DATA, ROUTE_ROLES } from '../apps/ledger-api/src/access/route-permissions';
 import { LedgerUnderTest, sqliteConnectionOf } from './support/ledger-app';
+import { studentKeyOfStream } from './support/student-records';
 import { boardingPayment, residentId, schoolCode } from './support/students';
 
 const run = promisify(execFile);
@@ -25,14 +26,17 @@ describe('the record of who had personal data disclosed', () => {
   let ledger: LedgerUnderTest;
   const id = residentId(11, 2011);
   const card = '6222020200112233445';
+  const name = '古丽娜尔·艾力';
+  /** The opaque key of the student's record, as the ledger answered the payment. */
+  let key: string;
 
   beforeAll(async () => {
     ledger = await LedgerUnderTest.start();
-    await ledger.http
+    const paid = await ledger.http
       .post('/disbursements')
       .send({
         disbursementId: 'pd-1',
-        student: { residentId: id, name: '古丽娜尔·艾力' },
+        student: { residentId: id, name },
         schoolCode: schoolCode('31', 2),
         stage: 'junior',
         programCode: 'BOARDING_LIVING_SUBSIDY',
@@ -42,6 +46,7 @@ describe('the record of who had personal data disclosed', () => {
         valueDate: '2022-10-20',
       })
       .expect(201);
+    key = studentKeyOfStream(paid.body.streamId);
   });
   afterAll(async () => {
     await ledger.stop();
@@ -49,6 +54,9 @@ describe('the record of who had personal data disclosed', () => {
 
   const store = () => ledger.app.get<EventStore>(EVENT_STORE);
   const disclosures = async () => store().readStream(PERSONAL_DATA_DISCLOSURES_STREAM);
+  /** The bytes of the whole log as it is on disk: the database file and its write-ahead log (the latest pages are there until a checkpoint). */
+  const logFileBytes = () =>
+    Buffer.concat(['ledger.sqlite', 'ledger.sqlite-wal'].map((file) => join(ledger.dataDir, file)).filter(existsSync).map((path) => readFileSync(path)));
   /** The disclosure events as the store holds their bytes (the data and metadata columns, as written). */
   const storedBytes = () => {
     const db = openReadOnlyDatabase(join(ledger.dataDir, 'ledger.sqlite'));
@@ -84,6 +92,10 @@ describe('the record of who had personal data disclosed', () => {
       expect(row.stream_id).toBe(PERSONAL_DATA_DISCLOSURES_STREAM);
       for (const secret of [id, id.slice(6, 14), card]) expect(`${row.data}${row.metadata}`).not.toContain(secret);
     }
+    // Nor anywhere else in the log: the payment holds the student's fields sealed, its stream is named by the opaque key.
+    const log = logFileBytes();
+    expect(log.includes(key)).toBe(true);
+    for (const secret of [id, id.slice(6, 14), card, name]) expect({ secret, inLog: log.includes(secret) }).toEqual({ secret, inLog: false });
   });
 
   it("records a student's history read by an auditor with the student's key redacted in the path", async () => {
@@ -94,14 +106,25 @@ describe('the record of who had personal data disclosed', () => {
     expect(recorded[0].metadata.actor).toEqual({ id: 'auditor', role: 'auditor' });
   });
 
+  it("records a student's history read by an auditor under the student's opaque key too, the key whole in the path (a pseudonym: it names the record read, not the student)", async () => {
+    const before = (await disclosures()).length;
+    const history = await ledger.as('auditor').get(`/beneficiaries/${key}/history`).expect(200);
+    expect(JSON.stringify(history.body)).toContain(id);
+    const recorded = (await disclosures()).slice(before);
+    expect(recorded.map((event) => event.data)).toEqual([{ route: 'GET /beneficiaries/:studentKey/history', path: `/beneficiaries/${key}/history`, format: 'json', records: 1 }]);
+  });
+
   it('knows every read route whose unmasked answer holds a student\'s data: each such route is in ANSWERS_PERSONAL_DATA, and each entry is a route of the table', async () => {
     for (const route of ANSWERS_PERSONAL_DATA) expect(Object.keys(ROUTE_ROLES)).toContain(route);
     const readRoutes = Object.entries(ROUTE_ROLES).filter(([key, roles]) => key.startsWith('GET ') && roles !== 'public' && roles.includes('auditor'));
     const disclosing: string[] = [];
-    for (const [key] of readRoutes) {
-      const path = key.slice(4).replace(':disbursementId', 'pd-1').replace(':studentKey', id).replace(':code', 'BOARDING_LIVING_SUBSIDY').replace(':id', 'yining-2022');
+    for (const [route] of readRoutes) {
+      const path = route.slice(4).replace(':disbursementId', 'pd-1').replace(':studentKey', id).replace(':code', 'BOARDING_LIVING_SUBSIDY').replace(':id', 'yining-2022');
       const response = await ledger.as('auditor').get(path).buffer(true);
-      if (response.status === 200 && (response.text ?? JSON.stringify(response.body)).includes(id)) disclosing.push(key);
+      const text = response.text ?? JSON.stringify(response.body);
+      // The student's data in clear, or sealed in their record's events (an export of the log: personal data still, while the student's key lives).
+      const sealedRecord = text.includes(`beneficiary-${key}`) && /"residentId":"sealed:v1:/.test(text);
+      if (response.status === 200 && (text.includes(id) || sealedRecord)) disclosing.push(route);
     }
     expect(disclosing.sort()).toEqual([...ANSWERS_PERSONAL_DATA].filter((route) => route !== 'GET /audit/anomalies').sort());
   });
