@@ -6,6 +6,7 @@ import { EventStore } from '@ledger/event-store';
 import { ALL_PROJECTIONS, ReadModels, dumpTables, rebuildReadModels } from '@ledger/projections';
 import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 import { LedgerUnderTest, inParallel } from './support/ledger-app';
+import { studentKeyOfStream } from './support/student-records';
 import { boardingPayment as boarding, residentId, schoolCode, studentNumberJ } from './support/students';
 
 describe('ledger workflows over HTTP', () => {
@@ -50,14 +51,15 @@ describe('ledger workflows over HTTP', () => {
 
   it('reverses a payment with a reason, nets it out of the totals, and pays again', async () => {
     const student = residentId(3000);
-    await ledger.http.post('/disbursements').send(boarding(3000, { disbursementId: 'to-reverse', schoolCode: schoolCode('21', 900) })).expect(201);
+    const paid = await ledger.http.post('/disbursements').send(boarding(3000, { disbursementId: 'to-reverse', schoolCode: schoolCode('21', 900) })).expect(201);
     const reversal = await ledger.http
       .post('/disbursements/to-reverse/reversal')
       .send({ reason: 'paid twice by the bank', valueDate: '2022-12-01' })
       .expect(201);
     expect(reversal.body.events[0].type).toBe('DisbursementReversed');
     const view = await ledger.http.get('/disbursements/to-reverse').expect(200);
-    expect(view.body).toMatchObject({ status: 'reversed', amount: '500.00', reversal: { reason: 'paid twice by the bank' }, beneficiaryKey: student });
+    expect(view.body).toMatchObject({ status: 'reversed', amount: '500.00', reversal: { reason: 'paid twice by the bank' }, beneficiaryKey: studentKeyOfStream(paid.body.streamId), student: { residentId: student } });
+    expect(reversal.body.streamId).toBe(paid.body.streamId);
     let totals = await ledger.http.get('/totals').query({ fiscalYear: 2022, schoolCode: schoolCode('21', 900) });
     expect(totals.body.totals[0]).toMatchObject({
       paid: { personTimes: 1, amount: { yuan: '500.00' } },
@@ -104,22 +106,27 @@ describe('ledger workflows over HTTP', () => {
       loanId: 'L-shared', student: { residentId: id }, schoolCode: schoolCode('41', 10694), stage: 'undergraduate', programCode: 'ORIGIN_CREDIT_LOAN',
       period: '2022-2023', amount: '6000.00', payee: { type: 'university_fee_account', name: 'Xinjiang University' }, valueDate: '2022-09-20',
     });
+    /** The opaque keys of the two students' records, as the ledger answered their payments. */
+    let firstKey: string;
+    let secondKey: string;
     beforeAll(async () => {
-      await ledger.http.post('/disbursements').send(boarding(6000, { disbursementId: 'QX2022-0002' })).expect(201);
-      await ledger.http.post('/disbursements').send(boarding(6001, { disbursementId: 'QX2022-0002', student: { residentId: second, studentNumber: secondJ }, amount: '500.00' })).expect(201);
+      firstKey = studentKeyOfStream((await ledger.http.post('/disbursements').send(boarding(6000, { disbursementId: 'QX2022-0002' })).expect(201)).body.streamId);
+      const secondPaid = await ledger.http.post('/disbursements').send(boarding(6001, { disbursementId: 'QX2022-0002', student: { residentId: second, studentNumber: secondJ }, amount: '500.00' })).expect(201);
+      secondKey = studentKeyOfStream(secondPaid.body.streamId);
       await ledger.http.post('/loans').send(loanOf(residentId(6002, 2003))).expect(201);
       await ledger.http.post('/loans').send(loanOf(residentId(6003, 2003))).expect(201);
     });
 
     it('reads the payment of the student named by any of their identifiers, in the query', async () => {
       const byId = await ledger.http.get('/disbursements/QX2022-0002').query({ residentId: first }).expect(200);
-      expect(byId.body).toMatchObject({ disbursementId: 'QX2022-0002', beneficiaryKey: first, status: 'paid' });
+      expect(firstKey).not.toBe(secondKey);
+      expect(byId.body).toMatchObject({ disbursementId: 'QX2022-0002', beneficiaryKey: firstKey, student: { residentId: first }, status: 'paid' });
       const byG = await ledger.http.get('/disbursements/QX2022-0002').query({ studentNumber: `G${second}` }).expect(200);
-      expect(byG.body).toMatchObject({ beneficiaryKey: second });
+      expect(byG.body).toMatchObject({ beneficiaryKey: secondKey });
       const byJ = await ledger.http.get('/disbursements/QX2022-0002').query({ studentNumber: secondJ.toLowerCase() }).expect(200);
-      expect(byJ.body).toMatchObject({ beneficiaryKey: second });
+      expect(byJ.body).toMatchObject({ beneficiaryKey: secondKey });
       const both = await ledger.http.get('/disbursements/QX2022-0002').query({ residentId: second, studentNumber: secondJ }).expect(200);
-      expect(both.body).toMatchObject({ beneficiaryKey: second });
+      expect(both.body).toMatchObject({ beneficiaryKey: secondKey, student: { residentId: second, studentNumber: secondJ } });
     });
 
     it('says how to name the student when the id alone is ambiguous', async () => {
