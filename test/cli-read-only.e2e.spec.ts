@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -85,10 +85,18 @@ describe('the CLI on a missing ledger, and its read-only commands', () => {
     for (let i = 0; i < 3; i++) await request(service.base).post('/disbursements').set('Authorization', `Bearer ${token}`).send(boardingPayment(700 + i)).expect(201);
     service.child.kill('SIGKILL');
     await service.exited;
+    // Every file of the data directory, the key store under keys/ too (its identity index, the key-encryption key).
     // -shm is SQLite's shared-memory index, which readers also write: not data, left out.
-    const files = () => new Map(readdirSync(dataDir).filter((name) => !name.endsWith('-shm')).map((name) => [name, createHash('sha256').update(readFileSync(join(dataDir, name))).digest('hex')]));
+    const files = () =>
+      new Map(
+        (readdirSync(dataDir, { recursive: true }) as string[])
+          .filter((name) => !name.endsWith('-shm') && statSync(join(dataDir, name)).isFile())
+          .map((name) => [name, createHash('sha256').update(readFileSync(join(dataDir, name))).digest('hex')]),
+      );
     const before = files();
     expect(before.has('ledger.sqlite-wal')).toBe(true);
+    expect(before.has(join('keys', 'student-keys.sqlite'))).toBe(true);
+    expect(before.has(join('keys', 'key-encryption.key'))).toBe(true);
 
     const out = mkdtempSync(join(tmpdir(), 'ledger-cli-out-'));
     const results = await Promise.all(
