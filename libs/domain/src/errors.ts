@@ -116,6 +116,8 @@ export const StudentRecordNotFound = define('STUDENT_RECORD_NOT_FOUND', 'not_fou
 export const StudentDataAlreadyErased = define('STUDENT_DATA_ALREADY_ERASED', 'conflict');
 /** A command to a record whose personal data was erased: nothing more is recorded there. */
 export const StudentRecordErased = define('STUDENT_RECORD_ERASED', 'conflict');
+/** A student whose record a ledger written before the key store keeps under the identifier in clear. */
+export const StudentRecordInClear = define('STUDENT_RECORD_IN_CLEAR', 'conflict');
 
 // Payment lists (imports): the file as a whole, or a row's place in it
 export const ImportFileUnreadable = define('IMPORT_FILE_UNREADABLE', 'invalid');

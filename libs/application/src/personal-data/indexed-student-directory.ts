@@ -1,4 +1,4 @@
-import { StudentIdentifiersConflict, StudentIdentity, beneficiaryStreamId, identifiersOf } from '@ledger/domain';
+import { StudentIdentifiersConflict, StudentRecordInClear, StudentIdentity, beneficiaryStreamId, identifiersOf } from '@ledger/domain';
 import { EventStore, StoredEvent } from '@ledger/event-store';
 import { type Identifier, type IdentityIndex, newStudentKey } from '@ledger/personal-data';
 import type { StudentDirectory, StudentDirectoryBatch, StudentRecordPlacement } from '../student-directory';
@@ -39,12 +39,20 @@ export class IndexedStudentDirectory implements StudentDirectory {
   /** Keys given in this process to students a read-only index does not know (a dry run's): never stored. */
   private readonly provisional = new Map<string, string>();
 
-  private keyOf(student: StudentIdentity, field: string, assign: boolean): string | undefined {
+  private async keyOf(student: StudentIdentity, field: string, assign: boolean): Promise<string | undefined> {
     const named = indexedOf(student);
     if (named.length === 0) return student.key;
-    const found = assign && !this.index.readonly ? this.index.place(named) : this.index.lookup(named);
-    if (found && 'conflict' in found) refused(student, found.conflict, field);
-    if (found || !assign) return found?.studentKey;
+    const known = this.index.lookup(named);
+    if (known && 'conflict' in known) refused(student, known.conflict, field);
+    if (known || !assign) return known?.studentKey;
+    // A student the index does not know: never one a ledger written before the key store filed under
+    // the identifier itself (that record would be split in two, its payments unseen by the rules).
+    await this.refuseRecordsInClear(named);
+    if (!this.index.readonly) {
+      const placed = this.index.place(named);
+      if ('conflict' in placed) refused(student, placed.conflict, field);
+      return placed.studentKey;
+    }
     // A dry run on a read-only key store: the student is new; one key for them for this run, stored nowhere.
     const seen = named.map(({ kind, value }) => this.provisional.get(`${kind}:${value}`)).find((key) => key !== undefined);
     const key = seen ?? newStudentKey();
@@ -52,8 +60,19 @@ export class IndexedStudentDirectory implements StudentDirectory {
     return key;
   }
 
+  private async refuseRecordsInClear(named: IndexedIdentifier[]): Promise<void> {
+    for (const { value } of named) {
+      if ((await this.store.readStream(beneficiaryStreamId(value))).length > 0) {
+        throw new StudentRecordInClear(
+          'this student has a record written before the key store, filed under the identifier in clear: the ledger must be migrated to the encrypted form before it is written to again',
+          'student',
+        );
+      }
+    }
+  }
+
   async place(student: StudentIdentity): Promise<StudentRecordPlacement> {
-    const key = this.keyOf(student, 'student', true)!;
+    const key = (await this.keyOf(student, 'student', true))!;
     const streamId = beneficiaryStreamId(key);
     return { student: { ...student, key }, streamId, stored: await this.store.readStream(streamId), links: [] };
   }
@@ -66,7 +85,7 @@ export class IndexedStudentDirectory implements StudentDirectory {
     const seen = new Set<string>();
     return {
       place: async (student) => {
-        const key = this.keyOf(student, 'student', true)!;
+        const key = (await this.keyOf(student, 'student', true))!;
         const streamId = beneficiaryStreamId(key);
         const placed = { student: { ...student, key }, streamId };
         if (seen.has(key)) return placed;
