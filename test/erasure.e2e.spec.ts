@@ -110,6 +110,29 @@ describe('erasing a student’s personal data', () => {
       expect(other.body.events[0].data.beneficiary.name).toBe('阿布都');
     });
 
+    it('holds none of it in a backup made afterwards, nor in the log export', async () => {
+      const backup = join(ledger.dataDir, '..', `${studentKey}-backup.sqlite`);
+      await promisify(execFile)(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), 'backup', backup], {
+        env: { ...process.env, LEDGER_DATA_DIR: ledger.dataDir },
+      });
+      const exported = await ledger.as('auditor').get('/audit/export').buffer(true).parse((response, done) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+      expect(exported.status).toBe(200);
+      try {
+        for (const bytes of [readFileSync(backup), exported.body as Buffer]) {
+          expect(bytes.length).toBeGreaterThan(1000);
+          for (const text of [id, studentNumber, name, card]) expect(bytes.includes(Buffer.from(text, 'utf8'))).toBe(false);
+        }
+        // The export still holds the erased student's payments: their keys and amounts, sealed fields and all.
+        expect((exported.body as Buffer).includes(Buffer.from(studentKey))).toBe(true);
+      } finally {
+        rmSync(backup, { force: true });
+      }
+    });
+
     it('still verifies: every hash and chain link, and — with the CLI — an inclusion proof of the erased student’s payment in a signed digest', async () => {
       const verified = await ledger.as('auditor').get('/audit/verify').expect(200);
       expect(verified.body).toMatchObject({ ok: true });
