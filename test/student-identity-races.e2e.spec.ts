@@ -2,25 +2,39 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_STORE } from '@ledger/application';
+import { EVENT_STORE, PersonalDataVault, loadSettings } from '@ledger/application';
 import { EventStore, SqliteEventStore } from '@ledger/event-store';
+import type { IdentityIndex } from '@ledger/personal-data';
 import { FakeEventStoreDb } from './support/fake-eventstoredb';
 import { LedgerUnderTest } from './support/ledger-app';
+import { studentKeyOfStream, valuesInClear } from './support/student-records';
 import { boardingPayment, residentId, studentNumberJ } from './support/students';
 
 /**
  * A payment naming a student by J number alone and one naming them by resident ID and J number,
  * at once, from two processes (each with its own store connection, nothing shared but the log):
- * one is recorded, the other finds it and is refused as a duplicate — never two records.
+ * one is recorded, the other finds it and is refused as a duplicate — never two records. The
+ * processes share the identity index (the key directory), which links the identifiers.
  */
 describe('the J-number-alone and the ID-and-J-number payments racing between processes', () => {
   const STUDENTS = 40;
 
-  /** The types of the events in each of a student's two streams. */
-  const paymentsOf = async (readStream: (id: string) => Promise<Array<{ type: string }>>, i: number) => {
-    const streams = await Promise.all([residentId(i), studentNumberJ(i)].map((key) => readStream(`beneficiary-${key}`)));
-    return streams.flat().filter((event) => event.type === 'DisbursementRecorded').length;
+  /**
+   * Student i's record as the identity index and the log hold it: the keys the two identifiers lead to
+   * (one, for one record), the payments there, and how many events the streams named after the
+   * identifiers hold (the old design's records and links: none now).
+   */
+  const recordOf = async (store: EventStore, index: Pick<IdentityIndex, 'lookup'>, i: number) => {
+    const keys = [{ kind: 'residentId', value: residentId(i) } as const, { kind: 'studentNumber', value: studentNumberJ(i) } as const].map((identifier) => {
+      const found = index.lookup([identifier]);
+      return found && 'studentKey' in found ? found.studentKey : undefined;
+    });
+    const payments = (await store.readStream(`beneficiary-${keys[0]}`)).filter((event) => event.type === 'DisbursementRecorded').length;
+    const identifierStreams = (await Promise.all([residentId(i), studentNumberJ(i)].map((identifier) => store.readStream(`beneficiary-${identifier}`)))).flat().length;
+    return { i, records: new Set(keys).size, payments, identifierStreams };
   };
+  const oneRecord = (i: number) => ({ i, records: 1, payments: 1, identifierStreams: 0 });
+  const identifiersOf = (students: number) => Array.from({ length: students }, (_, i) => [residentId(i), studentNumberJ(i).slice(1)]).flat();
 
   /** One race on a fresh log: every student ends with exactly one payment; returns how many the J-alone racer recorded. */
   const raceOnce = async (): Promise<number> => {
@@ -56,8 +70,15 @@ describe('the J-number-alone and the ID-and-J-number payments racing between pro
       const outcomes = Array.from({ length: STUDENTS }, (_, i) => [aloneOutcomes[i].split(' ')[1], bothOutcomes[i].split(' ')[1]].sort());
       expect(outcomes).toEqual(Array(STUDENTS).fill(['DUPLICATE_PAYMENT', 'recorded']));
       const store = new SqliteEventStore({ path: join(dir, 'ledger.sqlite') });
-      for (let i = 0; i < STUDENTS; i++) expect({ i, payments: await paymentsOf((id) => store.readStream(id), i) }).toEqual({ i, payments: 1 });
-      await store.close();
+      const settings = loadSettings({ LEDGER_DATA_DIR: dir });
+      const vault = PersonalDataVault.open(settings.keyDir, { keyEncryptionKeyFile: settings.keyEncryptionKeyFile, readonly: true });
+      try {
+        for (let i = 0; i < STUDENTS; i++) expect(await recordOf(store, vault.index, i)).toEqual(oneRecord(i));
+        expect(await valuesInClear(store, identifiersOf(STUDENTS))).toEqual([]);
+      } finally {
+        vault.close();
+        await store.close();
+      }
       return aloneOutcomes.filter((line) => line.endsWith('recorded')).length;
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -77,10 +98,11 @@ describe('the J-number-alone and the ID-and-J-number payments racing between pro
     expect(firstByJAlone.some((count) => count > 0 && count < STUDENTS)).toBe(true);
   }, 180_000);
 
-  it('on EventStoreDB (no atomic append across streams): two service instances, 20 students, one payment each; the link is written before the payment', async () => {
+  it('on EventStoreDB (no atomic append across streams): two service instances sharing a key directory, 20 students, one payment each', async () => {
     const fake = new FakeEventStoreDb();
     await fake.start();
-    const env = { LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENTSTOREDB_URL: fake.connectionString };
+    const keyDir = mkdtempSync(join(tmpdir(), 'ledger-keys-'));
+    const env = { LEDGER_EVENT_STORE: 'eventstoredb', LEDGER_EVENTSTOREDB_URL: fake.connectionString, LEDGER_KEY_DIR: keyDir };
     const first = await LedgerUnderTest.start(env);
     const second = await LedgerUnderTest.reopen(mkdtempSync(join(tmpdir(), 'ledger-e2e-')), first.tokens, env);
     try {
@@ -91,21 +113,25 @@ describe('the J-number-alone and the ID-and-J-number payments racing between pro
         ]).flat(),
       );
       const store = first.app.get<EventStore>(EVENT_STORE);
-      for (let i = 0; i < 20; i++) {
-        const pair = [responses[2 * i], responses[2 * i + 1]].map((response) => `${response.status} ${response.body.code ?? ''}`.trim()).sort();
-        expect({ i, pair }).toEqual({ i, pair: ['201', '409 DUPLICATE_PAYMENT'] });
-        expect({ i, payments: await paymentsOf((id) => store.readStream(id), i) }).toEqual({ i, payments: 1 });
-      }
-      // Where the ID-and-J payment won, its link (in the J number's stream) precedes the payment in the log.
-      for (let i = 0; i < 20; i++) {
-        const [link] = await store.readStream(`beneficiary-${studentNumberJ(i)}`);
-        const [payment] = await store.readStream(`beneficiary-${residentId(i)}`);
-        if (link?.type === 'StudentIdentifierLinked' && payment) expect(link.position < payment.position).toBe(true);
+      const vault = PersonalDataVault.open(keyDir, { readonly: true });
+      try {
+        for (let i = 0; i < 20; i++) {
+          const pair = [responses[2 * i], responses[2 * i + 1]].map((response) => `${response.status} ${response.body.code ?? ''}`.trim()).sort();
+          expect({ i, pair }).toEqual({ i, pair: ['201', '409 DUPLICATE_PAYMENT'] });
+          // The identifiers are linked in the shared index before the payment is appended, so the racer that lost found the record there.
+          expect(await recordOf(store, vault.index, i)).toEqual(oneRecord(i));
+          const recorded = [responses[2 * i], responses[2 * i + 1]].find((response) => response.status === 201)!;
+          expect({ i, key: studentKeyOfStream(recorded.body.streamId) }).toEqual({ i, key: (vault.index.lookup([{ kind: 'studentNumber', value: studentNumberJ(i) }]) as { studentKey: string }).studentKey });
+        }
+        expect(await valuesInClear(store, identifiersOf(20))).toEqual([]);
+      } finally {
+        vault.close();
       }
     } finally {
       await second.stop();
       await first.stop();
       await fake.stop();
+      rmSync(keyDir, { recursive: true, force: true });
     }
   }, 120_000);
 });

@@ -69,6 +69,8 @@ export const SETTINGS_SCHEMA: readonly SettingSpec[] = [
   { variable: 'LEDGER_REPORTS_DIR', defaultText: 'config/reports', meaning: 'declared (published) reports to reconcile with (a directory)' },
   { variable: 'LEDGER_DASHBOARD_DIR', defaultText: 'dist/dashboard', meaning: 'the built dashboard served at `/` (built by `npm start`; not served when missing)' },
   { variable: 'LEDGER_SIGNING_KEY_FILE', defaultText: '<data dir>/signing-key.pem', meaning: 'Ed25519 key (PKCS#8 PEM) that signs log digests; made on first start when missing, never for a log that holds digests' },
+  { variable: 'LEDGER_KEY_DIR', defaultText: '<data dir>/keys', meaning: "the key store: students' data keys (wrapped) and the identity index (`student-keys.sqlite`, mode 0600); made on first start; back it up apart from the log" },
+  { variable: 'LEDGER_KEY_ENCRYPTION_KEY_FILE', defaultText: '<LEDGER_KEY_DIR>/key-encryption.key', meaning: "the key that wraps every student's data key (32 bytes, mode 0600; a group- or world-readable file is refused); keep it apart from the data and its backups" },
   { variable: 'LEDGER_DIGEST_EVERY', defaultText: '1000', meaning: 'sign a digest of the log at every tree size that is a multiple of this (`0`: only on `POST /audit/digests`)' },
   { variable: 'LEDGER_DIGEST_QUIET_MS', defaultText: '300000', meaning: 'also sign a digest once no event has come for this long and some are not covered by one, so that the unsigned tail stays short (`0`: never)' },
   { variable: 'LEDGER_BODY_LIMIT', defaultText: '1mb', meaning: 'largest request body accepted (`512kb`, `1mb`, …)' },
