@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { EVENT_STORE } from '@ledger/application';
 import { EventStore } from '@ledger/event-store';
 import { LedgerUnderTest } from './support/ledger-app';
+import { studentKeyOfStream } from './support/student-records';
 import { boardingPayment, residentId } from './support/students';
 
 /**
@@ -64,7 +65,9 @@ describe('concurrent writes to one student', () => {
     expect(statuses.filter((status) => status === 409)).toEqual([]);
     expect(statuses).toEqual(Array(50).fill(201));
 
-    const streamId = `beneficiary-${student.residentId}`;
+    // The student's one record, under the opaque key the first of them was given: every answer names it.
+    const streamId = responses[0].body.streamId;
+    studentKeyOfStream(streamId);
     const stored = await ledger.app.get<EventStore>(EVENT_STORE).readStream(streamId);
     expect(stored.map((event) => event.revision)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     // Positions grow with revisions, every payment is there once, and each answer names the event as stored.
@@ -86,7 +89,11 @@ describe('concurrent writes to one student', () => {
     expect(responses.filter((response) => response.status === 201)).toHaveLength(1);
     const refused = responses.filter((response) => response.status !== 201);
     expect(refused.map((response) => [response.status, response.body.code])).toEqual(Array(19).fill([409, 'DUPLICATE_PAYMENT']));
-    const stored = await ledger.app.get<EventStore>(EVENT_STORE).readStream(`beneficiary-${residentId(8)}`);
-    expect(stored).toHaveLength(1);
+    const [recorded] = responses.filter((response) => response.status === 201);
+    const stored = await ledger.app.get<EventStore>(EVENT_STORE).readStream(recorded.body.streamId);
+    expect(stored.map((event) => event.eventId)).toEqual([recorded.body.events[0].eventId]);
+    // The duplicates were refused on that record: the student's history by the resident ID is the one payment.
+    const history = await ledger.http.get(`/beneficiaries/${residentId(8)}/history`).expect(200);
+    expect({ key: history.body.studentKey, events: history.body.events.length }).toEqual({ key: studentKeyOfStream(recorded.body.streamId), events: 1 });
   });
 });
