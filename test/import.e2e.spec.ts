@@ -2,8 +2,11 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EVENT_STORE } from '@ledger/application';
+import type { EventStore } from '@ledger/event-store';
 import { LedgerUnderTest } from './support/ledger-app';
 import { HEADERS, csvText, paymentRow, writeCsv, writeXlsx } from './support/payment-lists';
+import { recordOf, studentKeyOfStream, valuesInClear } from './support/student-records';
 import { boardingPayment, residentId, schoolCode } from './support/students';
 
 /** Payment lists uploaded over HTTP: checked row by row, committed whole or not at all, once. */
@@ -102,12 +105,17 @@ describe('importing payment lists', () => {
 
   it('links imported events into the hash chain, onto a student’s earlier payments too: verify passes', async () => {
     const paidBefore = boardingPayment(0, { student: { residentId: residentId(5000, 2011) }, period: '2022-spring', valueDate: '2022-04-20' });
-    await ledger.http.post('/disbursements').send(paidBefore).expect(201);
+    const earlier = await ledger.http.post('/disbursements').send(paidBefore).expect(201);
     const path = join(dir, 'onto-earlier.csv');
-    writeCsv(path, Array.from({ length: 6 }, (_, i) => paymentRow(i, 5000)));
+    const rows = Array.from({ length: 6 }, (_, i) => paymentRow(i, 5000));
+    writeCsv(path, rows);
     await upload(path, { commit: 'true' }).expect(201);
     const history = await ledger.as('auditor').get(`/beneficiaries/${residentId(5000, 2011)}/history`).expect(200);
     expect(history.body.events.map((event: { type: string }) => event.type)).toEqual(['DisbursementRecorded', 'DisbursementRecorded']);
+    // The imported row landed on the record the earlier payment was filed under, by its opaque key.
+    expect(await recordOf(ledger, residentId(5000, 2011))).toEqual({ key: studentKeyOfStream(earlier.body.streamId), types: ['DisbursementRecorded', 'DisbursementRecorded'] });
+    // The rows' names and resident IDs are in the log only sealed.
+    expect(await valuesInClear(ledger.app.get<EventStore>(EVENT_STORE), rows.flatMap(([name, id]) => [name, id]))).toEqual([]);
 
     const report = await ledger.as('auditor').get('/audit/verify').expect(200);
     expect(report.body).toMatchObject({ ok: true, problems: [] });
