@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStore } from '@ledger/event-store';
-import { EVENT_STORE } from '@ledger/application';
+import { EVENT_STORE, PERSONAL_DATA_VAULT, PersonalDataVault, hashRequest } from '@ledger/application';
 import { LedgerUnderTest } from './support/ledger-app';
 import { HEADERS, writeCsv } from './support/payment-lists';
 import { recordOf, studentKeyOfStream, valuesInClear } from './support/student-records';
@@ -59,6 +59,18 @@ describe('one record per student, by any identifier', () => {
     // A refused request changes nothing: had it linked the ID (mistyped, say), the ID's own child would be refused as this one's duplicate.
     await ledger.http.get(`/beneficiaries/${id}/history`).expect(404);
     await pay(boardingPayment(8, { disbursementId: 'by-id', student: { residentId: id } })).expect(201);
+  });
+
+  it('keeps nothing in the log that confirms a guessed resident ID: the stored request hash is not a plain hash of the request', async () => {
+    // An 18-digit ID is some 10¹⁰ guesses (fewer knowing the school's region and the pupil's age): a
+    // plain hash of a request whose other fields are all in the event in clear would give it away.
+    const body = boardingPayment(9, { disbursementId: 'hashed' });
+    const paid = await pay(body).expect(201);
+    const [stored] = await store.readStream(paid.body.streamId);
+    const plain = hashRequest('POST', '/disbursements', { params: {}, body });
+    expect(stored.metadata.requestHash).not.toBe(plain);
+    // It is that hash keyed with the key store's secret, which the log does not hold.
+    expect(stored.metadata.requestHash).toBe(ledger.app.get<PersonalDataVault>(PERSONAL_DATA_VAULT).keys.keyedRequestHash(plain));
   });
 
   it('links the identifiers with the first payment that names both, and every identifier then leads to that record', async () => {
