@@ -73,6 +73,9 @@ describe('the CLI run through npm from another directory', () => {
     const restored = await cli(lists, ['restore', 'backup.sqlite', '--signing-key', 'signing-key.pem'], { LEDGER_DATA_DIR: restoredDir });
     expect({ code: restored.code, ok: JSON.parse(restored.stdout).ok }).toEqual({ code: 0, ok: true });
     expect(readdirSync(root)).toEqual(before); // nothing landed in the package root
+    // The key store is a setting's, beside the ledger it was opened with: not in the user's directory.
+    expect(existsSync(join(ledger.dataDir, 'keys', 'student-keys.sqlite'))).toBe(true);
+    expect(readdirSync(lists)).not.toContain('keys');
   });
 
   it('names the full path of a file it cannot read', async () => {
