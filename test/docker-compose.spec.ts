@@ -54,12 +54,13 @@ describe('docker-compose.cluster.yml: three nodes and two service instances', ()
     }
   });
 
-  it('runs two service instances on the whole cluster, each with its own read models and port', () => {
+  it('runs two service instances on the whole cluster, each with its own read models and port, sharing one key store', () => {
     for (const [name, port] of [['ledger-1', '3001:3000'], ['ledger-2', '3002:3000']]) {
       const ledger = compose.services[name];
       expect(ledger.environment.LEDGER_EVENTSTOREDB_URL).toMatch(/^esdb:\/\/node1:2113,node2:2113,node3:2113\?/);
       expect(ledger.ports).toEqual([port]);
-      expect(ledger.volumes).toEqual([`${name}-data:/data`]);
+      expect(ledger.volumes).toEqual([`${name}-data:/data`, 'ledger-keys:/keys']);
+      expect(ledger.environment.LEDGER_KEY_DIR).toBe('/keys');
       expect(Object.keys(ledger.depends_on).sort()).toEqual(nodes);
       expect(ledger.healthcheck.test.join(' ')).toMatch(/\/health/);
     }
