@@ -61,7 +61,9 @@ describe('the demo ledger and the 2022 report', () => {
     const again = await seedDemoLedger(runner, catalog);
     expect(again.recorded).toBe(0); // repeatable: nothing is recorded twice
     result = (await ledger.as('bureau_staff').get('/reports/yining-2022/reconciliation').expect(200)).body;
-  }, 300_000);
+    // Seeding gives 49,530 students their keys, each in a durable transaction of the key store of its own:
+    // about 100 s on an idle machine (6 s before the key store), so twice that and more on a busy one.
+  }, 600_000);
 
   const line = (id: string) => result.lines.find((candidate) => candidate.lineId === id)!;
   const wanYuan = (text: string) => Money.fromWanYuan(text.replace('-', '')).times(text.startsWith('-') ? -1 : 1);
