@@ -9,6 +9,7 @@ import {
 } from '@ledger/domain';
 import { EventStore, StoredEvent } from '@ledger/event-store';
 import { IndexedStudentDirectory, StudentIdentifierIndex } from './personal-data/indexed-student-directory';
+import type { PersonalDataVault } from './personal-data/personal-data-vault';
 
 /** Where a request naming a student lands. */
 export interface StudentRecordPlacement {
@@ -20,6 +21,8 @@ export interface StudentRecordPlacement {
   stored: StoredEvent[];
   /** Identifiers to link to the record with the first event recorded there, each into its own stream, which must not exist yet. */
   links: Array<{ streamId: string; event: StudentIdentifierLinked }>;
+  /** Identifiers named for the first time beside a known one: linked once the command's events are recorded (a refused request links nothing). */
+  linkAfterRecorded?: () => Promise<void>;
 }
 
 /** Placements for many requests decided together and appended at once (an import). */
@@ -147,10 +150,16 @@ export function studentDirectoryOn(store: EventStore): StudentDirectory {
  * records are filed under opaque keys and no identifier is in a stream name; the identifiers' own
  * streams only where the pipeline has no key store.
  */
-export function studentDirectoryOf(pipeline: { store: EventStore; vault?: { index: Omit<StudentIdentifierIndex, 'readonly'>; keys: { readonly: boolean } } }): StudentDirectory {
+export function studentDirectoryOf(pipeline: { store: EventStore; vault?: PersonalDataVault }): StudentDirectory {
   const vault = pipeline.vault;
   if (!vault) return new EventLogStudentDirectory(pipeline.store);
-  const index: StudentIdentifierIndex = { place: (ids) => vault.index.place(ids), lookup: (ids) => vault.index.lookup(ids), readonly: vault.keys.readonly };
+  const index: StudentIdentifierIndex = {
+    place: (ids) => vault.place(ids),
+    lookup: (ids) => vault.index.lookup(ids),
+    defer: (key, ids) => vault.defer(key, ids),
+    discardDeferred: () => vault.discardDeferred(),
+    readonly: vault.keys.readonly,
+  };
   return new IndexedStudentDirectory(pipeline.store, index);
 }
 

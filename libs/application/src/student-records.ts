@@ -42,6 +42,7 @@ export class StudentRecords {
           stored: placed.stored,
           command: { ...command, data: { ...command.data, student: placed.student } } as BeneficiaryCommand,
           alongside: placed.links,
+          afterRecorded: placed.linkAfterRecorded,
         };
       },
       beneficiaryDecider,

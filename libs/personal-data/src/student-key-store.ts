@@ -165,6 +165,14 @@ export class StudentKeyStore {
   }
 
   /**
+   * Runs `work` — placements, keys — in one transaction of the store: one durable commit for all of
+   * it (each call inside is a savepoint of it). For the writes many commands make at once.
+   */
+  inOneTransaction<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  /**
    * A request's hash as the log keeps it (the write's idempotency check): keyed with the index key, so
    * that a hash over a body holding a resident ID cannot be brute-forced back to the ID from the log.
    */

@@ -6,7 +6,15 @@ import type { StudentDirectory, StudentDirectoryBatch, StudentRecordPlacement } 
 type IndexedIdentifier = Identifier;
 
 /** What the directory needs of the identity index (kept outside the log, identifiers only sealed). */
-export type StudentIdentifierIndex = Pick<IdentityIndex, 'place' | 'lookup'> & { readonly readonly?: boolean };
+export interface StudentIdentifierIndex {
+  /** Places in one transaction of the key store (shared with the other placements of the moment). */
+  place(identifiers: IndexedIdentifier[]): Promise<ReturnType<IdentityIndex['place']>>;
+  lookup: IdentityIndex['lookup'];
+  /** An import's new student, under a key of its own making, written to the index before the part that holds them. */
+  defer(studentKey: string, identifiers: IndexedIdentifier[]): void;
+  discardDeferred(): void;
+  readonly readonly?: boolean;
+}
 
 /** The identifiers a request names, as the index keeps them (a G number and the ID it holds are one). */
 const indexedOf = (student: StudentIdentity): IndexedIdentifier[] =>
@@ -39,24 +47,60 @@ export class IndexedStudentDirectory implements StudentDirectory {
   /** Keys given in this process to students a read-only index does not know (a dry run's): never stored. */
   private readonly provisional = new Map<string, string>();
 
-  private async keyOf(student: StudentIdentity, field: string, assign: boolean): Promise<string | undefined> {
+  /**
+   * The key of the record the student's identifiers lead to. `assign`: for a student the index does
+   * not know, `now` places them (one transaction, identifiers not yet linked linked); `deferred` (an
+   * import) gives them a key of this batch's, written to the index before the part that holds them.
+   */
+  private async keyOf(student: StudentIdentity, field: string, assign: false | 'now' | 'deferred'): Promise<string | undefined> {
+    return (await this.placementOf(student, field, assign)).key;
+  }
+
+  /** The key, and for a known student named beside identifiers not yet linked, the linking to do once the write is recorded. */
+  private async placementOf(student: StudentIdentity, field: string, assign: false | 'now' | 'deferred'): Promise<{ key: string | undefined; link?: () => Promise<void> }> {
     const named = indexedOf(student);
-    if (named.length === 0) return student.key;
+    if (named.length === 0) return { key: student.key };
+    if (assign === 'deferred' || (assign === 'now' && this.index.readonly)) return { key: await this.batchKeyOf(student, named, field) };
     const known = this.index.lookup(named);
     if (known && 'conflict' in known) refused(student, known.conflict, field);
-    if (known || !assign) return known?.studentKey;
+    if (!assign) return { key: known?.studentKey };
+    if (known) {
+      const unlinked = named.filter((identifier) => this.index.lookup([identifier]) === undefined);
+      if (unlinked.length === 0) return { key: known.studentKey };
+      // Linked only once the write is recorded: a refused request (a duplicate, say) must not tie a
+      // mistyped identifier to this record.
+      return {
+        key: known.studentKey,
+        link: async () => {
+          await this.index.place(named);
+        },
+      };
+    }
     // A student the index does not know: never one a ledger written before the key store filed under
     // the identifier itself (that record would be split in two, its payments unseen by the rules).
     await this.refuseRecordsInClear(named);
-    if (!this.index.readonly) {
-      const placed = this.index.place(named);
-      if ('conflict' in placed) refused(student, placed.conflict, field);
-      return placed.studentKey;
-    }
-    // A dry run on a read-only key store: the student is new; one key for them for this run, stored nowhere.
-    const seen = named.map(({ kind, value }) => this.provisional.get(`${kind}:${value}`)).find((key) => key !== undefined);
-    const key = seen ?? newStudentKey();
-    for (const { kind, value } of named) this.provisional.set(`${kind}:${value}`, key);
+    // Placed now, in one transaction (two processes naming a new student at once get one key).
+    const placed = await this.index.place(named);
+    if ('conflict' in placed) refused(student, placed.conflict, field);
+    return { key: placed.studentKey };
+  }
+
+  /** An import's (or a dry run's) placement: the index as it is, and this batch's own keys for what it does not know. */
+  private async batchKeyOf(student: StudentIdentity, named: IndexedIdentifier[], field: string): Promise<string> {
+    const mark = ({ kind, value }: IndexedIdentifier) => `${kind}:${value}`;
+    const leads = named.map((identifier) => {
+      const batchKey = this.provisional.get(mark(identifier));
+      if (batchKey) return batchKey;
+      const indexed = this.index.lookup([identifier]);
+      return indexed && !('conflict' in indexed) ? indexed.studentKey : undefined;
+    });
+    const keys = [...new Set(leads.filter((key): key is string => key !== undefined))];
+    if (keys.length > 1) refused(student, named.filter((_, i) => leads[i] !== undefined).map(({ kind }) => kind), field);
+    if (keys.length === 0) await this.refuseRecordsInClear(named);
+    const key = keys[0] ?? newStudentKey();
+    const unlinked = named.filter((_, i) => leads[i] === undefined);
+    for (const identifier of unlinked) this.provisional.set(mark(identifier), key);
+    if (!this.index.readonly && unlinked.length > 0) this.index.defer(key, unlinked);
     return key;
   }
 
@@ -72,9 +116,9 @@ export class IndexedStudentDirectory implements StudentDirectory {
   }
 
   async place(student: StudentIdentity): Promise<StudentRecordPlacement> {
-    const key = (await this.keyOf(student, 'student', true))!;
-    const streamId = beneficiaryStreamId(key);
-    return { student: { ...student, key }, streamId, stored: await this.store.readStream(streamId), links: [] };
+    const { key, link } = await this.placementOf(student, 'student', 'now');
+    const streamId = beneficiaryStreamId(key!);
+    return { student: { ...student, key: key! }, streamId, stored: await this.store.readStream(streamId), links: [], ...(link && { linkAfterRecorded: link }) };
   }
 
   async recordKeyOf(student: StudentIdentity, field = 'student'): Promise<string | undefined> {
@@ -82,10 +126,12 @@ export class IndexedStudentDirectory implements StudentDirectory {
   }
 
   batch(): StudentDirectoryBatch {
+    this.index.discardDeferred();
+    this.provisional.clear();
     const seen = new Set<string>();
     return {
       place: async (student) => {
-        const key = (await this.keyOf(student, 'student', true))!;
+        const key = (await this.keyOf(student, 'student', 'deferred'))!;
         const streamId = beneficiaryStreamId(key);
         const placed = { student: { ...student, key }, streamId };
         if (seen.has(key)) return placed;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileKeyEncryptionKey, IdentityIndex, StudentKeyStore, isSealed, openSeal, seal, sealAad, studentKeyStorePath } from '@ledger/personal-data';
+import { StudentIdentifiersConflict } from '@ledger/domain';
+import { FileKeyEncryptionKey, Identifier, IdentifiersConflict, IdentityIndex, Placement, StudentKeyStore, isSealed, openSeal, seal, sealAad, studentKeyStorePath } from '@ledger/personal-data';
 import { mapSealedFields } from './sealed-fields';
 
 /** What an erased student's personal fields read as: the data is gone, the fact that there was some is not. */
@@ -48,6 +49,69 @@ export class PersonalDataVault {
       if (!isSealed(value)) return value;
       if (dataKey === null) dataKey = this.keys.dataKeyOf(studentKey);
       return Buffer.isBuffer(dataKey) ? openSeal(dataKey, value, sealAad(studentKey, path)) : ERASED;
+    });
+  }
+
+  private queued: Array<{ identifiers: Identifier[]; resolve: (placement: Placement | IdentifiersConflict) => void; reject: (error: unknown) => void }> = [];
+
+  /**
+   * As the index's place, with the placements of every command of this turn of the event loop in one
+   * transaction of the key store (one durable commit for all: the key store syncs each commit).
+   */
+  place(identifiers: Identifier[]): Promise<Placement | IdentifiersConflict> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ identifiers, resolve, reject });
+      if (this.queued.length === 1) setImmediate(() => this.placeQueued());
+    });
+  }
+
+  private placeQueued(): void {
+    const batch = this.queued;
+    this.queued = [];
+    let outcomes: Array<{ placed: Placement | IdentifiersConflict } | { error: unknown }>;
+    try {
+      outcomes = this.keys.inOneTransaction(() =>
+        batch.map(({ identifiers }) => {
+          try {
+            return { placed: this.index.place(identifiers) };
+          } catch (error) {
+            return { error };
+          }
+        }),
+      );
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+      return;
+    }
+    outcomes.forEach((outcome, i) => ('error' in outcome ? batch[i].reject(outcome.error) : batch[i].resolve(outcome.placed)));
+  }
+
+  /** Students an import gave keys to, not yet in the index: written with the next part of its batch (placeDeferred). */
+  private readonly deferred = new Map<string, Identifier[]>();
+
+  /** Files new students of an import under keys of its own making, to be written to the index before the part that holds them (one transaction for all). */
+  defer(studentKey: string, identifiers: Identifier[]): void {
+    this.deferred.set(studentKey, [...(this.deferred.get(studentKey) ?? []), ...identifiers]);
+  }
+
+  /** Forgets what an earlier batch deferred and never appended (a dry run, a refused list): a new batch starts clean. */
+  discardDeferred(): void {
+    this.deferred.clear();
+  }
+
+  /**
+   * Writes the deferred placements and their data keys, in one transaction. Another write that placed
+   * one of these identifiers meanwhile under another key: refused, nothing of the import is recorded.
+   */
+  placeDeferred(): void {
+    if (this.deferred.size === 0) return;
+    const placements = [...this.deferred];
+    this.deferred.clear();
+    this.keys.inOneTransaction(() => {
+      for (const [studentKey, identifiers] of placements) {
+        const restored = this.index.restore(studentKey, identifiers);
+        if ('conflict' in restored) throw new StudentIdentifiersConflict('while this list was imported, another write named one of its students by these identifiers: import the list again', restored.conflict);
+      }
     });
   }
 

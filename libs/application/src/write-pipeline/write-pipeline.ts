@@ -59,6 +59,8 @@ export interface CommandTarget<Command> {
    * events, never the command's events without these.
    */
   alongside?: ReadonlyArray<{ streamId: string; event: LedgerEvent }>;
+  /** What follows the command's events once they are recorded, never before nor without them (identifiers linked in the identity index). */
+  afterRecorded?: () => Promise<void>;
 }
 
 export const MAX_ATTEMPTS = 12;
@@ -288,6 +290,7 @@ export class WritePipeline {
             expectedVersion: 'no_stream' as const,
           })),
         );
+        if (!appended.alreadyAppended) await target.afterRecorded?.();
         return { streamId, events: appended.events, result: appended.alreadyAppended ? 'replayed' : 'recorded' };
       } catch (error) {
         if (error instanceof WrongExpectedVersionError) {
@@ -338,7 +341,11 @@ export class WritePipeline {
   }
 
   private async *sealedParts(parts: AsyncIterable<StreamAppend[]>): AsyncIterable<StreamAppend[]> {
-    for await (const part of parts) yield part.map((append) => ({ ...append, events: this.sealed(append.streamId, append.events) }));
+    for await (const part of parts) {
+      // The import's new students go into the identity index (with their data keys) before the part that holds them.
+      this.vault?.placeDeferred();
+      yield part.map((append) => ({ ...append, events: this.sealed(append.streamId, append.events) }));
+    }
   }
 
   /** The command's append, with the appends that go alongside it (CommandTarget.alongside). */
