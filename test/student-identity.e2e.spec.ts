@@ -61,6 +61,16 @@ describe('one record per student, by any identifier', () => {
     await pay(boardingPayment(8, { disbursementId: 'by-id', student: { residentId: id } })).expect(201);
   });
 
+  it('files nothing in the identity index for a new student whose first payment is refused', async () => {
+    const id = residentId(10);
+    const j = studentNumberJ(10);
+    const refused = await pay(boardingPayment(10, { disbursementId: 'off-standard', amount: '499.00', student: { residentId: id, studentNumber: j } }));
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 422, code: 'AMOUNT_OFF_STANDARD' });
+    // Nothing recorded, so nothing kept of the child: no key, no identifier (which would stay, unerasable by any event, until an erasure named a key nobody was told).
+    const index = ledger.app.get<PersonalDataVault>(PERSONAL_DATA_VAULT).index;
+    expect([index.lookup([{ kind: 'residentId', value: id }]), index.lookup([{ kind: 'studentNumber', value: j }])]).toEqual([undefined, undefined]);
+  });
+
   it('keeps nothing in the log that confirms a guessed resident ID: the stored request hash is not a plain hash of the request', async () => {
     // An 18-digit ID is some 10¹⁰ guesses (fewer knowing the school's region and the pupil's age): a
     // plain hash of a request whose other fields are all in the event in clear would give it away.
