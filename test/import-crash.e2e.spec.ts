@@ -61,5 +61,5 @@ describe('an import killed in the middle', () => {
     expect(last).toMatch(/^exit 0/);
     expect(paymentsInLedger()).toBe(ROWS);
     expect(outcomes.some((outcome) => outcome.includes("SIGKILL"))).toBe(true);
-  }, 300_000);
+  });
 });
