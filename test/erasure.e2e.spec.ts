@@ -165,11 +165,17 @@ describe('erasing a student’s personal data', () => {
         promisify(execFile)(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), ...args], {
           env: { ...process.env, LEDGER_DATA_DIR: ledger.dataDir },
         });
+      // Read (its data key unwrapped, and kept in the service's memory) before another process erases it.
+      const before = await ledger.as('auditor').get(`/beneficiaries/${other}/history`).expect(200);
+      expect(before.body.events[0].data.beneficiary.name).toBe('阿布都');
       await expect(cli('erase-student', other, '--legal-basis', 'RETENTION_ENDED', '--reference', 'CLI-1')).rejects.toMatchObject({ stderr: expect.stringMatching(/--as <userId>/) });
       const { stdout } = await cli('erase-student', other, '--as', 'admin', '--legal-basis', 'RETENTION_ENDED', '--reference', 'CLI-1');
       expect(stdout).toMatch(/^erased the personal data of record s[0-9a-z]{26} /);
       expect(stdout).not.toContain(other);
       expect((await ledger.as('auditor').get(`/beneficiaries/${other}/history`)).status).toBe(404);
+      // The service serves no key another process destroyed: the record reads erased at once.
+      const after = await ledger.as('auditor').get(`/beneficiaries/${before.body.studentKey}/history`).expect(200);
+      expect(after.body.events[0].data.beneficiary.name).toBe('erased');
       expect(filesHolding(ledger.dataDir, '阿布都')).toEqual([]);
     });
 
