@@ -23,6 +23,8 @@ export interface StudentRecordPlacement {
   links: Array<{ streamId: string; event: StudentIdentifierLinked }>;
   /** Identifiers named for the first time beside a known one: linked once the command's events are recorded (a refused request links nothing). */
   linkAfterRecorded?: () => Promise<void>;
+  /** A new student: filed in the identity index just before their first events are appended; false when another writer filed them first (decide again). */
+  fileBeforeAppend?: () => Promise<boolean>;
 }
 
 /** Placements for many requests decided together and appended at once (an import). */
@@ -155,6 +157,7 @@ export function studentDirectoryOf(pipeline: { store: EventStore; vault?: Person
   if (!vault) return new EventLogStudentDirectory(pipeline.store);
   const index: StudentIdentifierIndex = {
     place: (ids) => vault.place(ids),
+    file: (key, ids) => vault.file(key, ids),
     lookup: (ids) => vault.index.lookup(ids),
     defer: (key, ids) => vault.defer(key, ids),
     discardDeferred: () => vault.discardDeferred(),

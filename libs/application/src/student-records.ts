@@ -43,6 +43,7 @@ export class StudentRecords {
           command: { ...command, data: { ...command.data, student: placed.student } } as BeneficiaryCommand,
           alongside: placed.links,
           afterRecorded: placed.linkAfterRecorded,
+          beforeAppend: placed.fileBeforeAppend,
         };
       },
       beneficiaryDecider,

@@ -10,6 +10,8 @@ export interface StudentIdentifierIndex {
   /** Places in one transaction of the key store (shared with the other placements of the moment). */
   place(identifiers: IndexedIdentifier[]): Promise<ReturnType<IdentityIndex['place']>>;
   lookup: IdentityIndex['lookup'];
+  /** A new student's identifiers filed under a key made for them, just before their first write: false when filed under another meanwhile. */
+  file(studentKey: string, identifiers: IndexedIdentifier[]): Promise<boolean>;
   /** An import's new student, under a key of its own making, written to the index before the part that holds them. */
   defer(studentKey: string, identifiers: IndexedIdentifier[]): void;
   discardDeferred(): void;
@@ -57,7 +59,11 @@ export class IndexedStudentDirectory implements StudentDirectory {
   }
 
   /** The key, and for a known student named beside identifiers not yet linked, the linking to do once the write is recorded. */
-  private async placementOf(student: StudentIdentity, field: string, assign: false | 'now' | 'deferred'): Promise<{ key: string | undefined; link?: () => Promise<void> }> {
+  private async placementOf(
+    student: StudentIdentity,
+    field: string,
+    assign: false | 'now' | 'deferred',
+  ): Promise<{ key: string | undefined; link?: () => Promise<void>; file?: () => Promise<boolean> }> {
     const named = indexedOf(student);
     if (named.length === 0) return { key: student.key };
     if (assign === 'deferred' || (assign === 'now' && this.index.readonly)) return { key: await this.batchKeyOf(student, named, field) };
@@ -79,10 +85,11 @@ export class IndexedStudentDirectory implements StudentDirectory {
     // A student the index does not know: never one a ledger written before the key store filed under
     // the identifier itself (that record would be split in two, its payments unseen by the rules).
     await this.refuseRecordsInClear(named);
-    // Placed now, in one transaction (two processes naming a new student at once get one key).
-    const placed = await this.index.place(named);
-    if ('conflict' in placed) refused(student, placed.conflict, field);
-    return { key: placed.studentKey };
+    // A key of their own, filed in the index only just before their first write is appended (nothing
+    // is kept of a child whose write is refused). Two writers filing one new student: the index takes
+    // the first; the other decides again on the record it leads to.
+    const key = newStudentKey();
+    return { key, file: () => this.index.file(key, named) };
   }
 
   /** An import's (or a dry run's) placement: the index as it is, and this batch's own keys for what it does not know. */
@@ -116,9 +123,16 @@ export class IndexedStudentDirectory implements StudentDirectory {
   }
 
   async place(student: StudentIdentity): Promise<StudentRecordPlacement> {
-    const { key, link } = await this.placementOf(student, 'student', 'now');
+    const { key, link, file } = await this.placementOf(student, 'student', 'now');
     const streamId = beneficiaryStreamId(key!);
-    return { student: { ...student, key: key! }, streamId, stored: await this.store.readStream(streamId), links: [], ...(link && { linkAfterRecorded: link }) };
+    return {
+      student: { ...student, key: key! },
+      streamId,
+      stored: file ? [] : await this.store.readStream(streamId),
+      links: [],
+      ...(link && { linkAfterRecorded: link }),
+      ...(file && { fileBeforeAppend: file }),
+    };
   }
 
   async recordKeyOf(student: StudentIdentity, field = 'student'): Promise<string | undefined> {

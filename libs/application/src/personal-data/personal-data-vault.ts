@@ -52,28 +52,29 @@ export class PersonalDataVault {
     });
   }
 
-  private queued: Array<{ identifiers: Identifier[]; resolve: (placement: Placement | IdentifiersConflict) => void; reject: (error: unknown) => void }> = [];
+  private queued: Array<{ work: () => unknown; resolve: (result: never) => void; reject: (error: unknown) => void }> = [];
 
   /**
-   * As the index's place, with the placements of every command of this turn of the event loop in one
-   * transaction of the key store (one durable commit for all: the key store syncs each commit).
+   * Runs `work` on the key store with the work of every command of this turn of the event loop, in
+   * one transaction (one durable commit for all: the key store syncs each commit); each in a savepoint
+   * of its own, so one that throws leaves the others.
    */
-  place(identifiers: Identifier[]): Promise<Placement | IdentifiersConflict> {
-    return new Promise((resolve, reject) => {
-      this.queued.push({ identifiers, resolve, reject });
-      if (this.queued.length === 1) setImmediate(() => this.placeQueued());
+  private together<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ work, resolve: resolve as (result: never) => void, reject });
+      if (this.queued.length === 1) setImmediate(() => this.runQueued());
     });
   }
 
-  private placeQueued(): void {
+  private runQueued(): void {
     const batch = this.queued;
     this.queued = [];
-    let outcomes: Array<{ placed: Placement | IdentifiersConflict } | { error: unknown }>;
+    let outcomes: Array<{ result: unknown } | { error: unknown }>;
     try {
       outcomes = this.keys.inOneTransaction(() =>
-        batch.map(({ identifiers }) => {
+        batch.map(({ work }) => {
           try {
-            return { placed: this.index.place(identifiers) };
+            return { result: this.keys.inOneTransaction(work) };
           } catch (error) {
             return { error };
           }
@@ -83,7 +84,17 @@ export class PersonalDataVault {
       for (const { reject } of batch) reject(error);
       return;
     }
-    outcomes.forEach((outcome, i) => ('error' in outcome ? batch[i].reject(outcome.error) : batch[i].resolve(outcome.placed)));
+    outcomes.forEach((outcome, i) => ('error' in outcome ? batch[i].reject(outcome.error) : batch[i].resolve(outcome.result as never)));
+  }
+
+  /** As the index's place (linking what is not yet linked), in a transaction shared with the other commands of the moment. */
+  place(identifiers: Identifier[]): Promise<Placement | IdentifiersConflict> {
+    return this.together(() => this.index.place(identifiers));
+  }
+
+  /** Files these identifiers under this key (a new student's, made before their first write), in a shared transaction: false when one of them was filed under another key meanwhile. */
+  file(studentKey: string, identifiers: Identifier[]): Promise<boolean> {
+    return this.together(() => !('conflict' in this.index.restore(studentKey, identifiers)));
   }
 
   /** Students an import gave keys to, not yet in the index: written with the next part of its batch (placeDeferred). */

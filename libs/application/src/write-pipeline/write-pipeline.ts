@@ -61,6 +61,12 @@ export interface CommandTarget<Command> {
   alongside?: ReadonlyArray<{ streamId: string; event: LedgerEvent }>;
   /** What follows the command's events once they are recorded, never before nor without them (identifiers linked in the identity index). */
   afterRecorded?: () => Promise<void>;
+  /**
+   * What must hold just before the command's events are appended, and only once they are decided (a
+   * new student filed in the identity index: nothing is kept of a child whose first write is refused).
+   * False: another writer got there first — the command is decided again on what it did.
+   */
+  beforeAppend?: () => Promise<boolean>;
 }
 
 export const MAX_ATTEMPTS = 12;
@@ -281,6 +287,7 @@ export class WritePipeline {
       const events = decider.decide(target.command, state, context);
       if (events.length === 0) return { streamId, events: [], result: 'unchanged' };
       const metadata = commandMetadataOf(write);
+      if (target.beforeAppend && !(await target.beforeAppend())) continue;
       try {
         const appended = await this.append(
           { streamId, events: events.map((event, index) => envelope(event, commandEventId(write, index), metadata)), expectedVersion: stored.length === 0 ? 'no_stream' : stored[stored.length - 1].revision },
