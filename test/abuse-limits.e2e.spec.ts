@@ -1,7 +1,7 @@
 import { Role } from '@ledger/domain';
 import { ROUTE_ROLES } from '../apps/ledger-api/src/access/route-permissions';
 import { LedgerUnderTest } from './support/ledger-app';
-import { boardingPayment } from './support/students';
+import { boardingPayment, residentId } from './support/students';
 
 describe('abuse limits', () => {
   let ledger: LedgerUnderTest;
@@ -72,6 +72,8 @@ describe('hostile JSON bodies', () => {
     'POST /users/:userId/role': { path: '/users/edge-clerk/role', role: 'admin', body: { role: 'auditor' }, nestIn: 'role' },
     'POST /users/:userId/tokens': { path: '/users/auditor/tokens', role: 'admin', body: { label: 'edge' }, nestIn: 'label' },
     'POST /tokens/:tokenId/revocation': { path: `/tokens/${revocableTokenId}/revocation`, role: 'admin', body: { reason: 'edge' }, nestIn: 'reason' },
+    // A student with no record: even a body that got through could erase nobody.
+    'POST /students/:studentKey/erasure': { path: `/students/${residentId(990)}/erasure`, role: 'admin', body: { legalBasis: 'RETENTION_ENDED', reference: 'edge' }, nestIn: 'reference' },
   });
 
   it('covers every JSON write route of the role matrix', () => {

@@ -68,7 +68,9 @@ describe('who may call what: every route × every caller', () => {
 
   it('keeps the separation of duties the roles promise', () => {
     const rolesOf = (key: string) => ROUTE_ROLES[key] as readonly Role[];
-    const aidWrites = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !/users|tokens|audit/.test(key));
+    const aidWrites = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !/users|tokens|audit|erasure/.test(key));
+    // Erasing a child's personal data is the bureau's data-protection duty (an admin's), never the officer who records aid.
+    expect(rolesOf('POST /students/:studentKey/erasure')).toEqual(['admin']);
     const aidReads = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('GET') && !/users|me|health|audit/.test(key));
     for (const key of Object.keys(ROUTE_ROLES).filter((k) => /^GET \/audit\/(proofs|verify|anomalies|export)/.test(k))) {
       expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['auditor'] });
@@ -77,7 +79,10 @@ describe('who may call what: every route × every caller', () => {
     for (const key of aidReads) expect({ key, admin: rolesOf(key).includes('admin'), auditor: rolesOf(key).includes('auditor') }).toEqual({ key, admin: false, auditor: true });
     // Whether an identifier leads to a record (the person is an aid recipient) is personal data:
     // no route that looks a student up is open to a role that sees personal data masked.
-    const studentLookups = Object.keys(ROUTE_ROLES).filter((key) => key.includes(':studentKey'));
+    // The one exception is the erasure (an admin's): it names the student by identifier, as the family's
+    // request does, and answers 404 for an identifier with no record — at the price, for a student who
+    // has one, of erasing their data (recorded, with who did it): no way to look anyone up.
+    const studentLookups = Object.keys(ROUTE_ROLES).filter((key) => key.includes(':studentKey') && key !== 'POST /students/:studentKey/erasure');
     expect(studentLookups).toEqual(['GET /beneficiaries/:studentKey/history']);
     for (const key of studentLookups) expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['finance_officer', 'auditor'] });
     for (const key of Object.keys(ROUTE_ROLES).filter((k) => /users|tokens/.test(k) && k.startsWith('POST'))) {

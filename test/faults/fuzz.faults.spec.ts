@@ -1,6 +1,6 @@
 import { ROUTE_ROLES } from '../../apps/ledger-api/src/access/route-permissions';
 import { LedgerUnderTest } from '../support/ledger-app';
-import { boardingPayment } from '../support/students';
+import { boardingPayment, residentId } from '../support/students';
 
 /**
  * At least 1,000 generated malformed payloads to every write route: every answer a 4xx, never a
@@ -134,6 +134,8 @@ describe('fuzzing every write route', () => {
     'POST /users': { path: '/users', role: 'admin', body: { userId: 'fuzzed', displayName: 'Fuzz', role: 'auditor' }, required: ['userId', 'displayName', 'role'] },
     'POST /users/:userId/role': { path: '/users/officer/role', role: 'admin', body: { role: 'auditor' }, required: ['role'] },
     'POST /tokens/:tokenId/revocation': { path: '/tokens/0123456789abcdef/revocation', role: 'admin', body: { reason: 'fuzz' }, required: ['reason'] },
+    // A student with no record: even a body that got through could erase nobody (and would be a 404).
+    'POST /students/:studentKey/erasure': { path: `/students/${residentId(990)}/erasure`, role: 'admin', body: { legalBasis: 'RETENTION_ENDED', reference: 'fuzz' }, required: ['legalBasis', 'reference'] },
   };
 
   const writeRoutes = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !['POST /imports', 'POST /audit/digests', 'POST /users/:userId/tokens'].includes(key));

@@ -38,16 +38,9 @@ const identifierAad = (studentKey: string, kind: IdentifierKind, blind: string) 
  */
 export class IdentityIndex {
   private readonly statements: ReturnType<typeof prepare>;
-  /** better-sqlite3's transaction wrapper, made once (making one per call cost a tenth of a write's time). */
-  private readonly runInTransaction = (work: () => unknown) => this.transactionRunner(work);
-  private transactionRunnerCache: ReturnType<Database.Database['transaction']> | undefined;
-  private get transactionRunner(): ReturnType<Database.Database['transaction']> {
-    return (this.transactionRunnerCache ??= this.db.transaction((work: () => unknown) => work()));
-  }
-
-  /** `transactionOf(work)()` runs `work` in a deferred transaction, `.immediate()` in an immediate one (a savepoint inside another). */
+  /** The key store's transactions (the index lives in its file, on its connection). */
   private transactionOf<T>(work: () => T): { (): T; immediate(): T } {
-    return Object.assign(() => this.runInTransaction(work) as T, { immediate: () => this.transactionRunner.immediate(work) as T });
+    return this.keys.transactionOf(work);
   }
 
   /** Made by StudentKeyStore, over its connection (`keys.identityIndex`). */

@@ -57,8 +57,11 @@ export class StudentKeyStore {
     return (this.transactionRunnerCache ??= this.db.transaction((work: () => unknown) => work()));
   }
 
-  /** `transactionOf(work)()` runs `work` in a deferred transaction, `.immediate()` in an immediate one (a savepoint inside another). */
-  private transactionOf<T>(work: () => T): { (): T; immediate(): T } {
+  /**
+   * `transactionOf(work)()` runs `work` in a deferred transaction, `.immediate()` in an immediate one
+   * (a savepoint inside another). For this store and its identity index, which shares its connection.
+   */
+  transactionOf<T>(work: () => T): { (): T; immediate(): T } {
     return Object.assign(() => this.runInTransaction(work) as T, { immediate: () => this.transactionRunner.immediate(work) as T });
   }
 
@@ -143,8 +146,15 @@ export class StudentKeyStore {
   private readonly recentDataKeys = new Map<string, Buffer>();
   private recentDataVersion: number | undefined;
 
+  /** SQLite's data_version as read in this turn of the event loop (read once a turn: a turn's reads see one store). */
+  private versionThisTurn: number | undefined;
+
   private cachedDataKey(studentKey: string): Buffer | undefined {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (this.versionThisTurn === undefined) {
+      this.versionThisTurn = this.db.pragma('data_version', { simple: true }) as number;
+      setImmediate(() => (this.versionThisTurn = undefined));
+    }
+    const version = this.versionThisTurn;
     if (version !== this.recentDataVersion) {
       this.recentDataKeys.clear();
       this.recentDataVersion = version;
