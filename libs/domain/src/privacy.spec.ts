@@ -38,6 +38,12 @@ describe('redaction of what the service accepts in other spellings', () => {
     expect(redactText('身份证６５４００２２０１００１０１００１５')).toBe('身份证６５４００２********００１５');
   });
 
+  it('leaves a token id whole even when it has twelve digits in a row, and still masks a 16-digit card beside it', () => {
+    expect(redactText('revoke token 83d8463367229998 (POST /tokens/83d8463367229998/revocation), card 6222020200112233')).toBe(
+      'revoke token 83d8463367229998 (POST /tokens/83d8463367229998/revocation), card 622202******2233',
+    );
+  });
+
   it('leaves a token id of digits whole', () => {
     expect(redactText(`sal.alice.1234567890123456.${'y'.repeat(43)}`)).toBe('sal.alice.1234567890123456.[redacted]');
   });

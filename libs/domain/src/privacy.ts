@@ -35,7 +35,12 @@ const UUID = /\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9
 /** An access token: its user and token ids are public (they find the record); the secret is not. */
 const TOKEN = /\bsal\.[A-Za-z0-9_-]+\.[A-Za-z0-9]+\.[A-Za-z0-9_-]+/;
 /** What is kept whole (UUIDs) or redacted as a whole (tokens), before anything else is looked at. */
-const WHOLE = new RegExp(`${UUID.source}|${TOKEN.source}`, 'g');
+/**
+ * A token's id (16 hex digits, at least one a letter — a card number has none): public, it names the
+ * token to revoke. Of random ids, one in 40 has twelve digits in a row, which would read as a card.
+ */
+const TOKEN_ID = /(?<![0-9A-Za-z])(?=[0-9a-f]{0,15}[a-f])[0-9a-f]{16}(?![0-9A-Za-z])/;
+const WHOLE = new RegExp(`${UUID.source}|${TOKEN.source}|${TOKEN_ID.source}`, 'g');
 
 // Digits as typed: ASCII or full-width (a Chinese input method in full-width mode); X as check character in either case.
 const DIGIT = '[0-9\\uFF10-\\uFF19]';
