@@ -49,9 +49,9 @@ describe('an import killed in the middle', () => {
       stdio: 'ignore',
     });
     const outcomes: string[] = [];
-    // Kill points every 500 ms from start-up through checking and committing (sealing every row and
+    // Kill points every 750 ms from start-up through checking and committing (sealing every row and
     // filing every new student in the key store: some 10 s here), until one run completes.
-    for (let delay = 1000; delay < 30_000; delay += 500) {
+    for (let delay = 1000; delay < 30_000; delay += 750) {
       const outcome = await importOnce(delay);
       const payments = paymentsInLedger();
       outcomes.push(`${delay} ms: ${outcome}, ${payments} payments`);
