@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { freshRandom } from './fresh-random';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeyFileError, KeyUnwrapError } from './errors';
@@ -62,7 +63,7 @@ export class FileKeyEncryptionKey implements KeyEncryptionKey {
   }
 
   wrap(plain: Buffer, context: string): Buffer {
-    const iv = randomBytes(IV_BYTES);
+    const iv = freshRandom(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);

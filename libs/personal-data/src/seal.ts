@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
+import { freshRandom } from './fresh-random';
 import { SealBrokenError } from './errors';
 
 /**
@@ -32,7 +33,7 @@ export function sealAad(studentKey: string, field: string): string {
 
 export function seal(dataKey: Buffer, plaintext: string, aad: string): string {
   checkDataKey(dataKey);
-  const iv = randomBytes(IV_BYTES);
+  const iv = freshRandom(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(padded(Buffer.from(plaintext, 'utf8'))), cipher.final()]);

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { createHmac, randomBytes } from 'node:crypto';
+import { freshRandom } from './fresh-random';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KeyStoreKeyMismatchError, StudentDataErasedError } from './errors';
@@ -117,7 +118,7 @@ export class StudentKeyStore {
     return this.transactionOf(() => {
         const settled = this.dataKeyOrErased(studentKey);
         if (settled) return settled;
-        const dataKey = randomBytes(DATA_KEY_BYTES);
+        const dataKey = freshRandom(DATA_KEY_BYTES);
         this.statements.insertDataKey.run(studentKey, this.kek.id, this.kek.wrap(dataKey, dataKeyContext(studentKey)));
         return dataKey;
       })
@@ -134,7 +135,8 @@ export class StudentKeyStore {
       const row = this.statements.dataKey.get(studentKey) as { kek_id: string; wrapped: Buffer } | undefined;
       return row && this.unwrap(row, dataKeyContext(studentKey));
     })();
-    if (Buffer.isBuffer(found)) this.remember(studentKey, found);
+    // Only what is committed: a key read inside a transaction that may yet roll back is not kept.
+    if (Buffer.isBuffer(found) && !this.db.inTransaction) this.remember(studentKey, found);
     return found;
   }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { freshRandom } from './fresh-random';
 
 /** Crockford's base32, lower case: no i, l, o or u, so a key read aloud or retyped is not mistaken. */
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -10,7 +10,7 @@ const STUDENT_KEY = /^s[0-7][0-9a-hjkmnp-tv-z]{25}$/;
  * key is destroyed — it is what stream names, projections and tombstones carry.
  */
 export function newStudentKey(): string {
-  let bits = BigInt(`0x${randomBytes(16).toString('hex')}`);
+  let bits = BigInt(`0x${freshRandom(16).toString('hex')}`);
   let text = '';
   for (let i = 0; i < 26; i++) {
     text = CROCKFORD[Number(bits & 31n)] + text;
