@@ -18,7 +18,8 @@ const KILLS = 4;
 
 describe('the service killed under load', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-kill-'));
-  const port = 43000 + Math.floor(Math.random() * 1000);
+  // Below the ephemeral range, as in support/service-process.ts.
+  const port = 29000 + Math.floor(Math.random() * 1000);
   const base = `http://127.0.0.1:${port}`;
   let server: ChildProcess | undefined;
   afterAll(() => {

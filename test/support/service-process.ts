@@ -17,7 +17,9 @@ export interface ServiceProcess {
 }
 
 export function spawnService(env: Record<string, string>, options: { port?: number; uid?: number } = {}): ServiceProcess {
-  const port = options.port ?? 43000 + Math.floor(Math.random() * 2000);
+  // Below Linux's ephemeral range (32768–60999): a port there can be taken by any outgoing connection of
+  // the tests running beside this one, and the service then fails to start (EADDRINUSE).
+  const port = options.port ?? 21000 + Math.floor(Math.random() * 8000);
   const child = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(__dirname, '../../apps/ledger-api/src/main.ts')], {
     env: { ...process.env, PORT: String(port), LEDGER_REQUEST_LOG: 'false', LEDGER_RATE_LIMIT: '0', LEDGER_DIGEST_EVERY: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
