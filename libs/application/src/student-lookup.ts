@@ -15,6 +15,13 @@ const ambiguousInBody = (what: string, id: string, students: number) =>
 /** The student a record is filed under: by its opaque key (the record itself), or, in a ledger without a key store, by the identifier it is filed under. */
 const filedUnder = (beneficiaryKey: string): StudentIdentity => (isStudentKey(beneficiaryKey) ? studentFiledUnder(beneficiaryKey) : identityFromKey(beneficiaryKey));
 
+/** The student a route's path names (`/beneficiaries/:studentKey/…`, `/students/:studentKey/…`): by the record's opaque key, or by any of their identifiers. */
+export function studentNamedInPath(studentKey: string): StudentIdentity {
+  // Identifiers are matched upper case (a `g` or `x` typed in lower case); opaque keys are lower case.
+  const asIdentifier = studentKey.toUpperCase();
+  return isStudentKey(studentKey) ? studentFiledUnder(studentKey) : identityFromKey(asIdentifier);
+}
+
 function readSideOf(readSide: ReadSide | undefined): ReadSide {
   if (!readSide) throw new Error('finding a record by its id needs the read models (the service)');
   return readSide;

@@ -1,8 +1,7 @@
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { identityFromKey } from '@ledger/domain';
-import { isStudentKey } from '@ledger/personal-data';
 import { queryBeneficiaryHistory } from '@ledger/projections';
 import { ReadSide } from '../read-side';
+import { studentNamedInPath } from '../student-lookup';
 import { StudentRecords } from '../student-records';
 
 export interface BeneficiaryHistory {
@@ -26,7 +25,7 @@ export class BeneficiaryHistoryHandler implements IQueryHandler<BeneficiaryHisto
 
   async execute({ studentKey }: BeneficiaryHistoryQuery): Promise<BeneficiaryHistory> {
     // By the record's own key, or by any identifier of the student's (resident ID, student number).
-    const student = isStudentKey(studentKey) ? { key: studentKey } : identityFromKey(String(studentKey).toUpperCase());
+    const student = studentNamedInPath(studentKey);
     const key = (await this.records.directory.recordKeyOf(student)) ?? student.key;
     const entries = queryBeneficiaryHistory(await this.readSide.current(), key);
     // Sealed personal fields opened for the answer (the reply writer masks them for roles that see them masked); `erased` once the key is gone.

@@ -1,6 +1,6 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { StudentIdentity, StudentRecordNotFound, identityFromKey, parseEraseStudentData, studentFiledUnder } from '@ledger/domain';
-import { isStudentKey } from '@ledger/personal-data';
+import { StudentRecordNotFound, parseEraseStudentData, studentFiledUnder } from '@ledger/domain';
+import { studentNamedInPath } from '../student-lookup';
 import { StudentRecords } from '../student-records';
 import { WriteContext } from '../write-context';
 import { WriteOutcome } from '../write-outcome';
@@ -30,8 +30,7 @@ export class EraseStudentDataHandler implements ICommandHandler<EraseStudentData
     const vault = this.records.pipeline.vault;
     if (!vault) throw new Error('erasure needs the key store (the ledger is not open for writing)');
     // Found, never placed: an erasure must not make a record for an identifier the ledger does not know.
-    const named: StudentIdentity = isStudentKey(student) ? studentFiledUnder(student) : identityFromKey(String(student).toUpperCase());
-    const key = await this.records.directory.recordKeyOf(named, '');
+    const key = await this.records.directory.recordKeyOf(studentNamedInPath(student), '');
     if (!key) throw new StudentRecordNotFound('no record for this student', 'studentKey');
     const command = parseEraseStudentData({ ...input, student: studentFiledUnder(key) as never });
     const outcome = await this.records.record(command, write);

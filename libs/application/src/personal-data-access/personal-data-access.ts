@@ -1,6 +1,6 @@
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { FieldProblem, USER_ID_PATTERN, parseLocalDate } from '@ledger/domain';
-import { DisclosureFilter, DisclosureRow, queryDisclosures } from '@ledger/projections';
+import { DisclosureFilter, DisclosureRow, endOfDayInChina, queryDisclosures } from '@ledger/projections';
 import { csvForExcel } from '../csv-file';
 import { formatProblem, refuseProblems, unknownParameterProblems } from '../query-parameters';
 import { ReadSide } from '../read-side';
@@ -52,8 +52,8 @@ export function disclosureFilterOf(parameters: Record<string, string | undefined
   const from = day('from');
   const to = day('to');
   if (from) filter.from = new Date(`${from}T00:00:00+08:00`).toISOString();
-  // The whole of the last day: before the start of the next one, China time.
-  if (to) filter.before = new Date(new Date(`${to}T00:00:00+08:00`).getTime() + 86_400_000).toISOString();
+  // The whole of the last day, China time: before the millisecond after its end.
+  if (to) filter.before = new Date(endOfDayInChina(to).getTime() + 1).toISOString();
   if (from && to && from > to) problems.push({ field: 'to', message: 'to must be on or after from' });
   const { actor, route, after, limit } = parameters;
   if (actor !== undefined) {
