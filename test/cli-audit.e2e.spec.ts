@@ -1,28 +1,16 @@
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runCli } from './support/cli';
 import { LedgerUnderTest } from './support/ledger-app';
 import { boardingPayment } from './support/students';
 
-const run = promisify(execFile);
 
 /** The auditor's CLI on the files of a ledger: verify, replay, anomalies, export. */
 describe('the audit CLI', () => {
   let ledger: LedgerUnderTest;
   let paidAt: string;
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), ...args], {
-        env: { ...process.env, LEDGER_DATA_DIR: ledger.dataDir },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
+  const cli = (...args: string[]) => runCli(ledger.dataDir, ...args);
 
   beforeAll(async () => {
     ledger = await LedgerUnderTest.start({ LEDGER_DIGEST_EVERY: '5' });

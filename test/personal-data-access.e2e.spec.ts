@@ -1,18 +1,16 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { EVENT_STORE, READ_MODELS } from '@ledger/application';
 import { PERSONAL_DATA_DISCLOSURES_STREAM } from '@ledger/domain';
 import { EventStore, openReadOnlyDatabase } from '@ledger/event-store';
 import { ReadModels, dumpTables, personalDataDisclosuresProjection, rebuildReadModels } from '@ledger/projections';
 import { ANSWERS_PERSONAL_DATA, ROUTE_ROLES } from '../apps/ledger-api/src/access/route-permissions';
+import { runCli } from './support/cli';
 import { LedgerUnderTest, sqliteConnectionOf } from './support/ledger-app';
 import { studentKeyOfStream } from './support/student-records';
 import { boardingPayment, residentId, schoolCode } from './support/students';
 
-const run = promisify(execFile);
 
 const chinaToday = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
 const chinaDay = (offsetDays: number) => new Date(Date.now() + 8 * 3_600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
@@ -284,17 +282,7 @@ describe('the record of who had personal data disclosed', () => {
 describe('npm run cli -- personal-data-access', () => {
   let ledger: LedgerUnderTest;
   const id = residentId(12, 2011);
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, ['-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), ...args], {
-        env: { ...process.env, LEDGER_DATA_DIR: ledger.dataDir },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  };
+  const cli = (...args: string[]) => runCli(ledger.dataDir, ...args);
 
   beforeAll(async () => {
     ledger = await LedgerUnderTest.start();
