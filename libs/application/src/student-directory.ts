@@ -159,6 +159,7 @@ export function studentDirectoryOf(pipeline: { store: EventStore; vault?: Person
     place: (ids) => vault.place(ids),
     file: (key, ids) => vault.file(key, ids),
     lookup: (ids) => vault.index.lookup(ids),
+    locate: (id) => vault.locate(id),
     defer: (key, ids) => vault.defer(key, ids),
     discardDeferred: () => vault.discardDeferred(),
     readonly: vault.keys.readonly,

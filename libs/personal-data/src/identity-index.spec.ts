@@ -195,6 +195,45 @@ describe('IdentityIndex', () => {
     });
   });
 
+  describe('locate and fileAll (an import: located while its rows are checked, filed in one transaction before its part is written)', () => {
+    it('files new students under keys of the caller\'s making, returns their data keys, and finds them after', () => {
+      const located = [index().locate(residentId(ID_A)), index().locate(studentNumber(NUMBER_B))];
+      expect(located.map(({ studentKey }) => studentKey)).toEqual([undefined, undefined]);
+      const [a, b] = [newStudentKey(), newStudentKey()];
+      const filed = index().fileAll([
+        { studentKey: a, identifiers: [located[0]] },
+        { studentKey: b, identifiers: [located[1]] },
+      ]);
+      expect('dataKeys' in filed && [...filed.dataKeys.keys()]).toEqual([a, b]);
+      expect('dataKeys' in filed && filed.dataKeys.get(a)!.equals(store.dataKeyOf(a) as Buffer)).toBe(true);
+      expect(index().lookup([residentId(ID_A)])).toEqual({ studentKey: a });
+      expect(index().locate(studentNumber(NUMBER_B)).studentKey).toBe(b);
+      expect(index().identifiersOf(b)).toEqual([studentNumber(NUMBER_B)]);
+    });
+
+    it('links a new identifier to a known student; one filed under them already is kept as it is', () => {
+      const { studentKey } = index().place([residentId(ID_A)]) as { studentKey: string };
+      const filed = index().fileAll([{ studentKey, identifiers: [index().locate(residentId(ID_A)), index().locate(studentNumber(NUMBER_A))] }]);
+      expect('dataKeys' in filed).toBe(true);
+      expect(index().identifiersOf(studentKey)).toEqual([residentId(ID_A), studentNumber(NUMBER_A)]);
+    });
+
+    it('names a conflict when an identifier was filed under another student meanwhile, and writes nothing of any placement', () => {
+      const early = newStudentKey();
+      const located = [index().locate(residentId(ID_A)), index().locate(studentNumber(NUMBER_A))];
+      const { studentKey: other } = index().place([studentNumber(NUMBER_A)]) as { studentKey: string };
+      const filed = index().fileAll([
+        { studentKey: early, identifiers: [index().locate(residentId(ID_B))] },
+        { studentKey: newStudentKey(), identifiers: located },
+      ]);
+      expect(filed).toEqual({ conflict: ['studentNumber'] });
+      expect(index().lookup([residentId(ID_A)])).toBeUndefined();
+      expect(index().lookup([residentId(ID_B)])).toBeUndefined();
+      expect(store.dataKeyOf(early)).toBeUndefined();
+      expect(index().lookup([studentNumber(NUMBER_A)])).toEqual({ studentKey: other });
+    });
+  });
+
   describe('restore (rebuilding the index from the identifiers sealed in the log)', () => {
     it('links identifiers to a known key; again, it links nothing', () => {
       const studentKey = newStudentKey();

@@ -19,6 +19,13 @@ export interface Placement {
   linked: Identifier[];
 }
 
+/** An identifier with its blind index, and the student the index files it under (as `locate` found it). */
+export interface LocatedIdentifier {
+  readonly identifier: Identifier;
+  readonly blind: string;
+  readonly studentKey: string | undefined;
+}
+
 /** The identifiers lead to different students: the kinds of those that lead to one. Nothing was written. */
 export interface IdentifiersConflict {
   conflict: IdentifierKind[];
@@ -59,18 +66,57 @@ export class IdentityIndex {
    */
   place(identifiers: readonly Identifier[]): Placement | IdentifiersConflict {
     const named = this.named(identifiers);
-    return this.transactionOf((): Placement | IdentifiersConflict => {
-        const found = this.find(named);
-        if ('conflict' in found) return found;
-        const studentKey = found.studentKey ?? newStudentKey();
-        const dataKey = this.keys.ensureDataKey(studentKey);
-        const linked = found.unlinked.map(({ identifier, blind }) => {
-          this.statements.insert.run(blind, identifier.kind, studentKey, seal(dataKey, identifier.value, identifierAad(studentKey, identifier.kind, blind)));
-          return identifier;
-        });
-        return { studentKey, isNew: found.studentKey === undefined, linked };
-      })
-      .immediate();
+    return this.keys.writing((): Placement | IdentifiersConflict => {
+      const found = this.find(named);
+      if ('conflict' in found) return found;
+      const studentKey = found.studentKey ?? newStudentKey();
+      const dataKey = this.keys.ensureDataKey(studentKey);
+      const linked = found.unlinked.map(({ identifier, blind }) => this.insert(studentKey, dataKey, identifier, blind));
+      return { studentKey, isNew: found.studentKey === undefined, linked };
+    });
+  }
+
+  /** Where the index files this identifier (one read, no transaction): for a batch that files many students at once (fileAll). */
+  locate(identifier: Identifier): LocatedIdentifier {
+    const [{ blind }] = this.named([identifier]);
+    return { identifier, blind, studentKey: this.ownerOf(blind) };
+  }
+
+  /**
+   * Files each student's identifiers (as located) under their key — a key of the caller's making for
+   * a new student: their data key is made now — in one transaction; returns each student's data key.
+   * When one of them was filed under another key meanwhile: the kinds filed elsewhere, and nothing is
+   * written. StudentDataErasedError for an erased student.
+   */
+  fileAll(placements: ReadonlyArray<{ studentKey: string; identifiers: readonly LocatedIdentifier[] }>): { dataKeys: Map<string, Buffer> } | IdentifiersConflict {
+    const conflict = new Error('filed elsewhere meanwhile');
+    let conflicting: IdentifierKind[] = [];
+    const dataKeys = new Map<string, Buffer>();
+    try {
+      this.keys.writing(() => {
+        for (const { studentKey, identifiers } of placements) {
+          assertStudentKey(studentKey);
+          const dataKey = this.keys.ensureDataKey(studentKey);
+          dataKeys.set(studentKey, dataKey);
+          for (const { identifier, blind } of identifiers) {
+            // Inserted unless the index has the row already (one statement, not a read then a write): then whose it is.
+            if (this.statements.insertIfAbsent.run(blind, identifier.kind, studentKey, seal(dataKey, identifier.value, identifierAad(studentKey, identifier.kind, blind))).changes > 0) continue;
+            if (this.ownerOf(blind) === studentKey) continue;
+            conflicting = distinctKinds(identifiers.filter((located) => ![undefined, studentKey].includes(this.ownerOf(located.blind))));
+            throw conflict;
+          }
+        }
+      });
+    } catch (error) {
+      if (error === conflict) return { conflict: conflicting };
+      throw error;
+    }
+    return { dataKeys };
+  }
+
+  private insert(studentKey: string, dataKey: Buffer, identifier: Identifier, blind: string): Identifier {
+    this.statements.insert.run(blind, identifier.kind, studentKey, seal(dataKey, identifier.value, identifierAad(studentKey, identifier.kind, blind)));
+    return identifier;
   }
 
   /** The student these identifiers name, without making or linking anything: undefined when none is known. */
@@ -109,20 +155,14 @@ export class IdentityIndex {
   restore(studentKey: string, identifiers: readonly Identifier[]): { linked: Identifier[] } | IdentifiersConflict {
     assertStudentKey(studentKey);
     const named = this.named(identifiers);
-    return this.transactionOf((): { linked: Identifier[] } | IdentifiersConflict => {
-        const rows = named.map(({ identifier, blind }) => ({ identifier, blind, owner: this.ownerOf(blind) }));
-        const elsewhere = rows.filter(({ owner }) => owner !== undefined && owner !== studentKey);
-        if (elsewhere.length) return { conflict: distinctKinds(rows.filter(({ owner }) => owner !== undefined)) };
-        const dataKey = this.keys.ensureDataKey(studentKey);
-        const linked = rows
-          .filter(({ owner }) => owner === undefined)
-          .map(({ identifier, blind }) => {
-            this.statements.insert.run(blind, identifier.kind, studentKey, seal(dataKey, identifier.value, identifierAad(studentKey, identifier.kind, blind)));
-            return identifier;
-          });
-        return { linked };
-      })
-      .immediate();
+    return this.keys.writing((): { linked: Identifier[] } | IdentifiersConflict => {
+      const rows = named.map(({ identifier, blind }) => ({ identifier, blind, owner: this.ownerOf(blind) }));
+      const elsewhere = rows.filter(({ owner }) => owner !== undefined && owner !== studentKey);
+      if (elsewhere.length) return { conflict: distinctKinds(rows.filter(({ owner }) => owner !== undefined)) };
+      const dataKey = this.keys.ensureDataKey(studentKey);
+      const linked = rows.filter(({ owner }) => owner === undefined).map(({ identifier, blind }) => this.insert(studentKey, dataKey, identifier, blind));
+      return { linked };
+    });
   }
 
   /** The identifiers, each once, with their blind index. */
@@ -154,5 +194,6 @@ function prepare(db: Database.Database) {
     owner: db.prepare('SELECT student_key FROM identity_index WHERE blind = ?'),
     ofStudent: db.prepare('SELECT blind, kind, sealed FROM identity_index WHERE student_key = ?'),
     insert: db.prepare('INSERT INTO identity_index (blind, kind, student_key, sealed) VALUES (?, ?, ?, ?)'),
+    insertIfAbsent: db.prepare('INSERT INTO identity_index (blind, kind, student_key, sealed) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
   };
 }

@@ -75,6 +75,41 @@ describe('StudentKeyStore', () => {
     });
   });
 
+  describe('the data keys it keeps in memory', () => {
+    it('keeps no key made in a part of a transaction that rolled back: it is made anew, not served from memory', () => {
+      const student = newStudentKey();
+      let rolledBack: Buffer | undefined;
+      store.inOneTransaction(() => {
+        try {
+          store.inOneTransaction(() => {
+            rolledBack = store.ensureDataKey(student);
+            throw new Error('this part fails');
+          });
+        } catch {
+          // the part is undone; the transaction goes on and commits
+        }
+      });
+      expect(rolledBack).toBeInstanceOf(Buffer);
+      const made = store.ensureDataKey(student);
+      expect(made.equals(rolledBack!)).toBe(false);
+      store.close();
+      open();
+      expect((store.dataKeyOf(student) as Buffer).equals(made)).toBe(true);
+    });
+
+    it('serves no key destroyed in the transaction that read it', () => {
+      const student = newStudentKey();
+      store.ensureDataKey(student);
+      store.close();
+      open();
+      store.inOneTransaction(() => {
+        expect(store.dataKeyOf(student)).toBeInstanceOf(Buffer);
+        store.shredAll([student]);
+      });
+      expect(store.dataKeyOf(student)).toBe('destroyed');
+    });
+  });
+
   describe('destroy', () => {
     it('destroys the key and keeps a tombstone; again, it changes nothing', () => {
       const student = newStudentKey();

@@ -15,6 +15,8 @@ export const studentKeyStorePath = (keyDir: string) => join(keyDir, STUDENT_KEY_
 const SCHEMA_VERSION = 1;
 const DATA_KEY_BYTES = 32;
 const INDEX_KEY = 'blind-index';
+/** Data keys kept unwrapped in memory at most: an import's part of new students, and the students a busy service writes to. */
+const RECENT_DATA_KEYS = 50_000;
 
 /** Where a wrapped key says it belongs (authenticated with it): a student's data key cannot be moved to another student. */
 const dataKeyContext = (studentKey: string) => `student-data-key:${studentKey}`;
@@ -52,18 +54,37 @@ export class StudentKeyStore {
   readonly #indexKey: Buffer;
   private readonly statements: ReturnType<typeof prepare>;
   /** better-sqlite3's transaction wrapper, made once (making one per call cost a tenth of a write's time). */
-  private readonly runInTransaction = (work: () => unknown) => this.transactionRunner(work);
   private transactionRunnerCache: ReturnType<Database.Database['transaction']> | undefined;
   private get transactionRunner(): ReturnType<Database.Database['transaction']> {
     return (this.transactionRunnerCache ??= this.db.transaction((work: () => unknown) => work()));
   }
 
   /**
-   * `transactionOf(work)()` runs `work` in a deferred transaction, `.immediate()` in an immediate one
-   * (a savepoint inside another). For this store and its identity index, which shares its connection.
+   * `transactionOf(work)()` runs `work`, which only reads, in a deferred transaction (inside another,
+   * as part of it); `.immediate()` runs work that writes in an immediate one (a savepoint inside
+   * another, undone alone when it throws). For this store and its identity index, which shares its
+   * connection.
    */
   transactionOf<T>(work: () => T): { (): T; immediate(): T } {
-    return Object.assign(() => this.runInTransaction(work) as T, { immediate: () => this.transactionRunner.immediate(work) as T });
+    return Object.assign(() => (this.db.inTransaction ? work() : this.committed(() => this.transactionRunner(work) as T)), {
+      immediate: () => this.committed(() => this.transactionRunner.immediate(work) as T),
+    });
+  }
+
+  /** Data keys made or unwrapped in the transaction that runs: kept in memory once it commits, forgotten when (the part of it that read them) rolls back. */
+  private uncommittedDataKeys: Array<[string, Buffer]> = [];
+
+  private committed<T>(run: () => T): T {
+    const outermost = !this.db.inTransaction;
+    const mark = this.uncommittedDataKeys.length;
+    try {
+      const result = run();
+      if (outermost) for (const [studentKey, dataKey] of this.uncommittedDataKeys.splice(0)) this.remember(studentKey, dataKey);
+      return result;
+    } catch (error) {
+      this.uncommittedDataKeys.length = outermost ? 0 : mark;
+      throw error;
+    }
   }
 
   private constructor(
@@ -93,6 +114,9 @@ export class StudentKeyStore {
     try {
       db.pragma('busy_timeout = 10000');
       db.pragma('temp_store = MEMORY'); // no temporary file holds a row
+      // An import files a hundred thousand students in one transaction: with SQLite's 2 MB default the
+      // index's random inserts spill pages to the file (and the journal) before the commit.
+      db.pragma('cache_size = -65536');
       if (readonly) {
         const version = db.pragma('user_version', { simple: true });
         if (version !== SCHEMA_VERSION) throw new Error(`${path}: key store schema version ${String(version)}, not ${SCHEMA_VERSION} (open it once writable)`);
@@ -115,14 +139,19 @@ export class StudentKeyStore {
   ensureDataKey(studentKey: string): Buffer {
     const known = this.dataKeyOrErased(studentKey);
     if (known) return known;
-    return this.transactionOf(() => {
-        const settled = this.dataKeyOrErased(studentKey);
-        if (settled) return settled;
-        const dataKey = freshRandom(DATA_KEY_BYTES);
-        this.statements.insertDataKey.run(studentKey, this.kek.id, this.kek.wrap(dataKey, dataKeyContext(studentKey)));
-        return dataKey;
-      })
-      .immediate();
+    return this.writing(() => {
+      const settled = this.dataKeyOrErased(studentKey);
+      if (settled) return settled;
+      const dataKey = freshRandom(DATA_KEY_BYTES);
+      this.statements.insertDataKey.run(studentKey, this.kek.id, this.kek.wrap(dataKey, dataKeyContext(studentKey)));
+      this.uncommittedDataKeys.push([studentKey, dataKey]);
+      return dataKey;
+    });
+  }
+
+  /** Runs work that writes: as part of the transaction that runs (which a failure undoes), else in an immediate one of its own. */
+  writing<T>(work: () => T): T {
+    return this.db.inTransaction ? work() : this.transactionOf(work).immediate();
   }
 
   /** The student's data key; 'destroyed' once it was; undefined when they have none yet. */
@@ -135,8 +164,11 @@ export class StudentKeyStore {
       const row = this.statements.dataKey.get(studentKey) as { kek_id: string; wrapped: Buffer } | undefined;
       return row && this.unwrap(row, dataKeyContext(studentKey));
     })();
-    // Only what is committed: a key read inside a transaction that may yet roll back is not kept.
-    if (Buffer.isBuffer(found) && !this.db.inTransaction) this.remember(studentKey, found);
+    // Only what is committed: a key read inside a transaction is kept once it commits.
+    if (Buffer.isBuffer(found)) {
+      if (this.db.inTransaction) this.uncommittedDataKeys.push([studentKey, found]);
+      else this.remember(studentKey, found);
+    }
     return found;
   }
 
@@ -166,7 +198,8 @@ export class StudentKeyStore {
   }
 
   private remember(studentKey: string, dataKey: Buffer): void {
-    if (this.recentDataKeys.size >= 10_000) this.recentDataKeys.delete(this.recentDataKeys.keys().next().value!);
+    // Emptied when full: dropping the oldest one by one costs a Map walk over the holes each deletion leaves.
+    if (this.recentDataKeys.size >= RECENT_DATA_KEYS) this.recentDataKeys.clear();
     this.recentDataKeys.set(studentKey, dataKey);
   }
 
@@ -250,6 +283,7 @@ export class StudentKeyStore {
   }
 
   private destroyInTransaction(studentKey: string, at: Date): boolean {
+    this.uncommittedDataKeys = this.uncommittedDataKeys.filter(([key]) => key !== studentKey);
     const destroyed = this.statements.deleteDataKey.run(studentKey).changes > 0;
     const unlinked = this.statements.deleteIdentities.run(studentKey).changes > 0;
     this.statements.insertTombstone.run(studentKey, at.toISOString());

@@ -1,6 +1,6 @@
 import { StudentIdentifiersConflict, StudentRecordInClear, StudentIdentity, beneficiaryStreamId, identifiersOf } from '@ledger/domain';
 import { EventStore, StoredEvent } from '@ledger/event-store';
-import { type Identifier, type IdentityIndex, newStudentKey } from '@ledger/personal-data';
+import { type Identifier, type IdentityIndex, type LocatedIdentifier, newStudentKey } from '@ledger/personal-data';
 import type { StudentDirectory, StudentDirectoryBatch, StudentRecordPlacement } from '../student-directory';
 
 type IndexedIdentifier = Identifier;
@@ -12,8 +12,10 @@ export interface StudentIdentifierIndex {
   lookup: IdentityIndex['lookup'];
   /** A new student's identifiers filed under a key made for them, just before their first write: false when filed under another meanwhile. */
   file(studentKey: string, identifiers: IndexedIdentifier[]): Promise<boolean>;
+  /** Where the index files an identifier now (one read; an import locates what it defers). */
+  locate(identifier: IndexedIdentifier): LocatedIdentifier;
   /** An import's new student, under a key of its own making, written to the index before the part that holds them. */
-  defer(studentKey: string, identifiers: IndexedIdentifier[]): void;
+  defer(studentKey: string, identifiers: LocatedIdentifier[]): void;
   discardDeferred(): void;
   readonly readonly?: boolean;
 }
@@ -66,7 +68,7 @@ export class IndexedStudentDirectory implements StudentDirectory {
   ): Promise<{ key: string | undefined; link?: () => Promise<void>; file?: () => Promise<boolean> }> {
     const named = indexedOf(student);
     if (named.length === 0) return { key: student.key };
-    if (assign === 'deferred' || (assign === 'now' && this.index.readonly)) return { key: await this.batchKeyOf(student, named, field) };
+    if (assign === 'deferred' || (assign === 'now' && this.index.readonly)) return { key: (await this.batchKeyOf(student, named, field)).key };
     const known = this.index.lookup(named);
     if (known && 'conflict' in known) refused(student, known.conflict, field);
     if (!assign) return { key: known?.studentKey };
@@ -92,23 +94,23 @@ export class IndexedStudentDirectory implements StudentDirectory {
     return { key, file: () => this.index.file(key, named) };
   }
 
-  /** An import's (or a dry run's) placement: the index as it is, and this batch's own keys for what it does not know. */
-  private async batchKeyOf(student: StudentIdentity, named: IndexedIdentifier[], field: string): Promise<string> {
+  /** An import's (or a dry run's) placement: the index as it is, and this batch's own keys for what it does not know (`minted`: a key made now, whose record is empty). */
+  private async batchKeyOf(student: StudentIdentity, named: IndexedIdentifier[], field: string): Promise<{ key: string; minted: boolean }> {
     const mark = ({ kind, value }: IndexedIdentifier) => `${kind}:${value}`;
-    const leads = named.map((identifier) => {
+    const leads = named.map((identifier): { key: string | undefined; located?: LocatedIdentifier } => {
       const batchKey = this.provisional.get(mark(identifier));
-      if (batchKey) return batchKey;
-      const indexed = this.index.lookup([identifier]);
-      return indexed && !('conflict' in indexed) ? indexed.studentKey : undefined;
+      if (batchKey) return { key: batchKey };
+      const located = this.index.locate(identifier);
+      return { key: located.studentKey, located };
     });
-    const keys = [...new Set(leads.filter((key): key is string => key !== undefined))];
-    if (keys.length > 1) refused(student, named.filter((_, i) => leads[i] !== undefined).map(({ kind }) => kind), field);
+    const keys = [...new Set(leads.flatMap(({ key }) => (key === undefined ? [] : [key])))];
+    if (keys.length > 1) refused(student, named.filter((_, i) => leads[i].key !== undefined).map(({ kind }) => kind), field);
     if (keys.length === 0) await this.refuseRecordsInClear(named);
     const key = keys[0] ?? newStudentKey();
-    const unlinked = named.filter((_, i) => leads[i] === undefined);
-    for (const identifier of unlinked) this.provisional.set(mark(identifier), key);
+    const unlinked = leads.flatMap(({ key: lead, located }) => (lead === undefined && located ? [located] : []));
+    for (const { identifier } of unlinked) this.provisional.set(mark(identifier), key);
     if (!this.index.readonly && unlinked.length > 0) this.index.defer(key, unlinked);
-    return key;
+    return { key, minted: keys.length === 0 };
   }
 
   private async refuseRecordsInClear(named: IndexedIdentifier[]): Promise<void> {
@@ -145,12 +147,14 @@ export class IndexedStudentDirectory implements StudentDirectory {
     const seen = new Set<string>();
     return {
       place: async (student) => {
-        const key = (await this.keyOf(student, 'student', 'deferred'))!;
+        const named = indexedOf(student);
+        const { key, minted } = named.length === 0 ? { key: student.key, minted: false } : await this.batchKeyOf(student, named, 'student');
         const streamId = beneficiaryStreamId(key);
         const placed = { student: { ...student, key }, streamId };
         if (seen.has(key)) return placed;
         seen.add(key);
-        const stored: StoredEvent[] = await this.store.readStream(streamId);
+        // A key made for this batch names a record nobody has written to yet.
+        const stored: StoredEvent[] = minted ? [] : await this.store.readStream(streamId);
         return { ...placed, stored };
       },
       links: () => [],

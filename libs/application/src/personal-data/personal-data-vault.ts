@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StudentIdentifiersConflict } from '@ledger/domain';
-import { FileKeyEncryptionKey, Identifier, IdentifiersConflict, IdentityIndex, Placement, StudentKeyStore, isSealed, openSeal, seal, sealAad, studentKeyStorePath } from '@ledger/personal-data';
+import { FileKeyEncryptionKey, Identifier, IdentifiersConflict, IdentityIndex, LocatedIdentifier, Placement, StudentKeyStore, isSealed, openSeal, seal, sealAad, studentKeyStorePath } from '@ledger/personal-data';
 import { mapSealedFields } from './sealed-fields';
 
 /** What an erased student's personal fields read as: the data is gone, the fact that there was some is not. */
@@ -34,12 +34,16 @@ export class PersonalDataVault {
     return new PersonalDataVault(keys, keys.identityIndex);
   }
 
-  /** The event's data as it is appended to `streamId`: a student's personal fields sealed (fields already sealed are kept as they are). */
-  sealFor(streamId: string, data: unknown): unknown {
+  /**
+   * The event's data as it is appended to `streamId`: a student's personal fields sealed (fields
+   * already sealed are kept as they are); `dataKeys`, the keys an import's placement just gave.
+   */
+  sealFor(streamId: string, data: unknown, dataKeys?: ReadonlyMap<string, Buffer>): unknown {
     const studentKey = studentKeyOfStream(streamId);
     if (!studentKey) return data;
     let dataKey: Buffer | undefined;
-    return mapSealedFields(data, (value, path) => (isSealed(value) ? value : seal((dataKey ??= this.keys.ensureDataKey(studentKey)), value, sealAad(studentKey, path))));
+    const keyOf = () => (dataKey ??= dataKeys?.get(studentKey) ?? this.keys.ensureDataKey(studentKey));
+    return mapSealedFields(data, (value, path) => (isSealed(value) ? value : seal(keyOf(), value, sealAad(studentKey, path))));
   }
 
   /** The event's data with the student's personal fields opened (`erased` where the key was destroyed). */
@@ -98,10 +102,15 @@ export class PersonalDataVault {
   }
 
   /** Students an import gave keys to, not yet in the index: written with the next part of its batch (placeDeferred). */
-  private readonly deferred = new Map<string, Identifier[]>();
+  private readonly deferred = new Map<string, LocatedIdentifier[]>();
+
+  /** Where the index files this identifier now (one read): what an import defers is located first. */
+  locate(identifier: Identifier): LocatedIdentifier {
+    return this.index.locate(identifier);
+  }
 
   /** Files new students of an import under keys of its own making, to be written to the index before the part that holds them (one transaction for all). */
-  defer(studentKey: string, identifiers: Identifier[]): void {
+  defer(studentKey: string, identifiers: LocatedIdentifier[]): void {
     this.deferred.set(studentKey, [...(this.deferred.get(studentKey) ?? []), ...identifiers]);
   }
 
@@ -111,19 +120,17 @@ export class PersonalDataVault {
   }
 
   /**
-   * Writes the deferred placements and their data keys, in one transaction. Another write that placed
-   * one of these identifiers meanwhile under another key: refused, nothing of the import is recorded.
+   * Writes the deferred placements and their data keys, in one transaction; returns those keys, for
+   * sealing the import's events. Another write that placed one of these identifiers meanwhile under
+   * another key: refused, nothing of the import is recorded.
    */
-  placeDeferred(): void {
-    if (this.deferred.size === 0) return;
-    const placements = [...this.deferred];
+  placeDeferred(): ReadonlyMap<string, Buffer> {
+    if (this.deferred.size === 0) return new Map();
+    const placements = [...this.deferred].map(([studentKey, identifiers]) => ({ studentKey, identifiers }));
     this.deferred.clear();
-    this.keys.inOneTransaction(() => {
-      for (const [studentKey, identifiers] of placements) {
-        const restored = this.index.restore(studentKey, identifiers);
-        if ('conflict' in restored) throw new StudentIdentifiersConflict('while this list was imported, another write named one of its students by these identifiers: import the list again', restored.conflict);
-      }
-    });
+    const filed = this.index.fileAll(placements);
+    if ('conflict' in filed) throw new StudentIdentifiersConflict('while this list was imported, another write named one of its students by these identifiers: import the list again', filed.conflict);
+    return filed.dataKeys;
   }
 
   /** One personal field's value opened (`path` as in SEALED_FIELDS, e.g. `beneficiary.name`): values in clear come back as they are. */

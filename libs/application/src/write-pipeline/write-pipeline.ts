@@ -317,11 +317,11 @@ export class WritePipeline {
    * key (PersonalDataVault), here, before the store hashes them — so the hash chain and the Merkle
    * leaves cover the ciphertext, and destroying the key later changes no stored byte.
    */
-  private sealed(streamId: string, events: EventToAppend[]): EventToAppend[] {
+  private sealed(streamId: string, events: EventToAppend[], dataKeys?: ReadonlyMap<string, Buffer>): EventToAppend[] {
     const vault = this.vault;
     if (!vault) return events;
     return events.map((event) => {
-      const data = vault.sealFor(streamId, event.data);
+      const data = vault.sealFor(streamId, event.data, dataKeys);
       return data === event.data ? event : { ...event, data };
     });
   }
@@ -348,10 +348,12 @@ export class WritePipeline {
   }
 
   private async *sealedParts(parts: AsyncIterable<StreamAppend[]>): AsyncIterable<StreamAppend[]> {
+    // The data keys of the import's new students, sealing their events without a look-up in the key store each.
+    const dataKeys = new Map<string, Buffer>();
     for await (const part of parts) {
       // The import's new students go into the identity index (with their data keys) before the part that holds them.
-      this.vault?.placeDeferred();
-      yield part.map((append) => ({ ...append, events: this.sealed(append.streamId, append.events) }));
+      for (const [studentKey, dataKey] of this.vault?.placeDeferred() ?? []) dataKeys.set(studentKey, dataKey);
+      yield part.map((append) => ({ ...append, events: this.sealed(append.streamId, append.events, dataKeys) }));
     }
   }
 
