@@ -10,6 +10,8 @@ export * from './record-id';
 export * from './student-directory';
 export * from './personal-data/personal-data-vault';
 export * from './erase-student-data/erase-student-data';
+export * from './place-legal-hold/place-legal-hold';
+export * from './lift-legal-hold/lift-legal-hold';
 export * from './personal-data/sealed-fields';
 export * from './student-records';
 export * from './student-lookup';

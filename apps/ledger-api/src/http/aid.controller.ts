@@ -6,6 +6,8 @@ import {
   ApproveAidCommand,
   DisbursementLookupQuery,
   EraseStudentDataCommand,
+  LiftLegalHoldCommand,
+  PlaceLegalHoldCommand,
   RecordDisbursementCommand,
   RecordLoanCommand,
   RecordRepaymentCommand,
@@ -23,6 +25,8 @@ import {
   AllocateBudgetDto,
   ApproveAidDto,
   EraseStudentDataDto,
+  LiftLegalHoldDto,
+  PlaceLegalHoldDto,
   RecordDisbursementDto,
   RecordLoanDisbursementDto,
   RecordLoanRepaymentDto,
@@ -81,6 +85,23 @@ export class AidController {
   })
   async erase(@Param('studentKey') studentKey: string, @Body() body: EraseStudentDataDto, @Write() write: WriteContext) {
     const outcome = await this.commandBus.execute(new EraseStudentDataCommand(studentKey, { ...body }, write));
+    return writeOutcome(outcome, outcome.ids);
+  }
+
+  @Post('students/:studentKey/legal-hold')
+  @ApiOperation({
+    summary:
+      'Put a student on legal hold (PIPL Art. 47, storage only): nothing more is recorded on their record, and only auditors read their personal data, stating why (X-Purpose), each read recorded. By the record’s key or any identifier of the student’s',
+  })
+  async placeLegalHold(@Param('studentKey') studentKey: string, @Body() body: PlaceLegalHoldDto, @Write() write: WriteContext) {
+    const outcome = await this.commandBus.execute(new PlaceLegalHoldCommand(studentKey, { ...body }, write));
+    return writeOutcome(outcome, outcome.ids);
+  }
+
+  @Post('students/:studentKey/legal-hold/lift')
+  @ApiOperation({ summary: "Lift a student's legal hold: their record is processed again as any other" })
+  async liftLegalHold(@Param('studentKey') studentKey: string, @Body() body: LiftLegalHoldDto, @Write() write: WriteContext) {
+    const outcome = await this.commandBus.execute(new LiftLegalHoldCommand(studentKey, { ...body }, write));
     return writeOutcome(outcome, outcome.ids);
   }
 
