@@ -13,6 +13,7 @@ export * from './erase-student-data/erase-student-data';
 export * from './place-legal-hold/place-legal-hold';
 export * from './lift-legal-hold/lift-legal-hold';
 export * from './personal-data/sealed-fields';
+export * from './personal-data/legal-hold-reads';
 export * from './student-records';
 export * from './student-lookup';
 export * from './beneficiary-commands';

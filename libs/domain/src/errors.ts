@@ -122,6 +122,8 @@ export const StudentAlreadyOnHold = define('STUDENT_ALREADY_ON_HOLD', 'conflict'
 export const StudentNotOnHold = define('STUDENT_NOT_ON_HOLD', 'conflict');
 /** A command to a record on legal hold (storage only): nothing more is recorded there until the hold is lifted. */
 export const StudentOnLegalHold = define('STUDENT_ON_LEGAL_HOLD', 'conflict');
+/** An auditor's read of a student on legal hold states no purpose (X-Purpose): every such read is recorded with why. */
+export const PurposeRequired = define('PURPOSE_REQUIRED', 'invalid');
 /** A student whose record a ledger written before the key store keeps under the identifier in clear. */
 export const StudentRecordInClear = define('STUDENT_RECORD_IN_CLEAR', 'conflict');
 

@@ -119,7 +119,7 @@ export class AidController {
         `the role ${actor.role} sees personal data masked: it may not name a student with residentId or studentNumber (whether a person has a payment is personal data); ask for the payment by its id alone`,
       );
     }
-    const { view, knownNames } = await this.queryBus.execute(new DisbursementLookupQuery(disbursementId, query));
+    const { view, knownNames } = await this.queryBus.execute(new DisbursementLookupQuery(disbursementId, query, { role: actor.role }));
     // The reversal reason may name the student, whom the view names only by key: the masking knows the record's names.
     return withRecordCount(withKnownNames(view, knownNames), 1);
   }
