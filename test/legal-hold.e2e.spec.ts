@@ -157,5 +157,13 @@ describe('legal hold (storage only)', () => {
       expect(lifted).toMatchObject({ code: 0, stdout: expect.stringMatching(/^lifted the legal hold of record s[0-9a-z]{26}/) });
       await ledger.http.post('/disbursements').send(boardingPayment(402, { disbursementId: 'free-3', student: { residentId: other }, period: '2023-spring', valueDate: '2023-04-20' })).expect(201);
     });
+
+    it('lists the auditor’s reads of a held student with the record’s key in `personal-data-access`', async () => {
+      const listed = await runCli(ledger.dataDir, 'personal-data-access', '--actor', 'auditor');
+      expect(listed.code).toBe(0);
+      const held = listed.stdout.split('\n').filter((line) => line.includes(`on legal hold: ${studentKey}`));
+      expect(held.map((line) => line.split('\t')[2])).toEqual(['GET /disbursements/:disbursementId', 'GET /beneficiaries/:studentKey/history']);
+      expect(listed.stdout).not.toContain(id);
+    });
   });
 });
