@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runCli } from './support/cli';
 import { LedgerUnderTest } from './support/ledger-app';
-import { boardingPayment, residentId } from './support/students';
+import { writeCsv } from './support/payment-lists';
+import { boardingPayment, residentId, schoolCode } from './support/students';
 
 /**
  * Legal hold (PIPL Art. 47, storage only) end to end, through the real app over HTTP and the CLI:
@@ -78,6 +82,20 @@ describe('legal hold (storage only)', () => {
       const reversal = await ledger.http.post('/disbursements/hold-1/reversal').send({ reason: 'wrong card', valueDate: '2022-11-01' });
       expect({ status: reversal.status, code: reversal.body.code }).toEqual({ status: 409, code: 'STUDENT_ON_LEGAL_HOLD' });
       expect(await ledger.logPosition()).toBe(before);
+    });
+
+    it('refuses a payment list naming the student (the row, 422), and records none of the list', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'legal-hold-'));
+      try {
+        const list = join(dir, 'list.csv');
+        writeCsv(list, [[name, id, schoolCode('21', 2), '小学', '家庭经济困难寄宿生生活补助', '2023年春季', '500.00', '2023-04-20']]);
+        const before = await ledger.logPosition();
+        const imported = await ledger.http.post('/imports').query({ commit: 'true' }).attach('file', list);
+        expect({ status: imported.status, body: JSON.stringify(imported.body) }).toEqual({ status: 422, body: expect.stringContaining('STUDENT_ON_LEGAL_HOLD') });
+        expect(await ledger.logPosition()).toBe(before);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('shows the officer and bureau staff `封存 on legal hold` where the personal data is, in the look-up and the history', async () => {
