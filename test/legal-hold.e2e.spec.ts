@@ -176,6 +176,21 @@ describe('legal hold (storage only)', () => {
       await ledger.http.post('/disbursements').send(boardingPayment(402, { disbursementId: 'free-3', student: { residentId: other }, period: '2023-spring', valueDate: '2023-04-20' })).expect(201);
     });
 
+    it('erases a held student (the erasure ends the hold): the record reads `erased`, no hold shown, and no hold can be placed again', async () => {
+      const other = residentId(402);
+      await hold(other).expect(201);
+      const erased = await ledger.as('admin').post(`/students/${other}/erasure`).send({ legalBasis: 'RETENTION_ENDED', reference: 'PIPL-2026-0099' }).expect(201);
+      expect(erased.body.events.map((event: { type: string }) => event.type)).toEqual(['StudentDataErased']);
+      const key = (await ledger.as('finance_officer').get('/disbursements/free-1').expect(200)).body.beneficiaryKey;
+      const history = await ledger.as('finance_officer').get(`/beneficiaries/${key}/history`).expect(200);
+      expect(history.body.legalHold).toBeUndefined();
+      expect(history.body.events[0].data.beneficiary.name).toBe('erased');
+      // No purpose asked of the auditor: nothing of a held student's is disclosed any more.
+      await ledger.as('auditor').get(`/beneficiaries/${key}/history`).expect(200);
+      const again = await hold(key);
+      expect({ status: again.status, code: again.body.code }).toEqual({ status: 409, code: 'STUDENT_RECORD_ERASED' });
+    });
+
     it('lists the auditor’s reads of a held student with the record’s key in `personal-data-access`', async () => {
       const listed = await runCli(ledger.dataDir, 'personal-data-access', '--actor', 'auditor');
       expect(listed.code).toBe(0);
