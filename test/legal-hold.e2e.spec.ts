@@ -104,6 +104,7 @@ describe('legal hold (storage only)', () => {
       expect(officer.body).toMatchObject({ amount: '500.00', legalHold: { legalBasis: 'STATUTORY_RETENTION', reference: 'ARCH-2026-0007' } });
       const staff = await ledger.as('bureau_staff').get('/disbursements/hold-1').expect(200);
       expect(staff.body.student).toEqual({ residentId: '封存 on legal hold', name: '封存 on legal hold' });
+      expect(staff.body.legalHold).toEqual(officer.body.legalHold);
       const history = await ledger.as('finance_officer').get(`/beneficiaries/${id}/history`).expect(200);
       expect(history.body.events[0].data.beneficiary).toEqual({ key: studentKey, residentId: '封存 on legal hold', studentNumber: '封存 on legal hold', name: '封存 on legal hold' });
       expect(history.body.events[0].data.payee.account).toBe('封存 on legal hold');
