@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EVENT_STORE, READ_MODELS } from '@ledger/application';
+import { EventStore } from '@ledger/event-store';
+import { ReadModels, dumpTables, legalHoldsProjection, rebuildReadModels } from '@ledger/projections';
 import { runCli } from './support/cli';
 import { LedgerUnderTest } from './support/ledger-app';
 import { writeCsv } from './support/payment-lists';
@@ -141,6 +144,23 @@ describe('legal hold (storage only)', () => {
     it('leaves every amount, count and total as it was, to the fen: the hold, the refused writes and the reads change none', async () => {
       expect(await totals()).toEqual(totalsBefore);
     });
+  });
+
+  it('knows who is held from a read model rebuilt from the log with the same rows as the live one', async () => {
+    const store = ledger.app.get<EventStore>(EVENT_STORE);
+    const live = ledger.app.get<ReadModels>(READ_MODELS);
+    await live.waitFor(await store.headPosition());
+    const dir = mkdtempSync(join(tmpdir(), 'legal-holds-rebuild-'));
+    try {
+      const rebuilt = await rebuildReadModels(store, join(dir, 'rebuilt.sqlite'), [legalHoldsProjection]);
+      const [table] = legalHoldsProjection.tables;
+      const liveRows = dumpTables(live.db, [table])[table];
+      expect(liveRows).toEqual([expect.objectContaining({ beneficiary_key: studentKey, legal_basis: 'STATUTORY_RETENTION', reference: 'ARCH-2026-0007' })]);
+      expect(dumpTables(rebuilt.db, [table])[table]).toEqual(liveRows);
+      await rebuilt.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('after the hold is lifted', () => {
