@@ -74,6 +74,8 @@ describe('hostile JSON bodies', () => {
     'POST /tokens/:tokenId/revocation': { path: `/tokens/${revocableTokenId}/revocation`, role: 'admin', body: { reason: 'edge' }, nestIn: 'reason' },
     // A student with no record: even a body that got through could erase nobody.
     'POST /students/:studentKey/erasure': { path: `/students/${residentId(990)}/erasure`, role: 'admin', body: { legalBasis: 'RETENTION_ENDED', reference: 'edge' }, nestIn: 'reference' },
+    'POST /students/:studentKey/legal-hold': { path: `/students/${residentId(990)}/legal-hold`, role: 'admin', body: { legalBasis: 'STATUTORY_RETENTION', reference: 'edge' }, nestIn: 'reference' },
+    'POST /students/:studentKey/legal-hold/lift': { path: `/students/${residentId(990)}/legal-hold/lift`, role: 'admin', body: { reference: 'edge', reason: 'edge' }, nestIn: 'reason' },
   });
 
   it('covers every JSON write route of the role matrix', () => {

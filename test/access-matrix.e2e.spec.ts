@@ -68,9 +68,12 @@ describe('who may call what: every route × every caller', () => {
 
   it('keeps the separation of duties the roles promise', () => {
     const rolesOf = (key: string) => ROUTE_ROLES[key] as readonly Role[];
-    const aidWrites = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !/users|tokens|audit|erasure/.test(key));
+    const aidWrites = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !/users|tokens|audit|erasure|legal-hold/.test(key));
     // Erasing a child's personal data is the bureau's data-protection duty (an admin's), never the officer who records aid.
     expect(rolesOf('POST /students/:studentKey/erasure')).toEqual(['admin']);
+    // So is putting a student on legal hold (storage only) and lifting it.
+    expect(rolesOf('POST /students/:studentKey/legal-hold')).toEqual(['admin']);
+    expect(rolesOf('POST /students/:studentKey/legal-hold/lift')).toEqual(['admin']);
     const aidReads = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('GET') && !/users|me|health|audit/.test(key));
     for (const key of Object.keys(ROUTE_ROLES).filter((k) => /^GET \/audit\/(proofs|verify|anomalies|export)/.test(k))) {
       expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['auditor'] });
@@ -81,8 +84,9 @@ describe('who may call what: every route × every caller', () => {
     // no route that looks a student up is open to a role that sees personal data masked.
     // The one exception is the erasure (an admin's): it names the student by identifier, as the family's
     // request does, and answers 404 for an identifier with no record — at the price, for a student who
-    // has one, of erasing their data (recorded, with who did it): no way to look anyone up.
-    const studentLookups = Object.keys(ROUTE_ROLES).filter((key) => key.includes(':studentKey') && key !== 'POST /students/:studentKey/erasure');
+    // has one, of erasing their data (recorded, with who did it): no way to look anyone up. The legal
+    // hold is the same (an admin's; a student with a record is put on hold, recorded).
+    const studentLookups = Object.keys(ROUTE_ROLES).filter((key) => key.includes(':studentKey') && !/^POST \/students\/:studentKey\/(erasure|legal-hold)/.test(key));
     expect(studentLookups).toEqual(['GET /beneficiaries/:studentKey/history']);
     for (const key of studentLookups) expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['finance_officer', 'auditor'] });
     for (const key of Object.keys(ROUTE_ROLES).filter((k) => /users|tokens/.test(k) && k.startsWith('POST'))) {

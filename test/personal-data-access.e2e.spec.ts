@@ -198,6 +198,7 @@ describe('the record of who had personal data disclosed', () => {
         format: 'json',
         records: 1,
         purpose: 'annual audit sample',
+        studentsOnHold: [],
       });
       await ledger.as('admin').get('/audit/personal-data-access').expect(200);
       expect(await disclosures()).toHaveLength(all.length);
@@ -239,7 +240,7 @@ describe('the record of who had personal data disclosed', () => {
       const bytes = response.body as Buffer;
       expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
       const lines = bytes.toString('utf8').slice(1).trim().split('\n');
-      expect(lines[0]).toBe('position,recordedAt,actor,role,via,requestId,route,path,format,records,purpose');
+      expect(lines[0]).toBe('position,recordedAt,actor,role,via,requestId,route,path,format,records,purpose,studentsOnHold');
       expect(lines.length - 1).toBe((await disclosures()).filter((event) => event.metadata.actor?.id === 'officer').length);
       expect(lines.join('\n')).toContain('年度审计抽查');
     });

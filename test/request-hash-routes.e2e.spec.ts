@@ -22,6 +22,8 @@ const PINNED_TEMPLATES: Record<string, string> = {
   'POST /users/:userId/tokens': '/users/:userId/tokens',
   'POST /tokens/:tokenId/revocation': '/tokens/:tokenId/revocation',
   'POST /students/:studentKey/erasure': '/students/:studentKey/erasure',
+  'POST /students/:studentKey/legal-hold': '/students/:studentKey/legal-hold',
+  'POST /students/:studentKey/legal-hold/lift': '/students/:studentKey/legal-hold/lift',
 };
 
 /**
@@ -62,6 +64,8 @@ describe('request hashes: the route strings of every idempotent write route', ()
       { key: 'POST /users', role: 'admin', path: '/users', params: {}, body: { userId: 'hash-clerk', displayName: 'Hash clerk', role: 'bureau_staff' } },
       { key: 'POST /users/:userId/role', role: 'admin', path: '/users/hash-clerk/role', params: { userId: 'hash-clerk' }, body: { role: 'auditor' } },
       { key: 'POST /users/:userId/tokens', role: 'admin', path: '/users/hash-clerk/tokens', params: { userId: 'hash-clerk' }, body: { label: 'desk' } },
+      { key: 'POST /students/:studentKey/legal-hold', role: 'admin', path: `/students/${residentId(1)}/legal-hold`, params: { studentKey: residentId(1) }, body: { legalBasis: 'STATUTORY_RETENTION', reference: 'hash' } },
+      { key: 'POST /students/:studentKey/legal-hold/lift', role: 'admin', path: `/students/${residentId(1)}/legal-hold/lift`, params: { studentKey: residentId(1) }, body: { reference: 'hash', reason: 'hash' } },
       // Last of the student's writes: nothing more is recorded on an erased record.
       { key: 'POST /students/:studentKey/erasure', role: 'admin', path: `/students/${residentId(1)}/erasure`, params: { studentKey: residentId(1) }, body: { legalBasis: 'PURPOSE_ACHIEVED', reference: 'hash' } },
     ];

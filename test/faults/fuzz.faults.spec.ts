@@ -136,6 +136,8 @@ describe('fuzzing every write route', () => {
     'POST /tokens/:tokenId/revocation': { path: '/tokens/0123456789abcdef/revocation', role: 'admin', body: { reason: 'fuzz' }, required: ['reason'] },
     // A student with no record: even a body that got through could erase nobody (and would be a 404).
     'POST /students/:studentKey/erasure': { path: `/students/${residentId(990)}/erasure`, role: 'admin', body: { legalBasis: 'RETENTION_ENDED', reference: 'fuzz' }, required: ['legalBasis', 'reference'] },
+    'POST /students/:studentKey/legal-hold': { path: `/students/${residentId(990)}/legal-hold`, role: 'admin', body: { legalBasis: 'STATUTORY_RETENTION', reference: 'fuzz' }, required: ['legalBasis', 'reference'] },
+    'POST /students/:studentKey/legal-hold/lift': { path: `/students/${residentId(990)}/legal-hold/lift`, role: 'admin', body: { reference: 'fuzz', reason: 'fuzz' }, required: ['reference', 'reason'] },
   };
 
   const writeRoutes = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !['POST /imports', 'POST /audit/digests', 'POST /users/:userId/tokens'].includes(key));

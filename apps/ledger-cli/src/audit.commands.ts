@@ -365,7 +365,8 @@ export class PersonalDataAccessCommand extends CliCommand {
       return;
     }
     for (const row of disclosures) {
-      console.log([row.recordedAt, `${row.actor.id} (${row.actor.role})`, row.route, row.path, row.format, row.records ?? '', row.purpose ?? ''].join('\t'));
+      const held = row.studentsOnHold.length > 0 ? [`on legal hold: ${row.studentsOnHold.join(' ')}`] : [];
+      console.log([row.recordedAt, `${row.actor.id} (${row.actor.role})`, row.route, row.path, row.format, row.records ?? '', row.purpose ?? '', ...held].join('\t'));
     }
     console.error(disclosures.length === 0 ? 'no disclosures' : `${disclosures.length} disclosures`);
   }

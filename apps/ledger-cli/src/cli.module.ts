@@ -22,6 +22,7 @@ import { REPORT_COMMANDS } from './report.commands';
 import { ImportCommand } from './import.commands';
 import { BACKUP_COMMANDS } from './backup.commands';
 import { EraseStudentCommand } from './erasure.commands';
+import { LegalHoldCommand } from './legal-hold.commands';
 
 class CloseStore implements OnApplicationShutdown {
   constructor(
@@ -49,6 +50,7 @@ const LEDGER_USE: Record<string, LedgerUse> = {
   'issue-token': 'write',
   'revoke-token': 'write',
   'erase-student': 'write',
+  'legal-hold': 'write',
   'seed-demo': 'create',
   'check-inclusion': 'none',
   'check-consistency': 'none',
@@ -108,6 +110,7 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
     ImportCommand,
     ...BACKUP_COMMANDS,
     EraseStudentCommand,
+    LegalHoldCommand,
   ],
 })
 export class CliModule {}

@@ -10,6 +10,8 @@ import { ReverseDisbursementHandler } from './reverse-disbursement/reverse-disbu
 import { RecordLoanHandler } from './record-loan/record-loan';
 import { RecordRepaymentHandler } from './record-repayment/record-repayment';
 import { EraseStudentDataHandler } from './erase-student-data/erase-student-data';
+import { PlaceLegalHoldHandler } from './place-legal-hold/place-legal-hold';
+import { LiftLegalHoldHandler } from './lift-legal-hold/lift-legal-hold';
 import { AllocateBudgetHandler } from './allocate-budget/allocate-budget';
 import { ImportPaymentListHandler, ImportService } from './import-payment-list';
 import { SignDigestHandler } from './sign-digest/sign-digest';
@@ -34,6 +36,8 @@ export const USE_CASE_HANDLERS = [
   RecordLoanHandler,
   RecordRepaymentHandler,
   EraseStudentDataHandler,
+  PlaceLegalHoldHandler,
+  LiftLegalHoldHandler,
   AllocateBudgetHandler,
   ImportPaymentListHandler,
   SignDigestHandler,

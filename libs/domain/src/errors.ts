@@ -116,6 +116,14 @@ export const StudentRecordNotFound = define('STUDENT_RECORD_NOT_FOUND', 'not_fou
 export const StudentDataAlreadyErased = define('STUDENT_DATA_ALREADY_ERASED', 'conflict');
 /** A command to a record whose personal data was erased: nothing more is recorded there. */
 export const StudentRecordErased = define('STUDENT_RECORD_ERASED', 'conflict');
+/** A legal hold asked for a student already on one. */
+export const StudentAlreadyOnHold = define('STUDENT_ALREADY_ON_HOLD', 'conflict');
+/** A lift asked for a student on no legal hold. */
+export const StudentNotOnHold = define('STUDENT_NOT_ON_HOLD', 'conflict');
+/** A command to a record on legal hold (storage only): nothing more is recorded there until the hold is lifted. */
+export const StudentOnLegalHold = define('STUDENT_ON_LEGAL_HOLD', 'conflict');
+/** An auditor's read of a student on legal hold states no purpose (X-Purpose): every such read is recorded with why. */
+export const PurposeRequired = define('PURPOSE_REQUIRED', 'invalid');
 /** A student whose record a ledger written before the key store keeps under the identifier in clear. */
 export const StudentRecordInClear = define('STUDENT_RECORD_IN_CLEAR', 'conflict');
 

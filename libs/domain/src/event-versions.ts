@@ -22,6 +22,8 @@ export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = 
   LoanRepaymentRecorded: 1,
   StudentIdentifierLinked: 1,
   StudentDataErased: 1,
+  StudentPlacedOnLegalHold: 1,
+  StudentLegalHoldLifted: 1,
   BudgetAllocated: 1,
   UserAdded: 1,
   UserRoleChanged: 1,

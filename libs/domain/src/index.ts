@@ -14,6 +14,7 @@ export * from './beneficiary/beneficiary.commands';
 export * from './beneficiary/aid-rules';
 export * from './beneficiary/history-rules';
 export * from './beneficiary/beneficiary.decider';
+export * from './beneficiary/legal-hold';
 export * from './budget/budget';
 export * from './privacy';
 export * from './access/access';

@@ -17,6 +17,8 @@ const AID_EVENT_TYPES: ReadonlySet<string> = new Set<AidEvent['type']>([
   'LoanRepaymentRecorded',
   'StudentIdentifierLinked',
   'StudentDataErased',
+  'StudentPlacedOnLegalHold',
+  'StudentLegalHoldLifted',
   'BudgetAllocated',
 ]);
 

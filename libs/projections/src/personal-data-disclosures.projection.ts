@@ -11,7 +11,8 @@ import { Projection } from './projection';
  */
 export const personalDataDisclosuresProjection: Projection = {
   name: 'personal-data-disclosures',
-  version: 1,
+  // 2: the students on legal hold a disclosure names.
+  version: 2,
   tables: ['personal_data_disclosures'],
   schema: `
     CREATE TABLE IF NOT EXISTS personal_data_disclosures (
@@ -26,7 +27,8 @@ export const personalDataDisclosuresProjection: Projection = {
       path        TEXT    NOT NULL,
       format      TEXT    NOT NULL,
       records     INTEGER,
-      purpose     TEXT
+      purpose     TEXT,
+      students_on_hold TEXT
     ) STRICT;
   `,
   indexes: `
@@ -36,14 +38,14 @@ export const personalDataDisclosuresProjection: Projection = {
   `,
   prepareForEveryEvent(db: Database.Database) {
     const insert = db.prepare(`
-      INSERT INTO personal_data_disclosures (position, event_id, recorded_at, actor_id, actor_role, via, request_id, route, path, format, records, purpose)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      INSERT INTO personal_data_disclosures (position, event_id, recorded_at, actor_id, actor_role, via, request_id, route, path, format, records, purpose, students_on_hold)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     return (stored: StoredEvent) => {
       if (stored.streamId !== PERSONAL_DATA_DISCLOSURES_STREAM) return;
       const event = currentEventOf(stored);
       if (event?.type !== 'PersonalDataDisclosed') return;
       const { actor, via, causationId } = stored.metadata;
-      const { route, path, format, records, purpose } = event.data;
+      const { route, path, format, records, purpose, studentsOnHold } = event.data;
       insert.run(
         stored.position,
         stored.eventId,
@@ -57,6 +59,7 @@ export const personalDataDisclosuresProjection: Projection = {
         format,
         records ?? null,
         purpose ?? null,
+        studentsOnHold === undefined ? null : JSON.stringify(studentsOnHold),
       );
     };
   },
@@ -74,6 +77,8 @@ export interface DisclosureRow {
   format: string;
   records: number | null;
   purpose: string | null;
+  /** The students on legal hold whose data the answer held (their records' keys); empty for the others. */
+  studentsOnHold: string[];
 }
 
 export interface DisclosureFilter {
@@ -101,6 +106,7 @@ type Row = {
   format: string;
   records: bigint | number | null;
   purpose: string | null;
+  students_on_hold: string | null;
 };
 
 /** The disclosures matching the filter, oldest first, at most `limit` of them, and whether more follow. */
@@ -128,6 +134,7 @@ export function queryDisclosures(db: Database.Database, filter: DisclosureFilter
       format: row.format,
       records: row.records === null ? null : Number(row.records),
       purpose: row.purpose,
+      studentsOnHold: row.students_on_hold === null ? [] : (JSON.parse(row.students_on_hold) as string[]),
     })),
     more: rows.length > filter.limit,
   };

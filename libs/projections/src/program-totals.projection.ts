@@ -133,7 +133,9 @@ export const programTotalsProjection: Projection = {
         }
         case 'StudentIdentifierLinked':
         case 'StudentDataErased':
-          return; // who is who, not money: the student's history shows it (an erasure changes no amount)
+        case 'StudentPlacedOnLegalHold':
+        case 'StudentLegalHoldLifted':
+          return; // who is who, not money: the student's history shows it (an erasure or a hold changes no amount)
         case 'BudgetAllocated': {
           const { data } = event;
           allocate.run(data.programCode, data.fiscalYear, data.fundingSource, fen(data.amount));

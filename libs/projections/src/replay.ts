@@ -50,6 +50,8 @@ export function valueDateOf(event: AidEvent): LocalDate | undefined {
   switch (event.type) {
     case 'StudentIdentifierLinked':
     case 'StudentDataErased':
+    case 'StudentPlacedOnLegalHold':
+    case 'StudentLegalHoldLifted':
       return undefined; // not money: who a record belongs to, and whether their data is kept, holds whatever the day
     case 'AidApproved':
       return event.data.approvedOn as LocalDate;

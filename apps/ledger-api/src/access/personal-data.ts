@@ -1,4 +1,4 @@
-import { maskAccount, maskName, maskStudentKey, maskStudentNumber, maskResidentId, redactFreeText } from '@ledger/domain';
+import { ON_LEGAL_HOLD, maskAccount, maskName, maskStudentKey, maskStudentNumber, maskResidentId, redactFreeText } from '@ledger/domain';
 
 const MASK_BY_KEY: Record<string, (value: string) => string> = {
   residentId: maskResidentId,
@@ -44,6 +44,8 @@ class Masking {
   }
 
   private string(target: Record<string, unknown> | unknown[], at: string | number, key: string, parentKey: string, value: string): string {
+    // What a held student's personal field reads as is no personal data: shown as it is, not masked into a fake identifier.
+    if (value === ON_LEGAL_HOLD) return value;
     if (key === 'key' && !PERSON_OBJECTS.has(parentKey)) return value;
     if (MASK_BY_KEY[key]) return MASK_BY_KEY[key](value);
     if (key === 'name' && PERSON_OBJECTS.has(parentKey)) {

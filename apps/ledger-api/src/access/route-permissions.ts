@@ -27,6 +27,8 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
   'POST /budgets/allocations': ROLES_FOR_WORK.record_aid,
   'POST /imports': ROLES_FOR_WORK.record_aid,
   'POST /students/:studentKey/erasure': ROLES_FOR_WORK.erase_personal_data,
+  'POST /students/:studentKey/legal-hold': ROLES_FOR_WORK.hold_personal_data,
+  'POST /students/:studentKey/legal-hold/lift': ROLES_FOR_WORK.hold_personal_data,
 
   // A payment by its id (a record id, not a person's), its personal data masked for bureau staff.
   'GET /disbursements/:disbursementId': ['finance_officer', 'auditor', 'bureau_staff'],

@@ -1,7 +1,7 @@
 import { ArgumentsHost, ForbiddenException } from '@nestjs/common';
 import type { CommandBus } from '@nestjs/cqrs';
-import { RecordDisclosureCommand, hashRequest } from '@ledger/application';
-import { DisclosureFormat, DomainError } from '@ledger/domain';
+import { RecordDisclosureCommand, hashRequest, studentsOnHoldIn } from '@ledger/application';
+import { DisclosureFormat, DomainError, PurposeRequired } from '@ledger/domain';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
@@ -99,7 +99,14 @@ export class LedgerFastifyAdapter extends FastifyAdapter {
     const request = response.request;
     const actor = actorOf(request)!;
     const route = routeKeyOf(request);
-    const disclosure = { route, path: request.url, format: formatOf(body), records: recordCountOf(body), purpose: purposeOf(request) };
+    const purpose = purposeOf(request);
+    // Students on legal hold: their data is read for a stated reason or not at all, and the record names them.
+    const studentsOnHold = studentsOnHoldIn(body instanceof Reply ? body.body : body);
+    if (studentsOnHold.length > 0 && !purpose?.trim()) {
+      if (body instanceof Streamed) void body.chunks[Symbol.asyncIterator]().return?.();
+      throw new PurposeRequired('该学生处于法律保留（封存）状态：读取其个人信息须在 X-Purpose 中说明目的 / this student is on legal hold: state why you read their personal data in X-Purpose', 'X-Purpose');
+    }
+    const disclosure = { route, path: request.url, format: formatOf(body), records: recordCountOf(body), purpose, ...(studentsOnHold.length > 0 && { studentsOnHold }) };
     try {
       if (!this.recorder) throw new Error('no recorder of disclosures');
       await this.recorder.execute(

@@ -6,6 +6,8 @@ import {
   ApproveAidCommand,
   DisbursementLookupQuery,
   EraseStudentDataCommand,
+  LiftLegalHoldCommand,
+  PlaceLegalHoldCommand,
   RecordDisbursementCommand,
   RecordLoanCommand,
   RecordRepaymentCommand,
@@ -23,6 +25,8 @@ import {
   AllocateBudgetDto,
   ApproveAidDto,
   EraseStudentDataDto,
+  LiftLegalHoldDto,
+  PlaceLegalHoldDto,
   RecordDisbursementDto,
   RecordLoanDisbursementDto,
   RecordLoanRepaymentDto,
@@ -84,6 +88,23 @@ export class AidController {
     return writeOutcome(outcome, outcome.ids);
   }
 
+  @Post('students/:studentKey/legal-hold')
+  @ApiOperation({
+    summary:
+      'Put a student on legal hold (PIPL Art. 47, storage only): nothing more is recorded on their record, and only auditors read their personal data, stating why (X-Purpose), each read recorded. By the record’s key or any identifier of the student’s',
+  })
+  async placeLegalHold(@Param('studentKey') studentKey: string, @Body() body: PlaceLegalHoldDto, @Write() write: WriteContext) {
+    const outcome = await this.commandBus.execute(new PlaceLegalHoldCommand(studentKey, { ...body }, write));
+    return writeOutcome(outcome, outcome.ids);
+  }
+
+  @Post('students/:studentKey/legal-hold/lift')
+  @ApiOperation({ summary: "Lift a student's legal hold: their record is processed again as any other" })
+  async liftLegalHold(@Param('studentKey') studentKey: string, @Body() body: LiftLegalHoldDto, @Write() write: WriteContext) {
+    const outcome = await this.commandBus.execute(new LiftLegalHoldCommand(studentKey, { ...body }, write));
+    return writeOutcome(outcome, outcome.ids);
+  }
+
   @Get('disbursements/:disbursementId')
   @ApiHeader(PURPOSE_HEADER)
   @ApiOperation({ summary: 'One payment and its status; where several students have a payment of this id, name the student (any of their identifiers)' })
@@ -98,7 +119,7 @@ export class AidController {
         `the role ${actor.role} sees personal data masked: it may not name a student with residentId or studentNumber (whether a person has a payment is personal data); ask for the payment by its id alone`,
       );
     }
-    const { view, knownNames } = await this.queryBus.execute(new DisbursementLookupQuery(disbursementId, query));
+    const { view, knownNames } = await this.queryBus.execute(new DisbursementLookupQuery(disbursementId, query, { role: actor.role }));
     // The reversal reason may name the student, whom the view names only by key: the masking knows the record's names.
     return withRecordCount(withKnownNames(view, knownNames), 1);
   }

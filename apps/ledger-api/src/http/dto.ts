@@ -10,6 +10,9 @@ import {
   REASON_MAX_LENGTH,
   ERASURE_LEGAL_BASES,
   ERASURE_REFERENCE_MAX_LENGTH,
+  LEGAL_HOLD_BASES,
+  LEGAL_HOLD_REASON_MAX_LENGTH,
+  LEGAL_HOLD_REFERENCE_MAX_LENGTH,
   REVERSAL_REASON_CODES,
   STAGES,
   STUDENT_NAME_MAX_LENGTH,
@@ -182,6 +185,32 @@ export class EraseStudentDataDto {
   @IsNotEmpty({ message: 'reference is required' })
   @MaxLength(ERASURE_REFERENCE_MAX_LENGTH)
   reference!: string;
+}
+
+export class PlaceLegalHoldDto {
+  @ApiProperty({ description: 'Why the data must still be kept (PIPL Art. 47: storage only)', enum: LEGAL_HOLD_BASES, example: 'STATUTORY_RETENTION' })
+  @IsIn(LEGAL_HOLD_BASES, { message: `legalBasis must be one of ${LEGAL_HOLD_BASES.join(', ')}` })
+  legalBasis!: string;
+
+  @ApiProperty({ description: "The case's reference (a file or ticket number — no name: it is kept in clear, for ever)", example: 'ARCH-2026-0007' })
+  @IsString()
+  @IsNotEmpty({ message: 'reference is required' })
+  @MaxLength(LEGAL_HOLD_REFERENCE_MAX_LENGTH)
+  reference!: string;
+}
+
+export class LiftLegalHoldDto {
+  @ApiProperty({ description: "The case's reference (a file or ticket number, no name)", example: 'ARCH-2026-0007' })
+  @IsString()
+  @IsNotEmpty({ message: 'reference is required' })
+  @MaxLength(LEGAL_HOLD_REFERENCE_MAX_LENGTH)
+  reference!: string;
+
+  @ApiProperty({ description: 'Why the hold is lifted (sealed with the student’s data key, like every reason)', example: 'the archive period is over' })
+  @IsString()
+  @IsNotEmpty({ message: 'reason is required' })
+  @MaxLength(LEGAL_HOLD_REASON_MAX_LENGTH)
+  reason!: string;
 }
 
 export class RecordLoanDisbursementDto extends AidLineDto {

@@ -4,7 +4,9 @@ import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { STAGES } from '@ledger/domain';
 import { TOTALS_GROUPINGS } from '@ledger/projections';
 import { BeneficiaryHistoryQuery, BudgetAllocationsQuery, ProgramCatalogQuery, ProgramQuery, ProgramTotalsQuery } from '@ledger/application';
+import type { Actor } from '@ledger/application';
 import { Download, PURPOSE_HEADER, withRecordCount } from '../edge/replies';
+import { CurrentActor } from '../edge/request-context';
 
 /** What bureau staff, officers and auditors read: the catalog, totals, budgets, a student's history. */
 @ApiTags('read')
@@ -58,8 +60,8 @@ export class QueryController {
   @Get('beneficiaries/:studentKey/history')
   @ApiHeader(PURPOSE_HEADER)
   @ApiOperation({ summary: "Every event of one student's record, with who recorded it and when, by any of the student's identifiers (resident ID or student number)" })
-  async history(@Param('studentKey') studentKey: string) {
-    const history = await this.queryBus.execute(new BeneficiaryHistoryQuery(studentKey));
+  async history(@Param('studentKey') studentKey: string, @CurrentActor() actor: Actor) {
+    const history = await this.queryBus.execute(new BeneficiaryHistoryQuery(studentKey, { role: actor.role }));
     if (history.events.length === 0) throw new NotFoundException(`no record for student ${history.studentKey}`);
     // One student's record.
     return withRecordCount(history, 1);

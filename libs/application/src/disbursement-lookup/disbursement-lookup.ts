@@ -1,6 +1,7 @@
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { DisbursementNotFound, RecordIdAmbiguous, parseStudentIdentity } from '@ledger/domain';
-import { DisbursementView, queryDisbursements, queryStudentNames } from '@ledger/projections';
+import { DisbursementNotFound, ON_LEGAL_HOLD, RecordIdAmbiguous, Role, parseStudentIdentity, readsPersonalDataOnHold } from '@ledger/domain';
+import { DisbursementView, queryDisbursements, queryLegalHold, queryStudentNames } from '@ledger/projections';
+import { withStudentsOnHold } from '../personal-data/legal-hold-reads';
 import { ReadSide } from '../read-side';
 import { ERASED } from '../personal-data/personal-data-vault';
 import { StudentRecords } from '../student-records';
@@ -31,6 +32,8 @@ export class DisbursementLookupQuery extends Query<DisbursementAnswer> {
   constructor(
     readonly disbursementId: string,
     readonly parameters: Record<string, unknown>,
+    /** Who reads: a student on legal hold has their personal fields read by an auditor alone (none known: nobody). */
+    readonly reader?: { role: Role },
   ) {
     super();
   }
@@ -43,11 +46,13 @@ export class DisbursementLookupHandler implements IQueryHandler<DisbursementLook
     private readonly records: StudentRecords,
   ) {}
 
-  async execute({ disbursementId, parameters }: DisbursementLookupQuery): Promise<DisbursementAnswer> {
+  async execute({ disbursementId, parameters, reader }: DisbursementLookupQuery): Promise<DisbursementAnswer> {
     const { amount, position, reversal, ...rest } = await this.paymentNamed(disbursementId, parameters);
-    // The reversal's reason and the student's names are sealed in the log: opened here for the answer.
+    const legalHold = queryLegalHold(await this.readSide.current(), rest.beneficiaryKey);
+    const opens = !legalHold || readsPersonalDataOnHold(reader?.role);
+    // The reversal's reason and the student's names are sealed in the log: opened here for the answer (on legal hold, for an auditor alone).
     const vault = this.records.pipeline.vault;
-    const opened = (path: string, value: string) => (vault ? vault.openField(rest.beneficiaryKey, path, value) : value);
+    const opened = (path: string, value: string) => (!opens ? ON_LEGAL_HOLD : vault ? vault.openField(rest.beneficiaryKey, path, value) : value);
     const view = {
       ...rest,
       amount: amount.toString(),
@@ -57,9 +62,10 @@ export class DisbursementLookupHandler implements IQueryHandler<DisbursementLook
     const knownNames = queryStudentNames(await this.readSide.current(), rest.beneficiaryKey).map((name) => opened('beneficiary.name', name));
     // Who the record is filed under is an opaque key: the student's identifiers (and name) come from the identity index.
     const identifiers = vault ? vault.index.identifiersOf(rest.beneficiaryKey) : [];
-    const student = Object.fromEntries(identifiers.map(({ kind, value }) => [kind, value]));
+    const student = Object.fromEntries(identifiers.map(({ kind, value }) => [kind, opens ? value : ON_LEGAL_HOLD]));
     if (knownNames.length > 0 && knownNames.at(-1) !== ERASED) student.name = knownNames.at(-1)!;
-    return { view: identifiers.length > 0 ? { ...view, student } : view, knownNames };
+    const answer = { ...(identifiers.length > 0 ? { ...view, student } : view), ...(legalHold && { legalHold }) };
+    return { view: legalHold && opens ? withStudentsOnHold(answer, [rest.beneficiaryKey]) : answer, knownNames: opens ? knownNames : [] };
   }
 
   /** The payment of this id, of the student the query names (through the student directory: any of their identifiers), or the only one. */

@@ -12,7 +12,7 @@ export const MAX_PAGE = 1000;
 /** What a route filter looks like: a method and a route template, as the disclosures record it. */
 const ROUTE_FILTER = /^(GET|POST|PUT|PATCH|DELETE) \/[A-Za-z0-9/:_.-]{0,200}$/;
 
-export const DISCLOSURE_CSV_COLUMNS = ['position', 'recordedAt', 'actor', 'role', 'via', 'requestId', 'route', 'path', 'format', 'records', 'purpose'];
+export const DISCLOSURE_CSV_COLUMNS = ['position', 'recordedAt', 'actor', 'role', 'via', 'requestId', 'route', 'path', 'format', 'records', 'purpose', 'studentsOnHold'];
 
 export interface PersonalDataAccessPage {
   /** The filters as understood: the days are China time (UTC+8), both included. */
@@ -78,7 +78,7 @@ export function disclosureFilterOf(parameters: Record<string, string | undefined
 /** The disclosures as CSV (UTF-8 with a BOM, as every CSV of the ledger); a cell that Excel would take for a formula is escaped. */
 export function disclosuresCsv(disclosures: DisclosureRow[]): string {
   return csvForExcel(
-    disclosures.map((row) => ({ ...row, actor: row.actor.id, role: row.actor.role, via: row.actor.via === undefined ? '' : JSON.stringify(row.actor.via) })),
+    disclosures.map((row) => ({ ...row, actor: row.actor.id, role: row.actor.role, via: row.actor.via === undefined ? '' : JSON.stringify(row.actor.via), studentsOnHold: row.studentsOnHold.join(' ') })),
     { header: true, columns: DISCLOSURE_CSV_COLUMNS, escape_formulas: true },
   );
 }

@@ -27,6 +27,8 @@ export const ROLES_FOR_WORK = {
   request_digest: ['auditor', 'admin'],
   /** erase a student's personal data (PIPL Art. 47): the data protection duty of the bureau, not a finance officer's */
   erase_personal_data: ['admin'],
+  /** put a student on legal hold (storage only, PIPL Art. 47) and lift it: the same duty as erasure */
+  hold_personal_data: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Work = keyof typeof ROLES_FOR_WORK;
 

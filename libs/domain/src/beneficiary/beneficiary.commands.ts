@@ -5,7 +5,7 @@ import { SchoolCode, parseSchoolCode } from '../identifiers';
 import { Money } from '../money';
 import { STAGES, Stage, isStage } from '../stages';
 import { parseFreeText, parseOptionalFreeText } from '../text';
-import { BudgetOverride, ERASURE_LEGAL_BASES, ErasureLegalBasis, Payee, REVERSAL_REASON_CODES, ReversalReasonCode } from './beneficiary.events';
+import { BudgetOverride, ERASURE_LEGAL_BASES, ErasureLegalBasis, LEGAL_HOLD_BASES, LegalHoldBasis, Payee, REVERSAL_REASON_CODES, ReversalReasonCode } from './beneficiary.events';
 import { StudentIdentity, StudentIdentityInput, parseStudentIdentity } from './student';
 
 /**
@@ -55,8 +55,22 @@ export interface EraseStudentData {
   data: { student: StudentIdentity; legalBasis: ErasureLegalBasis; reference: string };
 }
 
+/** Put a student on legal hold (storage only), on a legal basis, with the case's reference. */
+export interface PlaceLegalHold {
+  type: 'PlaceLegalHold';
+  data: { student: StudentIdentity; legalBasis: LegalHoldBasis; reference: string };
+}
+
+/** Lift a student's legal hold, with the case's reference and why. */
+export interface LiftLegalHold {
+  type: 'LiftLegalHold';
+  data: { student: StudentIdentity; reference: string; reason: string };
+}
+
 export type BeneficiaryCommand =
   | EraseStudentData
+  | PlaceLegalHold
+  | LiftLegalHold
   | ApproveAid
   | RecordDisbursement
   | ReverseDisbursement
@@ -245,6 +259,37 @@ export function parseEraseStudentData(input: { student?: StudentIdentityInput; l
       student: parseStudentIdentity(input.student),
       legalBasis: legalBasis as ErasureLegalBasis,
       reference: parseFreeText(input.reference, 'reference', { maxLength: ERASURE_REFERENCE_MAX_LENGTH }),
+    },
+  };
+}
+
+/** The longest case reference of a legal hold (a file or ticket number). */
+export const LEGAL_HOLD_REFERENCE_MAX_LENGTH = 200;
+/** The longest reason a legal hold is lifted for. */
+export const LEGAL_HOLD_REASON_MAX_LENGTH = 1000;
+
+export function parsePlaceLegalHold(input: { student?: StudentIdentityInput; legalBasis?: unknown; reference?: unknown }): PlaceLegalHold {
+  const legalBasis = input.legalBasis;
+  if (typeof legalBasis !== 'string' || !(LEGAL_HOLD_BASES as readonly string[]).includes(legalBasis)) {
+    throw new InvalidCommandField('legalBasis', `legalBasis must be one of ${LEGAL_HOLD_BASES.join(', ')}`);
+  }
+  return {
+    type: 'PlaceLegalHold',
+    data: {
+      student: parseStudentIdentity(input.student),
+      legalBasis: legalBasis as LegalHoldBasis,
+      reference: parseFreeText(input.reference, 'reference', { maxLength: LEGAL_HOLD_REFERENCE_MAX_LENGTH }),
+    },
+  };
+}
+
+export function parseLiftLegalHold(input: { student?: StudentIdentityInput; reference?: unknown; reason?: unknown }): LiftLegalHold {
+  return {
+    type: 'LiftLegalHold',
+    data: {
+      student: parseStudentIdentity(input.student),
+      reference: parseFreeText(input.reference, 'reference', { maxLength: LEGAL_HOLD_REFERENCE_MAX_LENGTH }),
+      reason: parseFreeText(input.reason, 'reason', { maxLength: LEGAL_HOLD_REASON_MAX_LENGTH, multiline: true }),
     },
   };
 }

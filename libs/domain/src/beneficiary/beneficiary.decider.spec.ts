@@ -6,6 +6,8 @@ import { beneficiaryDecider } from './beneficiary.decider';
 import {
   parseApproveAid,
   parseEraseStudentData,
+  parseLiftLegalHold,
+  parsePlaceLegalHold,
   parseRecordDisbursement,
   parseRecordLoanDisbursement,
   parseRecordLoanRepayment,
@@ -545,5 +547,71 @@ describe('erasing a student’s personal data', () => {
 
   it('given an erasure without a legal basis of the list, when parsed, then legalBasis is the field refused', () => {
     expect(() => parseEraseStudentData({ student, legalBasis: 'BECAUSE', reference: 'x' })).toThrow(expect.objectContaining({ field: 'legalBasis' }));
+  });
+});
+
+describe('legal hold (storage only)', () => {
+  const filed = () => studentFiledUnder(beneficiary.key) as never;
+  const hold = () => parsePlaceLegalHold({ student: filed(), legalBasis: 'STATUTORY_RETENTION', reference: 'ARCH-2026-7' });
+  const lift = () => parseLiftLegalHold({ student: filed(), reference: 'ARCH-2026-7', reason: 'the court released the file' });
+  const held: BeneficiaryEvent = { type: 'StudentPlacedOnLegalHold', data: { beneficiary: { key: beneficiary.key }, legalBasis: 'STATUTORY_RETENTION', reference: 'ARCH-2026-7' } };
+  const lifted: BeneficiaryEvent = { type: 'StudentLegalHoldLifted', data: { beneficiary: { key: beneficiary.key }, reference: 'ARCH-2026-7', reason: 'the court released the file' } };
+  const erased: BeneficiaryEvent = { type: 'StudentDataErased', data: { beneficiary: { key: beneficiary.key }, legalBasis: 'RETENTION_ENDED', reference: 'PIPL-2026-1' } };
+
+  it('given a paid student, when a hold is placed, then it names the record alone, with its legal basis and reference', () => {
+    spec.given([paid()]).when(hold()).then([held]);
+  });
+
+  it('given a held student, when a hold is placed again, then it is refused as already on hold', () => {
+    spec.given([paid(), held]).when(hold()).thenFails('STUDENT_ALREADY_ON_HOLD');
+  });
+
+  it('given no record, when a hold is placed, then it is refused as no such record', () => {
+    spec.given([]).when(hold()).thenFails('STUDENT_RECORD_NOT_FOUND');
+  });
+
+  it('given an erased record, when a hold is placed, then it is refused: nothing is left to keep', () => {
+    spec.given([paid(), erased]).when(hold()).thenFails('STUDENT_RECORD_ERASED');
+  });
+
+  it('given a held student, when any other write names them, then it is refused as on legal hold, on the student field, in Chinese and English', () => {
+    const refusals = [
+      pay({ disbursementId: 'd-2', period: '2023-spring', valueDate: '2023-04-20' }),
+      pay({ disbursementId: 'd-1' }),
+      parseReverseDisbursement({ student: filed(), disbursementId: 'd-1', reason: 'late', valueDate: '2022-11-01' }),
+      parseApproveAid({ approvalId: 'a-1', student, schoolCode: '2165000001', stage: 'primary', programCode: 'BOARDING_LIVING_SUBSIDY', period: '2023-spring', amount: '500.00', approvedOn: '2023-03-01' }),
+      lend(),
+      parseRecordLoanRepayment({ student, repaymentId: 'r-1', loanId: 'loan-2022', amount: '100.00', valueDate: '2023-09-01' }),
+    ];
+    for (const command of refusals) {
+      spec.given([paid(), lent(), held]).when(command).thenFails('STUDENT_ON_LEGAL_HOLD');
+      expect(() => beneficiaryDecider.decide(command, [paid(), held].reduce(beneficiaryDecider.evolve, beneficiaryDecider.initialState()), context)).toThrow(
+        expect.objectContaining({ field: 'student', message: expect.stringMatching(/法律保留.*legal hold/) }),
+      );
+    }
+  });
+
+  it('given a held student, when the hold is lifted, then the lift is recorded and writes are accepted again', () => {
+    spec.given([paid(), held]).when(lift()).then([lifted]);
+    spec.given([paid(), held, lifted]).when(pay({ disbursementId: 'd-2', period: '2023-spring', valueDate: '2023-04-20' })).then([
+      paid({ disbursementId: 'd-2', period: '2023-spring', valueDate: '2023-04-20' }),
+    ]);
+  });
+
+  it('given a student not on hold (never, or lifted), when a lift is asked, then it is refused as not on hold', () => {
+    spec.given([paid()]).when(lift()).thenFails('STUDENT_NOT_ON_HOLD');
+    spec.given([paid(), held, lifted]).when(lift()).thenFails('STUDENT_NOT_ON_HOLD');
+  });
+
+  it('given a held student, when their data is erased, then the erasure is recorded and ends the hold', () => {
+    const erase = parseEraseStudentData({ student: filed(), legalBasis: 'RETENTION_ENDED', reference: 'PIPL-2026-1' });
+    spec.given([paid(), held]).when(erase).then([erased]);
+    spec.given([paid(), held, erased]).when(lift()).thenFails('STUDENT_RECORD_ERASED');
+  });
+
+  it('given a hold without a legal basis of the list, or a lift without a reason, when parsed, then that field is refused', () => {
+    expect(() => parsePlaceLegalHold({ student, legalBasis: 'RETENTION_ENDED', reference: 'x' })).toThrow(expect.objectContaining({ field: 'legalBasis' }));
+    expect(() => parsePlaceLegalHold({ student, legalBasis: 'STATUTORY_RETENTION' })).toThrow(expect.objectContaining({ field: 'reference' }));
+    expect(() => parseLiftLegalHold({ student, reference: 'x' })).toThrow(expect.objectContaining({ field: 'reason' }));
   });
 });

@@ -17,7 +17,10 @@ import {
   RepaymentBeforeLoan,
   RepaymentExceedsOutstanding,
   ReversalBeforePayment,
+  StudentAlreadyOnHold,
   StudentDataAlreadyErased,
+  StudentNotOnHold,
+  StudentOnLegalHold,
   StudentRecordErased,
   StudentRecordNotFound,
   UnknownFundingSource,
@@ -40,6 +43,8 @@ import {
   ApproveAid,
   BeneficiaryCommand,
   EraseStudentData,
+  LiftLegalHold,
+  PlaceLegalHold,
   RecordDisbursement,
   RecordLoanDisbursement,
   RecordLoanRepayment,
@@ -77,6 +82,8 @@ export interface BeneficiaryState {
   readonly repayments: ReadonlyMap<string, LoanRepaymentRecorded['data']>;
   /** The record's personal data was erased: nothing more is recorded on it. */
   readonly erased?: boolean;
+  /** The record is on legal hold (storage only): nothing more is recorded on it until the hold is lifted. */
+  readonly onHold?: boolean;
 }
 
 export interface BeneficiaryContext {
@@ -105,7 +112,12 @@ const withEntry = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<
 function evolve(state: BeneficiaryState, event: BeneficiaryEvent): BeneficiaryState {
   switch (event.type) {
     case 'StudentDataErased':
-      return { ...state, erased: true };
+      // An erasure ends a hold: with the data key gone there is nothing left to keep.
+      return { ...state, erased: true, onHold: false };
+    case 'StudentPlacedOnLegalHold':
+      return { ...state, onHold: true };
+    case 'StudentLegalHoldLifted':
+      return { ...state, onHold: false };
     case 'AidApproved':
       return { ...state, approvals: withEntry(state.approvals, event.data.approvalId, { data: event.data }) };
     case 'DisbursementRecorded':
@@ -389,9 +401,45 @@ function requireNotErased(state: BeneficiaryState): void {
   if (state.erased) throw new StudentRecordErased("this student's personal data was erased: nothing more is recorded on their record");
 }
 
-function decide(command: BeneficiaryCommand, state: BeneficiaryState, context: BeneficiaryContext): BeneficiaryEvent[] {
-  if (command.type === 'EraseStudentData') return eraseStudentData(command, state);
+/**
+ * Legal hold (PIPL Art. 47, second paragraph: storage only): on an existing record whose data is not
+ * erased (an erased record has nothing left to keep), and not twice. The event names the record by
+ * its key alone.
+ */
+function placeLegalHold({ data }: PlaceLegalHold, state: BeneficiaryState): BeneficiaryEvent[] {
   requireNotErased(state);
+  if (isEmpty(state)) throw new StudentRecordNotFound('no record for this student', 'student');
+  if (state.onHold) throw new StudentAlreadyOnHold('该学生已处于法律保留（封存）状态 / this student is already on legal hold', 'student');
+  return [{ type: 'StudentPlacedOnLegalHold', data: { beneficiary: { key: data.student.key }, legalBasis: data.legalBasis, reference: data.reference } }];
+}
+
+/** Lifting a hold: only of a record on one. */
+function liftLegalHold({ data }: LiftLegalHold, state: BeneficiaryState): BeneficiaryEvent[] {
+  requireNotErased(state);
+  if (!state.onHold) throw new StudentNotOnHold('该学生未处于法律保留（封存）状态 / this student is not on legal hold', 'student');
+  return [{ type: 'StudentLegalHoldLifted', data: { beneficiary: { key: data.student.key }, reference: data.reference, reason: data.reason } }];
+}
+
+/**
+ * A record on legal hold is stored and kept safe, nothing else: no approval, payment, reversal, loan
+ * or repayment is recorded on it until the hold is lifted. Its erasure is not refused: see decide.
+ */
+function requireNotOnHold(state: BeneficiaryState): void {
+  if (state.onHold) {
+    throw new StudentOnLegalHold(
+      '该学生的个人信息处于法律保留（封存）状态，除存储外不作其他处理，解除封存前不能记录 / this student is on legal hold (storage only): nothing is recorded on their record until the hold is lifted',
+      'student',
+    );
+  }
+}
+
+function decide(command: BeneficiaryCommand, state: BeneficiaryState, context: BeneficiaryContext): BeneficiaryEvent[] {
+  // Erasure is allowed on hold: the admin who erases decides the retention duty is over, which ends the hold's reason to exist (the erasure ends the hold).
+  if (command.type === 'EraseStudentData') return eraseStudentData(command, state);
+  if (command.type === 'PlaceLegalHold') return placeLegalHold(command, state);
+  if (command.type === 'LiftLegalHold') return liftLegalHold(command, state);
+  requireNotErased(state);
+  requireNotOnHold(state);
   switch (command.type) {
     case 'ApproveAid':
       return approveAid(command, state, context);

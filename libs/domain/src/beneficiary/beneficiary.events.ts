@@ -128,8 +128,34 @@ export type StudentDataErased = {
   data: { beneficiary: { key: string }; legalBasis: ErasureLegalBasis; reference: string };
 };
 
+/**
+ * Why a student's personal data is kept though its purpose is met (PIPL Art. 47, second paragraph): a
+ * law or regulation still requires it to be kept (accounting archives: 30 years), deleting it is
+ * technically infeasible, a court, audit or investigation needs it kept, or another legal ground.
+ */
+export const LEGAL_HOLD_BASES = ['STATUTORY_RETENTION', 'DELETION_TECHNICALLY_INFEASIBLE', 'LITIGATION_OR_INVESTIGATION', 'OTHER_LEGAL_GROUND'] as const;
+export type LegalHoldBasis = (typeof LEGAL_HOLD_BASES)[number];
+
+/**
+ * The student is on legal hold (storage only): from now on nothing more is recorded on their record,
+ * and their personal fields are read by auditors alone, each read recorded with its purpose. Holds
+ * no personal data — the record's key, the legal basis and the case reference.
+ */
+export type StudentPlacedOnLegalHold = {
+  type: 'StudentPlacedOnLegalHold';
+  data: { beneficiary: { key: string }; legalBasis: LegalHoldBasis; reference: string };
+};
+
+/** The student's legal hold was lifted: their record is processed again as any other. */
+export type StudentLegalHoldLifted = {
+  type: 'StudentLegalHoldLifted';
+  data: { beneficiary: { key: string }; reference: string; reason: string };
+};
+
 export type BeneficiaryEvent =
   | StudentDataErased
+  | StudentPlacedOnLegalHold
+  | StudentLegalHoldLifted
   | AidApproved
   | DisbursementRecorded
   | DisbursementReversed

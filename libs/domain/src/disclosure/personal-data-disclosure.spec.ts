@@ -45,4 +45,11 @@ describe('the record of a disclosure of personal data', () => {
     const [event] = disclosureDecider.decide(lookUp({ route: 'GET /audit/export', path: '/audit/export', format: 'ndjson', records: undefined }), null, undefined);
     expect(event.data).toEqual({ route: 'GET /audit/export', path: '/audit/export', format: 'ndjson' });
   });
+
+  it('given a read of students on legal hold, when recorded, then it names their records’ keys; anything but a key (an identifier) is refused', () => {
+    const held = 's0123456789abcdefghjkmnpqrs';
+    expect(disclosureDecider.decide(lookUp({ studentsOnHold: [held] }), null, undefined)[0].data.studentsOnHold).toEqual([held]);
+    expect(disclosureDecider.decide(lookUp({ studentsOnHold: [] }), null, undefined)[0].data).not.toHaveProperty('studentsOnHold');
+    spec.given([]).when(lookUp({ studentsOnHold: ['654002201001010015'] })).thenFails('FIELD_INVALID', 'studentsOnHold');
+  });
 });

@@ -38,6 +38,12 @@ export type PersonalDataDisclosed = {
     records?: number;
     /** Why, as the caller said (`X-Purpose`), redacted like any free text that may name a person. */
     purpose?: string;
+    /**
+     * The students on legal hold whose personal data the answer held, by their records' opaque keys:
+     * a held student's every read is recorded, naming them (added without a schema version: earlier
+     * disclosures named none, which is what they were).
+     */
+    studentsOnHold?: string[];
   };
 };
 
@@ -46,8 +52,11 @@ export type DisclosureEvent = PersonalDataDisclosed;
 /** What the edge knows of an answer about to be sent unmasked. */
 export type RecordDisclosure = {
   type: 'RecordDisclosure';
-  data: { route: string; path: string; format: DisclosureFormat; records?: number; purpose?: unknown };
+  data: { route: string; path: string; format: DisclosureFormat; records?: number; purpose?: unknown; studentsOnHold?: readonly string[] };
 };
+
+/** A record's opaque key (`s` and 26 characters of lower-case Crockford base32): never an identifier. */
+const STUDENT_KEY = /^s[0-9a-hjkmnp-tv-z]{26}$/;
 
 class InvalidDisclosure extends DomainError {
   constructor(field: string, message: string) {
@@ -68,12 +77,17 @@ export function disclosureOf(command: RecordDisclosure['data']): PersonalDataDis
   if (!DISCLOSURE_FORMATS.includes(format)) throw new InvalidDisclosure('format', `format must be one of ${DISCLOSURE_FORMATS.join(', ')}`);
   if (records !== undefined && (!Number.isSafeInteger(records) || records < 0)) throw new InvalidDisclosure('records', 'records must be a whole number');
   const purpose = parseOptionalFreeText(command.purpose, 'X-Purpose', { maxLength: PURPOSE_MAX_LENGTH });
+  const { studentsOnHold } = command;
+  if (studentsOnHold !== undefined && !(Array.isArray(studentsOnHold) && studentsOnHold.every((key) => typeof key === 'string' && STUDENT_KEY.test(key)))) {
+    throw new InvalidDisclosure('studentsOnHold', "studentsOnHold must be records' opaque keys");
+  }
   return {
     route: redactText(route),
     path: redactText(percentDecoded(path)),
     format,
     ...(records !== undefined && { records }),
     ...(purpose !== undefined && { purpose: redactText(purpose) }),
+    ...(studentsOnHold !== undefined && studentsOnHold.length > 0 && { studentsOnHold: [...studentsOnHold] }),
   };
 }
 
