@@ -71,7 +71,7 @@ describe('who may call what: every route × every caller', () => {
     const aidWrites = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('POST') && !/users|tokens|audit|erasure/.test(key));
     // Erasing a child's personal data is the bureau's data-protection duty (an admin's), never the officer who records aid.
     expect(rolesOf('POST /students/:studentKey/erasure')).toEqual(['admin']);
-    const aidReads = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('GET') && !/users|me|health|audit/.test(key));
+    const aidReads = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('GET') && !/users|me|health|audit|personal-data/.test(key));
     for (const key of Object.keys(ROUTE_ROLES).filter((k) => /^GET \/audit\/(proofs|verify|anomalies|export)/.test(k))) {
       expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['auditor'] });
     }

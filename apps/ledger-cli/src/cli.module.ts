@@ -22,6 +22,7 @@ import { REPORT_COMMANDS } from './report.commands';
 import { ImportCommand } from './import.commands';
 import { BACKUP_COMMANDS } from './backup.commands';
 import { EraseStudentCommand } from './erasure.commands';
+import { RetentionCommand } from './retention.commands';
 
 class CloseStore implements OnApplicationShutdown {
   constructor(
@@ -61,6 +62,7 @@ export function ledgerUseOf(argv: readonly string[]): LedgerUse {
   const [command] = argv.filter((arg) => !arg.startsWith('-'));
   if (!command || argv.includes('--help') || argv.includes('-h')) return 'none';
   if (command === 'import') return argv.includes('--commit') ? 'write' : 'read';
+  if (command === 'retention') return argv.includes('--erase') ? 'write' : 'read';
   return LEDGER_USE[command] ?? 'read';
 }
 
@@ -108,6 +110,7 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
     ImportCommand,
     ...BACKUP_COMMANDS,
     EraseStudentCommand,
+    RetentionCommand,
   ],
 })
 export class CliModule {}

@@ -47,6 +47,9 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
   'GET /audit/export': ['auditor'],
   // The record of processing (who had personal data disclosed, when, how): it holds no student's data.
   'GET /audit/personal-data-access': ['auditor', 'admin'],
+  // Retention: who is due for erasure (by opaque key, masked for the admin, who erases them with the CLI), and how many.
+  'GET /personal-data/retention-due': ['auditor', 'admin'],
+  'GET /personal-data/retention-due/count': ['auditor', 'admin'],
 
   'GET /reports': ['finance_officer', 'auditor', 'bureau_staff'],
   'GET /reports/:id/reconciliation': ['finance_officer', 'auditor', 'bureau_staff'],
@@ -78,6 +81,8 @@ export const ANSWERS_PERSONAL_DATA: ReadonlySet<string> = new Set([
   'GET /beneficiaries/:studentKey/history',
   'GET /audit/anomalies',
   'GET /audit/export',
+  // Opaque keys only, but a pseudonym is still personal data.
+  'GET /personal-data/retention-due',
 ]);
 // Not POST /imports: its report quotes back the caller's own upload (the rows of their file, by row
 // number and payment id), and what the import records is in the log with its actor already; a dry
