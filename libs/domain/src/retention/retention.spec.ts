@@ -1,13 +1,14 @@
 import { LocalDate } from '../calendar';
 import { parseCatalog } from '../catalog';
 import { rawShippedCatalog, shippedCatalog } from '../testing/catalog.fixture';
-import { ProgramRecordDates, RetentionDecision, StudentRetentionRecord, decideRetention } from './retention';
+import { ProgramRecordDates, StudentRetentionRecord, decideRetention } from './retention';
 
 /** Given a student's record under the programs, when it is this day (China time), then this is decided. */
 function given(record: StudentRetentionRecord, catalog = shippedCatalog()) {
   return {
     when: (today: string) => ({
-      then: (expected: Partial<RetentionDecision>) => expect(decideRetention(record, catalog, today as LocalDate)).toEqual(expected),
+      // Written with plain date strings: compared by value, whatever the brand of LocalDate.
+      then: (expected: Record<string, unknown>) => expect(decideRetention(record, catalog, today as LocalDate)).toEqual(expected),
     }),
   };
 }
@@ -38,7 +39,7 @@ describe('retention: when a student’s personal data is due for erasure', () =>
 
   it('given the same aid, when it is the last day the rule keeps the data, then it is kept; the day after, due', () => {
     given({ erased: false, programs: [boarding2016] }).when('2022-01-31').then({ due: false, reason: 'retained', programCode: 'BOARDING_LIVING_SUBSIDY', dueFrom: '2022-02-01' });
-    given({ erased: false, programs: [boarding2016] }).when('2022-02-01').then({ due: true, dueSince: '2022-02-01', programs: [expect.objectContaining({ dueFrom: '2022-02-01' })] as never });
+    given({ erased: false, programs: [boarding2016] }).when('2022-02-01').then({ due: true, dueSince: '2022-02-01', programs: [expect.objectContaining({ dueFrom: '2022-02-01' })] });
   });
 
   it('given arrears paid after the period ended, when counting from the last activity, then the count starts at the payment', () => {
