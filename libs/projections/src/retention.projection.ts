@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3';
-import { LocalDate, Money, ProgramRecordDates, parsePeriod } from '@ledger/domain';
+import { LocalDate, Money, ProgramRecordDates, RetentionAnchor, parsePeriod } from '@ledger/domain';
 import { Projection } from './projection';
 
 /**
  * What retention rules count from: one row per student and program with the end of the last period
  * aided for (approved, paid, reversed, lent for), the last date recorded under it (value dates,
  * approval dates, repayments) and the loans not repaid; and the students whose data was erased.
- * Small (a row per student and program), so the list of students due reads it whole.
+ * A row per student and program: the list of students due reads it in one pass.
  */
 export const retentionProjection: Projection = {
   name: 'retention',
@@ -64,27 +64,47 @@ export const retentionProjection: Projection = {
   },
 };
 
-export interface RetentionLines {
-  /** Where the retention read model stands in the log: what the answer is as of. */
-  position: bigint;
-  /** Every student's lines, by student key, those erased included (with `erased`). */
-  students: Array<{ studentKey: string; erased: boolean; programs: ProgramRecordDates[] }>;
+/** A program's rule as the read side applies it: what it counts from, and the latest anchor it lets go (`latestDueAnchor`). */
+export interface RetentionCutoff {
+  programCode: string;
+  after: RetentionAnchor;
+  latestDueAnchor: LocalDate;
 }
 
-/** The whole retention read model, grouped by student (ordered by key). */
-export function queryRetentionLines(db: Database.Database): RetentionLines {
+export interface RetentionCandidates {
+  /** Where the retention read model stands in the log: what the answer is as of. */
+  position: bigint;
+  /** The students not erased, owing no loan, every line of whom is under a program given and anchored on or before its cutoff; by key. */
+  students: Array<{ studentKey: string; erased: false; programs: ProgramRecordDates[] }>;
+}
+
+/**
+ * The students who may be due, in one pass over the rows: those with a line under a program not
+ * given (no rule), a loan outstanding, an anchor after its program's cutoff, or an erasure are
+ * left out. The rest are for the domain to decide (`decideRetention`).
+ */
+export function queryRetentionCandidates(db: Database.Database, cutoffs: readonly RetentionCutoff[]): RetentionCandidates {
+  const rules = cutoffs.map(() => '(?, ?, ?)').join(', ');
+  const anchor = `CASE r.after WHEN 'last_period_end' THEN coalesce(l.last_period_end, l.last_recorded_on)
+                  ELSE max(coalesce(l.last_period_end, l.last_recorded_on), l.last_recorded_on) END`;
   const rows = db
-    .prepare<[], { beneficiary_key: string; program_code: string; last_period_end: string | null; last_recorded_on: string; outstanding_fen: bigint; erased: bigint }>(
-      `SELECT l.beneficiary_key, l.program_code, l.last_period_end, l.last_recorded_on, l.outstanding_fen, e.beneficiary_key IS NOT NULL AS erased
-       FROM retention_lines l LEFT JOIN retention_erased e ON e.beneficiary_key = l.beneficiary_key
+    .prepare<unknown[], { beneficiary_key: string; program_code: string; last_period_end: string | null; last_recorded_on: string; outstanding_fen: bigint }>(
+      `WITH rules (program_code, after, cutoff) AS (VALUES ${rules}),
+       candidates AS (
+         SELECT l.beneficiary_key FROM retention_lines l LEFT JOIN rules r ON r.program_code = l.program_code
+         GROUP BY l.beneficiary_key
+         HAVING max(r.program_code IS NULL OR l.outstanding_fen > 0 OR ${anchor} > r.cutoff) = 0)
+       SELECT l.beneficiary_key, l.program_code, l.last_period_end, l.last_recorded_on, l.outstanding_fen
+       FROM candidates c JOIN retention_lines l ON l.beneficiary_key = c.beneficiary_key
+       WHERE c.beneficiary_key NOT IN (SELECT beneficiary_key FROM retention_erased)
        ORDER BY l.beneficiary_key, l.program_code`,
     )
     .safeIntegers(true)
-    .all();
-  const students: RetentionLines['students'] = [];
+    .all(...cutoffs.flatMap((cutoff) => [cutoff.programCode, cutoff.after, cutoff.latestDueAnchor]));
+  const students: RetentionCandidates['students'] = [];
   for (const row of rows) {
     let student = students[students.length - 1];
-    if (student?.studentKey !== row.beneficiary_key) students.push((student = { studentKey: row.beneficiary_key, erased: row.erased === 1n, programs: [] }));
+    if (student?.studentKey !== row.beneficiary_key) students.push((student = { studentKey: row.beneficiary_key, erased: false, programs: [] }));
     student.programs.push({
       programCode: row.program_code,
       ...(row.last_period_end !== null && { lastPeriodEnd: row.last_period_end as LocalDate }),

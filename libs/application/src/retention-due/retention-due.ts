@@ -1,7 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { LocalDate, ProgramCatalog, ProgramRetention, decideRetention } from '@ledger/domain';
-import { queryRetentionLines } from '@ledger/projections';
+import { LocalDate, ProgramCatalog, ProgramRetention, decideRetention, latestDueAnchor } from '@ledger/domain';
+import { queryRetentionCandidates } from '@ledger/projections';
 import { isStudentKey } from '@ledger/personal-data';
 import { Clock, systemClock } from '../clock';
 import { csvForExcel } from '../csv-file';
@@ -64,7 +64,9 @@ export class RetentionDueHandler implements IQueryHandler<RetentionDueQuery, Ret
       if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'retention_lines'").get()) {
         throw new Error('the read models have no retention table yet: start the service once so that it builds it');
       }
-      const { position, students } = queryRetentionLines(db);
+      // The read side leaves out who is certainly kept (by each rule's latest anchor due today); the domain decides the rest.
+      const cutoffs = this.catalog.programs.map((program) => ({ programCode: program.code, after: program.retention.after, latestDueAnchor: latestDueAnchor(program.retention, today) }));
+      const { position, students } = queryRetentionCandidates(db, cutoffs);
       const due: RetentionDueStudent[] = [];
       let notListedUnderIdentifiers = 0;
       for (const student of students) {

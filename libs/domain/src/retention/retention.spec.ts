@@ -1,7 +1,7 @@
-import { LocalDate } from '../calendar';
+import { LocalDate, addDays } from '../calendar';
 import { parseCatalog } from '../catalog';
 import { rawShippedCatalog, shippedCatalog } from '../testing/catalog.fixture';
-import { ProgramRecordDates, StudentRetentionRecord, decideRetention } from './retention';
+import { ProgramRecordDates, StudentRetentionRecord, decideRetention, latestDueAnchor, retentionDueFrom } from './retention';
 
 /** Given a student's record under the programs, when it is this day (China time), then this is decided. */
 function given(record: StudentRetentionRecord, catalog = shippedCatalog()) {
@@ -116,5 +116,25 @@ describe('the retention rules of the catalog', () => {
     ['a misspelt key', { personalDataYear: 5, after: 'last_activity' }, /BOARDING_LIVING_SUBSIDY\)\.retention\.personalDataYear: unknown key/],
   ])('refuses %s, naming the entry', (_, retention, message) => {
     expect(() => catalogWith('BOARDING_LIVING_SUBSIDY', retention)).toThrow(message);
+  });
+});
+
+describe('the latest anchor a rule lets go by a day', () => {
+  it('given any anchor around it, then the rule has run out by that day exactly when the anchor is on or before it (leap days included)', () => {
+    const rules = [
+      { personalDataYears: 5, after: 'last_activity' as const },
+      { personalDataYears: 1, after: 'last_period_end' as const },
+      { personalDataYears: 4, after: 'last_activity' as const },
+    ];
+    const days = (from: string, count: number) => Array.from({ length: count }, (_, i) => addDays(from as LocalDate, i));
+    for (const rule of rules) {
+      for (const today of [...days('2021-02-25', 10), ...days('2024-02-25', 10), ...days('2025-02-25', 10), '2030-12-31' as LocalDate]) {
+        const cutoff = latestDueAnchor(rule, today);
+        for (const anchor of days(addDays(cutoff, -3), 7)) {
+          const record = line('BOARDING_LIVING_SUBSIDY', undefined, anchor);
+          expect({ rule, today, anchor, due: retentionDueFrom(rule, record) <= today }).toEqual({ rule, today, anchor, due: anchor <= cutoff });
+        }
+      }
+    }
   });
 });

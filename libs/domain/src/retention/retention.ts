@@ -68,6 +68,19 @@ export function retentionDueFrom(rule: RetentionRule, record: ProgramRecordDates
 }
 
 /**
+ * The latest anchor whose rule has run out by `today`: for every anchor, `retentionDueFrom` is on or
+ * before today exactly when the anchor is on or before this day. Lets the read side leave out, in
+ * one pass over its rows, the students certainly not due; `decideRetention` decides the rest.
+ */
+export function latestDueAnchor(rule: RetentionRule, today: LocalDate): LocalDate {
+  // due ⇔ addYears(anchor, N) < today ⇔ addYears(anchor, N) ≤ yesterday; addYears never decreases.
+  const candidate = addYears(addDays(today, -1), -rule.personalDataYears);
+  const next = addDays(candidate, 1);
+  // 29 February N years back maps to 28 February too, when that year has one.
+  return addYears(next, rule.personalDataYears) < today ? next : candidate;
+}
+
+/**
  * Whether a student's personal data is due for erasure on `today` (the bureau's day, China time,
  * from the ledger's clock): only when, for every program the student has records under, that
  * program's rule has run out — a student still aided by one program keeps all their data — and no
