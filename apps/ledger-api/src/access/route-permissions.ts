@@ -81,9 +81,10 @@ export const ANSWERS_PERSONAL_DATA: ReadonlySet<string> = new Set([
   'GET /beneficiaries/:studentKey/history',
   'GET /audit/anomalies',
   'GET /audit/export',
-  // Opaque keys only, but a pseudonym is still personal data.
-  'GET /personal-data/retention-due',
 ]);
+// Not GET /personal-data/retention-due: it answers records' opaque keys, programs and dates — no identifier
+// and nothing sealed; a key names a record, not a student (the record of processing keeps one whole in a path).
+// The admin, who sees personal data masked, gets the keys masked all the same.
 // Not POST /imports: its report quotes back the caller's own upload (the rows of their file, by row
 // number and payment id), and what the import records is in the log with its actor already; a dry
 // run records nothing, not even a disclosure.

@@ -1,8 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RetentionDueQuery } from '@ledger/application';
-import { PURPOSE_HEADER, withRecordCount } from '../edge/replies';
 
 /** Retention: the students whose personal data is due for erasure (the list, and its count for the dashboard). */
 @ApiTags('personal data')
@@ -12,14 +11,12 @@ export class RetentionController {
   constructor(private readonly queryBus: QueryBus) {}
 
   @Get('retention-due')
-  @ApiHeader(PURPOSE_HEADER)
   @ApiOperation({
     summary:
       "The students whose personal data is due for erasure today: every program's retention rule (catalog) has run out. By the record's opaque key, with each program's anchor and due date; erased students are not listed. Erase them with `npm run cli -- retention --erase`",
   })
   async due(@Query() query: Record<string, string | undefined>) {
-    const due = await this.queryBus.execute(new RetentionDueQuery(query));
-    return withRecordCount(due, due.count);
+    return this.queryBus.execute(new RetentionDueQuery(query));
   }
 
   @Get('retention-due/count')
