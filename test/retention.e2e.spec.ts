@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +128,15 @@ describe('retention on the command line: `retention` lists, `retention --erase` 
     expect(officer.code).toBe(1);
     expect(await ledger.logPosition()).toBe(before);
     expect((await ledger.as('auditor').get(`/beneficiaries/${oldKey}/history`).expect(200)).body.events[0].data.beneficiary.residentId).toBe(residentId(11));
+  });
+
+  it('asks y/N on a terminal, and erases nothing on anything but y', async () => {
+    const before = await ledger.logPosition();
+    // A terminal for the CLI: util-linux `script` runs it on a pseudo-terminal and passes our input to it.
+    const cli = [process.execPath, '-r', join(__dirname, 'support/register-ts.js'), join(__dirname, '../apps/ledger-cli/src/main.ts'), 'retention', '--erase', '--as', 'admin', '--reference', 'R-TTY'];
+    const onTerminal = spawnSync('script', ['-qec', cli.map((arg) => `'${arg}'`).join(' '), '/dev/null'], { input: 'n\n', encoding: 'utf8', env: { ...process.env, LEDGER_DATA_DIR: ledger.dataDir }, timeout: 60_000 });
+    expect({ status: onTerminal.status, output: onTerminal.stdout }).toEqual({ status: 0, output: expect.stringMatching(/erase the personal data of these 1 student\(s\) \(RETENTION_ENDED, R-TTY\)\? y\/N [\s\S]*not confirmed: nothing erased/) });
+    expect(await ledger.logPosition()).toBe(before);
   });
 
   it('erases every student due with --yes through the erasure command: the look-up reads erased, the totals are unchanged, none is due again', async () => {
