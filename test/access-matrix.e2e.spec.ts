@@ -74,7 +74,7 @@ describe('who may call what: every route × every caller', () => {
     // So is putting a student on legal hold (storage only) and lifting it.
     expect(rolesOf('POST /students/:studentKey/legal-hold')).toEqual(['admin']);
     expect(rolesOf('POST /students/:studentKey/legal-hold/lift')).toEqual(['admin']);
-    const aidReads = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('GET') && !/users|me|health|audit/.test(key));
+    const aidReads = Object.keys(ROUTE_ROLES).filter((key) => key.startsWith('GET') && !/users|me|health|audit|personal-data/.test(key));
     for (const key of Object.keys(ROUTE_ROLES).filter((k) => /^GET \/audit\/(proofs|verify|anomalies|export)/.test(k))) {
       expect({ key, roles: rolesOf(key) }).toEqual({ key, roles: ['auditor'] });
     }

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
+import { LocalDate } from '@ledger/domain';
 import { launchChromium } from './support/chromium';
 import { LedgerUnderTest } from './support/ledger-app';
 import { boardingPayment, residentId, schoolCode } from './support/students';
@@ -27,7 +28,8 @@ describe('the bureau dashboard in a browser', () => {
       encoding: 'utf8',
     });
     if (built.status !== 0) throw new Error(`vite build failed: ${built.stderr}`);
-    ledger = await LedgerUnderTest.start({ LEDGER_DASHBOARD_DIR: dashboardDir });
+    // Today pinned, so that the students due for erasure are the same whenever the test runs: the 2022 aid is kept until 2028.
+    ledger = await LedgerUnderTest.start({ LEDGER_DASHBOARD_DIR: dashboardDir }, { clock: { today: () => '2024-06-30' as LocalDate } });
     // Boarding: 4 primary (¥500) and 2 junior (¥625) in autumn, 2 of the primary again in spring; Yulu: 3 × ¥3,000.
     for (let i = 0; i < 6; i++) {
       const junior = i >= 4;
@@ -44,6 +46,8 @@ describe('the bureau dashboard in a browser', () => {
         .send({ student, schoolCode: schoolCode('36', 1), stage: 'secondary_vocational', programCode: 'YULU_PLAN', period: '2022-2023', amount: '3000.00', payee: { type: 'student', account: '6222020200112233' }, valueDate: '2022-10-15' })
         .expect(201);
     }
+    // Aided in autumn 2016 only: due for erasure since 1 February 2022 (five years after the term ended).
+    await ledger.http.post('/disbursements').send(boardingPayment(200, { period: '2016-autumn', valueDate: '2016-10-20' })).expect(201);
     await ledger.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(ledger.app.getHttpServer().address() as { port: number }).port}`;
     browser = await launchChromium();
@@ -117,5 +121,20 @@ describe('the bureau dashboard in a browser', () => {
     expect(text).not.toContain('6222020200112233');
     expect(text).not.toContain('阿依古丽');
     await page.screenshot({ path: join(artifacts, 'dashboard-reconciliation.png'), fullPage: true });
+  });
+
+  it('shows auditors and admins the count of students due for erasure in a tile, Chinese first, and bureau staff no tile', async () => {
+    expect(await page.locator('#retention-tile').isHidden()).toBe(true); // bureau_staff, signed in above
+    for (const role of ['auditor', 'admin'] as const) {
+      // One page throughout (the bundled Chromium runs as a single process): sign out, sign in as the role.
+      await page.click('#sign-out');
+      await page.waitForSelector('#sign-in-form:visible');
+      await page.fill('#token', ledger.tokens[role]);
+      await page.click('#sign-in-form button[type=submit]');
+      await page.waitForSelector('#retention-tile:not([hidden])');
+      expect(await page.locator('#retention-due').innerText()).toBe('1');
+      expect(await page.locator('#retention-tile').innerText()).toMatch(/^到期待删除个人信息\s+Due for erasure\s+1\s+名学生 students$/);
+      if (role === 'auditor') await page.screenshot({ path: join(artifacts, 'dashboard-retention.png') });
+    }
   });
 });

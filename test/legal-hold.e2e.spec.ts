@@ -200,7 +200,10 @@ describe('legal hold (storage only)', () => {
     it('erases a held student (the erasure ends the hold): the record reads `erased`, no hold shown, and no hold can be placed again', async () => {
       const other = residentId(402);
       await hold(other).expect(201);
-      const erased = await ledger.as('admin').post(`/students/${other}/erasure`).send({ legalBasis: 'RETENTION_ENDED', reference: 'PIPL-2026-0099' }).expect(201);
+      // Not because a retention period ended: a hold keeps the data past its rules.
+      const forRetention = await ledger.as('admin').post(`/students/${other}/erasure`).send({ legalBasis: 'RETENTION_ENDED', reference: 'PIPL-2026-0099' });
+      expect({ status: forRetention.status, code: forRetention.body.code, field: forRetention.body.errors?.[0]?.field }).toEqual({ status: 409, code: 'STUDENT_ON_LEGAL_HOLD', field: 'legalBasis' });
+      const erased = await ledger.as('admin').post(`/students/${other}/erasure`).send({ legalBasis: 'PURPOSE_ACHIEVED', reference: 'PIPL-2026-0099' }).expect(201);
       expect(erased.body.events.map((event: { type: string }) => event.type)).toEqual(['StudentDataErased']);
       const key = (await ledger.as('finance_officer').get('/disbursements/free-1').expect(200)).body.beneficiaryKey;
       const history = await ledger.as('finance_officer').get(`/beneficiaries/${key}/history`).expect(200);

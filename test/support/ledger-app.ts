@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { AccessControl, EVENT_STORE, Settings, loadSettings, writeContextFor } from '@ledger/application';
+import { AccessControl, Clock, EVENT_STORE, Settings, loadSettings, writeContextFor } from '@ledger/application';
 import { ROLES, Role } from '@ledger/domain';
 import { createLedgerApp } from '../../apps/ledger-api/src/app.factory';
 import { readyForRequests } from '../../apps/ledger-api/src/edge/http-app';
@@ -26,13 +26,15 @@ export class LedgerUnderTest {
     readonly dataDir: string,
     env: Record<string, string>,
     private readonly logDestination?: DestinationStream,
+    /** Pins today for the service (the write rules and retention), else the system's clock. */
+    private readonly clock?: Clock,
   ) {
     // Quiet unless a test asks for the logs.
     this.settings = loadSettings({ LEDGER_DATA_DIR: dataDir, PORT: '0', LEDGER_LOG_LEVEL: logDestination ? 'info' : 'silent', ...env });
   }
 
-  static async start(env: Record<string, string> = {}, options: { logDestination?: DestinationStream } = {}): Promise<LedgerUnderTest> {
-    const ledger = new LedgerUnderTest(mkdtempSync(join(tmpdir(), 'ledger-e2e-')), env, options.logDestination);
+  static async start(env: Record<string, string> = {}, options: { logDestination?: DestinationStream; clock?: Clock } = {}): Promise<LedgerUnderTest> {
+    const ledger = new LedgerUnderTest(mkdtempSync(join(tmpdir(), 'ledger-e2e-')), env, options.logDestination, options.clock);
     await ledger.boot();
     const access = ledger.app.get(AccessControl);
     const write = writeContextFor({ id: 'test-setup', role: 'admin' }, 'test-setup');
@@ -59,7 +61,7 @@ export class LedgerUnderTest {
   }
 
   private async boot() {
-    this.app = await createLedgerApp(this.settings, { logDestination: this.logDestination });
+    this.app = await createLedgerApp(this.settings, { logDestination: this.logDestination, clock: this.clock });
     // Nest's routes registered and every Fastify plugin loaded: supertest may call it.
     await readyForRequests(this.app);
     LedgerUnderTest.open.add(this);

@@ -1,6 +1,7 @@
 /**
  * The bureau dashboard: sign in with a token, see the year's aid by program, filter, switch yuan/万元,
- * export the table, compare with a published report; auditors also see the verification status.
+ * export the table, compare with a published report; auditors also see the verification status, and
+ * auditors and admins how many students are due for erasure (retention ended).
  * Every figure comes from the API as exact decimal strings; nothing here does arithmetic on money
  * except summing for a chart's scale.
  */
@@ -160,6 +161,15 @@ async function loadAudit() {
   $('#digest').textContent = JSON.stringify(digests.digests.at(-1) ?? null, null, 2);
 }
 
+/** The count only (no student named): the list is GET /personal-data/retention-due, the erasure `npm run cli -- retention --erase`. */
+async function loadRetentionTile() {
+  const { due, today } = (await (await api('/personal-data/retention-due/count')).json()) as { due: number; today: string };
+  const tile = $('#retention-tile');
+  $('#retention-due').textContent = due.toLocaleString('en-US');
+  tile.dataset.today = today;
+  tile.hidden = false;
+}
+
 function show(view: string) {
   for (const name of ['totals', 'reconciliation', 'audit']) $(`#${name}-view`).hidden = name !== view;
   document.querySelectorAll('nav button').forEach((button) => button.classList.toggle('active', (button as HTMLElement).dataset.view === view));
@@ -175,6 +185,12 @@ async function signIn() {
   $('#app').hidden = false;
   $('#sign-out').hidden = false;
   $('#audit-tab').hidden = me.role !== 'auditor';
+  if (me.role === 'auditor' || me.role === 'admin') {
+    loadRetentionTile().catch((error: Error) => {
+      $('#retention-due').textContent = `? (${error.message})`;
+      $('#retention-tile').hidden = false;
+    });
+  }
   await loadTotals();
 }
 

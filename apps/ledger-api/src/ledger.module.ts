@@ -7,6 +7,8 @@ import {
   AccessControl,
   AuditService,
   CATALOG,
+  CLOCK,
+  Clock,
   COMMAND_OBSERVER,
   DECLARED_REPORTS,
   EVENT_STORE,
@@ -32,6 +34,7 @@ import { AuditController } from './http/audit.controller';
 import { AuditReportsController } from './http/audit-reports.controller';
 import { HealthController } from './http/health.controller';
 import { QueryController } from './http/query.controller';
+import { RetentionController } from './http/retention.controller';
 import { GracefulShutdown } from './operations/graceful-shutdown';
 import { LedgerMetrics } from './operations/ledger-metrics';
 import { MetricsController } from './operations/metrics.controller';
@@ -128,8 +131,8 @@ class ClientThrottlerGuard extends ThrottlerGuard {
 }
 
 export class LedgerModule {
-  /** `configuration`: the catalog and declared reports, read and checked before the module is built. */
-  static forSettings(settings: Settings, configuration: { catalog: ProgramCatalog; reports: DeclaredReport[] }) {
+  /** `configuration`: the catalog and declared reports, read and checked before the module is built; a clock to pin today (tests), else the system's. */
+  static forSettings(settings: Settings, configuration: { catalog: ProgramCatalog; reports: DeclaredReport[]; clock?: Clock }) {
     return {
       module: LedgerModule,
       imports: [
@@ -139,11 +142,12 @@ export class LedgerModule {
           skipIf: () => settings.rateLimitPerMinute === 0,
         }),
       ],
-      controllers: [AidController, QueryController, HealthController, MetricsController, UsersController, AuditController, AuditReportsController, ReportsController, ImportsController],
+      controllers: [AidController, QueryController, RetentionController, HealthController, MetricsController, UsersController, AuditController, AuditReportsController, ReportsController, ImportsController],
       providers: [
         { provide: SETTINGS, useValue: settings },
         { provide: CATALOG, useValue: configuration.catalog },
         { provide: DECLARED_REPORTS, useValue: configuration.reports },
+        ...(configuration.clock ? [{ provide: CLOCK, useValue: configuration.clock }] : []),
         LedgerMetrics,
         { provide: COMMAND_OBSERVER, useExisting: LedgerMetrics },
         { provide: EVENT_STORE, inject: [LedgerMetrics], useFactory: (metrics: LedgerMetrics) => new ObservedEventStore(createEventStore(settings), (append) => metrics.appended(append)) },

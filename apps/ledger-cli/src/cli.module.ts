@@ -23,6 +23,7 @@ import { ImportCommand } from './import.commands';
 import { BACKUP_COMMANDS } from './backup.commands';
 import { EraseStudentCommand } from './erasure.commands';
 import { LegalHoldCommand } from './legal-hold.commands';
+import { RetentionCommand } from './retention.commands';
 
 class CloseStore implements OnApplicationShutdown {
   constructor(
@@ -63,6 +64,7 @@ export function ledgerUseOf(argv: readonly string[]): LedgerUse {
   const [command] = argv.filter((arg) => !arg.startsWith('-'));
   if (!command || argv.includes('--help') || argv.includes('-h')) return 'none';
   if (command === 'import') return argv.includes('--commit') ? 'write' : 'read';
+  if (command === 'retention') return argv.includes('--erase') ? 'write' : 'read';
   return LEDGER_USE[command] ?? 'read';
 }
 
@@ -111,6 +113,7 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
     ...BACKUP_COMMANDS,
     EraseStudentCommand,
     LegalHoldCommand,
+    RetentionCommand,
   ],
 })
 export class CliModule {}

@@ -36,6 +36,7 @@ export * from './import-payment-list';
 export * from './sign-digest/sign-digest';
 export * from './record-disclosure/record-disclosure';
 export * from './personal-data-access/personal-data-access';
+export * from './retention-due/retention-due';
 export * from './seed-demo';
 export * from './manage-access/manage-access';
 export * from './point-in-time';

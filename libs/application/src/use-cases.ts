@@ -17,6 +17,7 @@ import { ImportPaymentListHandler, ImportService } from './import-payment-list';
 import { SignDigestHandler } from './sign-digest/sign-digest';
 import { RecordDisclosureHandler } from './record-disclosure/record-disclosure';
 import { PersonalDataAccessHandler } from './personal-data-access/personal-data-access';
+import { RetentionDueHandler } from './retention-due/retention-due';
 import { SeedDemoLedgerHandler } from './seed-demo/seed-demo';
 import { AddUserHandler, ChangeUserRoleHandler, IssueTokenHandler, ListUsersHandler, RevokeTokenHandler } from './manage-access/manage-access';
 import { ProgramCatalogHandler, ProgramHandler } from './program-catalog/program-catalog';
@@ -43,6 +44,7 @@ export const USE_CASE_HANDLERS = [
   SignDigestHandler,
   RecordDisclosureHandler,
   PersonalDataAccessHandler,
+  RetentionDueHandler,
   SeedDemoLedgerHandler,
   AddUserHandler,
   ChangeUserRoleHandler,

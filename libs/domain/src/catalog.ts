@@ -51,8 +51,30 @@ export interface Program {
   readonly openUntil?: LocalDate;
   /** Sorted by `from`, oldest first. A new standard never rewrites the periods before it. */
   readonly standards: readonly Standard[];
+  /** How long the personal data of the program's records is kept once the student has left it. */
+  readonly retention: RetentionRule;
   readonly notes?: string;
 }
+
+/**
+ * What a retention rule counts from, for one student under one program (there is no roster, so
+ * "left the program" is read from the ledger):
+ * - `last_period_end`: the end of the last period the student was aided for under the program
+ *   (approved, paid, reversed or lent for);
+ * - `last_activity`: the later of that and the last date recorded under the program (a value
+ *   date, an approval date, a repayment date), since arrears and repayments come after the period.
+ */
+export const RETENTION_ANCHORS = ['last_period_end', 'last_activity'] as const;
+export type RetentionAnchor = (typeof RETENTION_ANCHORS)[number];
+
+/** A program's personal data is kept `personalDataYears` years after the anchor, then it is due for erasure. */
+export interface RetentionRule {
+  readonly personalDataYears: number;
+  readonly after: RetentionAnchor;
+}
+
+/** Longer than this is not a retention period for personal data (accounting archives, the longest, are kept 30 years). */
+export const MAX_RETENTION_YEARS = 30;
 
 export interface FundingSource {
   readonly code: string;
@@ -252,8 +274,21 @@ function parseProgram(raw: unknown, index: number, fundingCodes: ReadonlySet<str
     openFrom,
     openUntil,
     standards,
+    retention: parseRetentionRule(raw.retention, `${entry}.retention`),
     notes: typeof raw.notes === 'string' ? raw.notes.trim() : undefined,
   };
+}
+
+function parseRetentionRule(raw: unknown, entry: string): RetentionRule {
+  const shape = `must be { personalDataYears: <years>, after: ${RETENTION_ANCHORS.join(' | ')} }`;
+  if (!isRecord(raw)) throw new CatalogError(entry, raw === undefined ? `is missing: every program says how long its personal data is kept; ${shape}` : shape);
+  const unknown = Object.keys(raw).find((key) => key !== 'personalDataYears' && key !== 'after');
+  if (unknown) throw new CatalogError(`${entry}.${unknown}`, `unknown key; ${shape}`);
+  const years = raw.personalDataYears;
+  if (typeof years !== 'number' || !Number.isInteger(years) || years < 1 || years > MAX_RETENTION_YEARS) {
+    throw new CatalogError(`${entry}.personalDataYears`, `must be a whole number of years from 1 to ${MAX_RETENTION_YEARS} (got ${JSON.stringify(years)})`);
+  }
+  return { personalDataYears: years, after: requireOneOf(raw, 'after', RETENTION_ANCHORS, entry) };
 }
 
 const MAX_WINDOW_DAYS = 3660;

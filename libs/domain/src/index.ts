@@ -23,3 +23,4 @@ export * from './audit/anomalies';
 export * from './reports/declared-report';
 export * from './reports/difference';
 export * from './import/payment-list';
+export * from './retention/retention';

@@ -5,6 +5,7 @@ export * from './beneficiary-history.projection';
 export * from './log-leaves.projection';
 export * from './personal-data-disclosures.projection';
 export * from './legal-holds.projection';
+export * from './retention.projection';
 export * from './queries';
 
 import { beneficiaryHistoryProjection } from './beneficiary-history.projection';
@@ -12,9 +13,10 @@ import { logLeavesProjection } from './log-leaves.projection';
 import { programTotalsProjection } from './program-totals.projection';
 import { personalDataDisclosuresProjection } from './personal-data-disclosures.projection';
 import { legalHoldsProjection } from './legal-holds.projection';
+import { retentionProjection } from './retention.projection';
 
 /** Every read model the service keeps. */
-export const ALL_PROJECTIONS = [programTotalsProjection, beneficiaryHistoryProjection, logLeavesProjection, personalDataDisclosuresProjection, legalHoldsProjection] as const;
+export const ALL_PROJECTIONS = [programTotalsProjection, beneficiaryHistoryProjection, logLeavesProjection, personalDataDisclosuresProjection, legalHoldsProjection, retentionProjection] as const;
 export * from './replay';
 export * from './anomalies.projection';
 export * from './report-figures';

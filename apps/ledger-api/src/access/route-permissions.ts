@@ -49,6 +49,9 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[] | typeof PUBLI
   'GET /audit/export': ['auditor'],
   // The record of processing (who had personal data disclosed, when, how): it holds no student's data.
   'GET /audit/personal-data-access': ['auditor', 'admin'],
+  // Retention: who is due for erasure (by opaque key, masked for the admin, who erases them with the CLI), and how many.
+  'GET /personal-data/retention-due': ['auditor', 'admin'],
+  'GET /personal-data/retention-due/count': ['auditor', 'admin'],
 
   'GET /reports': ['finance_officer', 'auditor', 'bureau_staff'],
   'GET /reports/:id/reconciliation': ['finance_officer', 'auditor', 'bureau_staff'],
@@ -81,6 +84,9 @@ export const ANSWERS_PERSONAL_DATA: ReadonlySet<string> = new Set([
   'GET /audit/anomalies',
   'GET /audit/export',
 ]);
+// Not GET /personal-data/retention-due: it answers records' opaque keys, programs and dates — no identifier
+// and nothing sealed; a key names a record, not a student (the record of processing keeps one whole in a path).
+// The admin, who sees personal data masked, gets the keys masked all the same.
 // Not POST /imports: its report quotes back the caller's own upload (the rows of their file, by row
 // number and payment id), and what the import records is in the log with its actor already; a dry
 // run records nothing, not even a disclosure.

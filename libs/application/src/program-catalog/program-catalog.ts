@@ -20,6 +20,7 @@ function programView(program: Program) {
       rule: standard.rule,
       amounts: Object.fromEntries(Object.entries(standard.amounts).map(([stage, amounts]) => [stage, amounts!.map(String)])),
     })),
+    retention: program.retention,
     ...(program.notes && { notes: program.notes }),
   };
 }

@@ -603,10 +603,17 @@ describe('legal hold (storage only)', () => {
     spec.given([paid(), held, lifted]).when(lift()).thenFails('STUDENT_NOT_ON_HOLD');
   });
 
-  it('given a held student, when their data is erased, then the erasure is recorded and ends the hold', () => {
+  it('given a held student, when their data is erased on a basis other than retention, then the erasure is recorded and ends the hold', () => {
+    const erase = parseEraseStudentData({ student: filed(), legalBasis: 'PURPOSE_ACHIEVED', reference: 'PIPL-2026-1' });
+    const erasedForPurpose: BeneficiaryEvent = { type: 'StudentDataErased', data: { beneficiary: { key: beneficiary.key }, legalBasis: 'PURPOSE_ACHIEVED', reference: 'PIPL-2026-1' } };
+    spec.given([paid(), held]).when(erase).then([erasedForPurpose]);
+    spec.given([paid(), held, erasedForPurpose]).when(lift()).thenFails('STUDENT_RECORD_ERASED');
+  });
+
+  it('given a held student, when their data is erased because a retention period ended, then it is refused on the legal basis (a hold keeps the data past its rules)', () => {
     const erase = parseEraseStudentData({ student: filed(), legalBasis: 'RETENTION_ENDED', reference: 'PIPL-2026-1' });
-    spec.given([paid(), held]).when(erase).then([erased]);
-    spec.given([paid(), held, erased]).when(lift()).thenFails('STUDENT_RECORD_ERASED');
+    spec.given([paid(), held]).when(erase).thenFails('STUDENT_ON_LEGAL_HOLD');
+    spec.given([paid(), held, lifted]).when(erase).then([erased]);
   });
 
   it('given a hold without a legal basis of the list, or a lift without a reason, when parsed, then that field is refused', () => {

@@ -393,6 +393,14 @@ const isEmpty = (state: BeneficiaryState) => state.approvals.size + state.disbur
 function eraseStudentData({ data }: EraseStudentData, state: BeneficiaryState): BeneficiaryEvent[] {
   if (state.erased) throw new StudentDataAlreadyErased("this student's personal data is already erased");
   if (isEmpty(state)) throw new StudentRecordNotFound('no record for this student', 'student');
+  // A hold says a law still requires the data kept: "the retention period ended" contradicts it. An admin
+  // erasing on another basis (the purpose met, consent withdrawn) decides the hold is over; retention does not.
+  if (state.onHold && data.legalBasis === 'RETENTION_ENDED') {
+    throw new StudentOnLegalHold(
+      '该学生处于法律保留（封存）状态，不能以保存期限届满为由删除；先解除封存 / this student is on legal hold: their data is not erased because a retention period ended (lift the hold first)',
+      'legalBasis',
+    );
+  }
   return [{ type: 'StudentDataErased', data: { beneficiary: { key: data.student.key }, legalBasis: data.legalBasis, reference: data.reference } }];
 }
 
