@@ -13,6 +13,7 @@ import { EraseStudentDataHandler } from './erase-student-data/erase-student-data
 import { AllocateBudgetHandler } from './allocate-budget/allocate-budget';
 import { ImportPaymentListHandler, ImportService } from './import-payment-list';
 import { SignDigestHandler } from './sign-digest/sign-digest';
+import { MigrateLedgerHandler } from './migrate-ledger/migrate-ledger';
 import { RecordDisclosureHandler } from './record-disclosure/record-disclosure';
 import { PersonalDataAccessHandler } from './personal-data-access/personal-data-access';
 import { SeedDemoLedgerHandler } from './seed-demo/seed-demo';
@@ -37,6 +38,7 @@ export const USE_CASE_HANDLERS = [
   AllocateBudgetHandler,
   ImportPaymentListHandler,
   SignDigestHandler,
+  MigrateLedgerHandler,
   RecordDisclosureHandler,
   PersonalDataAccessHandler,
   SeedDemoLedgerHandler,
