@@ -22,6 +22,7 @@ import { REPORT_COMMANDS } from './report.commands';
 import { ImportCommand } from './import.commands';
 import { BACKUP_COMMANDS } from './backup.commands';
 import { EraseStudentCommand } from './erasure.commands';
+import { MigrateCommand } from './migrate.commands';
 
 class CloseStore implements OnApplicationShutdown {
   constructor(
@@ -40,7 +41,7 @@ class CloseStore implements OnApplicationShutdown {
  * naming its path, so that a mistyped LEDGER_DATA_DIR, or a command run from another directory, never
  * makes a stray ledger (nor records a user or a payment list into one). Only `seed-demo` creates a
  * ledger (demo ledgers are made that way); the service creates the real one at its first start.
- * `restore` writes through its own connection; the proof checks and help need no ledger and open none.
+ * `restore` and `migrate` write through their own connections; the proof checks and help need no ledger and open none.
  */
 type LedgerUse = 'read' | 'write' | 'create' | 'none';
 const LEDGER_USE: Record<string, LedgerUse> = {
@@ -53,6 +54,7 @@ const LEDGER_USE: Record<string, LedgerUse> = {
   'check-inclusion': 'none',
   'check-consistency': 'none',
   restore: 'none',
+  migrate: 'none',
   help: 'none',
 };
 
@@ -108,6 +110,7 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
     ImportCommand,
     ...BACKUP_COMMANDS,
     EraseStudentCommand,
+    MigrateCommand,
   ],
 })
 export class CliModule {}
