@@ -30,9 +30,10 @@ describe('migrate: a ledger with personal data in clear into the encrypted form'
   const scratch = mkdtempSync(join(tmpdir(), 'ledger-migrate-'));
   const to = join(scratch, 'migrated');
   const officer = { id: 'officer', role: 'finance_officer' };
-  const [a, b, c, d] = [residentId(601), residentId(602), residentId(603), residentId(604)];
+  const [a, b, c, d, e] = [residentId(601), residentId(602), residentId(603), residentId(604), residentId(605)];
   const bJ = studentNumberJ(602);
-  const names = ['阿依古丽', '买买提江', '古丽娜尔', '热依拉'];
+  const names = ['阿依古丽', '买买提江', '古丽娜尔', '热依拉', '努尔兰'];
+  let erasedKey: string;
   const cards = ['6222020200112233', '6217000010001234567', '6228480402564890018'];
   const reversalReason = '重复发放 买买提江';
   const retried = boardingPayment(601, { disbursementId: 'mig-a-1', student: { residentId: a, name: names[0] }, payee: { type: 'student', account: cards[0] } });
@@ -60,6 +61,9 @@ describe('migrate: a ledger with personal data in clear into the encrypted form'
     await old.execute(parseRecordLoanDisbursement(loan), asOfficer('loan c'));
     // d recorded by the service as it is now: under an opaque key, sealed.
     await ledger.http.post('/disbursements').send(boardingPayment(604, { disbursementId: 'mig-d-1', student: { residentId: d, name: names[3] } })).expect(201);
+    // e recorded so and erased there: the copy keeps their seals, which nothing can open any more.
+    erasedKey = (await ledger.http.post('/disbursements').send(boardingPayment(605, { disbursementId: 'mig-e-1', student: { residentId: e, name: names[4] } })).expect(201)).body.streamId.replace('beneficiary-', '');
+    await ledger.as('admin').post(`/students/${e}/erasure`).send({ legalBasis: 'RETENTION_ENDED', reference: 'MIG-E' }).expect(201);
   });
   afterAll(async () => {
     await LedgerUnderTest.closeLeftovers();
@@ -90,7 +94,8 @@ describe('migrate: a ledger with personal data in clear into the encrypted form'
     expect(migrated.code).toBe(0);
     const report = JSON.parse(migrated.stdout);
     expect(report).toMatchObject({
-      students: 4,
+      students: 5,
+      erasedStudents: 1,
       leftOut: { LogDigestSigned: 1, StudentIdentifierLinked: 1 },
       lastSignedDigest: { treeSize: signed.treeSize, rootHash: signed.rootHash, keyId: signed.keyId },
       eventsAfterLastDigest: 2, // the digest's own event and the payment after it
@@ -138,6 +143,11 @@ describe('migrate: a ledger with personal data in clear into the encrypted form'
       expect(await service.logPosition()).toBe(before);
       const paid = await service.http.post('/disbursements').send(boardingPayment(601, { disbursementId: 'mig-a-2', student: { residentId: a }, period: '2023-spring', valueDate: '2023-03-20' })).expect(201);
       expect(paid.body.streamId).toMatch(/^beneficiary-s[0-9a-z]{26}$/);
+      // The student erased before the migration stays erased: under their key, nothing to open; their ID leads nowhere.
+      const erased = (await service.http.set('X-Purpose', 'migration test').get(`/beneficiaries/${erasedKey}/history`).expect(200)).body;
+      expect(erased.events.map((event: { type: string }) => event.type)).toEqual(['DisbursementRecorded', 'StudentDataErased']);
+      expect(erased.events[0].data.beneficiary.residentId).toBe('erased');
+      await service.http.set('X-Purpose', 'migration test').get(`/beneficiaries/${e}/history`).expect(404);
     } finally {
       await service.close();
     }
@@ -146,7 +156,7 @@ describe('migrate: a ledger with personal data in clear into the encrypted form'
   it('holds no resident ID, student number, name, card or reason in clear in any file of the new log and read models', () => {
     const files = filesUnder(to).filter(({ path }) => !path.includes(`${join(to, 'keys')}`));
     expect(files.map(({ path }) => path).some((path) => path.endsWith('read-models.sqlite'))).toBe(true);
-    for (const secret of [a, b, c, d, bJ, ...names, ...cards, reversalReason]) {
+    for (const secret of [a, b, c, d, e, bJ, ...names, ...cards, reversalReason]) {
       for (const { path, bytes } of files) {
         if (bytes.includes(Buffer.from(secret, 'utf8'))) throw new Error(`${path} holds ${secret} in clear`);
       }
