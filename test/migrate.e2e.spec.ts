@@ -190,4 +190,17 @@ describe('migrate: a ledger with personal data in clear into the encrypted form'
     expect(fromBroken.stderr).toMatch(/does not verify \(content_changed at position \d+/);
     expect(existsSync(join(scratch, 'from-broken'))).toBe(false);
   });
+
+  it('stops half-way without the old key store to open its sealed records, and leaves no new ledger behind', async () => {
+    const keyless = join(scratch, 'keyless');
+    cpSync(ledger.dataDir, keyless, { recursive: true });
+    rmSync(join(keyless, 'keys'), { recursive: true });
+    const emptyTarget = join(scratch, 'empty-target');
+    mkdirSync(emptyTarget);
+    const stopped = await runCli(keyless, 'migrate', '--from', keyless, '--to', emptyTarget);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(/holds sealed records but .*keys has no key store/);
+    // The empty directory it was given stays, and stays empty.
+    expect(readdirSync(emptyTarget)).toEqual([]);
+  });
 });

@@ -1,7 +1,8 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { StudentIdentity } from '@ledger/domain';
+import { StudentIdentity, identityFromKey } from '@ledger/domain';
 import { EventStore, ExpectedVersion, StoredEvent, readAllPages } from '@ledger/event-store';
 import { DIGEST_EVENT_TYPE, DIGEST_STREAM, LogDigest, digestSignatureValid, integrityOf, keyIdOf, loadSigningKey, publicKeyText, signDigest, verifyLog } from '@ledger/integrity';
 import { Identifier, isSealed, isStudentKey, openSeal, sealAad } from '@ledger/personal-data';
@@ -161,6 +162,7 @@ function leftOutType(event: StoredEvent): string | undefined {
 
 /** Makes the new data directory, holds it while `work` writes the ledger there, and removes it again when `work` fails: a migration is whole or absent. */
 async function intoNewDirectory(target: Settings, work: (pipeline: WritePipeline, vault: PersonalDataVault) => Promise<MigrationReport>): Promise<MigrationReport> {
+  const existed = existsSync(target.dataDir);
   mkdirSync(target.dataDir, { recursive: true });
   const lock = DataDirLock.take(target.dataDir);
   let store: EventStore | undefined;
@@ -176,7 +178,9 @@ async function intoNewDirectory(target: Settings, work: (pipeline: WritePipeline
     vault?.close();
     await store?.close();
     lock.release();
-    if (!done) rmSync(target.dataDir, { recursive: true, force: true });
+    // An empty directory given stays, emptied again; one made here goes.
+    if (!done && existed) for (const name of readdirSync(target.dataDir)) rmSync(join(target.dataDir, name), { recursive: true, force: true });
+    else if (!done) rmSync(target.dataDir, { recursive: true, force: true });
   }
 }
 
@@ -223,8 +227,7 @@ async function copyLog(
 
   /** The student of a legacy record (filed under an identifier in clear): placed in the new index by the record's identifier and every one the event names. */
   const placeInClear = async (recordKey: string, named: StudentIdentity): Promise<StudentCopy> => {
-    const own: StudentIdentity = /^[GJL]/i.test(recordKey) ? { key: recordKey, studentNumber: recordKey as never } : { key: recordKey, residentId: recordKey as never };
-    const placed = await vault.place(dedupe([...indexedOf(own), ...indexedOf(named)]));
+    const placed = await vault.place(dedupe([...indexedOf(identityFromKey(recordKey)), ...indexedOf(named)]));
     if ('conflict' in placed) throw new MigrationRefused(`the old log names a student's identifiers (${placed.conflict.join(', ')}) under two records: they cannot be filed in one identity index`);
     const student = students.get(recordKey) ?? { key: placed.studentKey };
     students.set(recordKey, student);
