@@ -135,6 +135,11 @@ describe('migrate: a ledger with personal data in clear into the encrypted form'
       // Each event as first recorded: its time in the old log, not the migration's.
       expect(history.events[0].recordedAt < migratedAt).toBe(true);
       expect(JSON.stringify(history)).toContain(names[0]);
+      // The users' changes too (the officer was added when the old ledger started).
+      const users = (await service.as('admin').get('/users').expect(200)).body;
+      const officerChanges = (users.users ?? users).find((user: { userId: string }) => user.userId === 'officer').changes;
+      expect(officerChanges.length).toBeGreaterThan(0);
+      for (const change of officerChanges) expect(change.at < migratedAt).toBe(true);
       const byJ = (await service.as('auditor').set('X-Purpose', 'migration test').get(`/beneficiaries/${bJ}/history`).expect(200)).body;
       expect(JSON.stringify(byJ)).toContain(reversalReason);
       const before = await service.logPosition();
