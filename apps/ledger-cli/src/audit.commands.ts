@@ -7,6 +7,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import {
   AuditService,
   CATALOG,
+  LedgerMigratedData,
   LogExportQuery,
   MAX_PAGE,
   PersonalDataAccessAnswer,
@@ -28,6 +29,7 @@ import {
   checkInclusionProof,
   consistencyProofProblem,
   digestProblem,
+  digestSignatureValid,
   inclusionProofProblem,
   keyIdOf,
   publicKeyProblem,
@@ -111,10 +113,23 @@ export class VerifyCommand extends CliCommand {
     bar.update(report.eventsChecked);
     bar.stop();
     const { ok, eventsChecked, digestsChecked, treeSize, rootHash, firstProblem, signaturesCheckedAgainst } = report;
-    console.log(JSON.stringify({ ok, eventsChecked, digestsChecked, treeSize, rootHash, firstProblem, signaturesCheckedAgainst }, null, 2));
+    const migration = await this.audit.migratedFrom();
+    const migratedFrom = migration && migratedFromOf(migration, trust?.publicKey);
+    console.log(JSON.stringify({ ok, eventsChecked, digestsChecked, treeSize, rootHash, firstProblem, signaturesCheckedAgainst, ...(migratedFrom && { migratedFrom }) }, null, 2));
     if (!report.ok) {
       console.error(`NOT VERIFIED: ${report.firstProblem!.kind} at position ${report.firstProblem!.position}: ${report.firstProblem!.detail}`);
       process.exitCode = 1;
+    }
+    if (migratedFrom) {
+      const { lastSignedDigest: digest } = migratedFrom;
+      console.error(
+        `migrated from: root ${digest.rootHash} size ${digest.treeSize} (the old log's last signed digest, key ${digest.keyId}, signed ${digest.signedAt}); ` +
+          `the old log had ${migratedFrom.events} events to position ${migratedFrom.headPosition}, head hash ${migratedFrom.headHash}, root ${migratedFrom.rootHash} (position ${migratedFrom.position} of this log)`,
+      );
+      if (!digest.signatureValid) {
+        console.error(`NOT VERIFIED: the old log's digest this log names is not signed by ${trust ? trust.source : 'the key it names'}`);
+        process.exitCode = 1;
+      }
     }
   }
 
@@ -122,6 +137,25 @@ export class VerifyCommand extends CliCommand {
   publicKey(value: string) {
     return userPath(value);
   }
+}
+
+/** The link to the log this one was migrated from, as verify shows it: the old digest's signature checked against the key trusted here. */
+function migratedFromOf(migration: LedgerMigratedData & { position: string }, trustedPublicKey: string | undefined) {
+  const { lastSignedDigest: digest, ...from } = migration.from;
+  return {
+    position: migration.position,
+    ...from,
+    lastSignedDigest: {
+      treeSize: digest.treeSize,
+      rootHash: digest.rootHash,
+      lastPosition: digest.lastPosition,
+      signedAt: digest.signedAt,
+      keyId: digest.keyId,
+      signatureValid: digestSignatureValid(digest, trustedPublicKey),
+    },
+    copied: migration.copied,
+    leftOut: migration.leftOut,
+  };
 }
 
 /**

@@ -24,6 +24,7 @@ import { BACKUP_COMMANDS } from './backup.commands';
 import { EraseStudentCommand } from './erasure.commands';
 import { LegalHoldCommand } from './legal-hold.commands';
 import { RetentionCommand } from './retention.commands';
+import { MigrateCommand } from './migrate.commands';
 
 class CloseStore implements OnApplicationShutdown {
   constructor(
@@ -42,7 +43,7 @@ class CloseStore implements OnApplicationShutdown {
  * naming its path, so that a mistyped LEDGER_DATA_DIR, or a command run from another directory, never
  * makes a stray ledger (nor records a user or a payment list into one). Only `seed-demo` creates a
  * ledger (demo ledgers are made that way); the service creates the real one at its first start.
- * `restore` writes through its own connection; the proof checks and help need no ledger and open none.
+ * `restore` and `migrate` write through their own connections; the proof checks and help need no ledger and open none.
  */
 type LedgerUse = 'read' | 'write' | 'create' | 'none';
 const LEDGER_USE: Record<string, LedgerUse> = {
@@ -56,6 +57,7 @@ const LEDGER_USE: Record<string, LedgerUse> = {
   'check-inclusion': 'none',
   'check-consistency': 'none',
   restore: 'none',
+  migrate: 'none',
   help: 'none',
 };
 
@@ -114,6 +116,7 @@ function openLedger(settings: Settings, use: LedgerUse): EventStore | undefined 
     EraseStudentCommand,
     LegalHoldCommand,
     RetentionCommand,
+    MigrateCommand,
   ],
 })
 export class CliModule {}

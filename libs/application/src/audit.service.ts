@@ -30,6 +30,7 @@ import { ReadModels, recordedLeaves, recordedLeavesForVerification, refusedLeave
 import { Settings } from './settings';
 import { EVENT_STORE, READ_MODELS, SETTINGS } from './tokens';
 import { WritePipeline, metadataOf } from './write-pipeline';
+import { LedgerMigratedData, MIGRATION_EVENT_TYPE, MIGRATION_STREAM } from './migrate-ledger/migrate-ledger';
 
 /** Why the service cannot give audit evidence now (an HTTP 503, with the integrity status). */
 export type AuditUnavailableCode = 'INTEGRITY_CHECK_IN_PROGRESS' | 'INTEGRITY_ALARM' | 'SIGNING_KEY_MISSING' | 'SIGNING_KEY_MISMATCH' | 'SIGNING_KEY_UNREADABLE' | 'AUDIT_UNAVAILABLE';
@@ -241,6 +242,12 @@ export class AuditService {
   private get db(): Database.Database {
     if (!this.models) throw new Error('the read models are not open in this process');
     return this.models.db;
+  }
+
+  /** What the log says of the log it was migrated from (its first event, LedgerMigrated), if it was. */
+  async migratedFrom(): Promise<(LedgerMigratedData & { position: string }) | undefined> {
+    const [event] = (await this.store.readStream(MIGRATION_STREAM)).filter((stored) => stored.type === MIGRATION_EVENT_TYPE);
+    return event && { ...(event.data as LedgerMigratedData), position: event.position.toString() };
   }
 
   async digests(): Promise<Array<LogDigest & { position: string }>> {

@@ -34,6 +34,7 @@ export * from './record-repayment/record-repayment';
 export * from './allocate-budget/allocate-budget';
 export * from './import-payment-list';
 export * from './sign-digest/sign-digest';
+export * from './migrate-ledger/migrate-ledger';
 export * from './record-disclosure/record-disclosure';
 export * from './personal-data-access/personal-data-access';
 export * from './retention-due/retention-due';

@@ -15,6 +15,7 @@ import { LiftLegalHoldHandler } from './lift-legal-hold/lift-legal-hold';
 import { AllocateBudgetHandler } from './allocate-budget/allocate-budget';
 import { ImportPaymentListHandler, ImportService } from './import-payment-list';
 import { SignDigestHandler } from './sign-digest/sign-digest';
+import { MigrateLedgerHandler } from './migrate-ledger/migrate-ledger';
 import { RecordDisclosureHandler } from './record-disclosure/record-disclosure';
 import { PersonalDataAccessHandler } from './personal-data-access/personal-data-access';
 import { RetentionDueHandler } from './retention-due/retention-due';
@@ -42,6 +43,7 @@ export const USE_CASE_HANDLERS = [
   AllocateBudgetHandler,
   ImportPaymentListHandler,
   SignDigestHandler,
+  MigrateLedgerHandler,
   RecordDisclosureHandler,
   PersonalDataAccessHandler,
   RetentionDueHandler,

@@ -35,12 +35,14 @@ export const EVENT_SCHEMA_VERSIONS: Readonly<Record<LedgerEventType, number>> = 
 
 /**
  * Schema versions of the log's records that are not aid events (no decider folds them, projections
- * pass over them): an import batch's statement, a signed digest, the demo ledger's mark.
+ * pass over them): an import batch's statement, a signed digest, the demo ledger's mark, the link
+ * of a migrated ledger to the log it was copied from.
  */
 export const RECORD_SCHEMA_VERSIONS = {
   PaymentListImported: 1,
   LogDigestSigned: 1,
   DemoLedgerMarked: 1,
+  LedgerMigrated: 1,
 } as const;
 
 export type RecordType = keyof typeof RECORD_SCHEMA_VERSIONS;

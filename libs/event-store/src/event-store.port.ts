@@ -158,3 +158,12 @@ export async function* readAllPages(store: EventStore, after: GlobalPosition = 0
     position = page[page.length - 1].position;
   }
 }
+
+/**
+ * When the event was first recorded: for an event a migration copied from another log, when that
+ * log recorded it (`metadata.migratedFrom.recordedAt`); else when this store committed it.
+ */
+export function firstRecordedAt(event: Pick<StoredEvent, 'recordedAt' | 'metadata'>): string {
+  const migratedFrom = event.metadata.migratedFrom as { recordedAt?: unknown } | undefined;
+  return typeof migratedFrom?.recordedAt === 'string' ? migratedFrom.recordedAt : event.recordedAt;
+}

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { Money } from '@ledger/domain';
+import { firstRecordedAt } from '@ledger/event-store';
 import { Projection } from './projection';
 
 /**
@@ -63,7 +64,7 @@ export const beneficiaryHistoryProjection: Projection = {
         event.type,
         JSON.stringify(event.data),
         actor ? JSON.stringify(via === undefined ? actor : { ...actor, via }) : null,
-        stored.recordedAt,
+        firstRecordedAt(stored),
       );
       if (event.type === 'DisbursementRecorded') {
         const { data } = event;
@@ -78,7 +79,7 @@ export const beneficiaryHistoryProjection: Projection = {
           data.payee.type,
           data.valueDate,
           stored.position,
-          stored.recordedAt,
+          firstRecordedAt(stored),
         );
       } else if (event.type === 'DisbursementReversed') {
         reverse.run(event.data.reason, event.data.reasonCode, stored.position, event.data.disbursementId, event.data.beneficiary.key);

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { PERSONAL_DATA_DISCLOSURES_STREAM, currentEventOf } from '@ledger/domain';
-import { StoredEvent } from '@ledger/event-store';
+import { StoredEvent, firstRecordedAt } from '@ledger/event-store';
 import { Projection } from './projection';
 
 /**
@@ -49,7 +49,7 @@ export const personalDataDisclosuresProjection: Projection = {
       insert.run(
         stored.position,
         stored.eventId,
-        stored.recordedAt,
+        firstRecordedAt(stored),
         actor?.id ?? 'unknown',
         actor?.role ?? 'unknown',
         via === undefined ? null : JSON.stringify(via),

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AidEvent, LocalDate } from '@ledger/domain';
-import { EventStore, GlobalPosition, StoredEvent, readAllPages } from '@ledger/event-store';
+import { EventStore, GlobalPosition, StoredEvent, firstRecordedAt, readAllPages } from '@ledger/event-store';
 import { Projection, aidEventOf } from './projection';
 import { ReadModels } from './read-models';
 
@@ -97,7 +97,7 @@ export async function replayReadModels(
   const models = new ReadModels(path, day ? projections.map((projection) => valuedUpTo(projection, day)) : projections, { scratch: true });
   const cutoff = limit.recordedBy ? endOfDayInChina(limit.recordedBy).getTime() : undefined;
   const within = (event: StoredEvent) =>
-    (limit.untilPosition === undefined || event.position <= limit.untilPosition) && (cutoff === undefined || Date.parse(event.recordedAt) <= cutoff);
+    (limit.untilPosition === undefined || event.position <= limit.untilPosition) && (cutoff === undefined || Date.parse(firstRecordedAt(event)) <= cutoff);
   let events = 0;
   let valuedLater = 0;
   let lastPosition: GlobalPosition = 0n;

@@ -18,7 +18,7 @@ import {
   authorizeOperator,
   authorizeToken,
 } from '@ledger/domain';
-import { EventStore, StoredEvent, StreamRevision } from '@ledger/event-store';
+import { EventStore, StoredEvent, StreamRevision, firstRecordedAt } from '@ledger/event-store';
 import { CommandOutcome, WritePipeline } from '../write-pipeline';
 import { EVENT_STORE } from '../tokens';
 import { WriteContext, commandLineChannel, writeContextFor } from '../write-context';
@@ -161,7 +161,7 @@ export class AccessControl {
         .filter((event) => (event.data as { userId?: string }).userId === user.userId)
         .map((event) => ({
           type: event.type,
-          at: event.recordedAt,
+          at: firstRecordedAt(event),
           // Who, and how they came: a change made on the command line says so (via).
           by: event.metadata.actor ? { ...event.metadata.actor, ...(event.metadata.via !== undefined && { via: event.metadata.via }) } : null,
           ...detailsOf(event),

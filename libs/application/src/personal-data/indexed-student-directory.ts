@@ -21,7 +21,7 @@ export interface StudentIdentifierIndex {
 }
 
 /** The identifiers a request names, as the index keeps them (a G number and the ID it holds are one). */
-const indexedOf = (student: StudentIdentity): IndexedIdentifier[] =>
+export const indexedOf = (student: StudentIdentity): IndexedIdentifier[] =>
   identifiersOf(student).map(({ key }) => ({ kind: /^[GJL]/i.test(key) ? 'studentNumber' : 'residentId', value: key }));
 
 function refused(student: StudentIdentity, kinds: Array<IndexedIdentifier['kind']>, field: string): never {

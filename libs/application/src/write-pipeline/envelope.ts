@@ -19,6 +19,14 @@ export interface EnvelopeFields {
   requestHash?: string;
   importBatch?: string;
   via?: WriteContext['via'];
+  /** An event copied from another log by `migrate`: its position there and when it was recorded there. */
+  migratedFrom?: MigratedFrom;
+}
+
+/** Where a copied event was in the log it was migrated from (no stream name: the old ones held identifiers). */
+export interface MigratedFrom {
+  position: string;
+  recordedAt: string;
 }
 
 export function metadataOf(fields: EnvelopeFields): EventMetadata {
@@ -30,7 +38,28 @@ export function metadataOf(fields: EnvelopeFields): EventMetadata {
   if (fields.requestHash !== undefined) metadata.requestHash = fields.requestHash;
   if (fields.importBatch !== undefined) metadata.importBatch = fields.importBatch;
   if (fields.via) metadata.via = fields.via;
+  if (fields.migratedFrom) metadata.migratedFrom = { position: fields.migratedFrom.position, recordedAt: fields.migratedFrom.recordedAt };
   return metadata;
+}
+
+/**
+ * The metadata of an event copied from another log: what it recorded there (actor, who asked, ids,
+ * Idempotency-Key, import batch, via) in the same order as any event's, its request hash as
+ * `rekey` gives it, and where it came from.
+ */
+export function migratedMetadataOf(old: EventMetadata, migratedFrom: MigratedFrom, rekey: (requestHash: string) => string): EventMetadata {
+  const fields = old as EnvelopeFields & EventMetadata;
+  return metadataOf({
+    actor: fields.actor ?? { id: 'unknown', role: 'unknown' },
+    requestedBy: fields.requestedBy,
+    correlationId: fields.correlationId,
+    causationId: fields.causationId,
+    idempotencyKey: fields.idempotencyKey,
+    requestHash: typeof fields.requestHash === 'string' && fields.requestHash !== '' ? rekey(fields.requestHash) : undefined,
+    importBatch: fields.importBatch,
+    via: fields.via,
+    migratedFrom,
+  });
 }
 
 /** The metadata of a command's events: everything the write context knows. */

@@ -93,7 +93,8 @@ const pendingFactsByStore = new WeakMap<object, Map<string, PendingFact[]>>();
  *
  * Writers that keep their own stream's version (the digests, the demo mark) append prepared events
  * through `appendPrepared`; the import appends its batch through `appendBatch`; a stream of facts no
- * decision reads (the record of disclosures) through `appendFacts`. Nothing else in the
+ * decision reads (the record of disclosures) through `appendFacts`; a migration copies another log's
+ * events through `appendCopied`. Nothing else in the
  * application calls a store's append methods (a test checks it).
  */
 @Injectable()
@@ -150,6 +151,22 @@ export class WritePipeline {
    */
   appendPrepared(streamId: string, events: ReadonlyArray<{ eventId: string; type: string; data: unknown }>, metadata: EventToAppend['metadata'], expectedVersion: ExpectedVersion): Promise<AppendResult> {
     return this.queue.run(streamId, () => this.store.appendToStream(streamId, this.sealed(streamId, events.map((event) => envelope(event, event.eventId, metadata))), expectedVersion));
+  }
+
+  /**
+   * Appends events copied from another log (`migrate`): each keeps its id, type, schema version and
+   * data as stored there (no upcasting: the copy is what was recorded), with the metadata the
+   * migration gives it; a student's personal fields are sealed here as on every append. The caller
+   * keeps the stream's version (a conflict is a WrongExpectedVersionError).
+   */
+  appendCopied(
+    streamId: string,
+    events: ReadonlyArray<{ eventId: string; type: string; schemaVersion: number; data: unknown }>,
+    metadata: EventToAppend['metadata'],
+    expectedVersion: ExpectedVersion,
+  ): Promise<AppendResult> {
+    const copies = events.map(({ eventId, type, schemaVersion, data }) => ({ eventId, type, schemaVersion, data, metadata }));
+    return this.queue.run(streamId, () => this.store.appendToStream(streamId, this.sealed(streamId, copies), expectedVersion));
   }
 
   /**
