@@ -1,12 +1,14 @@
 // Replay of the log into the program totals (and every other read model): events per second and
 // peak memory (bar: ≥ 150,000 events/s, memory flat; docs/architecture.md#quality-bars). Run: npm run bench:replay [-- EVENTS]
-// The log is generated once per size (realistic disbursements and reversals, one stream per student)
-// and kept in the temp directory for later runs.
+// The log is generated once per size (realistic disbursements and reversals, one stream per student,
+// personal fields sealed as the ledger writes them) and kept in the temp directory for later runs.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { resourceUsage } from 'node:process';
-import { SqliteEventStore } from '@ledger/event-store';
+import { EventToAppend, SqliteEventStore } from '@ledger/event-store';
+import { PersonalDataVault } from '@ledger/application';
+import { newStudentKey } from '@ledger/personal-data';
 import { ALL_PROJECTIONS, Projection, programTotalsProjection, queryProgramTotals, replayReadModels } from '@ledger/projections';
 import { gb11643CheckCharacter } from '@ledger/domain';
 import { reportResult } from './result';
@@ -20,42 +22,62 @@ function residentId(i: number): string {
   return first17 + gb11643CheckCharacter(first17);
 }
 
-async function generate(path: string) {
+/**
+ * Writes the bench log. `sealed` (the form the ledger writes): each student filed under an opaque key
+ * with a data key of their own in a key store beside the log, the name and resident ID sealed as the
+ * write pipeline seals them (PersonalDataVault.sealFor). `clear`: the form of a ledger written before
+ * the key store, identifiers in the stream names — to measure what the sealed form costs a replay.
+ */
+async function generate(path: string, form: 'sealed' | 'clear') {
   const store = new SqliteEventStore({ path });
+  const vault = form === 'sealed' ? PersonalDataVault.open(join(dirname(path), 'keys')) : undefined;
   const started = performance.now();
   let written = 0;
   let student = 0;
-  const lanes = Array.from({ length: 256 }, async () => {
-    while (written < EVENTS) {
-      const i = student++;
-      const key = residentId(i);
-      const primary = i % 3 !== 0;
-      const line = {
-        beneficiary: { key, residentId: key },
-        schoolCode: `${primary ? '21' : '31'}65${String(1 + (i % 200)).padStart(6, '0')}`,
-        stage: primary ? 'primary' : 'junior',
-        programCode: i % 7 === 0 ? 'NON_BOARDING_LIVING_SUBSIDY' : 'BOARDING_LIVING_SUBSIDY',
-        amount: i % 7 === 0 ? (primary ? '250.00' : '312.50') : primary ? '500.00' : '625.00',
-      };
-      const events = [
-        { type: 'DisbursementRecorded', data: { disbursementId: `${i}-s`, ...line, period: '2022-spring', payee: { type: 'student' }, valueDate: '2022-04-20' } },
-        { type: 'DisbursementRecorded', data: { disbursementId: `${i}-a`, ...line, period: '2022-autumn', payee: { type: 'student' }, valueDate: '2022-10-20' } },
-        ...(i % 10 === 0
-          ? [{ type: 'DisbursementReversed', data: { disbursementId: `${i}-a`, ...line, period: '2022-autumn', originalValueDate: '2022-10-20', reason: 'wrong card', valueDate: '2022-11-02' } }]
-          : []),
-      ].slice(0, Math.max(0, EVENTS - written));
-      written += events.length;
-      if (events.length === 0) break;
-      await store.appendToStream(
-        `beneficiary-${key}`,
-        events.map((event, n) => ({ eventId: `${i}-${n}`, schemaVersion: 1, metadata: { actor: { id: 'bench', role: 'finance_officer' }, correlationId: `c-${i}` }, ...event })),
-        'no_stream',
-      );
-    }
-  });
-  await Promise.all(lanes);
+  while (written < EVENTS) {
+    // A thousand students at a time: their data keys made in one key-store transaction, their appends in flight together.
+    const chunk: Array<{ streamId: string; events: EventToAppend[] }> = [];
+    const build = () => {
+      for (let n = 0; n < 1000 && written < EVENTS; n++) {
+        const i = student++;
+        const id = residentId(i);
+        const key = vault ? newStudentKey() : id;
+        const streamId = `beneficiary-${key}`;
+        const primary = i % 3 !== 0;
+        const line = {
+          beneficiary: { key, residentId: id, name: `学生${i}` },
+          schoolCode: `${primary ? '21' : '31'}65${String(1 + (i % 200)).padStart(6, '0')}`,
+          stage: primary ? 'primary' : 'junior',
+          programCode: i % 7 === 0 ? 'NON_BOARDING_LIVING_SUBSIDY' : 'BOARDING_LIVING_SUBSIDY',
+          amount: i % 7 === 0 ? (primary ? '250.00' : '312.50') : primary ? '500.00' : '625.00',
+        };
+        const events = [
+          { type: 'DisbursementRecorded', data: { disbursementId: `${i}-s`, ...line, period: '2022-spring', payee: { type: 'student' }, valueDate: '2022-04-20' } },
+          { type: 'DisbursementRecorded', data: { disbursementId: `${i}-a`, ...line, period: '2022-autumn', payee: { type: 'student' }, valueDate: '2022-10-20' } },
+          ...(i % 10 === 0
+            ? [{ type: 'DisbursementReversed', data: { disbursementId: `${i}-a`, ...line, period: '2022-autumn', originalValueDate: '2022-10-20', reason: 'wrong card', valueDate: '2022-11-02' } }]
+            : []),
+        ].slice(0, Math.max(0, EVENTS - written));
+        written += events.length;
+        chunk.push({
+          streamId,
+          events: events.map((event, e) => ({
+            eventId: `${i}-${e}`,
+            schemaVersion: 1,
+            metadata: { actor: { id: 'bench', role: 'finance_officer' }, correlationId: `c-${i}` },
+            type: event.type,
+            data: vault ? vault.sealFor(streamId, event.data) : event.data,
+          })),
+        });
+      }
+    };
+    if (vault) vault.keys.inOneTransaction(build);
+    else build();
+    await Promise.all(chunk.map(({ streamId, events }) => store.appendToStream(streamId, events, 'no_stream')));
+  }
   await store.close();
-  console.log(`generated ${EVENTS} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  vault?.close();
+  console.log(`generated ${EVENTS} events (${form}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Reads every aid event's amount and writes nothing: what any projection pays before its own work. */
@@ -73,22 +95,37 @@ const NOTHING: Projection = {
   },
 };
 
-async function main() {
-  const cache = join(tmpdir(), `ledger-bench-replay-${EVENTS}`);
+/** The bench log of this size and form, generated once and kept in the temp directory for later runs. */
+async function benchLog(form: 'sealed' | 'clear'): Promise<string> {
+  const cache = join(tmpdir(), `ledger-bench-replay-${form}-${EVENTS}`);
   const path = join(cache, 'ledger.sqlite');
   if (!existsSync(path)) {
+    rmSync(cache, { recursive: true, force: true });
     mkdirSync(cache, { recursive: true });
-    await generate(path);
+    await generate(path, form);
   }
-  const store = new SqliteEventStore({ path });
+  return path;
+}
+
+async function main() {
+  const store = new SqliteEventStore({ path: await benchLog('sealed') });
+  let sealedTotals = 0;
   for (const [key, name, projections] of [
     ['replay-totals', 'the program totals', [programTotalsProjection]],
     ['replay-all', 'all read models', ALL_PROJECTIONS],
     ['replay-floor', 'a projection that does nothing (the floor: reading, parsing, upcasting)', [NOTHING]],
   ] as Array<[string, string, readonly Projection[]]>) {
-    reportResult(key, { events: EVENTS, ...(await measure(store, name, projections)) });
+    const result = await measure(store, name, projections);
+    if (key === 'replay-totals') sealedTotals = result.median;
+    reportResult(key, { events: EVENTS, ...result });
   }
   await store.close();
+  // The same log with the personal fields in clear (as before the key store): what sealing costs a replay, which decrypts nothing.
+  const clear = new SqliteEventStore({ path: await benchLog('clear') });
+  const clearTotals = await measure(clear, 'the program totals, personal fields in clear', [programTotalsProjection]);
+  await clear.close();
+  console.log(`sealed ÷ clear (program totals): ${(sealedTotals / clearTotals.median).toFixed(3)}`);
+  reportResult('replay-totals-clear', { events: EVENTS, ...clearTotals, sealedShare: Number((sealedTotals / clearTotals.median).toFixed(3)) });
 }
 
 async function measure(store: SqliteEventStore, name: string, projections: readonly Projection[]) {
