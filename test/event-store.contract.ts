@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { canonicalJson } from '@ledger/integrity';
+import { isSealed, newStudentKey, openSeal, seal, sealAad } from '@ledger/personal-data';
 import {
   EventStore,
   EventToAppend,
@@ -42,6 +44,33 @@ export function eventStoreContract(name: string, createStore: () => Promise<Even
       expect(read[0].metadata).toEqual(events[0].metadata);
       expect(read[0].schemaVersion).toBe(1);
       expect(new Date(read[0].recordedAt).toISOString()).toBe(read[0].recordedAt);
+    });
+
+    it('keeps a student\'s sealed fields byte for byte, in a stream named by an opaque key: read back, they open under the data key', async () => {
+      // As the write pipeline appends a student's event: the stream named by the key, the personal fields sealed, amounts in clear.
+      const studentKey = newStudentKey();
+      const dataKey = randomBytes(32);
+      const sealedField = (path: string, value: string) => seal(dataKey, value, sealAad(studentKey, path));
+      const data = {
+        disbursementId: 'd-1',
+        beneficiary: { key: studentKey, residentId: sealedField('beneficiary.residentId', '654002201001010015'), name: sealedField('beneficiary.name', '阿依古丽·买买提') },
+        payee: { type: 'guardian', account: sealedField('payee.account', '6217000000000000001'), name: sealedField('payee.name', '买买提·吐尔逊') },
+        amount: '312.50',
+      };
+      const id = `beneficiary-${studentKey}`;
+      await store.appendToStream(id, [event('DisbursementRecorded', data)], 'no_stream');
+      const [read] = await store.readStream(id);
+      const log: StoredEvent[] = [];
+      for await (const page of readAllPages(store)) log.push(...page);
+      const fromLog = log.find((stored) => stored.streamId === id)!;
+      for (const stored of [read, fromLog]) {
+        // The hash chain covers the canonical form of what was appended: the store must give back exactly that.
+        expect(canonicalJson(stored.data)).toBe(canonicalJson(data));
+        const back = stored.data as typeof data;
+        expect([back.beneficiary.residentId, back.beneficiary.name, back.payee.account, back.payee.name].every(isSealed)).toBe(true);
+        expect(openSeal(dataKey, back.beneficiary.name, sealAad(studentKey, 'beneficiary.name'))).toBe('阿依古丽·买买提');
+        expect(openSeal(dataKey, back.payee.account, sealAad(studentKey, 'payee.account'))).toBe('6217000000000000001');
+      }
     });
 
     it('reads a stream from a revision on', async () => {
