@@ -61,6 +61,10 @@ describe('erasing a student’s personal data', () => {
     }
     const badBasis = await ledger.as('admin').post(`/students/${id}/erasure`).send({ ...body, legalBasis: 'BECAUSE' });
     expect({ status: badBasis.status, field: badBasis.body.errors?.[0]?.field }).toEqual({ status: 400, field: 'legalBasis' });
+    // The reference is kept in clear for good, past the erasure: one naming the student is refused.
+    const naming = await ledger.as('admin').post(`/students/${id}/erasure`).send({ legalBasis: 'RETENTION_ENDED', reference: `${name}-${id}` });
+    expect({ status: naming.status, field: naming.body.errors?.[0]?.field }).toEqual({ status: 400, field: 'reference' });
+    expect(JSON.stringify(naming.body)).not.toContain(id);
     const noReference = await ledger.as('admin').post(`/students/${id}/erasure`).send({ legalBasis: 'RETENTION_ENDED' });
     expect(noReference.status).toBe(400);
     const unknown = await ledger.as('admin').post(`/students/${residentId(399)}/erasure`).send(body);

@@ -80,7 +80,7 @@ class StoresLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplica
    */
   private shredErasedStudents() {
     const shredded = this.vault.keys.shredAll(queryErasedStudents(this.models.db));
-    if (shredded.length > 0) new Logger('PersonalData').warn(`the key store held the data keys of ${shredded.length} erased student(s) (a restored key store?): destroyed again`);
+    if (shredded.length > 0) new Logger('PersonalData').warn(`the key store held the data keys of ${shredded.length} erased student(s) (a key store restored from before their erasure, or an erasure a crash cut short): destroyed again`);
   }
 
   /** On an empty ledger, create the first admin and leave its token in a file (never in the logs). */

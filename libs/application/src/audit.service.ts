@@ -240,7 +240,7 @@ export class AuditService {
   // --- digests
 
   private get db(): Database.Database {
-    if (!this.models) throw new Error('the read models are not open in this process');
+    if (!this.models) throw new Error('the read models are not open in this process (a data directory the service has not run on yet has none: start the service once, it builds them)');
     return this.models.db;
   }
 

@@ -28,7 +28,7 @@ export class ReadSide {
   ) {}
 
   async current(): Promise<Database.Database> {
-    if (!this.models) throw new Error('the read models are not open in this process');
+    if (!this.models) throw new Error('the read models are not open in this process (a data directory the service has not run on yet has none: start the service once, it builds them)');
     if (typeof this.models.waitFor !== 'function') return this.models.db;
     const head = await this.store.headPosition();
     try {

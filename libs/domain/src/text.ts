@@ -1,4 +1,5 @@
 import { DomainError } from './errors';
+import { redactText } from './privacy';
 
 /**
  * Free text a person types into the ledger — a name, a label, a reason, a note — checked and
@@ -9,6 +10,12 @@ export interface FreeTextRule {
   readonly maxLength: number;
   /** A reason or a note may hold line breaks and tabs; a name, a label or an account may not. */
   readonly multiline?: boolean;
+  /**
+   * Text kept in clear in the log for good — a case reference, a purpose — must not hold personal
+   * data, which no erasure could take out again: refused when it holds anything the redaction
+   * masks (a resident ID, student number, card or phone number, a name beside one of them).
+   */
+  readonly noPersonalData?: boolean;
 }
 
 /**
@@ -39,12 +46,18 @@ export function parseOptionalFreeText(value: unknown, field: string, rule: FreeT
   return checkedText(value, field, rule);
 }
 
-function checkedText(value: unknown, field: string, { maxLength, multiline = false }: FreeTextRule): string {
+function checkedText(value: unknown, field: string, { maxLength, multiline = false, noPersonalData = false }: FreeTextRule): string {
   if (typeof value !== 'string') throw new InvalidText(field, `${field} must be text`);
   if (NOT_IN_TEXT.test(value) || (!multiline && NOT_IN_ONE_LINE.test(value))) {
     const allowed = multiline ? ' (line breaks and tabs are allowed)' : ' or line breaks';
     throw new InvalidText(field, `${field} contains control characters${allowed}`);
   }
   if (value.length > maxLength) throw new InvalidText(field, `${field} is longer than ${maxLength} characters`);
+  if (noPersonalData && redactText(value) !== value) {
+    throw new InvalidText(
+      field,
+      `${field} 不得包含个人信息（身份证号、学籍号、银行卡号、电话号码、姓名），它永久保存且不能删除：请填写文号或工单号 / ${field} must hold no personal data (a resident ID, student number, card or phone number, a name): it is kept for good and cannot be erased — give the case's file or ticket number`,
+    );
+  }
   return value.trim();
 }

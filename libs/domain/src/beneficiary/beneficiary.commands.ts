@@ -258,7 +258,7 @@ export function parseEraseStudentData(input: { student?: StudentIdentityInput; l
     data: {
       student: parseStudentIdentity(input.student),
       legalBasis: legalBasis as ErasureLegalBasis,
-      reference: parseFreeText(input.reference, 'reference', { maxLength: ERASURE_REFERENCE_MAX_LENGTH }),
+      reference: parseFreeText(input.reference, 'reference', { maxLength: ERASURE_REFERENCE_MAX_LENGTH, noPersonalData: true }),
     },
   };
 }
@@ -278,7 +278,7 @@ export function parsePlaceLegalHold(input: { student?: StudentIdentityInput; leg
     data: {
       student: parseStudentIdentity(input.student),
       legalBasis: legalBasis as LegalHoldBasis,
-      reference: parseFreeText(input.reference, 'reference', { maxLength: LEGAL_HOLD_REFERENCE_MAX_LENGTH }),
+      reference: parseFreeText(input.reference, 'reference', { maxLength: LEGAL_HOLD_REFERENCE_MAX_LENGTH, noPersonalData: true }),
     },
   };
 }
@@ -288,7 +288,7 @@ export function parseLiftLegalHold(input: { student?: StudentIdentityInput; refe
     type: 'LiftLegalHold',
     data: {
       student: parseStudentIdentity(input.student),
-      reference: parseFreeText(input.reference, 'reference', { maxLength: LEGAL_HOLD_REFERENCE_MAX_LENGTH }),
+      reference: parseFreeText(input.reference, 'reference', { maxLength: LEGAL_HOLD_REFERENCE_MAX_LENGTH, noPersonalData: true }),
       reason: parseFreeText(input.reason, 'reason', { maxLength: LEGAL_HOLD_REASON_MAX_LENGTH, multiline: true }),
     },
   };

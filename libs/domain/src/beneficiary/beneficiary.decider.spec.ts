@@ -616,6 +616,21 @@ describe('legal hold (storage only)', () => {
     spec.given([paid(), held, lifted]).when(erase).then([erased]);
   });
 
+  it('given a case reference holding personal data (an ID, a card, a phone, a name beside an ID), when an erasure, a hold or a lift is parsed, then it is refused on reference: the reference is kept in clear for good', () => {
+    for (const reference of ['吴昊-330102200903032224', '张伟 6222021234567890128', 'ARCH 13912345678', 'PIPL G654002201001010015']) {
+      for (const parse of [
+        () => parseEraseStudentData({ student, legalBasis: 'PURPOSE_ACHIEVED', reference }),
+        () => parsePlaceLegalHold({ student, legalBasis: 'STATUTORY_RETENTION', reference }),
+        () => parseLiftLegalHold({ student, reference, reason: 'closed' }),
+      ]) {
+        expect(parse).toThrow(expect.objectContaining({ field: 'reference', message: expect.stringMatching(/不得包含个人信息.*must hold no personal data/) }));
+      }
+    }
+    // File numbers as offices write them are taken.
+    expect(parseEraseStudentData({ student, legalBasis: 'PURPOSE_ACHIEVED', reference: '伊教资〔2026〕12号' }).data.reference).toBe('伊教资〔2026〕12号');
+    expect(parsePlaceLegalHold({ student, legalBasis: 'STATUTORY_RETENTION', reference: 'ARCH-2026-0007' }).data.reference).toBe('ARCH-2026-0007');
+  });
+
   it('given a hold without a legal basis of the list, or a lift without a reason, when parsed, then that field is refused', () => {
     expect(() => parsePlaceLegalHold({ student, legalBasis: 'RETENTION_ENDED', reference: 'x' })).toThrow(expect.objectContaining({ field: 'legalBasis' }));
     expect(() => parsePlaceLegalHold({ student, legalBasis: 'STATUTORY_RETENTION' })).toThrow(expect.objectContaining({ field: 'reference' }));

@@ -14,17 +14,20 @@ describe('the record of a disclosure of personal data', () => {
     spec.given([event, event]).when(lookUp()).then([event]);
   });
 
-  it('given a path or query naming a student, when recorded, then each identifier is redacted as the request log redacts it, percent-encoded ones too', () => {
+  it('given a path or query naming a student, when recorded, then no part of an identifier is kept (the record outlives an erasure), percent-encoded ones too', () => {
     const [history] = disclosureDecider.decide(lookUp({ route: 'GET /beneficiaries/:studentKey/history', path: '/beneficiaries/654002201001010015/history' }), null, undefined);
-    expect(history.data.path).toBe('/beneficiaries/654002********0015/history');
+    expect(history.data.path).toBe('/beneficiaries/[redacted]/history');
     const [byQuery] = disclosureDecider.decide(lookUp({ path: '/disbursements/7?studentNumber=G654002201001010015&residentId=%36%35%34%30%30%32%32%30%31%30%30%31%30%31%30%30%31%35' }), null, undefined);
-    expect(byQuery.data.path).toBe('/disbursements/7?studentNumber=G654002********0015&residentId=654002********0015');
-    expect(JSON.stringify(byQuery)).not.toMatch(/201001010|%3[0-9]%3/);
+    expect(byQuery.data.path).toBe('/disbursements/7?studentNumber=[redacted]&residentId=[redacted]');
+    expect(JSON.stringify(byQuery)).not.toMatch(/654002|0015|%3[0-9]%3/);
   });
 
-  it('given a purpose, when recorded, then it is kept trimmed and redacted; blank is none', () => {
-    const [event] = disclosureDecider.decide(lookUp({ purpose: ' 年度审计 654002201001010015 ' }), null, undefined);
-    expect(event.data.purpose).toBe('年度审计 654002********0015');
+  it('given a purpose, when recorded, then it is kept trimmed; one holding personal data is refused on X-Purpose (it is kept for good); blank is none', () => {
+    const [event] = disclosureDecider.decide(lookUp({ purpose: ' 年度审计 2026-07 ' }), null, undefined);
+    expect(event.data.purpose).toBe('年度审计 2026-07');
+    for (const purpose of ['年度审计 654002201001010015', 'check 13912345678', '核对 李娜（654002201001010015）']) {
+      expect(() => disclosureDecider.decide(lookUp({ purpose }), null, undefined)).toThrow(expect.objectContaining({ field: 'X-Purpose', message: expect.stringMatching(/不得包含个人信息.*must hold no personal data/) }));
+    }
     expect(disclosureDecider.decide(lookUp({ purpose: '  ' }), null, undefined)[0].data).not.toHaveProperty('purpose');
   });
 

@@ -36,7 +36,7 @@ export type PersonalDataDisclosed = {
     format: DisclosureFormat;
     /** How many records the answer held, where the route knows it (the log export does not count). */
     records?: number;
-    /** Why, as the caller said (`X-Purpose`), redacted like any free text that may name a person. */
+    /** Why, as the caller said (`X-Purpose`): refused when it holds personal data (it is kept for good). */
     purpose?: string;
     /**
      * The students on legal hold whose personal data the answer held, by their records' opaque keys:
@@ -65,10 +65,11 @@ class InvalidDisclosure extends DomainError {
 }
 
 /**
- * The disclosure as recorded: the path redacted (`redactText`, the request log's redaction: a
- * resident ID, student number or card in a path or query never reaches the log in clear), the
+ * The disclosure as recorded: the path redacted (`redactText`, the request log's redaction, and what
+ * it leaves of an identifier then taken out whole: no part of a resident ID, student number or card
+ * in a path or query reaches the log), the
  * purpose checked as free text (one line, no control characters, at most PURPOSE_MAX_LENGTH) and
- * redacted too (a caller may write a student's ID into it).
+ * refused when it holds personal data (an ID, a card, a name beside one): it is kept for good.
  */
 export function disclosureOf(command: RecordDisclosure['data']): PersonalDataDisclosed['data'] {
   const { route, path, format, records } = command;
@@ -76,19 +77,28 @@ export function disclosureOf(command: RecordDisclosure['data']): PersonalDataDis
   if (typeof path !== 'string' || !path.startsWith('/') || path.length > PATH_MAX_LENGTH) throw new InvalidDisclosure('path', `path must be a request path of at most ${PATH_MAX_LENGTH} characters`);
   if (!DISCLOSURE_FORMATS.includes(format)) throw new InvalidDisclosure('format', `format must be one of ${DISCLOSURE_FORMATS.join(', ')}`);
   if (records !== undefined && (!Number.isSafeInteger(records) || records < 0)) throw new InvalidDisclosure('records', 'records must be a whole number');
-  const purpose = parseOptionalFreeText(command.purpose, 'X-Purpose', { maxLength: PURPOSE_MAX_LENGTH });
+  const purpose = parseOptionalFreeText(command.purpose, 'X-Purpose', { maxLength: PURPOSE_MAX_LENGTH, noPersonalData: true });
   const { studentsOnHold } = command;
   if (studentsOnHold !== undefined && !(Array.isArray(studentsOnHold) && studentsOnHold.every((key) => typeof key === 'string' && STUDENT_KEY.test(key)))) {
     throw new InvalidDisclosure('studentsOnHold', "studentsOnHold must be records' opaque keys");
   }
   return {
     route: redactText(route),
-    path: redactText(percentDecoded(path)),
+    path: withoutMaskedParts(redactText(percentDecoded(path))),
     format,
     ...(records !== undefined && { records }),
-    ...(purpose !== undefined && { purpose: redactText(purpose) }),
+    ...(purpose !== undefined && { purpose }),
     ...(studentsOnHold !== undefined && studentsOnHold.length > 0 && { studentsOnHold: [...studentsOnHold] }),
   };
+}
+
+/**
+ * What the redaction left of an identifier (`110101********1237`: the region and the last digits)
+ * taken out whole: the record of processing is kept for good, and a student's erasure must leave no
+ * part of their ID in it.
+ */
+function withoutMaskedParts(path: string): string {
+  return path.replace(/[0-9A-Za-z]*\*{3,}[0-9A-Za-z]*/g, '[redacted]');
 }
 
 /** `%31%31…` is an ID too: decoded before it is redacted (left as it is where it is not valid percent-encoding). */
