@@ -53,6 +53,12 @@ describe('erasing a student’s personal data', () => {
     expect(history.body.events[0].data.payee.account).toBe(card);
   });
 
+  it('keeps the log and the read models (and their WAL files) readable by their owner alone (0600)', () => {
+    const files = readdirSync(ledger.dataDir).filter((file) => /^(ledger|read-models)\.sqlite/.test(file));
+    expect(files).toEqual(expect.arrayContaining(['ledger.sqlite', 'read-models.sqlite']));
+    for (const file of files) expect({ file, mode: (statSync(join(ledger.dataDir, file)).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
+  });
+
   it('refuses what is not an erasure: other roles, a bad legal basis, a student with no record — and appends nothing', async () => {
     const before = await ledger.logPosition();
     const body = { legalBasis: 'RETENTION_ENDED', reference: 'PIPL-2026-0042' };
@@ -126,6 +132,7 @@ describe('erasing a student’s personal data', () => {
       });
       expect(exported.status).toBe(200);
       try {
+        expect((statSync(backup).mode & 0o777).toString(8)).toBe('600');
         for (const bytes of [readFileSync(backup), exported.body as Buffer]) {
           expect(bytes.length).toBeGreaterThan(1000);
           for (const text of [id, studentNumber, name, card]) expect(bytes.includes(Buffer.from(text, 'utf8'))).toBe(false);

@@ -1,7 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { EventStore, GlobalPosition, StoredEvent, Subscription, WalCheckpointer, readAllPages } from '@ledger/event-store';
+import { EventStore, GlobalPosition, StoredEvent, Subscription, WalCheckpointer, makeOwnerOnlyFile, readAllPages } from '@ledger/event-store';
 import { Projection, aidEventOf } from './projection';
 
 /**
@@ -30,7 +28,7 @@ export class ReadModels {
     readonly projections: readonly Projection[],
     options: { scratch?: boolean } = {},
   ) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makeOwnerOnlyFile(path);
     this.db = new Database(path);
     if (options.scratch) {
       // A replay's throw-away file: no journal, no syncing, a large page cache.

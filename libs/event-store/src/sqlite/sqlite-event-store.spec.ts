@@ -19,6 +19,14 @@ eventStoreContract('SQLite on a real file', async () => new SqliteEventStore({ p
 describe('SQLite event store on its file', () => {
   const event = (n: number) => ({ eventId: `e-${n}`, type: 'Happened', schemaVersion: 1, data: { n }, metadata: {} });
 
+  it('makes its file, and the WAL beside it, readable and writable by its owner alone (0600)', async () => {
+    const path = freshPath();
+    const store = new SqliteEventStore({ path });
+    await store.appendToStream('s-1', [event(1)], 'no_stream');
+    for (const file of [path, `${path}-wal`]) expect({ file, mode: (statSync(file).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
+    await store.close();
+  });
+
   it('refuses an event id already used in another stream (ids are unique across the whole log)', async () => {
     const store = new SqliteEventStore({ path: freshPath() });
     await store.appendToStream('a', [event(1)], 'no_stream');

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
@@ -103,9 +103,19 @@ export interface SqliteEventStoreOptions {
   readonly?: boolean;
 }
 
+/**
+ * Makes the database file (and its directory) before SQLite does, readable and writable by its owner
+ * alone (0600): SQLite gives its WAL and journal files the database file's mode. A ledger's files hold
+ * what a student's aid was, under pseudonyms; no other local user needs them.
+ */
+export function makeOwnerOnlyFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+}
+
 /** Applies the durability settings; better-sqlite3 12 reopens a WAL file at NORMAL, so always. */
 export function openDurableDatabase(path: string, options: { readonly?: boolean } = {}): Database.Database {
-  if (!options.readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (!options.readonly && path !== ':memory:') makeOwnerOnlyFile(path);
   const db = options.readonly ? openReadOnlyDatabase(path) : new Database(path);
   db.pragma('busy_timeout = 10000');
   if (!options.readonly) db.pragma('journal_mode = WAL');
@@ -197,6 +207,7 @@ export class SqliteEventStore implements EventStore {
    * backup API) while appends go on: it holds every append committed before the copy began.
    */
   async backup(path: string): Promise<void> {
+    makeOwnerOnlyFile(path); // the copy is as private as the log
     await this.db.backup(path);
   }
 
