@@ -1,10 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { BeneficiaryCommand, BudgetStanding, ProgramCatalog, beneficiaryDecider } from '@ledger/domain';
+import { BeneficiaryCommand, BudgetStanding, ProgramCatalog, StudentIdentity, StudentRecordNotFound, beneficiaryDecider, studentFiledUnder } from '@ledger/domain';
 import { CATALOG, CLOCK } from './tokens';
 import { Clock, systemClock } from './clock';
 import { CommandOutcome, WritePipeline } from './write-pipeline';
 import { StudentDirectory, streamNamedBy, studentDirectoryOf } from './student-directory';
 import { WriteContext } from './write-context';
+import { studentNamedInPath } from './student-lookup';
 
 /**
  * Commands to students' records, from every entry point but the import (HTTP, the CLI, the demo
@@ -28,6 +29,17 @@ export class StudentRecords {
   /** The clock's today, which every command is decided against. */
   today() {
     return this.clock.today();
+  }
+
+  /**
+   * For the commands on a record as a whole (erasure, legal hold): the student a path names — by the
+   * record's key or any identifier — found, never placed (such a command must not make a record for
+   * an identifier the ledger does not know: 404), and the command parsed for that record, recorded.
+   */
+  async recordOnExisting(student: string, parse: (filed: StudentIdentity) => BeneficiaryCommand, write: WriteContext): Promise<CommandOutcome & { studentKey: string }> {
+    const key = await this.directory.recordKeyOf(studentNamedInPath(student), '');
+    if (!key) throw new StudentRecordNotFound('no record for this student', 'studentKey');
+    return { ...(await this.record(parse(studentFiledUnder(key)), write)), studentKey: key };
   }
 
   /** Records the command on the student's record; `budget`: a payment's program-year standing (see record-disbursement). */

@@ -1,6 +1,5 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { StudentRecordNotFound, parseEraseStudentData, studentFiledUnder } from '@ledger/domain';
-import { studentNamedInPath } from '../student-lookup';
+import { parseEraseStudentData } from '@ledger/domain';
 import { StudentRecords } from '../student-records';
 import { WriteContext } from '../write-context';
 import { WriteOutcome } from '../write-outcome';
@@ -29,11 +28,7 @@ export class EraseStudentDataHandler implements ICommandHandler<EraseStudentData
   async execute({ student, input, write }: EraseStudentDataCommand): Promise<WriteOutcome> {
     const vault = this.records.pipeline.vault;
     if (!vault) throw new Error('erasure needs the key store (the ledger is not open for writing)');
-    // Found, never placed: an erasure must not make a record for an identifier the ledger does not know.
-    const key = await this.records.directory.recordKeyOf(studentNamedInPath(student), '');
-    if (!key) throw new StudentRecordNotFound('no record for this student', 'studentKey');
-    const command = parseEraseStudentData({ ...input, student: studentFiledUnder(key) as never });
-    const outcome = await this.records.record(command, write);
+    const { studentKey: key, ...outcome } = await this.records.recordOnExisting(student, (filed) => parseEraseStudentData({ ...input, student: filed as never }), write);
     // The event first, then the key: a crash in between leaves an erasure the next start completes (shredAll).
     vault.index.erase(key, new Date());
     return { ...outcome, ids: { studentKey: key } };

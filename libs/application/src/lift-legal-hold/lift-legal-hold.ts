@@ -1,6 +1,5 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { StudentRecordNotFound, parseLiftLegalHold, studentFiledUnder } from '@ledger/domain';
-import { studentNamedInPath } from '../student-lookup';
+import { parseLiftLegalHold } from '@ledger/domain';
 import { StudentRecords } from '../student-records';
 import { WriteContext } from '../write-context';
 import { WriteOutcome } from '../write-outcome';
@@ -26,9 +25,8 @@ export class LiftLegalHoldHandler implements ICommandHandler<LiftLegalHoldComman
   constructor(private readonly records: StudentRecords) {}
 
   async execute({ student, input, write }: LiftLegalHoldCommand): Promise<WriteOutcome> {
-    const key = await this.records.directory.recordKeyOf(studentNamedInPath(student), '');
-    if (!key) throw new StudentRecordNotFound('no record for this student', 'studentKey');
-    const outcome = await this.records.record(parseLiftLegalHold({ ...input, student: studentFiledUnder(key) as never }), write);
-    return { ...outcome, ids: { studentKey: key } };
+    const { studentKey, ...outcome } = await this.records.recordOnExisting(student, (filed) => parseLiftLegalHold({ ...input, student: filed as never }), write);
+    return { ...outcome, ids: { studentKey } };
   }
+
 }

@@ -1,6 +1,5 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { StudentRecordNotFound, parsePlaceLegalHold, studentFiledUnder } from '@ledger/domain';
-import { studentNamedInPath } from '../student-lookup';
+import { parsePlaceLegalHold } from '@ledger/domain';
 import { StudentRecords } from '../student-records';
 import { WriteContext } from '../write-context';
 import { WriteOutcome } from '../write-outcome';
@@ -27,10 +26,8 @@ export class PlaceLegalHoldHandler implements ICommandHandler<PlaceLegalHoldComm
   constructor(private readonly records: StudentRecords) {}
 
   async execute({ student, input, write }: PlaceLegalHoldCommand): Promise<WriteOutcome> {
-    // Found, never placed: a hold must not make a record for an identifier the ledger does not know.
-    const key = await this.records.directory.recordKeyOf(studentNamedInPath(student), '');
-    if (!key) throw new StudentRecordNotFound('no record for this student', 'studentKey');
-    const outcome = await this.records.record(parsePlaceLegalHold({ ...input, student: studentFiledUnder(key) as never }), write);
-    return { ...outcome, ids: { studentKey: key } };
+    const { studentKey, ...outcome } = await this.records.recordOnExisting(student, (filed) => parsePlaceLegalHold({ ...input, student: filed as never }), write);
+    return { ...outcome, ids: { studentKey } };
   }
+
 }
