@@ -23,7 +23,7 @@ describe('record a disclosure', () => {
       ['PersonalDataDisclosed', 1, 0],
       ['PersonalDataDisclosed', 1, 1],
     ]);
-    expect(stream[0].data).toEqual({ ...lookUp, path: '/beneficiaries/654002********0015/history' });
+    expect(stream[0].data).toEqual({ ...lookUp, path: '/beneficiaries/[redacted]/history' });
     expect(stream[0].metadata).toMatchObject({ actor: ledger.write.actor, causationId: 'req-1' });
     expect(stream[0].metadata).not.toHaveProperty('idempotencyKey');
   });
