@@ -45,6 +45,8 @@ export const InvalidDate = define('DATE_INVALID', 'invalid');
 export const MissingStudentIdentity = define('STUDENT_IDENTITY_MISSING', 'invalid');
 /** A request body nested deeper than any request needs (refused before it is parsed). */
 export const BodyTooDeep = define('BODY_TOO_DEEP', 'invalid');
+/** A request body naming one field twice in one object: JSON.parse would keep the last silently. */
+export const BodyKeyRepeated = define('BODY_KEY_REPEATED', 'invalid');
 export const StudentIdentifiersDisagree = define('STUDENT_IDENTIFIERS_DISAGREE', 'invalid');
 
 // Rules of the write path (422 unless the rule is about another record: then 404/409)

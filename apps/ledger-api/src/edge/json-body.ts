@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BodyTooDeep } from '@ledger/domain';
+import { BodyKeyRepeated, BodyTooDeep } from '@ledger/domain';
 import { MalformedJsonError, UnsupportedMediaTypeError } from '../http/problem-details.filter';
 
 /**
@@ -15,30 +15,67 @@ const OPEN_ARRAY = 0x5b;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
+const COLON = 0x3a;
+/** A key named back in a message: a field name as the routes take them, nothing a person could have typed. */
+const NAMEABLE_KEY = /^[A-Za-z_$][\w$.-]{0,63}$/;
 
 /**
- * One pass over the raw bytes, outside strings, counting brackets; it stops at the first level too
- * deep, so 1 MB of `[[[[…` costs 33 bytes of reading. The bytes are UTF-8 (RFC 8259 §8.1 requires
- * it between systems), where no byte of a multi-byte character can be mistaken for a bracket, a
- * quote or a backslash; other charsets are refused.
+ * One pass over the raw bytes, outside strings: it counts brackets and stops at the first level too
+ * deep, so 1 MB of `[[[[…` costs 33 bytes of reading; and it refuses an object that names a key
+ * twice, which JSON.parse would take silently, keeping the last (`{"student": {…}, "student": {…}}`
+ * would record other data than a reviewer of the body reads first). The bytes are UTF-8 (RFC 8259
+ * §8.1 requires it between systems), where no byte of a multi-byte character can be mistaken for a
+ * bracket, a quote or a backslash; other charsets are refused.
  */
 export function refuseDeepJson(body: Buffer, charset: string | undefined): void {
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     throw Object.assign(new Error(`JSON bodies must be UTF-8, not ${charset}`), { status: 415 });
   }
-  let depth = 0;
+  // The keys of each object open at this point (undefined for an array); the last string read.
+  const open: Array<Set<string> | undefined> = [];
+  let stringStart = -1;
+  let lastString: [number, number] | undefined;
   let inString = false;
   for (let i = 0; i < body.length; i++) {
     const byte = body[i];
     if (inString) {
       if (byte === BACKSLASH) i++; // the escaped character is text, whatever it is
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) inString = true;
-    else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
-      if (++depth > MAX_JSON_DEPTH) {
-        throw new BodyTooDeep(`the request body is nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays (a request needs 3)`);
+      else if (byte === QUOTE) {
+        inString = false;
+        lastString = [stringStart, i + 1];
       }
-    } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) depth--;
+    } else if (byte === QUOTE) {
+      inString = true;
+      stringStart = i;
+    } else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
+      if (open.length >= MAX_JSON_DEPTH) {
+        throw new BodyTooDeep(
+          `请求体的对象和数组嵌套超过 ${MAX_JSON_DEPTH} 层（一个请求只需 3 层）/ the request body is nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays (a request needs 3)`,
+          'body',
+        );
+      }
+      open.push(byte === OPEN_OBJECT ? new Set() : undefined);
+    } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) open.pop();
+    else if (byte === COLON && lastString && open.length > 0) {
+      const keys = open[open.length - 1];
+      const key = keyOf(body, lastString);
+      if (keys && key !== undefined) {
+        if (keys.has(key)) {
+          const named = NAMEABLE_KEY.test(key) ? `"${key}"` : 'a key';
+          throw new BodyKeyRepeated(`请求体的同一对象中 ${named} 出现了两次（第 ${lastString[0]} 个字符处）/ the request body names ${named} twice in one object (at character ${lastString[0]}): name each field once`, 'body');
+        }
+        keys.add(key);
+      }
+    }
+  }
+}
+
+/** A string token of the body as JavaScript reads it (escapes resolved); undefined when it does not parse (the parser then says where). */
+function keyOf(body: Buffer, [from, to]: [number, number]): string | undefined {
+  try {
+    return JSON.parse(body.toString('utf8', from, to)) as string;
+  } catch {
+    return undefined;
   }
 }
 
@@ -55,7 +92,7 @@ export function parseJsonBody(request: FastifyRequest, body: Buffer): unknown {
   const text = body.toString('utf8');
   const first = /\S/.exec(text);
   if (!first) return {};
-  if (first[0] !== '{' && first[0] !== '[') throw new MalformedJsonError(String(first.index));
+  if (first[0] !== '{' && first[0] !== '[') throw new MalformedJsonError(String(first.index), true);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -55,8 +55,14 @@ export class DisclosureNotRecordedError extends Error {
 
 /** A body that is not JSON: said where, without quoting it back (the parser's own message does). */
 export class MalformedJsonError extends Error {
-  constructor(position?: string) {
-    super(`the request body is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`);
+  constructor(position?: string, notAnObject = false) {
+    const at = position === undefined ? '' : `（第 ${position} 个字符处）`;
+    const atEnglish = position === undefined ? '' : ` (at character ${position})`;
+    super(
+      notAnObject
+        ? `请求体应为 JSON 对象或数组${at} / the request body must be a JSON object or array${atEnglish}`
+        : `请求体不是有效的 JSON${at} / the request body is not valid JSON${atEnglish}`,
+    );
   }
 }
 
@@ -115,7 +121,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof RequestInvalidError) {
       return { ...problemOf(exception.status, exception.code, exception.message), errors: exception.problems };
     }
-    if (exception instanceof MalformedJsonError) return problemOf(400, 'BODY_MALFORMED', exception.message);
+    if (exception instanceof MalformedJsonError) return { ...problemOf(400, 'BODY_MALFORMED', exception.message), errors: [{ field: 'body', message: exception.message }] };
     if (exception instanceof DisclosureNotRecordedError) return problemOf(503, exception.code, exception.message);
     if (exception instanceof StoreUnavailableError) {
       return problemOf(503, 'STORE_UNAVAILABLE', exception.message);
@@ -130,6 +136,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     // The body parser's other errors (body too large, charset) carry their own 4xx status.
     const status = (exception as { status?: unknown })?.status ?? (exception as { statusCode?: unknown })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
+      if (status === 413) {
+        // Fastify's words name no limit and no language: the limit is the service's setting.
+        const message = `请求体超过服务允许的大小（LEDGER_BODY_LIMIT）/ the request body is larger than the service takes (LEDGER_BODY_LIMIT)`;
+        return { ...problemOf(413, 'BODY_TOO_LARGE', message), errors: [{ field: 'body', message }] };
+      }
       return problemOf(status, CODE_OF_STATUS[status] ?? `HTTP_${status}`, String((exception as Error).message));
     }
     return { ...problemOf(500, 'INTERNAL', 'an internal error occurred; it has been logged'), title: 'Internal error' };
