@@ -165,9 +165,10 @@ describe('erasing a student’s personal data', () => {
 
     it('refuses to erase again, and records nothing more on the erased record', async () => {
       const again = await ledger.as('admin').post(`/students/${studentKey}/erasure`).send({ legalBasis: 'RETENTION_ENDED', reference: 'again' });
-      expect({ status: again.status, code: again.body.code }).toEqual({ status: 409, code: 'STUDENT_DATA_ALREADY_ERASED' });
+      expect({ status: again.status, code: again.body.code, field: again.body.errors?.[0]?.field }).toEqual({ status: 409, code: 'STUDENT_DATA_ALREADY_ERASED', field: 'student' });
+      expect(again.body.detail).toMatch(/^该学生的个人信息已删除 \/ /);
       const reversal = await ledger.http.post('/disbursements/erase-1/reversal').send({ reason: 'late', valueDate: '2022-11-01' });
-      expect({ status: reversal.status, code: reversal.body.code }).toEqual({ status: 409, code: 'STUDENT_RECORD_ERASED' });
+      expect({ status: reversal.status, code: reversal.body.code, field: reversal.body.errors?.[0]?.field }).toEqual({ status: 409, code: 'STUDENT_RECORD_ERASED', field: 'student' });
     });
 
     it('erases from the command line too (`erase-student --as <admin>`), beside the running service', async () => {

@@ -38,7 +38,7 @@ export class StudentRecords {
    */
   async recordOnExisting(student: string, parse: (filed: StudentIdentity) => BeneficiaryCommand, write: WriteContext): Promise<CommandOutcome & { studentKey: string }> {
     const key = await this.directory.recordKeyOf(studentNamedInPath(student), '');
-    if (!key) throw new StudentRecordNotFound('no record for this student', 'studentKey');
+    if (!key) throw new StudentRecordNotFound('没有该学生的记录 / no record for this student', 'studentKey');
     return { ...(await this.record(parse(studentFiledUnder(key)), write)), studentKey: key };
   }
 

@@ -117,7 +117,7 @@ export class IndexedStudentDirectory implements StudentDirectory {
     for (const { value } of named) {
       if ((await this.store.readStream(beneficiaryStreamId(value))).length > 0) {
         throw new StudentRecordInClear(
-          'this student has a record written before the key store, filed under the identifier in clear: the ledger must be migrated to the encrypted form before it is written to again',
+          '该学生的记录写于密钥库之前，以明文身份证件号存档：须先用 migrate 迁移为加密形式，才能再写入 / this student has a record written before the key store, filed under the identifier in clear: the ledger must be migrated to the encrypted form (`migrate`) before it is written to again',
           'student',
         );
       }

@@ -391,8 +391,8 @@ const isEmpty = (state: BeneficiaryState) => state.approvals.size + state.disbur
  * alone; destroying the data key is the application's (the key store is outside the log).
  */
 function eraseStudentData({ data }: EraseStudentData, state: BeneficiaryState): BeneficiaryEvent[] {
-  if (state.erased) throw new StudentDataAlreadyErased("this student's personal data is already erased");
-  if (isEmpty(state)) throw new StudentRecordNotFound('no record for this student', 'student');
+  if (state.erased) throw new StudentDataAlreadyErased("该学生的个人信息已删除 / this student's personal data is already erased", 'student');
+  if (isEmpty(state)) throw new StudentRecordNotFound('没有该学生的记录 / no record for this student', 'student');
   // A hold says a law still requires the data kept: "the retention period ended" contradicts it. An admin
   // erasing on another basis (the purpose met, consent withdrawn) decides the hold is over; retention does not.
   if (state.onHold && data.legalBasis === 'RETENTION_ENDED') {
@@ -406,7 +406,7 @@ function eraseStudentData({ data }: EraseStudentData, state: BeneficiaryState): 
 
 /** Nothing more is recorded on a record whose personal data was erased (its data key is gone). */
 function requireNotErased(state: BeneficiaryState): void {
-  if (state.erased) throw new StudentRecordErased("this student's personal data was erased: nothing more is recorded on their record");
+  if (state.erased) throw new StudentRecordErased("该学生的个人信息已删除，其记录上不再记录任何内容 / this student's personal data was erased: nothing more is recorded on their record", 'student');
 }
 
 /**
@@ -416,7 +416,7 @@ function requireNotErased(state: BeneficiaryState): void {
  */
 function placeLegalHold({ data }: PlaceLegalHold, state: BeneficiaryState): BeneficiaryEvent[] {
   requireNotErased(state);
-  if (isEmpty(state)) throw new StudentRecordNotFound('no record for this student', 'student');
+  if (isEmpty(state)) throw new StudentRecordNotFound('没有该学生的记录 / no record for this student', 'student');
   if (state.onHold) throw new StudentAlreadyOnHold('该学生已处于法律保留（封存）状态 / this student is already on legal hold', 'student');
   return [{ type: 'StudentPlacedOnLegalHold', data: { beneficiary: { key: data.student.key }, legalBasis: data.legalBasis, reference: data.reference } }];
 }
