@@ -1,6 +1,6 @@
 import { Decider } from '../decider';
 import { DomainError } from '../errors';
-import { redactText } from '../privacy';
+import { redactForGood, redactText } from '../privacy';
 import { parseOptionalFreeText } from '../text';
 
 /**
@@ -84,21 +84,12 @@ export function disclosureOf(command: RecordDisclosure['data']): PersonalDataDis
   }
   return {
     route: redactText(route),
-    path: withoutMaskedParts(redactText(percentDecoded(path))),
+    path: redactForGood(percentDecoded(path)),
     format,
     ...(records !== undefined && { records }),
     ...(purpose !== undefined && { purpose }),
     ...(studentsOnHold !== undefined && studentsOnHold.length > 0 && { studentsOnHold: [...studentsOnHold] }),
   };
-}
-
-/**
- * What the redaction left of an identifier (`110101********1237`: the region and the last digits)
- * taken out whole: the record of processing is kept for good, and a student's erasure must leave no
- * part of their ID in it.
- */
-function withoutMaskedParts(path: string): string {
-  return path.replace(/[0-9A-Za-z]*\*{3,}[0-9A-Za-z]*/g, '[redacted]');
 }
 
 /** `%31%31…` is an ID too: decoded before it is redacted (left as it is where it is not valid percent-encoding). */

@@ -44,6 +44,10 @@ describe('the name of an imported file', () => {
     expect(parseImportFileName('2022年秋季 寄宿生生活补助（第一批）.xlsx')).toBe('2022年秋季 寄宿生生活补助（第一批）.xlsx');
   });
 
+  it('is kept with what the redaction recognises as personal data taken out: it stays in the log past any erasure', () => {
+    expect(parseImportFileName('张伟（654002201001010015）补发 6222021234567890128.xlsx')).toBe('张*（[redacted]）补发 [redacted].xlsx');
+  });
+
   it.each([
     ['a NUL', 'a\u0000b.csv'],
     ['a bell', 'list\u0007.csv'],

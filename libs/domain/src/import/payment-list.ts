@@ -1,3 +1,4 @@
+import { redactForGood } from '../privacy';
 import { DomainError, ImportRowTooManyCells } from '../errors';
 import { parseFreeText } from '../text';
 import { halfWidth, shortened } from './cell-values';
@@ -137,7 +138,9 @@ export const IMPORT_FILE_NAME_MAX_LENGTH = 255;
  */
 export function parseImportFileName(name: unknown): string {
   try {
-    return parseFreeText(name, 'the file name', { maxLength: IMPORT_FILE_NAME_MAX_LENGTH });
+    // Kept for good, past any erasure: whatever the redaction recognises as personal data (a list named
+    // after a student: `张伟（654002…）补发.xlsx`) is taken out.
+    return redactForGood(parseFreeText(name, 'the file name', { maxLength: IMPORT_FILE_NAME_MAX_LENGTH }));
   } catch (error) {
     if (error instanceof DomainError) throw new DomainError('FIELD_INVALID', 'invalid', error.message, 'file');
     throw error;
