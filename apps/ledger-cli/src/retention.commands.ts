@@ -3,7 +3,7 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { Command, CommandRunner as CliCommand, Option } from 'nest-commander';
 import { createInterface } from 'node:readline/promises';
 import { writeFileSync } from 'node:fs';
-import { AccessControl, EVENT_STORE, EraseStudentDataCommand, RetentionDue, RetentionDueQuery, SETTINGS, Settings, retentionDueCsv } from '@ledger/application';
+import { AccessControl, EVENT_STORE, EraseStudentDataCommand, PERSONAL_DATA_VAULT, PersonalDataVault, RetentionDue, RetentionDueQuery, SETTINGS, Settings, retentionDueCsv } from '@ledger/application';
 import { DomainError } from '@ledger/domain';
 import { EventStore } from '@ledger/event-store';
 import { operatorWrite } from './access.commands';
@@ -35,6 +35,7 @@ export class RetentionCommand extends CliCommand {
     @Inject(AccessControl) private readonly access: AccessControl,
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PERSONAL_DATA_VAULT) private readonly vault: PersonalDataVault | undefined,
   ) {
     super();
   }
@@ -63,14 +64,19 @@ export class RetentionCommand extends CliCommand {
     let erased = 0;
     let already = 0;
     const failed: string[] = [];
-    for (const student of due.students) {
-      try {
-        await this.commandBus.execute(new EraseStudentDataCommand(student.studentKey, { legalBasis: 'RETENTION_ENDED', reference: options.reference }, write));
-        erased++;
-      } catch (error) {
-        if (error instanceof DomainError && error.code === 'STUDENT_DATA_ALREADY_ERASED') already++;
-        else failed.push(`${student.studentKey}: ${error instanceof Error ? error.message : String(error)}`);
+    try {
+      for (const student of due.students) {
+        try {
+          // The key store rewritten once after the last, not once a student (scrubLater).
+          await this.commandBus.execute(new EraseStudentDataCommand(student.studentKey, { legalBasis: 'RETENTION_ENDED', reference: options.reference }, write, { scrubLater: true }));
+          erased++;
+        } catch (error) {
+          if (error instanceof DomainError && error.code === 'STUDENT_DATA_ALREADY_ERASED') already++;
+          else failed.push(`${student.studentKey}: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
+    } finally {
+      this.vault?.keys.scrub();
     }
     for (const line of failed) console.error(`not erased: ${line}`);
     console.log(`erased the personal data of ${erased} of ${due.count} student(s) due (RETENTION_ENDED, ${options.reference}); ${already} already erased, ${failed.length} failed`);

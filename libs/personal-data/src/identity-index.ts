@@ -143,8 +143,8 @@ export class IdentityIndex {
   }
 
   /** Erasure: the student's index rows deleted and their data key destroyed, in one transaction (StudentKeyStore.destroy). */
-  erase(studentKey: string, at: Date): boolean {
-    return this.keys.destroy(studentKey, at);
+  erase(studentKey: string, at: Date, options: { scrubLater?: boolean } = {}): boolean {
+    return this.keys.destroy(studentKey, at, options);
   }
 
   /**

@@ -171,6 +171,26 @@ describe('StudentKeyStore', () => {
       expect((store.dataKeyOf(kept) as Buffer).equals(keys.get(kept)!)).toBe(true);
     });
 
+    it('with scrubLater, leaves the VACUUM of many erasures to one scrub(): pending until then, and no byte of the keys left after', () => {
+      const students = Array.from({ length: 200 }, newStudentKey);
+      const keys = new Map(students.map((student) => [student, store.ensureDataKey(student)]));
+      const erased = students.filter((_, i) => i % 5 === 1);
+      for (const student of erased) store.destroy(student, new Date(), { scrubLater: true });
+      const pending = () => {
+        const db = new Database(path, { readonly: true });
+        try {
+          return db.prepare('SELECT COUNT(*) AS n FROM scrub_pending').get() as { n: number };
+        } finally {
+          db.close();
+        }
+      };
+      expect(pending().n).toBe(1);
+      for (const student of erased) expect(store.dataKeyOf(student)).toBe('destroyed');
+      store.scrub();
+      expect(pending().n).toBe(0);
+      expect(erased.flatMap((student) => filesHolding(dir, keys.get(student)!))).toEqual([]);
+    });
+
     it('runs, when next opened, the VACUUM an erasure left undone (a crash right after it committed)', () => {
       const student = newStudentKey();
       store.ensureDataKey(student);

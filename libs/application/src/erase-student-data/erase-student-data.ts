@@ -16,6 +16,8 @@ export class EraseStudentDataCommand extends Command<WriteOutcome> {
     readonly student: string,
     readonly input: { legalBasis?: unknown; reference?: unknown },
     readonly write: WriteContext,
+    /** For a batch of erasures (retention): the key store's VACUUM left to one `scrub()` after the last. */
+    readonly options: { scrubLater?: boolean } = {},
   ) {
     super();
   }
@@ -25,12 +27,12 @@ export class EraseStudentDataCommand extends Command<WriteOutcome> {
 export class EraseStudentDataHandler implements ICommandHandler<EraseStudentDataCommand, WriteOutcome> {
   constructor(private readonly records: StudentRecords) {}
 
-  async execute({ student, input, write }: EraseStudentDataCommand): Promise<WriteOutcome> {
+  async execute({ student, input, write, options }: EraseStudentDataCommand): Promise<WriteOutcome> {
     const vault = this.records.pipeline.vault;
     if (!vault) throw new Error('erasure needs the key store (the ledger is not open for writing)');
     const { studentKey: key, ...outcome } = await this.records.recordOnExisting(student, (filed) => parseEraseStudentData({ ...input, student: filed as never }), write);
     // The event first, then the key: a crash in between leaves an erasure the next start completes (shredAll).
-    vault.index.erase(key, new Date());
+    vault.index.erase(key, new Date(), options);
     return { ...outcome, ids: { studentKey: key } };
   }
 }
