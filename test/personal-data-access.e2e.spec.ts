@@ -159,9 +159,15 @@ describe('the record of who had personal data disclosed', () => {
     expect(refused.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'X-Purpose' })]));
     expect(JSON.stringify(refused.body)).not.toContain(id);
     // A purpose is kept for good: one naming a student by an identifier is refused, not stored redacted.
-    const naming = await ledger.http.get('/disbursements/pd-1').set('X-Purpose', `check ${id}`).expect(400);
-    expect(naming.body.errors).toEqual([expect.objectContaining({ field: 'X-Purpose', message: expect.stringMatching(/不得包含个人信息.*must hold no personal data/) })]);
-    expect(JSON.stringify(naming.body)).not.toContain(id);
+    for (const purpose of [`check ${id}`, 'check 6222 0212 3456 7890 128', `check 12${id}`]) {
+      const naming = await ledger.http.get('/disbursements/pd-1').set('X-Purpose', purpose).expect(400);
+      expect(naming.body.errors).toEqual([expect.objectContaining({ field: 'X-Purpose', message: expect.stringMatching(/不得包含个人信息.*must hold no personal data/) })]);
+      expect(JSON.stringify(naming.body)).not.toContain(id);
+    }
+    // A student's history takes no parameter: none carries an ID into the record of processing, nor is one named back.
+    const withQuery = await ledger.http.get(`/beneficiaries/${id}/history?a=${id.slice(0, 6)}%20${id.slice(6)}&${id}=1`).expect(400);
+    expect(withQuery.body.errors).toEqual([expect.objectContaining({ field: 'a' }), expect.objectContaining({ field: 'query' })]);
+    expect(JSON.stringify([withQuery.body.detail, withQuery.body.errors])).not.toContain(id.slice(6));
     expect(await disclosures()).toHaveLength(before);
   });
 

@@ -256,7 +256,8 @@ describe('rules refused over HTTP, nothing appended', () => {
   it('refuses a body over the size limit with 413, and a body that is not JSON with 415', async () => {
     const before = await ledger.logPosition();
     const huge = await ledger.http.post('/disbursements').send({ ...boarding, disbursementId: 'x', note: 'x'.repeat(2 * 1024 * 1024) });
-    expect({ status: huge.status, code: huge.body.code }).toEqual({ status: 413, code: 'BODY_TOO_LARGE' });
+    expect({ status: huge.status, code: huge.body.code, field: huge.body.errors?.[0]?.field }).toEqual({ status: 413, code: 'BODY_TOO_LARGE', field: 'body' });
+    expect(huge.body.detail).toMatch(/^请求体超过服务允许的大小.* \/ the request body is larger than the service takes/);
     const text = await ledger.http.post('/disbursements').set('content-type', 'text/plain').send('pay everyone');
     expect({ status: text.status, code: text.body.code }).toEqual({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
     expect(await ledger.logPosition()).toBe(before);

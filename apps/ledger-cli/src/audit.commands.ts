@@ -331,7 +331,7 @@ export class AnomaliesCommand extends PointInTimeCommand {
       .finally(() => bar.stop());
     console.error(`anomalies ${pointInTimeBasis(limit)}`);
     if (options.csv) {
-      writeFileSync(options.csv, anomaliesCsv(anomalies));
+      writeFileSync(options.csv, anomaliesCsv(anomalies), { mode: 0o600 });
       console.error(`${anomalies.length} anomalies written to ${options.csv}`);
     } else for (const a of anomalies) console.log(`${a.kind}\t${a.programCode}\tpositions ${a.positions.join(',')}\t${a.detail}`);
     if (anomalies.length === 0) console.error('no anomalies');
@@ -350,7 +350,7 @@ export class ExportCommand extends CliCommand {
   }
 
   async run(_: string[], options: { out: string }): Promise<void> {
-    const out = createWriteStream(options.out);
+    const out = createWriteStream(options.out, { mode: 0o600 }); // the log: as private as the ledger
     const bar = progressBar('exporting');
     bar.start(0, 0);
     let events = 0;
@@ -394,7 +394,7 @@ export class PersonalDataAccessCommand extends CliCommand {
       after = answer.body.nextAfter;
     } while (after !== null);
     if (options.csv) {
-      writeFileSync(options.csv, disclosuresCsv(disclosures));
+      writeFileSync(options.csv, disclosuresCsv(disclosures), { mode: 0o600 });
       console.error(`${disclosures.length} disclosures written to ${options.csv}`);
       return;
     }

@@ -48,7 +48,7 @@ export class ImportCommand extends CliCommand {
       )
       .finally(() => bar.stop());
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    if (options.problems) writeFileSync(options.problems, csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }));
+    if (options.problems) writeFileSync(options.problems, csvForExcel(report.problems, { header: true, columns: ['row', 'column', 'code', 'message'] }), { mode: 0o600 });
     for (const problem of report.problems.slice(0, 20)) console.error(`row ${problem.row} ${problem.column}: ${problem.code} ${problem.message}`);
     const { problems, alreadyRecorded, ...summary } = report;
     console.log(JSON.stringify({ ...summary, problems: problems.length, alreadyRecorded: alreadyRecorded.length, seconds: Number(seconds) }, null, 2));

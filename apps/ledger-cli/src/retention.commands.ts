@@ -86,7 +86,7 @@ export class RetentionCommand extends CliCommand {
   private print(due: RetentionDue, options: RetentionOptions): void {
     if (options.json) console.log(JSON.stringify(due, null, 2));
     else if (options.csv) {
-      writeFileSync(options.csv, retentionDueCsv(due.students));
+      writeFileSync(options.csv, retentionDueCsv(due.students), { mode: 0o600 });
       console.error(`${due.count} student(s) written to ${options.csv}`);
     } else {
       if (due.count > 0) console.log(['studentKey', 'dueSince', 'programs (anchor → due from)'].join('\t'));

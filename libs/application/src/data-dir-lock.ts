@@ -1,3 +1,4 @@
+import { makeOwnerOnlyFile } from '@ledger/event-store';
 import Database from 'better-sqlite3';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -31,6 +32,7 @@ export class DataDirLock {
 
   /** Takes the directory, or throws one line naming it and its holder. The directory must exist. */
   static take(dataDir: string): DataDirLock {
+    makeOwnerOnlyFile(join(dataDir, DATA_DIR_LOCK_FILE));
     const db = new Database(join(dataDir, DATA_DIR_LOCK_FILE));
     const holderPath = join(dataDir, DATA_DIR_HOLDER_FILE);
     try {
@@ -46,7 +48,7 @@ export class DataDirLock {
     }
     const holder = `pid ${process.pid} on ${hostname()} since ${new Date().toISOString()}`;
     // Written whole, then renamed: a second service never reads half a line.
-    writeFileSync(`${holderPath}.${process.pid}`, `${holder}\n`);
+    writeFileSync(`${holderPath}.${process.pid}`, `${holder}\n`, { mode: 0o600 });
     renameSync(`${holderPath}.${process.pid}`, holderPath);
     return new DataDirLock(db, holderPath, holder);
   }

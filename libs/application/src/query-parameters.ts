@@ -4,7 +4,8 @@ import { DomainError, FieldProblem, ProgramCatalog } from '@ledger/domain';
 export function unknownParameterProblems(query: Record<string, unknown>, allowed: readonly string[]): FieldProblem[] {
   return Object.keys(query)
     .filter((key) => !allowed.includes(key))
-    .map((field) => ({ field, message: `unknown parameter; ${allowed.length === 0 ? 'this route takes none' : `parameters are ${allowed.join(', ')}`}` }));
+    // A parameter's name is named back only when it is one as routes take them: `?654002…` is not echoed.
+    .map((key) => ({ field: /^[A-Za-z_][\w.-]{0,63}$/.test(key) ? key : 'query', message: `unknown parameter; ${allowed.length === 0 ? 'this route takes none' : `parameters are ${allowed.join(', ')}`}` }));
 }
 
 /** The problem with a `programCode` filter that names no program of the catalog (an answer for it would be empty). */

@@ -1,4 +1,4 @@
-import { maskAccount, maskName, maskResidentId, maskStudentKey, maskStudentNumber, redactFreeText, redactText } from './privacy';
+import { holdsPersonalData, maskAccount, maskName, maskResidentId, maskStudentKey, maskStudentNumber, redactForGood, redactFreeText, redactText } from './privacy';
 
 describe('masking personal data (first 6, last 4)', () => {
   it('masks resident IDs, student numbers, accounts and names', () => {
@@ -118,5 +118,43 @@ describe('what is taken for a name beside an identifier (narrowly: ordinary word
     expect(redactText('阿依古丽·买买提的银行卡号错误')).toBe('阿*******的银行卡号错误');
     expect(redactText('654002201001010111古丽娜尔·艾力')).toBe('654002********0111古******');
     expect(redactText('退款给阿依古丽·买买提，身份证号艾力·于苏甫已核对')).toBe('退款给阿*******，身份证号艾*****已核对');
+  });
+});
+
+describe('text kept for good: personal data recognised however it is written', () => {
+  const ID = '654002201001010015';
+  const CARD = '6222021234567890128';
+  const hidden = [
+    ['a card in groups', '6222 0212 3456 7890 128'],
+    ['a card with hyphens, dots or slashes', '6222-0212.3456/7890 128'],
+    ['an ID in groups, with a no-break or an ideographic space', `654002\u00a020100101\u30000015`],
+    ['an ID split by invisible characters', `654002\u200b2010\u200d0101\u2060001\ufeff5`],
+    ['an ID with digits glued to it', `12${ID}`],
+    ['an ID twice', `${ID}${ID}`],
+    ['full-width digits in groups', '６５４００２ ２０１００１０１ ００１５'],
+    ['Arabic-Indic digits', '٦٥٤٠٠٢٢٠١٠٠١٠١٠٠١٥'],
+    ['mathematical digits', '𝟔𝟓𝟒𝟎𝟎𝟐𝟐𝟎𝟏𝟎𝟎𝟏𝟎𝟏𝟎𝟎𝟏𝟓'],
+    ['Chinese numerals', '六五四〇〇二二〇一〇〇一〇一〇〇一五'],
+    ['percent-encoding', '%36%35%34%30%30%32%32%30%31%30%30%31%30%31%30%30%31%35'],
+    ['a phone with dots', '139.1234.5678'],
+    ['a student number in groups', 'G 654002 20100202 0020'],
+  ] as const;
+
+  it.each(hidden)('given %s, when checked, then it holds personal data; kept for good, it is taken out', (_, text) => {
+    expect(holdsPersonalData(text)).toBe(true);
+    const kept = redactForGood(`ref ${text} end`);
+    expect(kept).toMatch(/^ref .*\[redacted\].* end$/);
+    expect(kept.replace(/\D/g, '')).not.toMatch(/\d{5}/);
+  });
+
+  it('given file and ticket numbers as offices write them, when checked, then they hold none and are kept as they are', () => {
+    for (const text of ['PIPL-2026-0042', '伊教资〔2026〕12号', 'ARCH-2026-0007', '年度审计 2026-07', '第一批', `批次 ${'1'.repeat(10)}`]) {
+      expect({ text, holds: holdsPersonalData(text), kept: redactForGood(text) }).toEqual({ text, holds: false, kept: text });
+    }
+  });
+
+  it('given a card or an ID with digits glued to it, when logged, then no whole one is written', () => {
+    expect(redactText(`GET /beneficiaries/20${ID}/history`)).not.toContain(ID);
+    expect(redactText(`1${CARD}`)).not.toContain(CARD);
   });
 });

@@ -51,7 +51,8 @@ const CHECK = '[0-9\\uFF10-\\uFF19XxＸｘ]';
  */
 const STUDENT_NUMBER = new RegExp(`(?<![A-Za-z0-9])[GJLgjl]${DIGIT}{17}${CHECK}(?!${DIGIT})`, 'g');
 const RESIDENT_ID = new RegExp(`(?<!${DIGIT})${DIGIT}{17}${CHECK}(?!${DIGIT})`, 'g');
-const CARD = new RegExp(`(?<!${DIGIT})${DIGIT}{12,19}(?!${DIGIT})`, 'g');
+// Longer runs too: a card or an ID with digits glued to it (`20` + an ID) is no less personal data.
+const CARD = new RegExp(`(?<!${DIGIT})${DIGIT}{12,}(?!${DIGIT})`, 'g');
 const ANY_DIGIT = new RegExp(DIGIT);
 
 /**
@@ -173,11 +174,74 @@ export function redactFreeText(text: string, knownNames: Iterable<string> = []):
   return redactText(redacted);
 }
 
+/** A digit in any writing: Unicode's decimal digits (ASCII, full-width, Arabic-Indic, mathematical …) and the Chinese numerals. */
+const ANY_WRITTEN_DIGIT = /[\p{Nd}〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖]/u;
+/** What ends a run of digits: a letter or an ideograph other than a numeral. Spaces, punctuation, invisible characters do not. */
+const ENDS_A_RUN = /[\p{L}]/u;
+/** The fewest digits of a run taken for an identifier, a card or a phone number (a mobile number has 11). */
+const IDENTIFIER_DIGITS = 11;
+
 /**
- * Text kept in the log for good (a disclosure's path, an imported file's name): `redactText`, and then
- * what it leaves of an identifier, a card or a phone number (`654002********0015`: the region and the
- * last digits) taken out whole, so that no part of it outlives the student's erasure.
+ * Where `text` holds 11 or more digits in one run, however they are written or kept apart — by
+ * spaces, hyphens, dots, invisible characters, full-width or other scripts' digits, Chinese
+ * numerals, percent-encoding (`%36%35…`): an ID, a student number, a card or a phone number, which
+ * `redactText` recognises only in the forms people usually type. A letter or an ideograph ends a run.
+ * Returns each run's [start, end) in UTF-16 indices, from its first digit to just after its last.
+ */
+export function longDigitRuns(text: string): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  let start = -1;
+  let last = -1;
+  let digits = 0;
+  const close = () => {
+    if (digits >= IDENTIFIER_DIGITS) runs.push([start, last]);
+    start = -1;
+    digits = 0;
+  };
+  for (let i = 0; i < text.length; ) {
+    const char = String.fromCodePoint(text.codePointAt(i)!);
+    // `%3x` is a percent-encoded ASCII digit: counted, its `%3` passed over.
+    if (char === '%' && text[i + 1] === '3' && /[0-9]/.test(text[i + 2] ?? '')) {
+      if (start < 0) start = i;
+      digits++;
+      last = i + 3;
+      i += 3;
+      continue;
+    }
+    if (ANY_WRITTEN_DIGIT.test(char)) {
+      if (start < 0) start = i;
+      digits++;
+      last = i + char.length;
+    } else if (ENDS_A_RUN.test(char)) close();
+    i += char.length;
+  }
+  close();
+  return runs;
+}
+
+/**
+ * Whether text to be kept for good holds personal data that can be recognised: what `redactText`
+ * masks (an ID, a student number, a card, a phone number, a name beside one of them), or 11 or more
+ * digits in one run in any writing (`longDigitRuns`). A bare name cannot be recognised.
+ */
+export function holdsPersonalData(text: string): boolean {
+  return redactText(text) !== text || longDigitRuns(text).length > 0;
+}
+
+/**
+ * Text kept in the log for good (a disclosure's path, an imported file's name): `redactText` (names
+ * beside an identifier masked), then every long run of digits in any writing (`longDigitRuns`) and
+ * what the redaction leaves of an identifier, a card or a phone number (`654002********0015`: the
+ * region and the last digits) taken out whole, so that no part of it outlives the student's erasure.
  */
 export function redactForGood(text: string): string {
-  return redactText(text).replace(/[0-9A-Za-z]*\*{3,}[0-9A-Za-z]*/g, '[redacted]');
+  const redacted = redactText(text);
+  let cut = '';
+  let from = 0;
+  for (const [start, end] of longDigitRuns(redacted)) {
+    cut += `${redacted.slice(from, start)}[redacted]`;
+    from = end;
+  }
+  cut += redacted.slice(from);
+  return cut.replace(/[0-9A-Za-z\uFF10-\uFF19]*\*{3,}[0-9A-Za-z\uFF10-\uFF19]*/g, '[redacted]');
 }

@@ -1,5 +1,5 @@
 import { DomainError } from './errors';
-import { redactText } from './privacy';
+import { holdsPersonalData } from './privacy';
 
 /**
  * Free text a person types into the ledger — a name, a label, a reason, a note — checked and
@@ -13,7 +13,8 @@ export interface FreeTextRule {
   /**
    * Text kept in clear in the log for good — a case reference, a purpose — must not hold personal
    * data, which no erasure could take out again: refused when it holds anything the redaction
-   * masks (a resident ID, student number, card or phone number, a name beside one of them).
+   * masks (a resident ID, student number, card or phone number, a name beside one of them) or 11
+   * digits or more in one run, however written or spaced (`holdsPersonalData`).
    */
   readonly noPersonalData?: boolean;
 }
@@ -53,7 +54,7 @@ function checkedText(value: unknown, field: string, { maxLength, multiline = fal
     throw new InvalidText(field, `${field} contains control characters${allowed}`);
   }
   if (value.length > maxLength) throw new InvalidText(field, `${field} is longer than ${maxLength} characters`);
-  if (noPersonalData && redactText(value) !== value) {
+  if (noPersonalData && holdsPersonalData(value)) {
     throw new InvalidText(
       field,
       `${field} 不得包含个人信息（身份证号、学籍号、银行卡号、电话号码、姓名），它永久保存且不能删除：请填写文号或工单号 / ${field} must hold no personal data (a resident ID, student number, card or phone number, a name): it is kept for good and cannot be erased — give the case's file or ticket number`,

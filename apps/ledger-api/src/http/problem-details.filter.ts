@@ -126,6 +126,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof StoreUnavailableError) {
       return problemOf(503, 'STORE_UNAVAILABLE', exception.message);
     }
+    const statusGiven = exception instanceof HttpException ? exception.getStatus() : ((exception as { status?: unknown })?.status ?? (exception as { statusCode?: unknown })?.statusCode);
+    if (statusGiven === 413) {
+      // Fastify's words name no limit and no language: the limit is the service's setting.
+      const message = `请求体超过服务允许的大小（LEDGER_BODY_LIMIT） / the request body is larger than the service takes (LEDGER_BODY_LIMIT)`;
+      return { ...problemOf(413, 'BODY_TOO_LARGE', message), errors: [{ field: 'body', message }] };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -136,11 +142,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     // The body parser's other errors (body too large, charset) carry their own 4xx status.
     const status = (exception as { status?: unknown })?.status ?? (exception as { statusCode?: unknown })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      if (status === 413) {
-        // Fastify's words name no limit and no language: the limit is the service's setting.
-        const message = `请求体超过服务允许的大小（LEDGER_BODY_LIMIT）/ the request body is larger than the service takes (LEDGER_BODY_LIMIT)`;
-        return { ...problemOf(413, 'BODY_TOO_LARGE', message), errors: [{ field: 'body', message }] };
-      }
       return problemOf(status, CODE_OF_STATUS[status] ?? `HTTP_${status}`, String((exception as Error).message));
     }
     return { ...problemOf(500, 'INTERNAL', 'an internal error occurred; it has been logged'), title: 'Internal error' };

@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { STAGES } from '@ledger/domain';
 import { TOTALS_GROUPINGS } from '@ledger/projections';
-import { BeneficiaryHistoryQuery, BudgetAllocationsQuery, ProgramCatalogQuery, ProgramQuery, ProgramTotalsQuery } from '@ledger/application';
+import { BeneficiaryHistoryQuery, BudgetAllocationsQuery, ProgramCatalogQuery, ProgramQuery, ProgramTotalsQuery, refuseProblems, unknownParameterProblems } from '@ledger/application';
 import type { Actor } from '@ledger/application';
 import { Download, PURPOSE_HEADER, withRecordCount } from '../edge/replies';
 import { CurrentActor } from '../edge/request-context';
@@ -60,7 +60,9 @@ export class QueryController {
   @Get('beneficiaries/:studentKey/history')
   @ApiHeader(PURPOSE_HEADER)
   @ApiOperation({ summary: "Every event of one student's record, with who recorded it and when, by any of the student's identifiers (resident ID or student number)" })
-  async history(@Param('studentKey') studentKey: string, @CurrentActor() actor: Actor) {
+  async history(@Param('studentKey') studentKey: string, @Query() query: Record<string, string | undefined>, @CurrentActor() actor: Actor) {
+    // It takes no parameter: one would only carry text into the request log and the record of processing.
+    refuseProblems(unknownParameterProblems(query, []));
     const history = await this.queryBus.execute(new BeneficiaryHistoryQuery(studentKey, { role: actor.role }));
     if (history.events.length === 0) throw new NotFoundException(`no record for student ${history.studentKey}`);
     // One student's record.
