@@ -135,6 +135,12 @@ describe('the bureau dashboard in a browser', () => {
       expect(await page.locator('#retention-due').innerText()).toBe('1');
       expect(await page.locator('#retention-tile').innerText()).toMatch(/^到期待删除个人信息\s+Due for erasure\s+1\s+名学生 students$/);
       if (role === 'auditor') await page.screenshot({ path: join(artifacts, 'dashboard-retention.png') });
+      if (role === 'admin') {
+        // An admin reads no aid: no totals asked for (a 403), no error shown, a line saying why instead.
+        expect(await page.locator('#admin-view').innerText()).toMatch(/^管理员管理用户.*reads no aid figures\.$/);
+        expect(await page.locator('#totals-view').isHidden()).toBe(true);
+        expect(await page.locator('#sign-in-error').innerText()).toBe('');
+      }
     }
   });
 });

@@ -191,6 +191,13 @@ async function signIn() {
       $('#retention-tile').hidden = false;
     });
   }
+  if (me.role === 'admin') {
+    // An admin manages users and personal data, and reads no aid: no totals to load (they would be 403).
+    $('nav').hidden = true;
+    for (const name of ['totals', 'reconciliation', 'audit']) $(`#${name}-view`).hidden = true;
+    $('#admin-view').hidden = false;
+    return;
+  }
   await loadTotals();
 }
 
