@@ -177,7 +177,7 @@ export function redactFreeText(text: string, knownNames: Iterable<string> = []):
 /** A digit in any writing: Unicode's decimal digits (ASCII, full-width, Arabic-Indic, mathematical …) and the Chinese numerals. */
 const ANY_WRITTEN_DIGIT = /[\p{Nd}〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖]/u;
 /** What ends a run of digits: a letter or an ideograph other than a numeral. Spaces, punctuation, invisible characters do not. */
-const ENDS_A_RUN = /[\p{L}]/u;
+const ENDS_A_RUN = /\p{L}/u;
 /** The fewest digits of a run taken for an identifier, a card or a phone number (a mobile number has 11). */
 const IDENTIFIER_DIGITS = 11;
 
@@ -200,20 +200,15 @@ export function longDigitRuns(text: string): Array<[number, number]> {
   };
   for (let i = 0; i < text.length; ) {
     const char = String.fromCodePoint(text.codePointAt(i)!);
-    // `%3x` is a percent-encoded ASCII digit: counted, its `%3` passed over.
-    if (char === '%' && text[i + 1] === '3' && /[0-9]/.test(text[i + 2] ?? '')) {
+    // `%3x` is a percent-encoded ASCII digit: one digit, three characters wide.
+    const percentEncoded = char === '%' && /^3[0-9]$/.test(text.slice(i + 1, i + 3));
+    const width = percentEncoded ? 3 : char.length;
+    if (percentEncoded || ANY_WRITTEN_DIGIT.test(char)) {
       if (start < 0) start = i;
       digits++;
-      last = i + 3;
-      i += 3;
-      continue;
-    }
-    if (ANY_WRITTEN_DIGIT.test(char)) {
-      if (start < 0) start = i;
-      digits++;
-      last = i + char.length;
+      last = i + width;
     } else if (ENDS_A_RUN.test(char)) close();
-    i += char.length;
+    i += width;
   }
   close();
   return runs;
