@@ -249,19 +249,24 @@ export function parseRecordLoanRepayment(input: {
 export const ERASURE_REFERENCE_MAX_LENGTH = 200;
 
 export function parseEraseStudentData(input: { student?: StudentIdentityInput; legalBasis?: unknown; reference?: unknown }): EraseStudentData {
-  const legalBasis = input.legalBasis;
-  if (typeof legalBasis !== 'string' || !(ERASURE_LEGAL_BASES as readonly string[]).includes(legalBasis)) {
-    throw new InvalidCommandField('legalBasis', `legalBasis must be one of ${ERASURE_LEGAL_BASES.join(', ')}`);
-  }
   return {
     type: 'EraseStudentData',
     data: {
       student: parseStudentIdentity(input.student),
-      legalBasis: legalBasis as ErasureLegalBasis,
-      reference: parseFreeText(input.reference, 'reference', { maxLength: ERASURE_REFERENCE_MAX_LENGTH, noPersonalData: true }),
+      legalBasis: parseOneOf<ErasureLegalBasis>(input.legalBasis, ERASURE_LEGAL_BASES, 'legalBasis'),
+      reference: parseCaseReference(input.reference, ERASURE_REFERENCE_MAX_LENGTH),
     },
   };
 }
+
+/** One of the values a field takes, or refused naming them all. */
+function parseOneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new InvalidCommandField(field, `${field} must be one of ${allowed.join(', ')}`);
+}
+
+/** A case's file or ticket number, kept in clear for good: no personal data in it. */
+const parseCaseReference = (value: unknown, maxLength: number) => parseFreeText(value, 'reference', { maxLength, noPersonalData: true });
 
 /** The longest case reference of a legal hold (a file or ticket number). */
 export const LEGAL_HOLD_REFERENCE_MAX_LENGTH = 200;
@@ -269,16 +274,12 @@ export const LEGAL_HOLD_REFERENCE_MAX_LENGTH = 200;
 export const LEGAL_HOLD_REASON_MAX_LENGTH = 1000;
 
 export function parsePlaceLegalHold(input: { student?: StudentIdentityInput; legalBasis?: unknown; reference?: unknown }): PlaceLegalHold {
-  const legalBasis = input.legalBasis;
-  if (typeof legalBasis !== 'string' || !(LEGAL_HOLD_BASES as readonly string[]).includes(legalBasis)) {
-    throw new InvalidCommandField('legalBasis', `legalBasis must be one of ${LEGAL_HOLD_BASES.join(', ')}`);
-  }
   return {
     type: 'PlaceLegalHold',
     data: {
       student: parseStudentIdentity(input.student),
-      legalBasis: legalBasis as LegalHoldBasis,
-      reference: parseFreeText(input.reference, 'reference', { maxLength: LEGAL_HOLD_REFERENCE_MAX_LENGTH, noPersonalData: true }),
+      legalBasis: parseOneOf<LegalHoldBasis>(input.legalBasis, LEGAL_HOLD_BASES, 'legalBasis'),
+      reference: parseCaseReference(input.reference, LEGAL_HOLD_REFERENCE_MAX_LENGTH),
     },
   };
 }
@@ -288,14 +289,12 @@ export function parseLiftLegalHold(input: { student?: StudentIdentityInput; refe
     type: 'LiftLegalHold',
     data: {
       student: parseStudentIdentity(input.student),
-      reference: parseFreeText(input.reference, 'reference', { maxLength: LEGAL_HOLD_REFERENCE_MAX_LENGTH, noPersonalData: true }),
+      reference: parseCaseReference(input.reference, LEGAL_HOLD_REFERENCE_MAX_LENGTH),
       reason: parseFreeText(input.reason, 'reason', { maxLength: LEGAL_HOLD_REASON_MAX_LENGTH, multiline: true }),
     },
   };
 }
 
 function parseReversalReasonCode(value: unknown): ReversalReasonCode {
-  if (value == null) return 'UNSPECIFIED';
-  if (typeof value === 'string' && (REVERSAL_REASON_CODES as readonly string[]).includes(value)) return value as ReversalReasonCode;
-  throw new InvalidCommandField('reasonCode', `reasonCode must be one of ${REVERSAL_REASON_CODES.join(', ')}`);
+  return value == null ? 'UNSPECIFIED' : parseOneOf(value, REVERSAL_REASON_CODES, 'reasonCode');
 }
