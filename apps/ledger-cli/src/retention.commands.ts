@@ -48,11 +48,6 @@ export class RetentionCommand extends CliCommand {
     this.print(due, options);
     if (!write) return;
     if (due.count === 0) return;
-    // The list comes from the service's read models: they must have seen the whole log, or a student aided since could be among those listed.
-    const head = await this.store.headPosition();
-    if (BigInt(due.asOfPosition) < head) {
-      throw new Error(`the read models are behind the log (at position ${due.asOfPosition}, the log at ${head}): start the service, let it catch up, and run this again; nothing erased`);
-    }
     const question = `erase the personal data of these ${due.count} student(s) (RETENTION_ENDED, ${options.reference})? y/N `;
     if (!options.yes) {
       if (!process.stdin.isTTY) throw new Error('not confirmed: answer y/N on a terminal, or pass --yes; nothing erased');
@@ -60,6 +55,12 @@ export class RetentionCommand extends CliCommand {
         console.error('not confirmed: nothing erased');
         return;
       }
+    }
+    // The list comes from the service's read models: they must have seen the whole log — checked after the
+    // question, which may have waited long — or a student aided since could be among those listed.
+    const head = await this.store.headPosition();
+    if (BigInt(due.asOfPosition) < head) {
+      throw new Error(`the read models are behind the log (at position ${due.asOfPosition}, the log at ${head}): start the service, let it catch up, and run this again; nothing erased`);
     }
     let erased = 0;
     let already = 0;

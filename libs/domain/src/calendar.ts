@@ -29,6 +29,14 @@ export function addDays(date: LocalDate, days: number): LocalDate {
   return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10) as LocalDate;
 }
 
+/** The same day `years` years later; 29 February becomes 28 February in a year that has none. */
+export function addYears(date: LocalDate, years: number): LocalDate {
+  const [year, month, day] = date.split('-').map(Number);
+  const target = new Date(Date.UTC(year + years, month - 1, day));
+  if (target.getUTCMonth() !== month - 1) target.setUTCDate(0);
+  return target.toISOString().slice(0, 10) as LocalDate;
+}
+
 export type Season = 'spring' | 'autumn';
 export type PeriodBasis = 'term' | 'school_year';
 

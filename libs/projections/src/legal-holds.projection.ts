@@ -51,5 +51,5 @@ export function queryLegalHold(db: Database.Database, studentKey: string): Legal
 /** The keys of every student on legal hold now (none when the read models have no hold table yet). */
 export function studentsOnLegalHold(db: Database.Database): Set<string> {
   if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'students_on_legal_hold'").get()) return new Set();
-  return new Set(db.prepare<[], { beneficiary_key: string }>('SELECT beneficiary_key FROM students_on_legal_hold').pluck(false).all().map((row) => row.beneficiary_key));
+  return new Set(db.prepare<[], string>('SELECT beneficiary_key FROM students_on_legal_hold').pluck().all());
 }

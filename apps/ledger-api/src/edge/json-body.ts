@@ -62,7 +62,7 @@ export function refuseDeepJson(body: Buffer, charset: string | undefined): void 
       if (keys && key !== undefined) {
         if (keys.has(key)) {
           const named = NAMEABLE_KEY.test(key) ? `"${key}"` : 'a key';
-          throw new BodyKeyRepeated(`请求体的同一对象中 ${named} 出现了两次（第 ${lastString[0]} 个字符处）/ the request body names ${named} twice in one object (at character ${lastString[0]}): name each field once`, 'body');
+          throw new BodyKeyRepeated(`请求体的同一对象中 ${named} 出现了两次（第 ${lastString[0]} 字节处）/ the request body names ${named} twice in one object (at byte ${lastString[0]}): name each field once`, 'body');
         }
         keys.add(key);
       }

@@ -1,4 +1,4 @@
-import { LocalDate, addDays } from '../calendar';
+import { LocalDate, addDays, addYears } from '../calendar';
 import { ProgramCatalog, RetentionRule } from '../catalog';
 
 /**
@@ -49,14 +49,6 @@ export type RetentionDecision =
       readonly programCode?: string;
       readonly dueFrom?: LocalDate;
     };
-
-/** The same day `years` years later; 29 February becomes 28 February in a year that has none. */
-function addYears(date: LocalDate, years: number): LocalDate {
-  const [year, month, day] = date.split('-').map(Number);
-  const target = new Date(Date.UTC(year + years, month - 1, day));
-  if (target.getUTCMonth() !== month - 1) target.setUTCDate(0);
-  return target.toISOString().slice(0, 10) as LocalDate;
-}
 
 /** The day a rule counts from, for one program's record. */
 export function retentionAnchorOf(rule: RetentionRule, record: ProgramRecordDates): LocalDate {
